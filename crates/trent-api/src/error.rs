@@ -1,0 +1,158 @@
+//! AWS error codes as they appear in `__type`, their HTTP statuses, and the error body.
+
+use serde::Serialize;
+
+/// Every error `__type` Trent can send: the KMS model's exceptions plus the generic ones of the
+/// AWS JSON protocol (authentication, serialization, validation, throttling).
+///
+/// The names are AWS's, verbatim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
+pub enum ErrorCode {
+    AccessDeniedException,
+    AlreadyExistsException,
+    CloudHsmClusterInvalidConfigurationException,
+    CustomKeyStoreNotFoundException,
+    DependencyTimeoutException,
+    DisabledException,
+    DryRunOperationException,
+    ExpiredImportTokenException,
+    ExpiredTokenException,
+    IncompleteSignatureException,
+    IncorrectKeyException,
+    IncorrectKeyMaterialException,
+    InvalidAliasNameException,
+    InvalidArnException,
+    InvalidCiphertextException,
+    InvalidGrantIdException,
+    InvalidGrantTokenException,
+    InvalidImportTokenException,
+    InvalidKeyUsageException,
+    InvalidMarkerException,
+    InvalidSignatureException,
+    KMSInternalException,
+    KMSInvalidMacException,
+    KMSInvalidSignatureException,
+    KMSInvalidStateException,
+    KeyUnavailableException,
+    LimitExceededException,
+    MalformedPolicyDocumentException,
+    MissingAuthenticationTokenException,
+    NotAuthorizedException,
+    NotFoundException,
+    RequestEntityTooLargeException,
+    SerializationException,
+    TagException,
+    ThrottlingException,
+    UnknownOperationException,
+    UnrecognizedClientException,
+    UnsupportedOperationException,
+    ValidationException,
+}
+
+impl ErrorCode {
+    /// The `__type` string.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            AccessDeniedException => "AccessDeniedException",
+            AlreadyExistsException => "AlreadyExistsException",
+            CloudHsmClusterInvalidConfigurationException => {
+                "CloudHsmClusterInvalidConfigurationException"
+            }
+            CustomKeyStoreNotFoundException => "CustomKeyStoreNotFoundException",
+            DependencyTimeoutException => "DependencyTimeoutException",
+            DisabledException => "DisabledException",
+            DryRunOperationException => "DryRunOperationException",
+            ExpiredImportTokenException => "ExpiredImportTokenException",
+            ExpiredTokenException => "ExpiredTokenException",
+            IncompleteSignatureException => "IncompleteSignatureException",
+            IncorrectKeyException => "IncorrectKeyException",
+            IncorrectKeyMaterialException => "IncorrectKeyMaterialException",
+            InvalidAliasNameException => "InvalidAliasNameException",
+            InvalidArnException => "InvalidArnException",
+            InvalidCiphertextException => "InvalidCiphertextException",
+            InvalidGrantIdException => "InvalidGrantIdException",
+            InvalidGrantTokenException => "InvalidGrantTokenException",
+            InvalidImportTokenException => "InvalidImportTokenException",
+            InvalidKeyUsageException => "InvalidKeyUsageException",
+            InvalidMarkerException => "InvalidMarkerException",
+            InvalidSignatureException => "InvalidSignatureException",
+            KMSInternalException => "KMSInternalException",
+            KMSInvalidMacException => "KMSInvalidMacException",
+            KMSInvalidSignatureException => "KMSInvalidSignatureException",
+            KMSInvalidStateException => "KMSInvalidStateException",
+            KeyUnavailableException => "KeyUnavailableException",
+            LimitExceededException => "LimitExceededException",
+            MalformedPolicyDocumentException => "MalformedPolicyDocumentException",
+            MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
+            NotAuthorizedException => "NotAuthorizedException",
+            NotFoundException => "NotFoundException",
+            RequestEntityTooLargeException => "RequestEntityTooLargeException",
+            SerializationException => "SerializationException",
+            TagException => "TagException",
+            ThrottlingException => "ThrottlingException",
+            UnknownOperationException => "UnknownOperationException",
+            UnrecognizedClientException => "UnrecognizedClientException",
+            UnsupportedOperationException => "UnsupportedOperationException",
+            ValidationException => "ValidationException",
+        }
+    }
+
+    /// The HTTP status AWS sends with this error.
+    ///
+    /// KMS answers every client error with 400; the model marks `KMSInternalException` and
+    /// `DependencyTimeoutException` as faults (5xx); a missing authentication token is 400 on the
+    /// JSON protocol as well.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::KMSInternalException => 500,
+            ErrorCode::DependencyTimeoutException => 503,
+            ErrorCode::KeyUnavailableException => 500,
+            ErrorCode::RequestEntityTooLargeException => 413,
+            _ => 400,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error ready for the wire: a code and a message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct WireError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl WireError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> WireError {
+        WireError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The JSON body, `{"__type": "...", "message": "..."}`.
+    ///
+    /// AWS sends no `message` at all for some errors (`InvalidCiphertextException`,
+    /// `UnknownOperationException`); an empty message is left out the same way.
+    pub fn body(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            #[serde(rename = "__type")]
+            kind: &'a str,
+            #[serde(skip_serializing_if = "str::is_empty")]
+            message: &'a str,
+        }
+        serde_json::to_vec(&Body {
+            kind: self.code.as_str(),
+            message: &self.message,
+        })
+        .unwrap_or_default()
+    }
+}

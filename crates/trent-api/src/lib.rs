@@ -1,0 +1,58 @@
+//! The AWS KMS wire protocol, and nothing else.
+//!
+//! This crate knows AWS JSON 1.1: the request and response shapes, the `X-Amz-Target` operation
+//! names, the model-driven request validation, the error `__type`s and their statuses, and
+//! Signature Version 4.
+//! It must never depend on `trent-core` or do I/O: the server translates between these shapes
+//! and the domain, and the CLI signs requests with the same code.
+
+pub mod blob;
+pub mod error;
+pub mod model;
+pub mod operation;
+pub mod shapes;
+pub mod sigv4;
+
+pub use blob::{Blob, EpochMillis, SecretBlob};
+pub use error::{ErrorCode, WireError};
+pub use operation::Operation;
+
+/// The content type of every request and response.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// The SigV4 signing name of KMS.
+pub const SIGNING_NAME: &str = "kms";
+
+#[doc(hidden)]
+pub mod fuzzing {
+    //! Entry points for the fuzz targets in `fuzz/`.
+
+    /// Feeds arbitrary bytes through body parsing and validation for every operation.
+    pub fn request_json(data: &[u8]) {
+        if let Ok(value) = crate::operation::parse_body(data) {
+            for name in crate::model::operation_names() {
+                let _ = crate::model::validate(name, &value);
+            }
+        }
+    }
+
+    /// Feeds an arbitrary `Authorization` header through the SigV4 parser and verifier.
+    pub fn sigv4_header(data: &[u8]) {
+        let text = String::from_utf8_lossy(data).into_owned();
+        let headers = vec![
+            ("authorization".to_owned(), text),
+            ("host".to_owned(), "localhost".to_owned()),
+            ("x-amz-date".to_owned(), "20260101T000000Z".to_owned()),
+        ];
+        let request = crate::sigv4::Request {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body: b"{}",
+        };
+        if let Ok(auth) = crate::sigv4::parse(&request) {
+            let _ = crate::sigv4::verify(&request, &auth, "secret", "kms", 1_767_225_600);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! GenerateDataKey and GenerateDataKeyWithoutPlaintext shapes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::blob::{Blob, SecretBlob};
+
+/// The request of both GenerateDataKey and GenerateDataKeyWithoutPlaintext.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyRequest {
+    pub key_id: String,
+    #[serde(default)]
+    pub encryption_context: BTreeMap<String, String>,
+    pub number_of_bytes: Option<u32>,
+    pub key_spec: Option<String>,
+    #[serde(default)]
+    pub grant_tokens: Vec<String>,
+    pub recipient: Option<serde_json::Value>,
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyResponse {
+    pub ciphertext_blob: Blob,
+    pub plaintext: SecretBlob,
+    pub key_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyWithoutPlaintextResponse {
+    pub ciphertext_blob: Blob,
+    pub key_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
+}

@@ -1,0 +1,170 @@
+//! SigV4 tests: AWS's published test-suite vectors, round trips, and every rejection path.
+
+use super::*;
+
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const NOW: i64 = 1_440_938_160; // 20150830T123600Z
+
+fn headers(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn vector(method: &str, query: &str, expected_signature: &str) {
+    let hs = headers(&[
+        ("Host", "example.amazonaws.com"),
+        ("X-Amz-Date", "20150830T123600Z"),
+    ]);
+    let request = Request {
+        method,
+        path: "/",
+        query,
+        headers: &hs,
+        body: b"",
+    };
+    let header = sign(&request, "AKIDEXAMPLE", SECRET, "us-east-1", "service");
+    assert_eq!(
+        header,
+        format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={expected_signature}"
+        )
+    );
+    let mut with_auth = hs.clone();
+    with_auth.push(("Authorization".to_owned(), header));
+    let request = Request {
+        headers: &with_auth,
+        ..request
+    };
+    let auth = parse(&request).expect("vector parses");
+    verify(&request, &auth, SECRET, "service", NOW).expect("vector verifies");
+}
+
+#[test]
+#[allow(clippy::expect_used)]
+fn aws_test_suite_get_vanilla() {
+    vector(
+        "GET",
+        "",
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+    );
+}
+
+#[test]
+#[allow(clippy::expect_used)]
+fn aws_test_suite_post_vanilla() {
+    vector(
+        "POST",
+        "",
+        "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b",
+    );
+}
+
+#[test]
+#[allow(clippy::expect_used)]
+fn aws_test_suite_query_order() {
+    vector(
+        "GET",
+        "Param2=value2&Param1=value1",
+        "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
+    );
+}
+
+fn signed_kms_request(body: &[u8], date: &str) -> Vec<(String, String)> {
+    let mut hs = headers(&[
+        ("host", "127.0.0.1:4599"),
+        ("x-amz-date", date),
+        ("x-amz-target", "TrentService.ListKeys"),
+        ("content-type", "application/x-amz-json-1.1"),
+    ]);
+    let request = Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &hs,
+        body,
+    };
+    let auth = sign(&request, "AKID", "secret", "us-east-1", "kms");
+    hs.push(("authorization".to_owned(), auth));
+    hs
+}
+
+fn check(hs: &[(String, String)], body: &[u8], secret: &str, now: i64) -> Result<(), WireError> {
+    let request = Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: hs,
+        body,
+    };
+    let auth = parse(&request)?;
+    verify(&request, &auth, secret, "kms", now)
+}
+
+#[test]
+fn round_trip_and_rejections() {
+    let hs = signed_kms_request(b"{}", "20150830T123600Z");
+    assert_eq!(check(&hs, b"{}", "secret", NOW), Ok(()));
+
+    let code = |r: Result<(), WireError>| r.err().map(|e| e.code);
+    // A changed body, a wrong secret.
+    assert_eq!(code(check(&hs, b"{ }", "secret", NOW)), Some(ErrorCode::InvalidSignatureException));
+    assert_eq!(code(check(&hs, b"{}", "other", NOW)), Some(ErrorCode::InvalidSignatureException));
+    // Too old and too new.
+    assert_eq!(code(check(&hs, b"{}", "secret", NOW + 16 * 60)), Some(ErrorCode::InvalidSignatureException));
+    assert_eq!(code(check(&hs, b"{}", "secret", NOW - 16 * 60)), Some(ErrorCode::InvalidSignatureException));
+    assert_eq!(check(&hs, b"{}", "secret", NOW + 14 * 60), Ok(()));
+    // A changed signed header.
+    let mut tampered = hs.clone();
+    if let Some(h) = tampered.iter_mut().find(|(n, _)| n == "x-amz-target") {
+        h.1 = "TrentService.Decrypt".to_owned();
+    }
+    assert_eq!(code(check(&tampered, b"{}", "secret", NOW)), Some(ErrorCode::InvalidSignatureException));
+    // No header at all.
+    let bare = headers(&[("host", "h"), ("x-amz-date", "20150830T123600Z")]);
+    assert_eq!(code(check(&bare, b"{}", "secret", NOW)), Some(ErrorCode::MissingAuthenticationTokenException));
+}
+
+#[test]
+fn malformed_headers_are_incomplete() {
+    let code = |auth: &str| {
+        let hs = headers(&[
+            ("host", "h"),
+            ("x-amz-date", "20150830T123600Z"),
+            ("authorization", auth),
+        ]);
+        check(&hs, b"", "s", NOW).err().map(|e| e.code)
+    };
+    for bad in [
+        "AWS4-HMAC-SHA256",
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request",
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms, SignedHeaders=host, Signature=00",
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws5_request, SignedHeaders=host, Signature=00",
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, SignedHeaders=x-amz-date, Signature=00",
+        "Basic dXNlcjpwYXNz",
+    ] {
+        assert_eq!(code(bad), Some(ErrorCode::IncompleteSignatureException), "{bad}");
+    }
+    assert_eq!(
+        code("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"),
+        Some(ErrorCode::InvalidSignatureException)
+    );
+}
+
+#[test]
+fn amz_dates_round_trip() {
+    assert_eq!(parse_amz_date("20150830T123600Z"), Some(NOW));
+    assert_eq!(format_amz_date(NOW), "20150830T123600Z");
+    assert_eq!(parse_amz_date("2015-08-30T12:36:00Z"), None);
+    assert_eq!(parse_amz_date("20151330T123600Z"), None);
+    for t in [0, 951_782_400, 1_709_208_000, 4_102_444_800] {
+        assert_eq!(parse_amz_date(&format_amz_date(t)), Some(t));
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn parsing_never_panics(header in ".*") {
+        crate::fuzzing::sigv4_header(header.as_bytes());
+    }
+}

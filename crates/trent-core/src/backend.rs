@@ -1,0 +1,78 @@
+//! The cryptography seams: [`KeyBackend`] works with key material, [`RootKeyProvider`] seals it
+//! at rest. Implementations live in `trent-crypto` (software today, PKCS#11 later).
+
+use crate::secret::{KeyMaterial, Plaintext, Secret};
+
+/// Failures of a backend, by kind; never shown to clients as they are.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// Authentication failed or the input is malformed.
+    #[error("invalid ciphertext")]
+    InvalidCiphertext,
+    /// The material or the request does not fit the algorithm.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The device (HSM) cannot be reached.
+    #[error("device unavailable: {0}")]
+    Unavailable(String),
+    #[error("backend failure: {0}")]
+    Fatal(String),
+}
+
+/// The parts of a symmetric ciphertext the backend produces and consumes.
+///
+/// `nonce` salts the per-message key derivation; `iv` is the AES-GCM nonce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SymmetricNonces {
+    pub nonce: [u8; 16],
+    pub iv: [u8; 12],
+}
+
+/// Cryptographic operations on KMS key material.
+///
+/// Symmetric encryption follows AWS's design: each message gets its own data-encryption key,
+/// derived from the key material and a random nonce, then AES-256-GCM with the AAD given.
+pub trait KeyBackend: Send + Sync + std::fmt::Debug {
+    /// Fresh material for a `SYMMETRIC_DEFAULT` key (32 random bytes).
+    fn generate_symmetric_material(&self) -> Result<KeyMaterial, BackendError>;
+
+    /// The id of a material version: a digest of the material, so that the same material
+    /// (seeded or re-imported) always has the same id, as AWS's `KeyMaterialId`.
+    fn material_id(&self, material: &KeyMaterial) -> crate::model::MaterialId;
+
+    /// Random bytes (GenerateRandom, data keys, nonces).
+    fn random(&self, len: usize) -> Result<Secret, BackendError>;
+
+    /// Fresh nonces for one symmetric message.
+    fn nonces(&self) -> Result<SymmetricNonces, BackendError>;
+
+    /// Encrypts `plaintext` under `material`: returns ciphertext followed by the 16-byte tag.
+    fn encrypt_symmetric(
+        &self,
+        material: &KeyMaterial,
+        nonces: &SymmetricNonces,
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, BackendError>;
+
+    /// Decrypts and authenticates ciphertext-and-tag.
+    fn decrypt_symmetric(
+        &self,
+        material: &KeyMaterial,
+        nonces: &SymmetricNonces,
+        aad: &[u8],
+        ciphertext_and_tag: &[u8],
+    ) -> Result<Plaintext, BackendError>;
+}
+
+/// Seals secrets at rest under the root key: key material and access-key secrets.
+///
+/// `aad` binds a sealed value to what it belongs to (a key ARN and material id), so a sealed
+/// blob moved to another row does not open.
+pub trait RootKeyProvider: Send + Sync + std::fmt::Debug {
+    fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, BackendError>;
+    fn unseal(&self, sealed: &[u8], aad: &[u8]) -> Result<Secret, BackendError>;
+    /// A short description for logs ("file /path/root.key").
+    fn describe(&self) -> String;
+}

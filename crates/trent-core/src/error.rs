@@ -1,0 +1,113 @@
+//! The domain error: the KMS vocabulary of failures, with structured fields.
+//!
+//! The `Display` texts are AWS's messages; the server picks the `__type` and status for each
+//! variant in one `match`.
+
+use crate::model::KeyState;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A key id, ARN or alias that names no key here.
+    #[error("Key '{arn}' does not exist")]
+    KeyNotFound { arn: String },
+    #[error("Alias {alias_arn} is not found.")]
+    AliasNotFound { alias_arn: String },
+    #[error("Invalid keyId '{value}'")]
+    InvalidKeyId { value: String },
+    #[error("Invalid arn {value}")]
+    InvalidArn { value: String },
+    #[error("An alias with the name {alias_arn} already exists")]
+    AliasAlreadyExists { alias_arn: String },
+    #[error("{arn} is disabled.")]
+    Disabled { arn: String },
+    /// The key exists but its state forbids the operation.
+    #[error("{arn} is {}.", state_phrase(*state))]
+    InvalidState { arn: String, state: KeyState },
+    #[error("{arn} is not pending deletion.")]
+    NotPendingDeletion { arn: String },
+    #[error("{message}")]
+    InvalidKeyUsage { message: String },
+    #[error("The key ID in the request does not identify a CMK that can perform this operation.")]
+    IncorrectKey,
+    /// The blob is malformed, names no key we have, or fails authentication. AWS sends no
+    /// message.
+    #[error("")]
+    InvalidCiphertext,
+    #[error("{message}")]
+    Validation { message: String },
+    /// Reserved names (`alias/aws/...`) that callers may not create or change.
+    #[error("")]
+    NotAuthorized,
+    #[error("{message}")]
+    Tag { message: String },
+    #[error("{message}")]
+    MalformedPolicy { message: String },
+    #[error("{message}")]
+    LimitExceeded { message: String },
+    #[error("{message}")]
+    InvalidMarker { message: String },
+    #[error("{message}")]
+    Unsupported { message: String },
+    #[error("User: {principal} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action")]
+    AccessDenied {
+        principal: String,
+        action: String,
+        resource: String,
+    },
+    #[error("The request would have succeeded, but the DryRun option is set.")]
+    DryRun,
+    /// Storage is unreachable or slow.
+    #[error("{message}")]
+    DependencyTimeout { message: String },
+    /// A fault on our side. The detail is for the log, never for the client.
+    #[error("{detail}")]
+    Internal { detail: String },
+}
+
+fn state_phrase(state: KeyState) -> &'static str {
+    match state {
+        KeyState::PendingDeletion => "pending deletion",
+        KeyState::PendingImport => "pending import",
+        KeyState::PendingReplicaDeletion => "pending replica deletion",
+        KeyState::Disabled => "disabled",
+        KeyState::Enabled => "enabled",
+        KeyState::Creating => "being created",
+        KeyState::Unavailable => "unavailable",
+        KeyState::Updating => "being updated",
+    }
+}
+
+impl Error {
+    pub fn internal(detail: impl std::fmt::Display) -> Error {
+        Error::Internal {
+            detail: detail.to_string(),
+        }
+    }
+
+    pub fn validation(message: impl Into<String>) -> Error {
+        Error::Validation {
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for Error {
+    fn from(e: crate::store::StoreError) -> Error {
+        match e {
+            crate::store::StoreError::Unavailable(m) => Error::DependencyTimeout { message: m },
+            other => Error::internal(other),
+        }
+    }
+}
+
+impl From<crate::backend::BackendError> for Error {
+    fn from(e: crate::backend::BackendError) -> Error {
+        match e {
+            crate::backend::BackendError::InvalidCiphertext => Error::InvalidCiphertext,
+            other => Error::internal(other),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The [`Kms`] facade: the dependencies every operation uses, and identity bootstrapping.
+//!
+//! The operations themselves are `impl Kms` blocks in [`crate::ops`], one file per family.
+
+use std::sync::Arc;
+
+use crate::backend::{KeyBackend, RootKeyProvider};
+use crate::cache::KeyCache;
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::store::Store;
+
+/// The name of the meta row that proves the root key is the one the store was sealed with.
+const ROOT_CHECK: &str = "root_key_check";
+const ROOT_CHECK_AAD: &[u8] = b"trent:root-key-check";
+const ROOT_CHECK_VALUE: &[u8] = b"trent root key check v1";
+
+/// The KMS: store, backend, root key, clock, and the hot-path cache.
+#[derive(Debug)]
+pub struct Kms {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) backend: Arc<dyn KeyBackend>,
+    pub(crate) root: Arc<dyn RootKeyProvider>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cache: KeyCache,
+}
+
+impl Kms {
+    pub fn new(
+        store: Arc<dyn Store>,
+        backend: Arc<dyn KeyBackend>,
+        root: Arc<dyn RootKeyProvider>,
+        clock: Arc<dyn Clock>,
+    ) -> Kms {
+        Kms {
+            store,
+            backend,
+            root,
+            clock,
+            cache: KeyCache::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Checks that the root key opens this store, or records it on first use.
+    ///
+    /// A store sealed under another root key is refused at start rather than failing every
+    /// Decrypt later.
+    pub async fn check_root_key(&self) -> Result<()> {
+        match self.store.meta(ROOT_CHECK).await? {
+            Some(sealed) => {
+                let opened = self.root.unseal(&sealed, ROOT_CHECK_AAD).map_err(|_| {
+                    Error::internal(
+                        "the root key does not open this data directory: it was sealed under another root key",
+                    )
+                })?;
+                if opened.as_slice() != ROOT_CHECK_VALUE {
+                    return Err(Error::internal("root key check value mismatch"));
+                }
+                Ok(())
+            }
+            None => {
+                let sealed = self.root.seal(ROOT_CHECK_VALUE, ROOT_CHECK_AAD)?;
+                self.store.put_meta(ROOT_CHECK, &sealed).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Seals an access key's secret for storage.
+    pub fn seal_secret(&self, access_key_id: &str, secret: &[u8]) -> Result<Vec<u8>> {
+        Ok(self.root.seal(secret, &access_key_aad(access_key_id))?)
+    }
+
+    /// Opens an access key's sealed secret.
+    pub fn unseal_secret(&self, access_key_id: &str, sealed: &[u8]) -> Result<Secret> {
+        Ok(self.root.unseal(sealed, &access_key_aad(access_key_id))?)
+    }
+
+    /// Random bytes from the backend.
+    pub fn random(&self, len: usize) -> Result<Secret> {
+        Ok(self.backend.random(len)?)
+    }
+
+    /// Forgets every cached key and alias (for example after a restore).
+    pub fn clear_cache(&self) {
+        self.cache.clear();
+    }
+}
+
+fn access_key_aad(access_key_id: &str) -> Vec<u8> {
+    format!("trent:access-key:{access_key_id}").into_bytes()
+}

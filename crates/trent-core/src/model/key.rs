@@ -1,0 +1,188 @@
+//! KMS keys: specs, usages, states and the rules between them; the records the store keeps.
+
+use super::{AccountId, AliasName, KeyId, MaterialId, Region, UnixMillis};
+
+macro_rules! aws_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant,)* }
+
+        impl $name {
+            /// Every value, in the model's order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The AWS spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+
+            /// Parses the AWS spelling.
+            pub fn parse(value: &str) -> Option<$name> {
+                match value { $($text => Some($name::$variant),)* _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+aws_enum! {
+    /// The type of key material (`KeySpec`).
+    KeySpec {
+        Rsa2048 = "RSA_2048",
+        Rsa3072 = "RSA_3072",
+        Rsa4096 = "RSA_4096",
+        EccNistP256 = "ECC_NIST_P256",
+        EccNistP384 = "ECC_NIST_P384",
+        EccNistP521 = "ECC_NIST_P521",
+        EccSecgP256k1 = "ECC_SECG_P256K1",
+        SymmetricDefault = "SYMMETRIC_DEFAULT",
+        Hmac224 = "HMAC_224",
+        Hmac256 = "HMAC_256",
+        Hmac384 = "HMAC_384",
+        Hmac512 = "HMAC_512",
+        Sm2 = "SM2",
+        MlDsa44 = "ML_DSA_44",
+        MlDsa65 = "ML_DSA_65",
+        MlDsa87 = "ML_DSA_87",
+        EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
+        MlKem512 = "ML_KEM_512",
+        MlKem768 = "ML_KEM_768",
+        MlKem1024 = "ML_KEM_1024",
+    }
+}
+
+aws_enum! {
+    /// What a key is for (`KeyUsage`).
+    KeyUsage {
+        SignVerify = "SIGN_VERIFY",
+        EncryptDecrypt = "ENCRYPT_DECRYPT",
+        GenerateVerifyMac = "GENERATE_VERIFY_MAC",
+        KeyAgreement = "KEY_AGREEMENT",
+        EncapsulateDecapsulate = "ENCAPSULATE_DECAPSULATE",
+    }
+}
+
+aws_enum! {
+    /// The lifecycle state of a key (`KeyState`).
+    KeyState {
+        Creating = "Creating",
+        Enabled = "Enabled",
+        Disabled = "Disabled",
+        PendingDeletion = "PendingDeletion",
+        PendingImport = "PendingImport",
+        PendingReplicaDeletion = "PendingReplicaDeletion",
+        Unavailable = "Unavailable",
+        Updating = "Updating",
+    }
+}
+
+aws_enum! {
+    /// Where the key material came from (`Origin`).
+    Origin {
+        AwsKms = "AWS_KMS",
+        External = "EXTERNAL",
+        AwsCloudHsm = "AWS_CLOUDHSM",
+        ExternalKeyStore = "EXTERNAL_KEY_STORE",
+    }
+}
+
+aws_enum! {
+    /// Who manages the key (`KeyManager`).
+    KeyManager {
+        Aws = "AWS",
+        Customer = "CUSTOMER",
+    }
+}
+
+aws_enum! {
+    /// Encryption algorithms (`EncryptionAlgorithmSpec`).
+    EncryptionAlgorithm {
+        SymmetricDefault = "SYMMETRIC_DEFAULT",
+        RsaesOaepSha1 = "RSAES_OAEP_SHA_1",
+        RsaesOaepSha256 = "RSAES_OAEP_SHA_256",
+        Sm2Pke = "SM2PKE",
+    }
+}
+
+/// An account and region: the space in which key ids and alias names are unique, as at AWS.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Scope {
+    pub account: AccountId,
+    pub region: Region,
+}
+
+/// A user tag on a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// Everything the store keeps about a key, except its material and tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub scope: Scope,
+    pub id: KeyId,
+    pub created: UnixMillis,
+    pub description: String,
+    pub spec: KeySpec,
+    pub usage: KeyUsage,
+    pub origin: Origin,
+    pub manager: KeyManager,
+    pub state: KeyState,
+    /// When a key in `PendingDeletion` is deleted for good.
+    pub deletion_date: Option<UnixMillis>,
+    pub pending_window_days: Option<u32>,
+    /// The material new ciphertexts are made with.
+    pub current_material: MaterialId,
+    pub multi_region: bool,
+    /// The key policy document, kept verbatim.
+    pub policy: String,
+}
+
+impl KeyRecord {
+    pub fn arn(&self) -> String {
+        self.id.arn(&self.scope)
+    }
+
+    /// The encryption algorithms DescribeKey lists for this key.
+    pub fn encryption_algorithms(&self) -> Vec<EncryptionAlgorithm> {
+        match (self.usage, self.spec) {
+            (KeyUsage::EncryptDecrypt, KeySpec::SymmetricDefault) => {
+                vec![EncryptionAlgorithm::SymmetricDefault]
+            }
+            (KeyUsage::EncryptDecrypt, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096) => {
+                vec![
+                    EncryptionAlgorithm::RsaesOaepSha1,
+                    EncryptionAlgorithm::RsaesOaepSha256,
+                ]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// One version of a key's material, sealed under the root key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedMaterial {
+    pub id: MaterialId,
+    /// The root-key provider's output; opaque here.
+    pub sealed: Vec<u8>,
+    pub created: UnixMillis,
+}
+
+/// An alias and the key it points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasRecord {
+    pub scope: Scope,
+    pub name: AliasName,
+    pub target: KeyId,
+    pub created: UnixMillis,
+    pub updated: UnixMillis,
+}

@@ -1,0 +1,28 @@
+//! The domain vocabulary: identifiers, keys and their states, aliases, tags, identities,
+//! encryption contexts.
+
+mod context;
+mod ids;
+mod identity;
+mod key;
+
+pub use context::EncryptionContext;
+pub use ids::{AccountId, AliasName, KeyId, KeyRef, MaterialId, Region};
+pub use identity::{AccessKeyRecord, AccountRecord, Principal, RequestContext};
+pub use key::{
+    AliasRecord, EncryptionAlgorithm, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, Origin,
+    Scope, SealedMaterial, Tag,
+};
+
+/// A point in time: milliseconds since the Unix epoch, UTC.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnixMillis(pub i64);
+
+impl UnixMillis {
+    pub const DAY: i64 = 86_400_000;
+
+    /// This instant plus a number of days.
+    pub fn plus_days(self, days: u32) -> UnixMillis {
+        UnixMillis(self.0.saturating_add(i64::from(days).saturating_mul(Self::DAY)))
+    }
+}

@@ -1,0 +1,142 @@
+//! CreateAlias, UpdateAlias, DeleteAlias and ListAliases.
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{AliasName, AliasRecord, KeyRef, RequestContext};
+use crate::ops::pipeline::{Aliases, StateRule};
+use crate::store::{Page, StoreError};
+
+impl Kms {
+    pub async fn create_alias(
+        &self,
+        ctx: &RequestContext,
+        name: &AliasName,
+        target: &KeyRef,
+    ) -> Result<()> {
+        if name.is_reserved() {
+            return Err(Error::NotAuthorized);
+        }
+        let key = self
+            .key_for(ctx, target, Aliases::Forbidden, "kms:CreateAlias", StateRule::NotPendingDeletion, None)
+            .await?;
+        let record = &key.key().record;
+        let scope = ctx.scope();
+        if record.scope != scope {
+            // An alias lives in the caller's account and must point at a key there.
+            return Err(Error::KeyNotFound { arn: record.arn() });
+        }
+        let now = self.clock.now();
+        let result = self
+            .store
+            .create_alias(&AliasRecord {
+                scope: scope.clone(),
+                name: name.clone(),
+                target: record.id.clone(),
+                created: now,
+                updated: now,
+            })
+            .await;
+        self.cache.invalidate_aliases();
+        match result {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict { .. }) => Err(Error::AliasAlreadyExists {
+                alias_arn: name.arn(&scope),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn update_alias(
+        &self,
+        ctx: &RequestContext,
+        name: &AliasName,
+        target: &KeyRef,
+    ) -> Result<()> {
+        if name.is_reserved() {
+            return Err(Error::NotAuthorized);
+        }
+        let scope = ctx.scope();
+        let Some(current) = self.store.alias(&scope, name).await? else {
+            return Err(Error::AliasNotFound {
+                alias_arn: name.arn(&scope),
+            });
+        };
+        let key = self
+            .key_for(ctx, target, Aliases::Forbidden, "kms:UpdateAlias", StateRule::NotPendingDeletion, None)
+            .await?;
+        let record = &key.key().record;
+        if record.scope != scope {
+            return Err(Error::KeyNotFound { arn: record.arn() });
+        }
+        if let Some(old) = self.load(&scope, &current.target).await? {
+            let old = &old.record;
+            if old.usage != record.usage || old.spec != record.spec {
+                return Err(Error::validation(format!(
+                    "Alias {} cannot be changed from a key of spec {} and usage {} to a key of spec {} and usage {}",
+                    name.arn(&scope),
+                    old.spec,
+                    old.usage,
+                    record.spec,
+                    record.usage
+                )));
+            }
+        }
+        let result = self
+            .store
+            .update_alias(&scope, name, &record.id, self.clock.now())
+            .await;
+        self.cache.invalidate_aliases();
+        match result {
+            Ok(()) => Ok(()),
+            Err(StoreError::NotFound) => Err(Error::AliasNotFound {
+                alias_arn: name.arn(&scope),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn delete_alias(&self, ctx: &RequestContext, name: &AliasName) -> Result<()> {
+        if name.is_reserved() {
+            return Err(Error::NotAuthorized);
+        }
+        let scope = ctx.scope();
+        let result = self.store.delete_alias(&scope, name).await;
+        self.cache.invalidate_aliases();
+        match result {
+            Ok(()) => Ok(()),
+            Err(StoreError::NotFound) => Err(Error::AliasNotFound {
+                alias_arn: name.arn(&scope),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// ListAliases: `marker` is the last alias name of the previous page.
+    pub async fn list_aliases(
+        &self,
+        ctx: &RequestContext,
+        key: Option<&KeyRef>,
+        limit: usize,
+        marker: Option<&str>,
+    ) -> Result<Page<AliasRecord>> {
+        if let Some(m) = marker {
+            if AliasName::parse(m).is_err() {
+                return Err(Error::InvalidMarker {
+                    message: format!("Invalid marker '{m}'"),
+                });
+            }
+        }
+        let scope = ctx.scope();
+        let key_id = match key {
+            Some(key_ref) => {
+                let key = self.find(ctx, key_ref, Aliases::Forbidden).await?;
+                Some(key.record.id.clone())
+            }
+            None => None,
+        };
+        Ok(self
+            .store
+            .list_aliases(&scope, key_id.as_ref(), marker, limit)
+            .await?)
+    }
+}

@@ -1,0 +1,54 @@
+//! GenerateDataKey and GenerateDataKeyWithoutPlaintext: random data keys sealed like Encrypt.
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{EncryptionContext, KeyRef, RequestContext};
+use crate::ops::encrypt::Encrypted;
+use crate::secret::Plaintext;
+
+/// A data key: its plaintext and its ciphertext under the KMS key.
+#[derive(Debug)]
+pub struct DataKey {
+    pub plaintext: Plaintext,
+    pub encrypted: Encrypted,
+}
+
+/// How long a data key should be: `KeySpec` (`AES_128`, `AES_256`) or `NumberOfBytes`, exactly
+/// one of them.
+pub fn data_key_length(key_spec: Option<&str>, number_of_bytes: Option<u32>) -> Result<usize> {
+    let either = || Error::validation("Please specify either number of bytes or key spec.");
+    match (key_spec, number_of_bytes) {
+        (Some("AES_256"), None) => Ok(32),
+        (Some("AES_128"), None) => Ok(16),
+        (None, Some(n)) if (1..=1024).contains(&n) => usize::try_from(n).map_err(|_| either()),
+        (None, Some(n)) => Err(Error::validation(format!(
+            "1 validation error detected: Value '{n}' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024"
+        ))),
+        _ => Err(either()),
+    }
+}
+
+impl Kms {
+    /// GenerateDataKey (and, with `action` `kms:GenerateDataKeyWithoutPlaintext`, its sibling:
+    /// the caller drops the plaintext).
+    pub async fn generate_data_key(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        length: usize,
+        context: &EncryptionContext,
+        action: &'static str,
+        dry_run: bool,
+    ) -> Result<DataKey> {
+        let key = self.encryption_key(ctx, key, action, None).await?;
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        let plaintext = self.backend.random(length)?;
+        let encrypted = self.seal(&key, context, plaintext.as_slice()).await?;
+        Ok(DataKey {
+            plaintext,
+            encrypted,
+        })
+    }
+}

@@ -1,0 +1,389 @@
+//! Key management: CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey,
+//! UpdateKeyDescription, ScheduleKeyDeletion, CancelKeyDeletion, the deletion sweep, and
+//! seeding keys with fixed ids and material.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{
+    AliasName, AliasRecord, KeyId, KeyManager, KeyRecord, KeyRef, KeySpec, KeyState, KeyUsage,
+    Origin, RequestContext, Scope, SealedMaterial, Tag, UnixMillis,
+};
+use crate::ops::pipeline::{Aliases, StateRule, material_aad};
+use crate::ops::tags::validate_tags;
+use crate::secret::KeyMaterial;
+use crate::store::{Page, StoreError};
+
+/// The deletion waiting period AWS allows, in days.
+pub const PENDING_WINDOW_DAYS: std::ops::RangeInclusive<u32> = 7..=30;
+/// The default waiting period.
+pub const DEFAULT_PENDING_WINDOW_DAYS: u32 = 30;
+
+/// What CreateKey asks for, already parsed.
+#[derive(Clone, Debug, Default)]
+pub struct CreateKeyInput {
+    pub description: String,
+    pub usage: Option<KeyUsage>,
+    pub spec: Option<KeySpec>,
+    pub origin: Option<Origin>,
+    pub policy: Option<String>,
+    pub tags: Vec<Tag>,
+    pub multi_region: bool,
+    pub custom_key_store: bool,
+}
+
+/// A key to create at start-up from a seed file.
+#[derive(Debug)]
+pub struct SeedKey {
+    pub scope: Scope,
+    pub id: KeyId,
+    pub description: String,
+    /// Fixed material (32 bytes); random when `None`.
+    pub material: Option<KeyMaterial>,
+    pub aliases: Vec<AliasName>,
+    pub tags: Vec<Tag>,
+    pub enabled: bool,
+}
+
+/// What seeding did with one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedOutcome {
+    Created,
+    AlreadyPresent,
+}
+
+/// AWS's default key policy: the account's root principal may do everything, which delegates
+/// access to the account's IAM policies.
+pub fn default_key_policy(scope: &Scope) -> String {
+    format!(
+        r#"{{
+  "Version" : "2012-10-17",
+  "Id" : "key-default-1",
+  "Statement" : [ {{
+    "Sid" : "Enable IAM User Permissions",
+    "Effect" : "Allow",
+    "Principal" : {{
+      "AWS" : "arn:aws:iam::{}:root"
+    }},
+    "Action" : "kms:*",
+    "Resource" : "*"
+  }} ]
+}}"#,
+        scope.account
+    )
+}
+
+impl Kms {
+    pub async fn create_key(&self, ctx: &RequestContext, input: CreateKeyInput) -> Result<KeyRecord> {
+        let spec = input.spec.unwrap_or(KeySpec::SymmetricDefault);
+        let usage = input.usage.unwrap_or(KeyUsage::EncryptDecrypt);
+        let origin = input.origin.unwrap_or(Origin::AwsKms);
+        if spec != KeySpec::SymmetricDefault {
+            return Err(Error::Unsupported {
+                message: format!("KeySpec {spec} is not supported by this version of Trent."),
+            });
+        }
+        if usage != KeyUsage::EncryptDecrypt {
+            return Err(Error::validation(format!(
+                "KeyUsage {usage} is not compatible with KeySpec {spec}"
+            )));
+        }
+        if origin != Origin::AwsKms {
+            return Err(Error::Unsupported {
+                message: format!("Origin {origin} is not supported by this version of Trent."),
+            });
+        }
+        if input.multi_region {
+            return Err(Error::Unsupported {
+                message: "Multi-Region keys are not supported by this version of Trent.".to_owned(),
+            });
+        }
+        if input.custom_key_store {
+            return Err(Error::Unsupported {
+                message: "Custom key stores are not supported by this version of Trent.".to_owned(),
+            });
+        }
+        validate_tags(&input.tags)?;
+        let scope = ctx.scope();
+        let policy = match input.policy {
+            Some(policy) => {
+                parse_policy(&policy)?;
+                policy
+            }
+            None => default_key_policy(&scope),
+        };
+        let material = self.backend.generate_symmetric_material()?;
+        let now = self.clock.now();
+        let record = KeyRecord {
+            scope,
+            id: KeyId::random(),
+            created: now,
+            description: input.description,
+            spec,
+            usage,
+            origin,
+            manager: KeyManager::Customer,
+            state: KeyState::Enabled,
+            deletion_date: None,
+            pending_window_days: None,
+            current_material: self.backend.material_id(&material),
+            multi_region: false,
+            policy,
+        };
+        let sealed = self.seal_material(&record, &material, now)?;
+        self.store.create_key(&record, &sealed, &input.tags, &[]).await?;
+        Ok(record)
+    }
+
+    fn seal_material(
+        &self,
+        record: &KeyRecord,
+        material: &KeyMaterial,
+        now: UnixMillis,
+    ) -> Result<SealedMaterial> {
+        let id = record.current_material;
+        let sealed = self
+            .root
+            .seal(material.as_slice(), &material_aad(&record.arn(), &id))?;
+        Ok(SealedMaterial {
+            id,
+            sealed,
+            created: now,
+        })
+    }
+
+    pub async fn describe_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<KeyRecord> {
+        let key = self
+            .key_for(ctx, key, Aliases::Allowed, "kms:DescribeKey", StateRule::Any, None)
+            .await?;
+        Ok(key.key().record.clone())
+    }
+
+    /// ListKeys: `marker` is the last key id of the previous page.
+    pub async fn list_keys(
+        &self,
+        ctx: &RequestContext,
+        limit: usize,
+        marker: Option<&str>,
+    ) -> Result<Page<KeyRecord>> {
+        if let Some(m) = marker {
+            if KeyId::parse(m).is_none() {
+                return Err(Error::InvalidMarker {
+                    message: format!("Invalid marker '{m}'"),
+                });
+            }
+        }
+        Ok(self.store.list_keys(&ctx.scope(), marker, limit).await?)
+    }
+
+    /// Applies a change to a key's record in the store and drops it from the cache.
+    async fn update_record(&self, mut record: KeyRecord, change: impl FnOnce(&mut KeyRecord)) -> Result<KeyRecord> {
+        change(&mut record);
+        let result = self.store.update_key(&record).await;
+        self.cache.invalidate_key(&record.scope, &record.id);
+        match result {
+            Ok(()) => Ok(record),
+            Err(StoreError::NotFound) => Err(Error::KeyNotFound { arn: record.arn() }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn enable_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<()> {
+        let key = self
+            .key_for(ctx, key, Aliases::Forbidden, "kms:EnableKey", StateRule::NotPendingDeletion, None)
+            .await?;
+        let record = key.key().record.clone();
+        if record.state != KeyState::Enabled {
+            self.update_record(record, |r| r.state = KeyState::Enabled).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn disable_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<()> {
+        let key = self
+            .key_for(ctx, key, Aliases::Forbidden, "kms:DisableKey", StateRule::NotPendingDeletion, None)
+            .await?;
+        let record = key.key().record.clone();
+        if record.state != KeyState::Disabled {
+            self.update_record(record, |r| r.state = KeyState::Disabled).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn update_key_description(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        description: String,
+    ) -> Result<()> {
+        let key = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:UpdateKeyDescription",
+                StateRule::NotPendingDeletion,
+                None,
+            )
+            .await?;
+        let record = key.key().record.clone();
+        self.update_record(record, |r| r.description = description).await?;
+        Ok(())
+    }
+
+    /// ScheduleKeyDeletion: the key becomes unusable now and is deleted for good when the
+    /// window ends.
+    pub async fn schedule_key_deletion(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        window_days: Option<u32>,
+    ) -> Result<KeyRecord> {
+        let days = window_days.unwrap_or(DEFAULT_PENDING_WINDOW_DAYS);
+        if !PENDING_WINDOW_DAYS.contains(&days) {
+            return Err(Error::validation(
+                "PendingWindowInDays must be between 7 and 30",
+            ));
+        }
+        let key = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:ScheduleKeyDeletion",
+                StateRule::NotPendingDeletion,
+                None,
+            )
+            .await?;
+        let record = key.key().record.clone();
+        let now = self.clock.now();
+        self.update_record(record, |r| {
+            r.state = KeyState::PendingDeletion;
+            r.deletion_date = Some(now.plus_days(days));
+            r.pending_window_days = Some(days);
+        })
+        .await
+    }
+
+    /// CancelKeyDeletion: back to `Disabled`, as at AWS.
+    pub async fn cancel_key_deletion(&self, ctx: &RequestContext, key: &KeyRef) -> Result<KeyRecord> {
+        let key = self
+            .key_for(ctx, key, Aliases::Forbidden, "kms:CancelKeyDeletion", StateRule::Any, None)
+            .await?;
+        let record = key.key().record.clone();
+        if record.state != KeyState::PendingDeletion {
+            return Err(Error::NotPendingDeletion { arn: record.arn() });
+        }
+        self.update_record(record, |r| {
+            r.state = KeyState::Disabled;
+            r.deletion_date = None;
+            r.pending_window_days = None;
+        })
+        .await
+    }
+
+    /// Deletes, for good, every key whose deletion date has come. Returns how many.
+    ///
+    /// Idempotent and safe to run late: a key due while Trent was down is deleted on the next
+    /// sweep.
+    pub async fn delete_due_keys(&self, now: UnixMillis) -> Result<usize> {
+        let due = self.store.keys_due_for_deletion(now).await?;
+        let mut deleted = 0;
+        for (scope, id) in due {
+            match self.store.delete_key(&scope, &id).await {
+                Ok(()) | Err(StoreError::NotFound) => deleted += 1,
+                Err(e) => return Err(e.into()),
+            }
+            self.cache.invalidate_key(&scope, &id);
+            self.cache.invalidate_aliases();
+        }
+        Ok(deleted)
+    }
+
+    /// Creates a key from a seed entry unless a key with that id already exists.
+    ///
+    /// The whole key (record, material, tags, aliases) is created in one transaction, so a
+    /// seed either applies whole or not at all.
+    pub async fn seed_key(&self, seed: SeedKey) -> Result<SeedOutcome> {
+        if self.store.key(&seed.scope, &seed.id).await?.is_some() {
+            return Ok(SeedOutcome::AlreadyPresent);
+        }
+        validate_tags(&seed.tags)?;
+        let material = match seed.material {
+            Some(m) if m.len() == 32 => m,
+            Some(m) => {
+                return Err(Error::validation(format!(
+                    "seed key {}: symmetric key material must be 32 bytes, not {}",
+                    seed.id,
+                    m.len()
+                )));
+            }
+            None => self.backend.generate_symmetric_material()?,
+        };
+        let now = self.clock.now();
+        let record = KeyRecord {
+            policy: default_key_policy(&seed.scope),
+            scope: seed.scope.clone(),
+            id: seed.id.clone(),
+            created: now,
+            description: seed.description,
+            spec: KeySpec::SymmetricDefault,
+            usage: KeyUsage::EncryptDecrypt,
+            origin: Origin::AwsKms,
+            manager: KeyManager::Customer,
+            state: if seed.enabled {
+                KeyState::Enabled
+            } else {
+                KeyState::Disabled
+            },
+            deletion_date: None,
+            pending_window_days: None,
+            current_material: self.backend.material_id(&material),
+            multi_region: false,
+        };
+        let sealed = self.seal_material(&record, &material, now)?;
+        let mut aliases = Vec::new();
+        for name in seed.aliases {
+            if name.is_reserved() {
+                return Err(Error::NotAuthorized);
+            }
+            aliases.push(AliasRecord {
+                scope: seed.scope.clone(),
+                name,
+                target: seed.id.clone(),
+                created: now,
+                updated: now,
+            });
+        }
+        match self.store.create_key(&record, &sealed, &seed.tags, &aliases).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict { constraint: "aliases" }) => {
+                return Err(Error::validation(format!(
+                    "seed key {}: one of its aliases already names another key",
+                    seed.id
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.cache.invalidate_aliases();
+        self.cache.invalidate_key(&record.scope, &record.id);
+        Ok(SeedOutcome::Created)
+    }
+
+    /// The material of a key as a cached entry, for tests and tools that need the record.
+    pub async fn key_record(&self, scope: &Scope, id: &KeyId) -> Result<Option<KeyRecord>> {
+        Ok(self.load(scope, id).await?.map(|k: Arc<_>| k.record.clone()))
+    }
+}
+
+/// A key policy must at least be a JSON object; the full grammar is checked by the policy
+/// module once key policies are enforced.
+fn parse_policy(policy: &str) -> Result<()> {
+    match serde_json::from_str::<serde_json::Value>(policy) {
+        Ok(v) if v.is_object() => Ok(()),
+        _ => Err(Error::MalformedPolicy {
+            message: "Policy document is not a valid JSON object.".to_owned(),
+        }),
+    }
+}

@@ -1,0 +1,14 @@
+//! The operations, one file per family; each is an `impl Kms` block.
+//!
+//! [`pipeline`] holds what every key operation shares: resolving a key reference, checking the
+//! key's state and usage, authorizing, and reaching the material.
+
+pub mod aliases;
+pub mod data_keys;
+pub mod encrypt;
+pub mod keys;
+pub(crate) mod pipeline;
+pub mod random;
+pub mod tags;
+
+pub use pipeline::Aliases;

@@ -1,0 +1,169 @@
+//! The shared steps of key operations: resolve, check state, check usage, authorize, material.
+
+use std::sync::Arc;
+
+use crate::cache::CachedKey;
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{KeyId, KeyRef, KeyState, KeyUsage, MaterialId, RequestContext, Scope};
+use crate::policy::{self, AuthorizedKey};
+use crate::secret::KeyMaterial;
+
+/// Whether an operation's `KeyId` member may name an alias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aliases {
+    Allowed,
+    Forbidden,
+}
+
+/// The key states an operation accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StateRule {
+    /// Any state (DescribeKey, ListResourceTags).
+    Any,
+    /// Not pending deletion (management calls such as TagResource, UpdateKeyDescription).
+    NotPendingDeletion,
+    /// Enabled only (cryptographic operations).
+    Enabled,
+}
+
+/// The material AAD: binds a sealed material to its key ARN and material id.
+pub(crate) fn material_aad(arn: &str, material: &MaterialId) -> Vec<u8> {
+    format!("trent:material:{arn}:{}", material.to_hex()).into_bytes()
+}
+
+impl Kms {
+    /// Resolves a reference to a key id and the scope it lives in.
+    pub(crate) async fn resolve(
+        &self,
+        ctx: &RequestContext,
+        key_ref: &KeyRef,
+        aliases: Aliases,
+    ) -> Result<(Scope, KeyId)> {
+        match key_ref {
+            KeyRef::Id(id) => Ok((ctx.scope(), id.clone())),
+            KeyRef::Arn { scope, id } => Ok((scope.clone(), id.clone())),
+            KeyRef::Alias(name) | KeyRef::AliasArn { name, .. } => {
+                let scope = match key_ref {
+                    KeyRef::AliasArn { scope, .. } => scope.clone(),
+                    _ => ctx.scope(),
+                };
+                if aliases == Aliases::Forbidden {
+                    return Err(Error::InvalidKeyId {
+                        value: name.as_str().to_owned(),
+                    });
+                }
+                if let Some(id) = self.cache.alias(&scope, name) {
+                    return Ok((scope, id));
+                }
+                let epoch = self.cache.epoch();
+                match self.store.alias(&scope, name).await? {
+                    Some(alias) => {
+                        self.cache.insert_alias(&scope, name, &alias.target, epoch);
+                        Ok((scope, alias.target))
+                    }
+                    None => Err(Error::AliasNotFound {
+                        alias_arn: name.arn(&scope),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Loads a key (cache first), or `None` if it does not exist in that scope.
+    pub(crate) async fn load(&self, scope: &Scope, id: &KeyId) -> Result<Option<Arc<CachedKey>>> {
+        if let Some(hit) = self.cache.key(scope, id) {
+            return Ok(Some(hit));
+        }
+        let epoch = self.cache.epoch();
+        let Some(record) = self.store.key(scope, id).await? else {
+            return Ok(None);
+        };
+        let entry = Arc::new(CachedKey::new(record));
+        self.cache.insert_key(entry.clone(), epoch);
+        Ok(Some(entry))
+    }
+
+    /// Resolves and loads a key; `NotFoundException` if there is none.
+    pub(crate) async fn find(
+        &self,
+        ctx: &RequestContext,
+        key_ref: &KeyRef,
+        aliases: Aliases,
+    ) -> Result<Arc<CachedKey>> {
+        let (scope, id) = self.resolve(ctx, key_ref, aliases).await?;
+        self.load(&scope, &id).await?.ok_or_else(|| Error::KeyNotFound {
+            arn: id.arn(&scope),
+        })
+    }
+
+    /// The whole pipeline: resolve, load, check state and usage, authorize.
+    pub(crate) async fn key_for(
+        &self,
+        ctx: &RequestContext,
+        key_ref: &KeyRef,
+        aliases: Aliases,
+        action: &'static str,
+        state: StateRule,
+        usage: Option<KeyUsage>,
+    ) -> Result<AuthorizedKey> {
+        let key = self.find(ctx, key_ref, aliases).await?;
+        let authorized = policy::authorize(ctx, key, action)?;
+        let record = &authorized.key().record;
+        check_state(record.state, &record.arn(), state)?;
+        if let Some(usage) = usage {
+            if record.usage != usage {
+                return Err(Error::InvalidKeyUsage {
+                    message: format!(
+                        "{} key usage is {} which is not valid for {}.",
+                        record.arn(),
+                        record.usage,
+                        action.trim_start_matches("kms:")
+                    ),
+                });
+            }
+        }
+        Ok(authorized)
+    }
+
+    /// A material version of an authorized key, unsealed once and then served from memory.
+    pub(crate) async fn material(
+        &self,
+        key: &AuthorizedKey,
+        id: &MaterialId,
+    ) -> Result<Arc<KeyMaterial>> {
+        let cached = key.key();
+        if let Some(m) = cached.material(id) {
+            return Ok(m);
+        }
+        let record = &cached.record;
+        let sealed = self
+            .store
+            .material(&record.scope, &record.id, id)
+            .await?
+            .ok_or(Error::InvalidCiphertext)?;
+        let material = self
+            .root
+            .unseal(&sealed.sealed, &material_aad(&record.arn(), id))
+            .map_err(|e| Error::internal(format!("cannot unseal material of {}: {e}", record.arn())))?;
+        let material = Arc::new(material);
+        cached.insert_material(*id, material.clone());
+        Ok(material)
+    }
+}
+
+/// Applies a state rule, with AWS's exceptions and messages.
+pub(crate) fn check_state(state: KeyState, arn: &str, rule: StateRule) -> Result<()> {
+    match (rule, state) {
+        (StateRule::Any, _) => Ok(()),
+        (_, KeyState::Enabled) => Ok(()),
+        (StateRule::NotPendingDeletion, KeyState::Disabled) => Ok(()),
+        (StateRule::Enabled, KeyState::Disabled) => Err(Error::Disabled {
+            arn: arn.to_owned(),
+        }),
+        (_, other) => Err(Error::InvalidState {
+            arn: arn.to_owned(),
+            state: other,
+        }),
+    }
+}

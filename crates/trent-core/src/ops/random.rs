@@ -1,0 +1,18 @@
+//! GenerateRandom.
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::secret::Secret;
+
+impl Kms {
+    /// GenerateRandom: 1 to 1024 random bytes.
+    pub fn generate_random(&self, number_of_bytes: Option<u32>) -> Result<Secret> {
+        let Some(n) = number_of_bytes else {
+            return Err(Error::validation(
+                "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null",
+            ));
+        };
+        let n = usize::try_from(n).map_err(Error::internal)?;
+        Ok(self.backend.random(n)?)
+    }
+}

@@ -1,0 +1,111 @@
+//! The persistence seam: [`Store`], one method per transaction.
+//!
+//! Every mutating method is atomic: it commits whole or not at all.
+//! The SQLite implementation lives in `trent-store`; PostgreSQL will implement the same trait
+//! and pass the same conformance suite.
+//! The store only ever sees sealed material.
+
+use async_trait::async_trait;
+
+use crate::model::{
+    AccessKeyRecord, AccountRecord, AliasName, AliasRecord, KeyId, KeyRecord, MaterialId, Scope,
+    SealedMaterial, Tag, UnixMillis,
+};
+
+/// Failures of a store, by kind.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the name says which.
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: &'static str },
+    /// A limit enforced inside the transaction was reached.
+    #[error("limit exceeded: {0}")]
+    Limit(&'static str),
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A page of results and whether more follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub truncated: bool,
+}
+
+/// Durable state: accounts and access keys, keys with their sealed material, aliases, tags.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// A small named value (the root-key check, format markers).
+    async fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
+    async fn put_meta(&self, name: &str, value: &[u8]) -> StoreResult<()>;
+
+    async fn put_account(&self, account: &AccountRecord) -> StoreResult<()>;
+    async fn accounts(&self) -> StoreResult<Vec<AccountRecord>>;
+    async fn put_access_key(&self, key: &AccessKeyRecord) -> StoreResult<()>;
+    async fn access_keys(&self) -> StoreResult<Vec<AccessKeyRecord>>;
+
+    /// Creates a key with its first material, tags and aliases in one transaction.
+    /// Fails with `Conflict { constraint: "keys" }` if the id exists, `"aliases"` if an alias does.
+    async fn create_key(
+        &self,
+        key: &KeyRecord,
+        material: &SealedMaterial,
+        tags: &[Tag],
+        aliases: &[AliasRecord],
+    ) -> StoreResult<()>;
+    async fn key(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<KeyRecord>>;
+    /// Replaces a key's record; `NotFound` if it is gone.
+    async fn update_key(&self, key: &KeyRecord) -> StoreResult<()>;
+    /// Keys of a scope in key-id order, starting after `after`.
+    async fn list_keys(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<KeyRecord>>;
+    async fn material(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        material: &MaterialId,
+    ) -> StoreResult<Option<SealedMaterial>>;
+    /// Deletes a key for good: its record, every material, its aliases and tags.
+    async fn delete_key(&self, scope: &Scope, id: &KeyId) -> StoreResult<()>;
+    /// Keys in `PendingDeletion` whose deletion date is at or before `now`.
+    async fn keys_due_for_deletion(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
+
+    /// `Conflict { constraint: "aliases" }` if the name is taken.
+    async fn create_alias(&self, alias: &AliasRecord) -> StoreResult<()>;
+    /// Points an existing alias at another key; `NotFound` if there is no such alias.
+    async fn update_alias(
+        &self,
+        scope: &Scope,
+        name: &AliasName,
+        target: &KeyId,
+        now: UnixMillis,
+    ) -> StoreResult<()>;
+    async fn delete_alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<()>;
+    async fn alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<Option<AliasRecord>>;
+    /// Aliases of a scope (of one key if `key` is given) in name order, after `after`.
+    async fn list_aliases(
+        &self,
+        scope: &Scope,
+        key: Option<&KeyId>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<AliasRecord>>;
+
+    /// A key's tags in key order.
+    async fn tags(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<Tag>>;
+    /// Adds or overwrites tags; `Limit` if the key would have more than `max` tags.
+    async fn tag_key(&self, scope: &Scope, id: &KeyId, tags: &[Tag], max: usize)
+    -> StoreResult<()>;
+    async fn untag_key(&self, scope: &Scope, id: &KeyId, keys: &[String]) -> StoreResult<()>;
+}

@@ -1,0 +1,12 @@
+//! Cryptography for Trent on aws-lc-rs: the software [`KeyBackend`](trent_core::backend::KeyBackend)
+//! and the root-key providers that seal material at rest.
+//!
+//! This crate never persists anything itself except the root key file it is pointed at, and
+//! knows nothing of policies or the wire. A PKCS#11 backend will sit beside `soft` behind a
+//! cargo feature.
+
+pub mod root;
+pub mod soft;
+
+pub use root::FileRootKey;
+pub use soft::SoftBackend;

@@ -1,0 +1,647 @@
+//! The SQLite store: one file in the data directory, WAL journal, `synchronous=FULL`, every
+//! mutation in one transaction.
+//!
+//! rusqlite is synchronous; each call runs on tokio's blocking pool behind one connection.
+//! Writes are rare (management calls) and the hot path reads from the in-memory cache, so one
+//! connection is enough; see `docs/adr/0002-sqlite-with-rusqlite.md`.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
+use trent_core::model::{
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, KeyId, KeyManager,
+    KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Scope, SealedMaterial, Tag,
+    UnixMillis,
+};
+use trent_core::store::{Page, Store, StoreError, StoreResult};
+
+use crate::migrations;
+
+/// The SQLite implementation of [`Store`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    description: String,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn corrupt(what: &str) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnName(format!("corrupt value in column {what}"))
+}
+
+/// Maps a SQLite error: constraint violations by the table they name, the rest by kind.
+fn map_error(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, message) if f.code == ErrorCode::ConstraintViolation => {
+            let message = message.as_deref().unwrap_or_default();
+            let constraint = if message.contains("aliases.") {
+                "aliases"
+            } else if message.contains("keys.") {
+                "keys"
+            } else if message.contains("access_keys.") {
+                "access_keys"
+            } else if message.contains("FOREIGN KEY") {
+                "foreign_key"
+            } else {
+                "unknown"
+            };
+            StoreError::Conflict { constraint }
+        }
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase
+            ) =>
+        {
+            StoreError::Corrupt(e.to_string())
+        }
+        rusqlite::Error::InvalidColumnName(m) if m.starts_with("corrupt") => {
+            StoreError::Corrupt(m.clone())
+        }
+        _ => StoreError::Unavailable(e.to_string()),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let conn = Connection::open(path).map_err(map_error)?;
+        Self::setup(conn, path.display().to_string())
+    }
+
+    /// An in-memory database, for tests.
+    pub fn in_memory() -> StoreResult<SqliteStore> {
+        let conn = Connection::open_in_memory().map_err(map_error)?;
+        Self::setup(conn, ":memory:".to_owned())
+    }
+
+    fn setup(mut conn: Connection, description: String) -> StoreResult<SqliteStore> {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(map_error)?;
+        // FULL makes each commit durable in WAL mode, not only consistent.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(map_error)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(map_error)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(map_error)?;
+        migrations::migrate(&mut conn).map_err(StoreError::Corrupt)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            description,
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| unavailable("connection lock poisoned"))?;
+            f(&mut guard).map_err(map_error)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    /// Runs `f` in one transaction that commits only if `f` succeeds; `f` may also fail with a
+    /// store error of its own (not found, a limit).
+    async fn transaction<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<StoreResult<T>, rusqlite::Error>
+            + Send
+            + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| unavailable("connection lock poisoned"))?;
+            let tx = guard.transaction().map_err(map_error)?;
+            match f(&tx).map_err(map_error)? {
+                Ok(value) => {
+                    tx.commit().map_err(map_error)?;
+                    Ok(value)
+                }
+                Err(e) => Err(e), // dropping `tx` rolls back
+            }
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    /// Runs SQLite's integrity check; `Ok(())` when the file is sound.
+    pub async fn integrity_check(&self) -> StoreResult<()> {
+        let result: String = self
+            .with(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
+            .await?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(result))
+        }
+    }
+}
+
+const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy";
+
+fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
+    let text = |i: usize| row.get::<_, String>(i);
+    let account = AccountId::parse(&text(0)?).ok_or_else(|| corrupt("keys.account"))?;
+    let region = Region::parse(&text(1)?).ok_or_else(|| corrupt("keys.region"))?;
+    let id = KeyId::parse(&text(2)?).ok_or_else(|| corrupt("keys.id"))?;
+    let material: Vec<u8> = row.get(12)?;
+    let material: [u8; 32] = material
+        .try_into()
+        .map_err(|_| corrupt("keys.current_material"))?;
+    let window: Option<i64> = row.get(11)?;
+    Ok(KeyRecord {
+        scope: Scope { account, region },
+        id,
+        created: UnixMillis(row.get(3)?),
+        description: text(4)?,
+        spec: KeySpec::parse(&text(5)?).ok_or_else(|| corrupt("keys.spec"))?,
+        usage: KeyUsage::parse(&text(6)?).ok_or_else(|| corrupt("keys.usage"))?,
+        origin: Origin::parse(&text(7)?).ok_or_else(|| corrupt("keys.origin"))?,
+        manager: KeyManager::parse(&text(8)?).ok_or_else(|| corrupt("keys.manager"))?,
+        state: KeyState::parse(&text(9)?).ok_or_else(|| corrupt("keys.state"))?,
+        deletion_date: row.get::<_, Option<i64>>(10)?.map(UnixMillis),
+        pending_window_days: window.and_then(|w| u32::try_from(w).ok()),
+        current_material: MaterialId(material),
+        multi_region: row.get::<_, i64>(13)? != 0,
+        policy: text(14)?,
+    })
+}
+
+fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<AliasRecord> {
+    let text = |i: usize| row.get::<_, String>(i);
+    Ok(AliasRecord {
+        scope: Scope {
+            account: AccountId::parse(&text(0)?).ok_or_else(|| corrupt("aliases.account"))?,
+            region: Region::parse(&text(1)?).ok_or_else(|| corrupt("aliases.region"))?,
+        },
+        name: AliasName::parse(&text(2)?).map_err(|_| corrupt("aliases.name"))?,
+        target: KeyId::parse(&text(3)?).ok_or_else(|| corrupt("aliases.target"))?,
+        created: UnixMillis(row.get(4)?),
+        updated: UnixMillis(row.get(5)?),
+    })
+}
+
+fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+        params![
+            key.scope.account.as_str(),
+            key.scope.region.as_str(),
+            key.id.as_str(),
+            key.created.0,
+            key.description,
+            key.spec.as_str(),
+            key.usage.as_str(),
+            key.origin.as_str(),
+            key.manager.as_str(),
+            key.state.as_str(),
+            key.deletion_date.map(|d| d.0),
+            key.pending_window_days.map(i64::from),
+            key.current_material.0.as_slice(),
+            i64::from(key.multi_region),
+            key.policy,
+        ],
+    )?;
+    Ok(())
+}
+
+fn page<T>(mut items: Vec<T>, limit: usize) -> Page<T> {
+    let truncated = items.len() > limit;
+    items.truncate(limit);
+    Page { items, truncated }
+}
+
+fn sql_limit(limit: usize) -> i64 {
+    // One more than asked, to learn whether the page is truncated.
+    i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        let name = name.to_owned();
+        self.with(move |c| {
+            c.query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| r.get(0))
+                .optional()
+        })
+        .await
+    }
+
+    async fn put_meta(&self, name: &str, value: &[u8]) -> StoreResult<()> {
+        let (name, value) = (name.to_owned(), value.to_vec());
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                params![name, value],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn put_account(&self, account: &AccountRecord) -> StoreResult<()> {
+        let id = account.id.as_str().to_owned();
+        let regions: Vec<&str> = account.regions.iter().map(Region::as_str).collect();
+        let regions = regions.join(",");
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO accounts (id, regions) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET regions = excluded.regions",
+                params![id, regions],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn accounts(&self) -> StoreResult<Vec<AccountRecord>> {
+        self.with(|c| {
+            let mut stmt = c.prepare("SELECT id, regions FROM accounts ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                let id: String = r.get(0)?;
+                let regions: String = r.get(1)?;
+                Ok(AccountRecord {
+                    id: AccountId::parse(&id).ok_or_else(|| corrupt("accounts.id"))?,
+                    regions: regions
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(|s| Region::parse(s).ok_or_else(|| corrupt("accounts.regions")))
+                        .collect::<rusqlite::Result<_>>()?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn put_access_key(&self, key: &AccessKeyRecord) -> StoreResult<()> {
+        let key = key.clone();
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO access_keys (id, account, user_name, sealed_secret, enabled) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET account = excluded.account, user_name = excluded.user_name,
+                 sealed_secret = excluded.sealed_secret, enabled = excluded.enabled",
+                params![key.id, key.account.as_str(), key.user, key.sealed_secret, i64::from(key.enabled)],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn access_keys(&self) -> StoreResult<Vec<AccessKeyRecord>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, account, user_name, sealed_secret, enabled FROM access_keys ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                let account: String = r.get(1)?;
+                Ok(AccessKeyRecord {
+                    id: r.get(0)?,
+                    account: AccountId::parse(&account)
+                        .ok_or_else(|| corrupt("access_keys.account"))?,
+                    user: r.get(2)?,
+                    sealed_secret: r.get(3)?,
+                    enabled: r.get::<_, i64>(4)? != 0,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn create_key(
+        &self,
+        key: &KeyRecord,
+        material: &SealedMaterial,
+        tags: &[Tag],
+        aliases: &[AliasRecord],
+    ) -> StoreResult<()> {
+        let (key, material, tags, aliases) =
+            (key.clone(), material.clone(), tags.to_vec(), aliases.to_vec());
+        self.transaction(move |tx| {
+            insert_key(tx, &key)?;
+            let (account, region, id) = (
+                key.scope.account.as_str(),
+                key.scope.region.as_str(),
+                key.id.as_str(),
+            );
+            tx.execute(
+                "INSERT INTO key_materials (account, region, key_id, material_id, sealed, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![account, region, id, material.id.0.as_slice(), material.sealed, material.created.0],
+            )?;
+            for tag in &tags {
+                tx.execute(
+                    "INSERT INTO tags (account, region, key_id, tag_key, tag_value) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT DO UPDATE SET tag_value = excluded.tag_value",
+                    params![account, region, id, tag.key, tag.value],
+                )?;
+            }
+            for alias in &aliases {
+                tx.execute(
+                    "INSERT INTO aliases (account, region, name, target, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![account, region, alias.name.as_str(), id, alias.created.0, alias.updated.0],
+                )?;
+            }
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn key(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<KeyRecord>> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.with(move |c| {
+            c.query_row(
+                &format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3"),
+                params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
+                key_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn update_key(&self, key: &KeyRecord) -> StoreResult<()> {
+        let key = key.clone();
+        self.transaction(move |tx| {
+            let changed = tx.execute(
+                "UPDATE keys SET description = ?4, spec = ?5, usage = ?6, origin = ?7, manager = ?8, state = ?9,
+                 deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14
+                 WHERE account = ?1 AND region = ?2 AND id = ?3",
+                params![
+                    key.scope.account.as_str(),
+                    key.scope.region.as_str(),
+                    key.id.as_str(),
+                    key.description,
+                    key.spec.as_str(),
+                    key.usage.as_str(),
+                    key.origin.as_str(),
+                    key.manager.as_str(),
+                    key.state.as_str(),
+                    key.deletion_date.map(|d| d.0),
+                    key.pending_window_days.map(i64::from),
+                    key.current_material.0.as_slice(),
+                    i64::from(key.multi_region),
+                    key.policy,
+                ],
+            )?;
+            Ok(if changed == 1 { Ok(()) } else { Err(StoreError::NotFound) })
+        })
+        .await
+    }
+
+    async fn list_keys(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<KeyRecord>> {
+        let (scope, after) = (scope.clone(), after.unwrap_or_default().to_owned());
+        let items = self
+            .with(move |c| {
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
+                ))?;
+                let rows = stmt.query_map(
+                    params![scope.account.as_str(), scope.region.as_str(), after, sql_limit(limit)],
+                    key_from_row,
+                )?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        Ok(page(items, limit))
+    }
+
+    async fn material(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        material: &MaterialId,
+    ) -> StoreResult<Option<SealedMaterial>> {
+        let (scope, id, material) = (scope.clone(), id.clone(), *material);
+        self.with(move |c| {
+            c.query_row(
+                "SELECT sealed, created FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4",
+                params![scope.account.as_str(), scope.region.as_str(), id.as_str(), material.0.as_slice()],
+                |r| {
+                    Ok(SealedMaterial {
+                        id: material,
+                        sealed: r.get(0)?,
+                        created: UnixMillis(r.get(1)?),
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn delete_key(&self, scope: &Scope, id: &KeyId) -> StoreResult<()> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.transaction(move |tx| {
+            let p = params![scope.account.as_str(), scope.region.as_str(), id.as_str()];
+            // Foreign keys cascade, but deleting explicitly keeps the intent visible and does
+            // not depend on the pragma.
+            tx.execute("DELETE FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3", p)?;
+            tx.execute("DELETE FROM tags WHERE account = ?1 AND region = ?2 AND key_id = ?3", p)?;
+            tx.execute("DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND target = ?3", p)?;
+            let deleted = tx.execute("DELETE FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3", p)?;
+            Ok(if deleted == 1 { Ok(()) } else { Err(StoreError::NotFound) })
+        })
+        .await
+    }
+
+    async fn keys_due_for_deletion(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>> {
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT account, region, id FROM keys WHERE state = 'PendingDeletion' AND deletion_date <= ?1 ORDER BY deletion_date",
+            )?;
+            let rows = stmt.query_map([now.0], |r| {
+                let (a, rg, id): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                Ok((
+                    Scope {
+                        account: AccountId::parse(&a).ok_or_else(|| corrupt("keys.account"))?,
+                        region: Region::parse(&rg).ok_or_else(|| corrupt("keys.region"))?,
+                    },
+                    KeyId::parse(&id).ok_or_else(|| corrupt("keys.id"))?,
+                ))
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn create_alias(&self, alias: &AliasRecord) -> StoreResult<()> {
+        let alias = alias.clone();
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO aliases (account, region, name, target, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    alias.scope.account.as_str(),
+                    alias.scope.region.as_str(),
+                    alias.name.as_str(),
+                    alias.target.as_str(),
+                    alias.created.0,
+                    alias.updated.0
+                ],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn update_alias(
+        &self,
+        scope: &Scope,
+        name: &AliasName,
+        target: &KeyId,
+        now: UnixMillis,
+    ) -> StoreResult<()> {
+        let (scope, name, target) = (scope.clone(), name.clone(), target.clone());
+        self.transaction(move |tx| {
+            let changed = tx.execute(
+                "UPDATE aliases SET target = ?4, updated = ?5 WHERE account = ?1 AND region = ?2 AND name = ?3",
+                params![scope.account.as_str(), scope.region.as_str(), name.as_str(), target.as_str(), now.0],
+            )?;
+            Ok(if changed == 1 { Ok(()) } else { Err(StoreError::NotFound) })
+        })
+        .await
+    }
+
+    async fn delete_alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<()> {
+        let (scope, name) = (scope.clone(), name.clone());
+        self.transaction(move |tx| {
+            let deleted = tx.execute(
+                "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3",
+                params![scope.account.as_str(), scope.region.as_str(), name.as_str()],
+            )?;
+            Ok(if deleted == 1 { Ok(()) } else { Err(StoreError::NotFound) })
+        })
+        .await
+    }
+
+    async fn alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<Option<AliasRecord>> {
+        let (scope, name) = (scope.clone(), name.clone());
+        self.with(move |c| {
+            c.query_row(
+                "SELECT account, region, name, target, created, updated FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3",
+                params![scope.account.as_str(), scope.region.as_str(), name.as_str()],
+                alias_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn list_aliases(
+        &self,
+        scope: &Scope,
+        key: Option<&KeyId>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<AliasRecord>> {
+        let (scope, key, after) = (
+            scope.clone(),
+            key.map(|k| k.as_str().to_owned()),
+            after.unwrap_or_default().to_owned(),
+        );
+        let items = self
+            .with(move |c| {
+                let mut stmt = c.prepare(
+                    "SELECT account, region, name, target, created, updated FROM aliases
+                     WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR target = ?3) AND name > ?4
+                     ORDER BY name LIMIT ?5",
+                )?;
+                let rows = stmt.query_map(
+                    params![scope.account.as_str(), scope.region.as_str(), key, after, sql_limit(limit)],
+                    alias_from_row,
+                )?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        Ok(page(items, limit))
+    }
+
+    async fn tags(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<Tag>> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT tag_key, tag_value FROM tags WHERE account = ?1 AND region = ?2 AND key_id = ?3 ORDER BY tag_key",
+            )?;
+            let rows = stmt.query_map(
+                params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
+                |r| {
+                    Ok(Tag {
+                        key: r.get(0)?,
+                        value: r.get(1)?,
+                    })
+                },
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn tag_key(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        tags: &[Tag],
+        max: usize,
+    ) -> StoreResult<()> {
+        let (scope, id, tags) = (scope.clone(), id.clone(), tags.to_vec());
+        self.transaction(move |tx| {
+            let (a, r, k) = (scope.account.as_str(), scope.region.as_str(), id.as_str());
+            for tag in &tags {
+                tx.execute(
+                    "INSERT INTO tags (account, region, key_id, tag_key, tag_value) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT DO UPDATE SET tag_value = excluded.tag_value",
+                    params![a, r, k, tag.key, tag.value],
+                )?;
+            }
+            let count: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM tags WHERE account = ?1 AND region = ?2 AND key_id = ?3",
+                params![a, r, k],
+                |row| row.get(0),
+            )?;
+            if usize::try_from(count).unwrap_or(usize::MAX) > max {
+                return Ok(Err(StoreError::Limit("tags per key")));
+            }
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn untag_key(&self, scope: &Scope, id: &KeyId, keys: &[String]) -> StoreResult<()> {
+        let (scope, id, keys) = (scope.clone(), id.clone(), keys.to_vec());
+        self.transaction(move |tx| {
+            for key in &keys {
+                tx.execute(
+                    "DELETE FROM tags WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND tag_key = ?4",
+                    params![scope.account.as_str(), scope.region.as_str(), id.as_str(), key],
+                )?;
+            }
+            Ok(Ok(()))
+        })
+        .await
+    }
+}
