@@ -1,1 +1,20 @@
-//! placeholder
+//! The `trent` server: HTTP transport, SigV4 authentication, dispatch of AWS KMS operations to
+//! `trent-core`, identities, seeding and background maintenance.
+//!
+//! This crate wires the layers together and translates between `trent-api` shapes and
+//! `trent-core` types; it holds no business rules of its own.
+//! [`server::start`] is the entry point for both the binary and the integration tests.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod dispatch;
+pub mod error;
+pub mod handlers;
+pub mod scheduler;
+pub mod seed;
+pub mod server;
+pub mod state;
+
+pub use server::{RunningServer, ServerOptions, start};

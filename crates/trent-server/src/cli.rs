@@ -1,0 +1,151 @@
+//! The command line: `trent serve` and its options.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::server::{DEFAULT_LISTEN, ServerOptions};
+
+#[derive(Debug, Parser)]
+#[command(name = "trent", version, about = "A key management service that speaks the AWS KMS API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the KMS server.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = DEFAULT_LISTEN, env = "TRENT_LISTEN")]
+    listen: SocketAddr,
+    /// Directory for the store and the root key.
+    #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
+    data_dir: PathBuf,
+    /// TOML file declaring accounts, regions and access keys.
+    #[arg(long, env = "TRENT_CONFIG")]
+    config: Option<PathBuf>,
+    /// YAML or TOML file of keys to create at start-up (idempotent).
+    #[arg(long, env = "TRENT_SEED")]
+    seed: Option<PathBuf>,
+    /// Accept any request signature. For local development only.
+    #[arg(long)]
+    dev: bool,
+    /// Log format.
+    #[arg(long, value_enum, default_value = "text", env = "TRENT_LOG_FORMAT")]
+    log_format: LogFormat,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("trent: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+    }
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    let mut options = ServerOptions::new(args.listen, args.data_dir.clone());
+    options.config = args.config;
+    options.seed = args.seed;
+    options.dev = args.dev;
+    let mut server = match crate::server::start(options).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("trent: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.dev {
+        tracing::warn!(
+            "DEV MODE: every request signature is accepted without checking. Never expose this server to a network."
+        );
+        eprintln!(
+            "\n*** WARNING: --dev accepts ANY signature. Anyone who can reach {} can use every key. ***\n",
+            server.local_addr
+        );
+    }
+    if server.root_key_created {
+        tracing::warn!(
+            path = %args.data_dir.join("root.key").display(),
+            "created a new root key: back it up together with the data directory, or the keys are lost"
+        );
+    }
+    if let Some(report) = &server.seed_report {
+        tracing::info!(created = report.created, already_present = report.present, "applied seed file");
+    }
+    tracing::info!(endpoint = %server.endpoint(), data_dir = %args.data_dir.display(), "Trent is serving the AWS KMS API");
+    if let Some(id) = &server.default_identity {
+        println!("# Trent is listening on {}. To use it:", server.endpoint());
+        println!("export AWS_ACCESS_KEY_ID={}", id.access_key_id);
+        println!("export AWS_SECRET_ACCESS_KEY={}", id.secret.as_str());
+        println!("export AWS_REGION={}", id.region);
+        println!("export AWS_ENDPOINT_URL_KMS={}", server.endpoint());
+    }
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    tokio::select! {
+        () = &mut stop => {
+            tracing::info!("shutting down: finishing in-flight requests");
+            server.trigger_shutdown();
+            match server.wait().await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => { eprintln!("trent: {e}"); ExitCode::FAILURE }
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,220 @@
+//! The TOML configuration file (`--config`): accounts, their regions, and access keys.
+//!
+//! ```toml
+//! [[accounts]]
+//! id = "111122223333"
+//! regions = ["us-east-1", "eu-west-1"]   # optional: every AWS commercial region
+//!
+//! [[accounts.access_keys]]
+//! id = "AKIAIOSFODNN7EXAMPLE"
+//! secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+//! user = "alice"                           # optional: the account root when absent
+//! ```
+
+use std::path::Path;
+
+use serde::Deserialize;
+use trent_core::model::{AccountId, Region};
+
+/// The regions an account may use when its configuration names none: AWS's commercial regions.
+pub const DEFAULT_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    accounts: Vec<RawAccount>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    id: String,
+    regions: Option<Vec<String>>,
+    #[serde(default)]
+    access_keys: Vec<RawAccessKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccessKey {
+    id: String,
+    secret: String,
+    user: Option<String>,
+}
+
+impl std::fmt::Debug for RawAccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawAccessKey")
+            .field("id", &self.id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A parsed, checked configuration.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub accounts: Vec<AccountConfig>,
+}
+
+#[derive(Debug)]
+pub struct AccountConfig {
+    pub id: AccountId,
+    pub regions: Vec<Region>,
+    pub access_keys: Vec<AccessKeyConfig>,
+}
+
+pub struct AccessKeyConfig {
+    pub id: String,
+    pub secret: zeroize::Zeroizing<String>,
+    pub user: Option<String>,
+}
+
+impl std::fmt::Debug for AccessKeyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKeyConfig")
+            .field("id", &self.id)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default region list, parsed.
+pub fn default_regions() -> Vec<Region> {
+    DEFAULT_REGIONS.iter().filter_map(|r| Region::parse(r)).collect()
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+        Config::parse(&text).map_err(|e| format!("config {}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut accounts = Vec::new();
+        let mut seen_keys = std::collections::HashSet::new();
+        for a in raw.accounts {
+            let id = AccountId::parse(&a.id)
+                .ok_or_else(|| format!("account id '{}' is not twelve digits", a.id))?;
+            let regions = match a.regions {
+                None => default_regions(),
+                Some(list) => list
+                    .iter()
+                    .map(|r| Region::parse(r).ok_or_else(|| format!("invalid region '{r}'")))
+                    .collect::<Result<_, _>>()?,
+            };
+            if regions.is_empty() {
+                return Err(format!("account {id} has no regions"));
+            }
+            let mut access_keys = Vec::new();
+            for k in a.access_keys {
+                let valid_id = (16..=128).contains(&k.id.len())
+                    && k.id.bytes().all(|b| b.is_ascii_alphanumeric());
+                if !valid_id {
+                    return Err(format!(
+                        "access key id '{}' must be 16 to 128 letters and digits",
+                        k.id
+                    ));
+                }
+                if k.secret.len() < 16 {
+                    return Err(format!(
+                        "the secret of access key '{}' must be at least 16 characters",
+                        k.id
+                    ));
+                }
+                if !seen_keys.insert(k.id.clone()) {
+                    return Err(format!("access key '{}' is declared twice", k.id));
+                }
+                access_keys.push(AccessKeyConfig {
+                    id: k.id,
+                    secret: zeroize::Zeroizing::new(k.secret),
+                    user: k.user,
+                });
+            }
+            accounts.push(AccountConfig {
+                id,
+                regions,
+                access_keys,
+            });
+        }
+        Ok(Config { accounts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_accounts_and_keys() {
+        let c = Config::parse(
+            r#"
+            [[accounts]]
+            id = "123456789012"
+            regions = ["eu-west-1"]
+            [[accounts.access_keys]]
+            id = "AKIAIOSFODNN7EXAMPLE"
+            secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+            [[accounts]]
+            id = "210987654321"
+            "#,
+        );
+        let c = c.unwrap_or_default();
+        assert_eq!(c.accounts.len(), 2);
+        assert_eq!(c.accounts.first().map(|a| a.access_keys.len()), Some(1));
+        assert_eq!(
+            c.accounts.get(1).map(|a| a.regions.len()),
+            Some(DEFAULT_REGIONS.len())
+        );
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        for bad in [
+            "[[accounts]]\nid = \"12\"",
+            "[[accounts]]\nid = \"123456789012\"\nregions = [\"US EAST\"]",
+            "[[accounts]]\nid = \"123456789012\"\n[[accounts.access_keys]]\nid = \"short\"\nsecret = \"0123456789abcdef\"",
+            "[[accounts]]\nid = \"123456789012\"\nunknown = 1",
+            "not toml at all [",
+        ] {
+            assert!(Config::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target`, from raw request to response.
+//!
+//! Order of checks: body size, authentication, target, body decoding and validation, then the
+//! operation. Every response carries `x-amzn-RequestId`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use trent_api::operation::{self as op, Operation};
+use trent_api::{CONTENT_TYPE, ErrorCode, WireError};
+use tracing::Instrument as _;
+use trent_core::model::RequestContext;
+
+use crate::error::ApiError;
+use crate::handlers::{aliases, data_keys, encrypt, keys, random, tags};
+use crate::state::AppState;
+
+/// The response header that carries the request id.
+pub const REQUEST_ID_HEADER: &str = "x-amzn-RequestId";
+
+/// Handles one request to `POST /`.
+pub async fn handle(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request<Body>,
+) -> Response<Body> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (parts, body) = request.into_parts();
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let span = tracing::info_span!("request", id = %request_id, target = %target);
+
+    let result = async {
+        let body = read_body(&state, &parts, body).await?;
+        let ctx = crate::auth::authenticate(&state, &parts, &body, Some(peer.ip()), &request_id)?;
+        let operation = op::parse_target(Some(&target))?.to_owned();
+        dispatch(&state, &operation, ctx, &body).await
+    }
+    .instrument(span.clone())
+    .await;
+
+    match result {
+        Ok(bytes) => {
+            tracing::debug!(parent: &span, "ok");
+            response(StatusCode::OK, bytes, &request_id)
+        }
+        Err(e) => {
+            if let Some(detail) = &e.detail {
+                tracing::error!(parent: &span, error = %detail, "internal error");
+            } else {
+                tracing::debug!(parent: &span, code = %e.wire.code, "client error");
+            }
+            let status = StatusCode::from_u16(e.wire.code.http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            response(status, e.wire.body(), &request_id)
+        }
+    }
+}
+
+/// Reads the body, refusing one larger than the limit without reading it whole.
+async fn read_body(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body: Body,
+) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::from(WireError::new(
+            ErrorCode::RequestEntityTooLargeException,
+            format!("Request body must be at most {} bytes", state.max_body),
+        ))
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > u64::try_from(state.max_body).unwrap_or(u64::MAX)) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, state.max_body)
+        .await
+        .map_err(|_| too_large())
+}
+
+fn response(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Body> {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert(REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+/// Decodes the request for `O`, runs the handler, encodes the response.
+async fn call<O, F, Fut>(
+    state: &Arc<AppState>,
+    ctx: RequestContext,
+    body: &[u8],
+    handler: F,
+) -> Result<Vec<u8>, ApiError>
+where
+    O: Operation,
+    F: FnOnce(Arc<AppState>, RequestContext, O::Request) -> Fut,
+    Fut: Future<Output = Result<O::Response, ApiError>>,
+{
+    let request = op::decode::<O>(body)?;
+    let response = handler(state.clone(), ctx, request).await?;
+    serde_json::to_vec(&response).map_err(|e| ApiError {
+        wire: WireError::new(ErrorCode::KMSInternalException, crate::error::INTERNAL_MESSAGE),
+        detail: Some(format!("encoding {} response: {e}", O::NAME)),
+    })
+}
+
+/// The operation table: each served operation, its shapes and its handler.
+async fn dispatch(
+    state: &Arc<AppState>,
+    operation: &str,
+    ctx: RequestContext,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    match operation {
+        "CreateKey" => call::<op::CreateKey, _, _>(state, ctx, body, keys::create_key).await,
+        "DescribeKey" => call::<op::DescribeKey, _, _>(state, ctx, body, keys::describe_key).await,
+        "ListKeys" => call::<op::ListKeys, _, _>(state, ctx, body, keys::list_keys).await,
+        "EnableKey" => call::<op::EnableKey, _, _>(state, ctx, body, keys::enable_key).await,
+        "DisableKey" => call::<op::DisableKey, _, _>(state, ctx, body, keys::disable_key).await,
+        "UpdateKeyDescription" => {
+            call::<op::UpdateKeyDescription, _, _>(state, ctx, body, keys::update_key_description)
+                .await
+        }
+        "ScheduleKeyDeletion" => {
+            call::<op::ScheduleKeyDeletion, _, _>(state, ctx, body, keys::schedule_key_deletion)
+                .await
+        }
+        "CancelKeyDeletion" => {
+            call::<op::CancelKeyDeletion, _, _>(state, ctx, body, keys::cancel_key_deletion).await
+        }
+        "Encrypt" => call::<op::Encrypt, _, _>(state, ctx, body, encrypt::encrypt).await,
+        "Decrypt" => call::<op::Decrypt, _, _>(state, ctx, body, encrypt::decrypt).await,
+        "ReEncrypt" => call::<op::ReEncrypt, _, _>(state, ctx, body, encrypt::re_encrypt).await,
+        "GenerateDataKey" => {
+            call::<op::GenerateDataKey, _, _>(state, ctx, body, data_keys::generate_data_key).await
+        }
+        "GenerateDataKeyWithoutPlaintext" => {
+            call::<op::GenerateDataKeyWithoutPlaintext, _, _>(
+                state,
+                ctx,
+                body,
+                data_keys::generate_data_key_without_plaintext,
+            )
+            .await
+        }
+        "GenerateRandom" => {
+            call::<op::GenerateRandom, _, _>(state, ctx, body, random::generate_random).await
+        }
+        "CreateAlias" => call::<op::CreateAlias, _, _>(state, ctx, body, aliases::create_alias).await,
+        "UpdateAlias" => call::<op::UpdateAlias, _, _>(state, ctx, body, aliases::update_alias).await,
+        "DeleteAlias" => call::<op::DeleteAlias, _, _>(state, ctx, body, aliases::delete_alias).await,
+        "ListAliases" => call::<op::ListAliases, _, _>(state, ctx, body, aliases::list_aliases).await,
+        "TagResource" => call::<op::TagResource, _, _>(state, ctx, body, tags::tag_resource).await,
+        "UntagResource" => {
+            call::<op::UntagResource, _, _>(state, ctx, body, tags::untag_resource).await
+        }
+        "ListResourceTags" => {
+            call::<op::ListResourceTags, _, _>(state, ctx, body, tags::list_resource_tags).await
+        }
+        other => {
+            // Validate first, as AWS would, so malformed requests still get their real error.
+            let value = op::parse_body(body)?;
+            trent_api::model::validate(other, &value)?;
+            Err(ApiError::from(WireError::new(
+                ErrorCode::UnsupportedOperationException,
+                format!("{other} is not supported by this version of Trent."),
+            )))
+        }
+    }
+}

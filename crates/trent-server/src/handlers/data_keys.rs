@@ -1,0 +1,59 @@
+//! Handlers of GenerateDataKey and GenerateDataKeyWithoutPlaintext.
+
+use std::sync::Arc;
+
+use trent_api::shapes::data_keys::*;
+use trent_api::{Blob, SecretBlob};
+use trent_core::model::RequestContext;
+use trent_core::ops::data_keys::{DataKey, data_key_length};
+
+use super::{context, key_ref};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+async fn generate(
+    state: &AppState,
+    ctx: &RequestContext,
+    req: GenerateDataKeyRequest,
+    action: &'static str,
+) -> Result<DataKey, ApiError> {
+    let length = data_key_length(req.key_spec.as_deref(), req.number_of_bytes)?;
+    Ok(state
+        .kms
+        .generate_data_key(
+            ctx,
+            &key_ref(&req.key_id)?,
+            length,
+            &context(req.encryption_context),
+            action,
+            req.dry_run.unwrap_or(false),
+        )
+        .await?)
+}
+
+pub async fn generate_data_key(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    req: GenerateDataKeyRequest,
+) -> Result<GenerateDataKeyResponse, ApiError> {
+    let key = generate(&state, &ctx, req, "kms:GenerateDataKey").await?;
+    Ok(GenerateDataKeyResponse {
+        ciphertext_blob: Blob(key.encrypted.ciphertext),
+        plaintext: SecretBlob(key.plaintext.into_inner()),
+        key_id: key.encrypted.key.arn(),
+        key_material_id: Some(key.encrypted.material.to_hex()),
+    })
+}
+
+pub async fn generate_data_key_without_plaintext(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    req: GenerateDataKeyRequest,
+) -> Result<GenerateDataKeyWithoutPlaintextResponse, ApiError> {
+    let key = generate(&state, &ctx, req, "kms:GenerateDataKeyWithoutPlaintext").await?;
+    Ok(GenerateDataKeyWithoutPlaintextResponse {
+        ciphertext_blob: Blob(key.encrypted.ciphertext),
+        key_id: key.encrypted.key.arn(),
+        key_material_id: Some(key.encrypted.material.to_hex()),
+    })
+}

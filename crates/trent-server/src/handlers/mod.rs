@@ -1,0 +1,88 @@
+//! Handlers: translate `trent-api` shapes into `trent-core` calls and back, one file per
+//! operation family (the same names as `trent_api::shapes` and `trent_core::ops`).
+
+pub mod aliases;
+pub mod data_keys;
+pub mod encrypt;
+pub mod keys;
+pub mod random;
+pub mod tags;
+
+use std::collections::BTreeMap;
+
+use trent_api::EpochMillis;
+use trent_api::shapes::keys::KeyMetadata;
+use trent_core::model::{EncryptionAlgorithm, EncryptionContext, KeyRecord, KeyRef, Tag};
+
+use crate::error::ApiError;
+
+/// Parses a `KeyId` member.
+pub(crate) fn key_ref(value: &str) -> Result<KeyRef, ApiError> {
+    Ok(KeyRef::parse(value)?)
+}
+
+pub(crate) fn context(map: BTreeMap<String, String>) -> EncryptionContext {
+    EncryptionContext(map)
+}
+
+/// Parses an `EncryptionAlgorithm` member (already checked against the model's enum).
+pub(crate) fn algorithm(value: Option<&str>) -> Option<EncryptionAlgorithm> {
+    value.and_then(EncryptionAlgorithm::parse)
+}
+
+pub(crate) fn tags_in(tags: Vec<trent_api::shapes::Tag>) -> Vec<Tag> {
+    tags.into_iter()
+        .map(|t| Tag {
+            key: t.tag_key,
+            value: t.tag_value,
+        })
+        .collect()
+}
+
+pub(crate) fn millis(t: trent_core::model::UnixMillis) -> EpochMillis {
+    EpochMillis(t.0)
+}
+
+/// The page size to use: the request's `Limit` (at most `max`, as the operation documents) or
+/// the operation's default.
+pub(crate) fn limit(requested: Option<u32>, default: usize, max: u32) -> Result<usize, ApiError> {
+    match requested {
+        None => Ok(default),
+        Some(l) if l > max => Err(ApiError::from(trent_core::Error::validation(format!(
+            "1 validation error detected: Value '{l}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {max}"
+        )))),
+        Some(l) => Ok(usize::try_from(l).unwrap_or(default)),
+    }
+}
+
+/// `KeyMetadata` as AWS returns it for a key.
+pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
+    let algorithms: Vec<String> = key
+        .encryption_algorithms()
+        .into_iter()
+        .map(|a| a.as_str().to_owned())
+        .collect();
+    KeyMetadata {
+        aws_account_id: key.scope.account.as_str().to_owned(),
+        key_id: key.id.as_str().to_owned(),
+        arn: key.arn(),
+        creation_date: Some(millis(key.created)),
+        enabled: key.state == trent_core::model::KeyState::Enabled,
+        description: key.description.clone(),
+        key_usage: key.usage.as_str().to_owned(),
+        key_state: key.state.as_str().to_owned(),
+        deletion_date: key.deletion_date.map(millis),
+        valid_to: None,
+        origin: key.origin.as_str().to_owned(),
+        key_manager: key.manager.as_str().to_owned(),
+        customer_master_key_spec: key.spec.as_str().to_owned(),
+        key_spec: key.spec.as_str().to_owned(),
+        encryption_algorithms: (!algorithms.is_empty()).then_some(algorithms),
+        signing_algorithms: None,
+        mac_algorithms: None,
+        key_agreement_algorithms: None,
+        multi_region: key.multi_region,
+        pending_deletion_window_in_days: key.pending_window_days,
+        current_key_material_id: Some(key.current_material.to_hex()),
+    }
+}

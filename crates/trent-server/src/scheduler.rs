@@ -1,0 +1,32 @@
+//! Background maintenance: the timer side of date-driven work (the logic lives in trent-core).
+//!
+//! Today that is the deletion sweep: keys whose waiting period has ended are deleted for good.
+//! A sweep is idempotent and catches up after downtime, so a key that fell due while Trent
+//! was stopped is deleted on the first sweep after start.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use trent_core::Kms;
+
+/// Runs one round of maintenance now; returns the number of keys deleted.
+pub async fn run_once(kms: &Kms) -> Result<usize, trent_core::Error> {
+    let now = kms.clock().now();
+    let deleted = kms.delete_due_keys(now).await?;
+    if deleted > 0 {
+        tracing::info!(deleted, "deleted keys whose waiting period ended");
+    }
+    Ok(deleted)
+}
+
+/// Runs maintenance every `interval` until the task is dropped.
+pub async fn run(kms: Arc<Kms>, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(e) = run_once(&kms).await {
+            tracing::warn!(error = %e, "maintenance failed; will retry");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Seed files (`--seed FILE`, YAML or TOML): keys with fixed ids, aliases, tags and optionally
+//! fixed key material, created at start-up, idempotently.
+//!
+//! ```yaml
+//! keys:
+//!   - id: 1234abcd-12ab-34cd-56ef-1234567890ab
+//!     account: "111122223333"          # optional: the default (or first) account
+//!     region: us-east-1                # optional: us-east-1, or the account's first region
+//!     description: payments key        # optional
+//!     material: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=   # optional: 32 bytes, base64
+//!     aliases: [alias/payments]        # optional
+//!     tags: { team: payments }         # optional
+//!     enabled: true                    # optional
+//! ```
+//!
+//! A key whose id already exists is left as it is, so restarting with the same seed file
+//! changes nothing; with fixed material, ciphertexts made by one seeded Trent decrypt in any
+//! other seeded from the same file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use serde::Deserialize;
+use trent_core::Kms;
+use trent_core::model::{AccountId, AliasName, KeyId, Region, Scope, Tag};
+use trent_core::ops::keys::{SeedKey, SeedOutcome};
+use trent_core::secret::Secret;
+use zeroize::Zeroizing;
+
+use crate::bootstrap::{DEFAULT_ACCOUNT, DEFAULT_REGION};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFile {
+    #[serde(default)]
+    keys: Vec<SeedEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedEntry {
+    id: String,
+    account: Option<String>,
+    region: Option<String>,
+    #[serde(default)]
+    description: String,
+    material: Option<Zeroizing<String>>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    enabled: Option<bool>,
+}
+
+impl std::fmt::Debug for SeedEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeedEntry")
+            .field("id", &self.id)
+            .field("aliases", &self.aliases)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What applying a seed file did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub created: usize,
+    pub present: usize,
+}
+
+fn parse(path: &Path, text: &str) -> Result<SeedFile, String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "toml" => toml::from_str(text).map_err(|e| e.to_string()),
+        "yaml" | "yml" => serde_norway::from_str(text).map_err(|e| e.to_string()),
+        _ => toml::from_str(text)
+            .map_err(|e| e.to_string())
+            .or_else(|_| serde_norway::from_str(text).map_err(|e| e.to_string())),
+    }
+}
+
+/// Reads and applies a seed file. Every entry is checked before any key is created.
+pub async fn apply(kms: &Kms, path: &Path, accounts: &[(AccountId, Vec<Region>)]) -> Result<SeedReport, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read seed file {}: {e}", path.display()))?;
+    let file = parse(path, &text).map_err(|e| format!("seed file {}: {e}", path.display()))?;
+    let default_account = accounts
+        .iter()
+        .find(|(a, _)| a.as_str() == DEFAULT_ACCOUNT)
+        .or(accounts.first())
+        .ok_or("seed file: there is no account to seed keys into")?;
+
+    let mut seeds = Vec::new();
+    for entry in file.keys {
+        let at = |m: String| format!("seed file {}: key {}: {m}", path.display(), entry.id);
+        let id = KeyId::parse(&entry.id).ok_or_else(|| at("id must be a lower-case UUID or mrk- and 32 hex digits".into()))?;
+        let (account, regions) = match &entry.account {
+            None => default_account.clone(),
+            Some(a) => accounts
+                .iter()
+                .find(|(id, _)| id.as_str() == a)
+                .cloned()
+                .ok_or_else(|| at(format!("account {a} is not configured")))?,
+        };
+        let region = match &entry.region {
+            Some(r) => Region::parse(r)
+                .filter(|r| regions.contains(r))
+                .ok_or_else(|| at(format!("region {r} is not one of the account's regions")))?,
+            None => regions
+                .iter()
+                .find(|r| r.as_str() == DEFAULT_REGION)
+                .or(regions.first())
+                .cloned()
+                .ok_or_else(|| at("the account has no regions".into()))?,
+        };
+        let material = match &entry.material {
+            None => None,
+            Some(b64) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|_| at("material must be base64".into()))?;
+                if bytes.len() != 32 {
+                    return Err(at(format!("material must be 32 bytes, not {}", bytes.len())));
+                }
+                Some(Secret::new(bytes))
+            }
+        };
+        let aliases = entry
+            .aliases
+            .iter()
+            .map(|a| AliasName::parse(a).map_err(|e| at(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        seeds.push(SeedKey {
+            scope: Scope { account, region },
+            id,
+            description: entry.description.clone(),
+            material,
+            aliases,
+            tags: entry
+                .tags
+                .iter()
+                .map(|(k, v)| Tag {
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+            enabled: entry.enabled.unwrap_or(true),
+        });
+    }
+    let mut report = SeedReport::default();
+    for seed in seeds {
+        let id = seed.id.clone();
+        match kms.seed_key(seed).await {
+            Ok(SeedOutcome::Created) => report.created += 1,
+            Ok(SeedOutcome::AlreadyPresent) => report.present += 1,
+            Err(e) => return Err(format!("seed file {}: key {id}: {e}", path.display())),
+        }
+    }
+    Ok(report)
+}

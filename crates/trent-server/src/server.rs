@@ -1,0 +1,198 @@
+//! Starting and stopping a Trent server: open the data directory, wire the layers, listen.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::post;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use trent_core::Kms;
+use trent_core::clock::{Clock, SystemClock};
+use trent_crypto::{FileRootKey, SoftBackend};
+use trent_store::SqliteStore;
+
+use crate::bootstrap::{self, DefaultIdentity};
+use crate::config::Config;
+use crate::seed::{self, SeedReport};
+use crate::state::AppState;
+
+/// The address `trent serve` listens on by default.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
+/// The largest request body: generous for a 32 KB key policy or a 6 KB ciphertext in base64.
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// How to run a server.
+#[derive(Debug)]
+pub struct ServerOptions {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub config: Option<PathBuf>,
+    pub seed: Option<PathBuf>,
+    pub dev: bool,
+    /// How often background maintenance runs.
+    pub maintenance_interval: Duration,
+    /// The KMS's clock (tests move it); SigV4 always uses the system clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ServerOptions {
+    pub fn new(listen: SocketAddr, data_dir: PathBuf) -> ServerOptions {
+        ServerOptions {
+            listen,
+            data_dir,
+            config: None,
+            seed: None,
+            dev: false,
+            maintenance_interval: Duration::from_secs(10),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// A started server.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    pub kms: Arc<Kms>,
+    pub default_identity: Option<DefaultIdentity>,
+    pub seed_report: Option<SeedReport>,
+    pub root_key_created: bool,
+    shutdown: Option<oneshot::Sender<()>>,
+    serve: Option<JoinHandle<std::io::Result<()>>>,
+    maintenance: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// The endpoint URL clients use.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// Runs one round of background maintenance now (what the scheduler does on its timer).
+    pub async fn run_maintenance(&self) -> Result<usize, trent_core::Error> {
+        crate::scheduler::run_once(&self.kms).await
+    }
+
+    /// Stops accepting, finishes in-flight requests, and returns when the server is down.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        self.maintenance.abort();
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.serve.take() {
+            Some(handle) => handle.await.map_err(std::io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until the server stops (for the binary: it runs until a signal).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        match self.serve.take() {
+            Some(handle) => handle.await.map_err(std::io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+
+    /// Asks the server to stop gracefully.
+    pub fn trigger_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.maintenance.abort();
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The HTTP application: the AWS endpoint at `POST /`.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", post(crate::dispatch::handle))
+        .with_state(state)
+}
+
+/// Opens the data directory, applies config and seed, and starts listening.
+pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
+    std::fs::create_dir_all(&options.data_dir).map_err(|e| {
+        format!(
+            "cannot create data directory {}: {e}",
+            options.data_dir.display()
+        )
+    })?;
+    let config = options.config.as_deref().map(Config::load).transpose()?;
+    let (root, root_key_created) =
+        FileRootKey::open_or_create(&options.data_dir.join("root.key")).map_err(|e| e.to_string())?;
+    let store = SqliteStore::open(&options.data_dir.join("trent.db"))
+        .map_err(|e| format!("cannot open the store in {}: {e}", options.data_dir.display()))?;
+    let kms = Arc::new(Kms::new(
+        Arc::new(store),
+        Arc::new(SoftBackend),
+        Arc::new(root),
+        options.clock.clone(),
+    ));
+    kms.check_root_key().await.map_err(|e| e.to_string())?;
+    let loaded = bootstrap::load(&kms, config.as_ref()).await?;
+
+    let seed_report = match &options.seed {
+        Some(path) => {
+            let accounts: Vec<_> = kms
+                .store()
+                .accounts()
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|a| (a.id, a.regions))
+                .collect();
+            Some(seed::apply(&kms, path, &accounts).await?)
+        }
+        None => None,
+    };
+    // Catch up on deletions that fell due while the server was down.
+    crate::scheduler::run_once(&kms).await.map_err(|e| e.to_string())?;
+
+    let state = Arc::new(AppState {
+        kms: kms.clone(),
+        identities: loaded.identities,
+        dev: options.dev,
+        dev_default: loaded.dev_default,
+        auth_clock: Arc::new(SystemClock),
+        max_body: MAX_BODY,
+    });
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let serve = tokio::spawn(async move {
+        axum::serve(listener, service)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    let maintenance = tokio::spawn(crate::scheduler::run(
+        kms.clone(),
+        options.maintenance_interval,
+    ));
+    Ok(RunningServer {
+        local_addr,
+        kms,
+        default_identity: loaded.default_identity,
+        seed_report,
+        root_key_created,
+        shutdown: Some(tx),
+        serve: Some(serve),
+        maintenance,
+    })
+}
