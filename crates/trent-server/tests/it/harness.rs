@@ -1,0 +1,176 @@
+//! Starting a server in a temporary data directory and pointing clients at it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_sdk_kms::config::{Credentials, Region};
+use aws_sdk_kms::error::ProvideErrorMetadata;
+use tempfile::TempDir;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use trent_core::testing::ManualClock;
+use trent_server::{RunningServer, ServerOptions};
+
+pub struct Harness {
+    pub server: RunningServer,
+    pub dir: TempDir,
+    pub clock: ManualClock,
+    pub access_key_id: String,
+    pub secret: String,
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(configure: impl FnOnce(&mut ServerOptions)) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir, ManualClock::new(), configure).await
+    }
+
+    pub async fn start_in(
+        dir: TempDir,
+        clock: ManualClock,
+        configure: impl FnOnce(&mut ServerOptions),
+    ) -> Harness {
+        let mut options =
+            ServerOptions::new("127.0.0.1:0".parse().unwrap(), dir.path().join("data"));
+        options.clock = Arc::new(clock.clone());
+        configure(&mut options);
+        let server = trent_server::start(options).await.expect("server starts");
+        let (access_key_id, secret) = match &server.default_identity {
+            Some(id) => (id.access_key_id.clone(), id.secret.to_string()),
+            None => (String::new(), String::new()),
+        };
+        Harness {
+            server,
+            dir,
+            clock,
+            access_key_id,
+            secret,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same data directory.
+    pub async fn restart(self) -> Harness {
+        let Harness {
+            server, dir, clock, ..
+        } = self;
+        server.shutdown().await.unwrap();
+        Self::start_in(dir, clock, |_| {}).await
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn client(&self) -> aws_sdk_kms::Client {
+        self.client_for("us-east-1", &self.access_key_id, &self.secret)
+    }
+
+    pub fn client_in(&self, region: &str) -> aws_sdk_kms::Client {
+        self.client_for(region, &self.access_key_id, &self.secret)
+    }
+
+    pub fn client_for(&self, region: &str, akid: &str, secret: &str) -> aws_sdk_kms::Client {
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(self.server.endpoint())
+            .credentials_provider(Credentials::new(akid, secret, None, None, "test"))
+            .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_kms::Client::from_conf(config)
+    }
+
+    /// Creates a symmetric key and returns its key id.
+    pub async fn key(&self) -> String {
+        self.client()
+            .create_key()
+            .send()
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap()
+            .key_id
+    }
+
+    /// Sends a raw HTTP/1.1 request and returns (status, headers, body).
+    pub async fn raw(&self, request: &[u8]) -> (u16, String, String) {
+        let mut stream = tokio::net::TcpStream::connect(self.server.local_addr)
+            .await
+            .unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf).await;
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, head.to_owned(), body.to_owned())
+    }
+
+    /// A signed (or, with `sign` false, unsigned) AWS JSON request, as raw bytes.
+    pub fn request(&self, target: &str, body: &str, sign: bool) -> Vec<u8> {
+        let host = self.server.local_addr.to_string();
+        let date = trent_api::sigv4::format_amz_date(now_unix());
+        let mut headers = vec![
+            ("content-type".to_owned(), "application/x-amz-json-1.1".to_owned()),
+            ("host".to_owned(), host),
+            ("x-amz-date".to_owned(), date),
+            ("x-amz-target".to_owned(), target.to_owned()),
+        ];
+        if sign {
+            let req = trent_api::sigv4::Request {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers: &headers,
+                body: body.as_bytes(),
+            };
+            let auth = trent_api::sigv4::sign(&req, &self.access_key_id, &self.secret, "us-east-1", "kms");
+            headers.push(("authorization".to_owned(), auth));
+        }
+        let mut out = String::from("POST / HTTP/1.1\r\n");
+        for (n, v) in &headers {
+            out.push_str(&format!("{n}: {v}\r\n"));
+        }
+        out.push_str(&format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        ));
+        out.into_bytes()
+    }
+}
+
+pub fn now_unix() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
+}
+
+/// The `__type` and message of a failed SDK call.
+pub fn error_of<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    result: Result<T, E>,
+) -> (String, String) {
+    let e = result.expect_err("the call should fail");
+    (
+        e.code().unwrap_or("<no code>").to_owned(),
+        e.message().unwrap_or("").to_owned(),
+    )
+}
+
+/// Whether `needle` occurs in the file at `path` (absent files contain nothing).
+pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
+    let Ok(data) = std::fs::read(path) else {
+        return false;
+    };
+    !needle.is_empty() && data.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,0 +1,195 @@
+//! The wire protocol and authentication, byte by byte: statuses, `__type`s, request ids,
+//! SigV4 failures, body limits, `--dev` and the config file.
+
+use aws_sdk_kms::primitives::Blob;
+
+use crate::harness::{Harness, error_of};
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id_and_the_json_content_type() {
+    let h = Harness::start().await;
+    for signed in [true, false] {
+        let (_, head, _) = h.raw(&h.request("TrentService.ListKeys", "{}", signed)).await;
+        let head = head.to_ascii_lowercase();
+        assert!(head.contains("x-amzn-requestid: "), "{head}");
+        assert!(head.contains("content-type: application/x-amz-json-1.1"), "{head}");
+    }
+}
+
+#[tokio::test]
+async fn unsigned_requests_are_refused() {
+    let h = Harness::start().await;
+    let (status, _, body) = h.raw(&h.request("TrentService.ListKeys", "{}", false)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"__type": "MissingAuthenticationTokenException", "message": "Missing Authentication Token"})
+    );
+}
+
+#[tokio::test]
+async fn protocol_errors() {
+    let h = Harness::start().await;
+    let (status, _, body) = h.raw(&h.request("TrentService.Frobnicate", "{}", true)).await;
+    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("UnknownOperationException")));
+    let (status, _, body) = h.raw(&h.request("OtherService.ListKeys", "{}", true)).await;
+    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("UnknownOperationException")));
+    let (status, _, body) = h.raw(&h.request("TrentService.ListKeys", "{not json", true)).await;
+    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("SerializationException")));
+    let (status, _, body) = h.raw(&h.request("TrentService.ListKeys", "[1,2]", true)).await;
+    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("SerializationException")));
+    let (status, _, body) = h.raw(&h.request("TrentService.Encrypt", r#"{"KeyId": 5, "Plaintext": "AA=="}"#, true)).await;
+    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("SerializationException")));
+    // An empty body counts as `{}`.
+    let (status, _, _) = h.raw(&h.request("TrentService.ListKeys", "", true)).await;
+    assert_eq!(status, 200);
+    let (status, _, body) = h.raw(&h.request("TrentService.DescribeKey", "{}", true)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        json(&body),
+        serde_json::json!({
+            "__type": "ValidationException",
+            "message": "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null"
+        })
+    );
+}
+
+#[tokio::test]
+async fn operations_not_served_yet_are_unsupported_and_named() {
+    let h = Harness::start().await;
+    let (status, _, body) = h.raw(&h.request("TrentService.Sign", r#"{"KeyId":"k","Message":"AA==","SigningAlgorithm":"ECDSA_SHA_256"}"#, true)).await;
+    assert_eq!(status, 400);
+    let body = json(&body);
+    assert_eq!(body["__type"], "UnsupportedOperationException");
+    assert!(body["message"].as_str().unwrap_or_default().contains("Sign"));
+    // Still validated first, as AWS would.
+    let (_, _, body) = h.raw(&h.request("TrentService.Sign", "{}", true)).await;
+    assert_eq!(json(&body)["__type"], "ValidationException");
+    // And through the SDK.
+    let (code, message) = error_of(h.client().get_key_rotation_status().key_id("k").send().await);
+    assert_eq!(code, "UnsupportedOperationException");
+    assert!(message.contains("GetKeyRotationStatus"), "{message}");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_before_reading() {
+    let h = Harness::start().await;
+    // Declares 10 MB but sends only the head: the server must answer without waiting for it.
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: {}\r\nx-amz-target: TrentService.Encrypt\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: 10000000\r\nconnection: close\r\n\r\n",
+        h.server.local_addr
+    );
+    let (status, _, body) = tokio::time::timeout(std::time::Duration::from_secs(10), h.raw(head.as_bytes()))
+        .await
+        .expect("answered without the body");
+    assert_eq!(status, 413);
+    assert_eq!(json(&body)["__type"], "RequestEntityTooLargeException");
+}
+
+#[tokio::test]
+async fn signature_failures() {
+    let h = Harness::start().await;
+    let wrong_secret = h.client_for("us-east-1", &h.access_key_id, "wrong-secret-wrong-secret");
+    let (code, message) = error_of(wrong_secret.list_keys().send().await);
+    assert_eq!(code, "InvalidSignatureException");
+    assert!(message.starts_with("The request signature we calculated does not match"), "{message}");
+    let unknown = h.client_for("us-east-1", "AKIAUNKNOWNUNKNOWN00", "whatever-secret-whatever");
+    assert_eq!(
+        error_of(unknown.list_keys().send().await),
+        ("UnrecognizedClientException".to_owned(), "The security token included in the request is invalid.".to_owned())
+    );
+    let (code, message) = error_of(h.client_in("xx-nowhere-1").list_keys().send().await);
+    assert_eq!(code, "InvalidSignatureException");
+    assert!(message.contains("valid region"), "{message}");
+
+    // A request signed 20 minutes ago.
+    let host = h.server.local_addr.to_string();
+    let date = trent_api::sigv4::format_amz_date(crate::harness::now_unix() - 20 * 60);
+    let mut headers = vec![
+        ("content-type".to_owned(), "application/x-amz-json-1.1".to_owned()),
+        ("host".to_owned(), host),
+        ("x-amz-date".to_owned(), date),
+        ("x-amz-target".to_owned(), "TrentService.ListKeys".to_owned()),
+    ];
+    let req = trent_api::sigv4::Request { method: "POST", path: "/", query: "", headers: &headers, body: b"{}" };
+    let auth = trent_api::sigv4::sign(&req, &h.access_key_id, &h.secret, "us-east-1", "kms");
+    headers.push(("authorization".to_owned(), auth));
+    let mut raw = String::from("POST / HTTP/1.1\r\n");
+    for (n, v) in &headers {
+        raw.push_str(&format!("{n}: {v}\r\n"));
+    }
+    raw.push_str("content-length: 2\r\nconnection: close\r\n\r\n{}");
+    let (status, _, body) = h.raw(raw.as_bytes()).await;
+    let body = json(&body);
+    assert_eq!(status, 400);
+    assert_eq!(body["__type"], "InvalidSignatureException");
+    assert!(body["message"].as_str().unwrap_or_default().starts_with("Signature expired"), "{body}");
+
+    // A malformed Authorization header.
+    let bad = String::from_utf8(h.request("TrentService.ListKeys", "{}", false)).unwrap().replacen(
+        "x-amz-target",
+        "authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kms/aws4_request\r\nx-amz-target",
+        1,
+    );
+    let (_, _, body) = h.raw(bad.as_bytes()).await;
+    assert_eq!(json(&body)["__type"], "IncompleteSignatureException");
+}
+
+#[tokio::test]
+async fn dev_mode_accepts_any_signature() {
+    let h = Harness::start_with(|o| o.dev = true).await;
+    let anyone = h.client_for("eu-west-1", "AKIAANYTHINGATALL000", "any-secret-any-secret");
+    let created = anyone.create_key().send().await.unwrap().key_metadata.unwrap();
+    assert!(created.arn.unwrap().starts_with("arn:aws:kms:eu-west-1:111122223333:key/"));
+    let (status, _, _) = h.raw(&h.request("TrentService.ListKeys", "{}", false)).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn config_file_declares_accounts_regions_and_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("trent.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[accounts]]
+id = "444455556666"
+regions = ["eu-central-1"]
+
+[[accounts.access_keys]]
+id = "AKIAPINNEDFORTESTS01"
+secret = "pinned-secret-for-test-rigs-0000000000"
+user = "ci"
+
+[[accounts]]
+id = "777788889999"
+
+[[accounts.access_keys]]
+id = "AKIAOTHERACCOUNT0001"
+secret = "another-secret-for-test-rigs-000000000"
+"#,
+    )
+    .unwrap();
+    let h = Harness::start_with(|o| o.config = Some(config.clone())).await;
+    assert!(h.server.default_identity.is_none(), "no default account when a config is given");
+    let ci = h.client_for("eu-central-1", "AKIAPINNEDFORTESTS01", "pinned-secret-for-test-rigs-0000000000");
+    let key = ci.create_key().send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(key.aws_account_id.as_deref(), Some("444455556666"));
+    // A region the account does not have.
+    let (code, _) = error_of(
+        h.client_for("us-east-1", "AKIAPINNEDFORTESTS01", "pinned-secret-for-test-rigs-0000000000")
+            .list_keys()
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidSignatureException");
+    // Another account sees nothing of the first, and may not use its key even by ARN.
+    let other = h.client_for("eu-central-1", "AKIAOTHERACCOUNT0001", "another-secret-for-test-rigs-000000000");
+    assert!(other.list_keys().send().await.unwrap().keys().is_empty());
+    let r = other.encrypt().key_id(key.arn.unwrap()).plaintext(Blob::new("x")).send().await;
+    assert_eq!(error_of(r).0, "AccessDeniedException");
+}
