@@ -90,9 +90,8 @@ impl Model {
 
 impl Shape {
     fn compile(s: &Value) -> Option<Shape> {
-        let shape_ref = |v: Option<&Value>| -> Option<String> {
-            v?.get("shape")?.as_str().map(str::to_owned)
-        };
+        let shape_ref =
+            |v: Option<&Value>| -> Option<String> { v?.get("shape")?.as_str().map(str::to_owned) };
         let kind = match s.get("type")?.as_str()? {
             "structure" => {
                 let members = s
@@ -252,33 +251,27 @@ fn violation(path: &str, value: &Value, shape: &Shape, constraint: &str) -> Stri
     }
 }
 
-fn check_length(
-    len: usize,
-    path: &str,
-    value: &Value,
-    shape: &Shape,
-    out: &mut Vec<String>,
-) {
+fn check_length(len: usize, path: &str, value: &Value, shape: &Shape, out: &mut Vec<String>) {
     let len = i64::try_from(len).unwrap_or(i64::MAX);
-    if let Some(min) = shape.min {
-        if len < min {
-            out.push(violation(
-                path,
-                value,
-                shape,
-                &format!("Member must have length greater than or equal to {min}"),
-            ));
-        }
+    if let Some(min) = shape.min
+        && len < min
+    {
+        out.push(violation(
+            path,
+            value,
+            shape,
+            &format!("Member must have length greater than or equal to {min}"),
+        ));
     }
-    if let Some(max) = shape.max {
-        if len > max {
-            out.push(violation(
-                path,
-                value,
-                shape,
-                &format!("Member must have length less than or equal to {max}"),
-            ));
-        }
+    if let Some(max) = shape.max
+        && len > max
+    {
+        out.push(violation(
+            path,
+            value,
+            shape,
+            &format!("Member must have length less than or equal to {max}"),
+        ));
     }
 }
 
@@ -317,20 +310,19 @@ fn check(
         }
         Kind::List { member } => {
             let Some(items) = value.as_array() else {
-                return Err(serialization(format!(
-                    "Expected list or null at '{path}'"
-                )));
+                return Err(serialization(format!("Expected list or null at '{path}'")));
             };
             check_length(items.len(), path, value, shape, out);
             for (i, item) in items.iter().enumerate() {
                 check(member, item, &format!("{path}.{}.member", i + 1), out)?;
             }
         }
-        Kind::Map { key, value: value_shape } => {
+        Kind::Map {
+            key,
+            value: value_shape,
+        } => {
             let Some(map) = value.as_object() else {
-                return Err(serialization(format!(
-                    "Expected map or null at '{path}'"
-                )));
+                return Err(serialization(format!("Expected map or null at '{path}'")));
             };
             check_length(map.len(), path, value, shape, out);
             for (k, v) in map {
@@ -351,25 +343,28 @@ fn check(
             };
             // Java measures strings in UTF-16 code units.
             check_length(s.encode_utf16().count(), path, value, shape, out);
-            if let Some((source, regex)) = &shape.pattern {
-                if !regex.is_match(s) {
-                    out.push(violation(
-                        path,
-                        value,
-                        shape,
-                        &format!("Member must satisfy regular expression pattern: {source}"),
-                    ));
-                }
+            if let Some((source, regex)) = &shape.pattern
+                && !regex.is_match(s)
+            {
+                out.push(violation(
+                    path,
+                    value,
+                    shape,
+                    &format!("Member must satisfy regular expression pattern: {source}"),
+                ));
             }
-            if let Some(values) = &shape.enum_values {
-                if !values.iter().any(|v| v == s) {
-                    out.push(violation(
-                        path,
-                        value,
-                        shape,
-                        &format!("Member must satisfy enum value set: [{}]", values.join(", ")),
-                    ));
-                }
+            if let Some(values) = &shape.enum_values
+                && !values.iter().any(|v| v == s)
+            {
+                out.push(violation(
+                    path,
+                    value,
+                    shape,
+                    &format!(
+                        "Member must satisfy enum value set: [{}]",
+                        values.join(", ")
+                    ),
+                ));
             }
         }
         Kind::Blob => {
@@ -387,36 +382,32 @@ fn check(
         }
         Kind::Integer => {
             let Some(n) = value.as_i64() else {
-                return Err(serialization(format!(
-                    "Expected an integer at '{path}'"
-                )));
+                return Err(serialization(format!("Expected an integer at '{path}'")));
             };
-            if let Some(min) = shape.min {
-                if n < min {
-                    out.push(violation(
-                        path,
-                        value,
-                        shape,
-                        &format!("Member must have value greater than or equal to {min}"),
-                    ));
-                }
+            if let Some(min) = shape.min
+                && n < min
+            {
+                out.push(violation(
+                    path,
+                    value,
+                    shape,
+                    &format!("Member must have value greater than or equal to {min}"),
+                ));
             }
-            if let Some(max) = shape.max {
-                if n > max {
-                    out.push(violation(
-                        path,
-                        value,
-                        shape,
-                        &format!("Member must have value less than or equal to {max}"),
-                    ));
-                }
+            if let Some(max) = shape.max
+                && n > max
+            {
+                out.push(violation(
+                    path,
+                    value,
+                    shape,
+                    &format!("Member must have value less than or equal to {max}"),
+                ));
             }
         }
         Kind::Boolean => {
             if !value.is_boolean() {
-                return Err(serialization(format!(
-                    "Expected a boolean at '{path}'"
-                )));
+                return Err(serialization(format!("Expected a boolean at '{path}'")));
             }
         }
         Kind::Timestamp => {

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ErrorCode, WireError};
 use crate::model;
-use crate::shapes::{aliases, data_keys, encrypt, keys, random, tags, Empty};
+use crate::shapes::{Empty, aliases, data_keys, encrypt, keys, random, tags};
 
 /// The prefix of every KMS target: `TrentService.Encrypt`.
 pub const TARGET_PREFIX: &str = "TrentService.";
@@ -82,9 +82,8 @@ operations! {
 pub fn decode<O: Operation>(body: &[u8]) -> Result<O::Request, WireError> {
     let value = parse_body(body)?;
     model::validate(O::NAME, &value)?;
-    serde_json::from_value(value).map_err(|e| {
-        WireError::new(ErrorCode::SerializationException, e.to_string())
-    })
+    serde_json::from_value(value)
+        .map_err(|e| WireError::new(ErrorCode::SerializationException, e.to_string()))
 }
 
 /// Parses a body into JSON, mapping failures to `SerializationException`.
@@ -92,9 +91,8 @@ pub fn parse_body(body: &[u8]) -> Result<serde_json::Value, WireError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Value::Object(serde_json::Map::new()));
     }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
-        WireError::new(ErrorCode::SerializationException, "")
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| WireError::new(ErrorCode::SerializationException, ""))?;
     if !value.is_object() {
         return Err(WireError::new(
             ErrorCode::SerializationException,

@@ -34,7 +34,10 @@ pub struct Authorization {
 impl Authorization {
     /// `DATE/REGION/SERVICE/aws4_request`.
     pub fn scope(&self) -> String {
-        format!("{}/{}/{}/aws4_request", self.date, self.region, self.service)
+        format!(
+            "{}/{}/{}/aws4_request",
+            self.date, self.region, self.service
+        )
     }
 }
 
@@ -243,7 +246,9 @@ fn percent_decode(input: &str) -> String {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         if b == b'%' {
-            let hex = input.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = input
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(v) = hex {
                 out.push(v);
                 i += 3;
@@ -387,12 +392,13 @@ pub fn verify(
             amz_date.get(..8).unwrap_or_default()
         )));
     }
-    if let Some(declared) = request.header("x-amz-content-sha256") {
-        if declared != "UNSIGNED-PAYLOAD" && !declared.eq_ignore_ascii_case(&hex_sha256(request.body)) {
-            return Err(invalid(
-                "The provided 'x-amz-content-sha256' header does not match what was computed.",
-            ));
-        }
+    if let Some(declared) = request.header("x-amz-content-sha256")
+        && declared != "UNSIGNED-PAYLOAD"
+        && !declared.eq_ignore_ascii_case(&hex_sha256(request.body))
+    {
+        return Err(invalid(
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        ));
     }
     let expected = signature(request, auth, secret);
     if constant_time::verify_slices_are_equal(expected.as_bytes(), auth.signature.as_bytes())

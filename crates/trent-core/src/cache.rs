@@ -64,10 +64,10 @@ impl KeyCache {
     }
 
     pub fn insert_key(&self, entry: Arc<CachedKey>, epoch: u64) {
-        if let Ok(mut keys) = self.keys.write() {
-            if self.epoch() == epoch {
-                keys.insert((entry.record.scope.clone(), entry.record.id.clone()), entry);
-            }
+        if let Ok(mut keys) = self.keys.write()
+            && self.epoch() == epoch
+        {
+            keys.insert((entry.record.scope.clone(), entry.record.id.clone()), entry);
         }
     }
 
@@ -88,10 +88,10 @@ impl KeyCache {
     }
 
     pub fn insert_alias(&self, scope: &Scope, name: &AliasName, target: &KeyId, epoch: u64) {
-        if let Ok(mut aliases) = self.aliases.write() {
-            if self.epoch() == epoch {
-                aliases.insert((scope.clone(), name.clone()), target.clone());
-            }
+        if let Ok(mut aliases) = self.aliases.write()
+            && self.epoch() == epoch
+        {
+            aliases.insert((scope.clone(), name.clone()), target.clone());
         }
     }
 

@@ -51,7 +51,9 @@ pub enum Error {
     InvalidMarker { message: String },
     #[error("{message}")]
     Unsupported { message: String },
-    #[error("User: {principal} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action")]
+    #[error(
+        "User: {principal} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action"
+    )]
     AccessDenied {
         principal: String,
         action: String,

@@ -28,6 +28,9 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> UnixMillis {
         let base = SystemClock.now();
-        UnixMillis(base.0.saturating_add(self.offset_millis.load(Ordering::SeqCst)))
+        UnixMillis(
+            base.0
+                .saturating_add(self.offset_millis.load(Ordering::SeqCst)),
+        )
     }
 }

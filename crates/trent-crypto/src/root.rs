@@ -115,10 +115,10 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let mut file = options.open(path)?;
     file.write_all(contents)?;
     file.sync_all()?;
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
     }
     Ok(())
 }
@@ -143,8 +143,12 @@ impl RootKeyProvider for FileRootKey {
         let (header, body) = sealed
             .split_at_checked(HEADER_LEN)
             .ok_or(BackendError::InvalidCiphertext)?;
-        let (version, rest) = header.split_first().ok_or(BackendError::InvalidCiphertext)?;
-        let (id, iv) = rest.split_at_checked(4).ok_or(BackendError::InvalidCiphertext)?;
+        let (version, rest) = header
+            .split_first()
+            .ok_or(BackendError::InvalidCiphertext)?;
+        let (id, iv) = rest
+            .split_at_checked(4)
+            .ok_or(BackendError::InvalidCiphertext)?;
         if *version != SEAL_VERSION || id != self.id {
             return Err(BackendError::InvalidCiphertext);
         }
@@ -152,7 +156,7 @@ impl RootKeyProvider for FileRootKey {
         let mut buf = Zeroizing::new(body.to_vec());
         let len = self
             .key
-            .open_in_place(Nonce::assume_unique_for_key(iv), Aad::from(aad), &mut *buf)
+            .open_in_place(Nonce::assume_unique_for_key(iv), Aad::from(aad), &mut buf)
             .map_err(|_| BackendError::InvalidCiphertext)?
             .len();
         buf.truncate(len);

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use axum::http::request::Parts;
 use trent_api::sigv4;
 use trent_api::{ErrorCode, SIGNING_NAME, WireError};
-use trent_core::model::{RequestContext, Region};
+use trent_core::model::{Region, RequestContext};
 
 use crate::state::AppState;
 
@@ -60,10 +60,9 @@ pub fn authenticate(
     };
 
     if state.dev {
-        let (default_principal, default_region) = state
-            .dev_default
-            .clone()
-            .ok_or_else(|| WireError::new(ErrorCode::KMSInternalException, "no default identity"))?;
+        let (default_principal, default_region) = state.dev_default.clone().ok_or_else(|| {
+            WireError::new(ErrorCode::KMSInternalException, "no default identity")
+        })?;
         let Ok(auth) = sigv4::parse(&request) else {
             return Ok(context(default_principal, default_region));
         };

@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::server::{DEFAULT_LISTEN, ServerOptions};
 
 #[derive(Debug, Parser)]
-#[command(name = "trent", version, about = "A key management service that speaks the AWS KMS API")]
+#[command(
+    name = "trent",
+    version,
+    about = "A key management service that speaks the AWS KMS API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -64,7 +68,10 @@ fn init_logging(format: LogFormat) {
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("trent: cannot start the async runtime: {e}");
@@ -105,7 +112,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
         );
     }
     if let Some(report) = &server.seed_report {
-        tracing::info!(created = report.created, already_present = report.present, "applied seed file");
+        tracing::info!(
+            created = report.created,
+            already_present = report.present,
+            "applied seed file"
+        );
     }
     tracing::info!(endpoint = %server.endpoint(), data_dir = %args.data_dir.display(), "Trent is serving the AWS KMS API");
     if let Some(id) = &server.default_identity {
@@ -113,6 +124,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
         println!("export AWS_ACCESS_KEY_ID={}", id.access_key_id);
         println!("export AWS_SECRET_ACCESS_KEY={}", id.secret.as_str());
         println!("export AWS_REGION={}", id.region);
+        // The AWS CLI v1 and boto3 read the region from AWS_DEFAULT_REGION only.
+        println!("export AWS_DEFAULT_REGION={}", id.region);
         println!("export AWS_ENDPOINT_URL_KMS={}", server.endpoint());
     }
     let stop = shutdown_signal();

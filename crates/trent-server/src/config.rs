@@ -116,7 +116,10 @@ impl std::fmt::Debug for AccessKeyConfig {
 
 /// The default region list, parsed.
 pub fn default_regions() -> Vec<Region> {
-    DEFAULT_REGIONS.iter().filter_map(|r| Region::parse(r)).collect()
+    DEFAULT_REGIONS
+        .iter()
+        .filter_map(|r| Region::parse(r))
+        .collect()
 }
 
 impl Config {

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use tracing::Instrument as _;
 use trent_api::operation::{self as op, Operation};
 use trent_api::{CONTENT_TYPE, ErrorCode, WireError};
-use tracing::Instrument as _;
 use trent_core::model::RequestContext;
 
 use crate::error::ApiError;
@@ -116,7 +116,10 @@ where
     let request = op::decode::<O>(body)?;
     let response = handler(state.clone(), ctx, request).await?;
     serde_json::to_vec(&response).map_err(|e| ApiError {
-        wire: WireError::new(ErrorCode::KMSInternalException, crate::error::INTERNAL_MESSAGE),
+        wire: WireError::new(
+            ErrorCode::KMSInternalException,
+            crate::error::INTERNAL_MESSAGE,
+        ),
         detail: Some(format!("encoding {} response: {e}", O::NAME)),
     })
 }
@@ -163,10 +166,18 @@ async fn dispatch(
         "GenerateRandom" => {
             call::<op::GenerateRandom, _, _>(state, ctx, body, random::generate_random).await
         }
-        "CreateAlias" => call::<op::CreateAlias, _, _>(state, ctx, body, aliases::create_alias).await,
-        "UpdateAlias" => call::<op::UpdateAlias, _, _>(state, ctx, body, aliases::update_alias).await,
-        "DeleteAlias" => call::<op::DeleteAlias, _, _>(state, ctx, body, aliases::delete_alias).await,
-        "ListAliases" => call::<op::ListAliases, _, _>(state, ctx, body, aliases::list_aliases).await,
+        "CreateAlias" => {
+            call::<op::CreateAlias, _, _>(state, ctx, body, aliases::create_alias).await
+        }
+        "UpdateAlias" => {
+            call::<op::UpdateAlias, _, _>(state, ctx, body, aliases::update_alias).await
+        }
+        "DeleteAlias" => {
+            call::<op::DeleteAlias, _, _>(state, ctx, body, aliases::delete_alias).await
+        }
+        "ListAliases" => {
+            call::<op::ListAliases, _, _>(state, ctx, body, aliases::list_aliases).await
+        }
         "TagResource" => call::<op::TagResource, _, _>(state, ctx, body, tags::tag_resource).await,
         "UntagResource" => {
             call::<op::UntagResource, _, _>(state, ctx, body, tags::untag_resource).await

@@ -80,15 +80,36 @@ mod tests {
     fn state_errors_carry_aws_messages() {
         let arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         let cases = [
-            (Error::Disabled { arn: arn.into() }, ErrorCode::DisabledException, format!("{arn} is disabled.")),
             (
-                Error::InvalidState { arn: arn.into(), state: trent_core::model::KeyState::PendingDeletion },
+                Error::Disabled { arn: arn.into() },
+                ErrorCode::DisabledException,
+                format!("{arn} is disabled."),
+            ),
+            (
+                Error::InvalidState {
+                    arn: arn.into(),
+                    state: trent_core::model::KeyState::PendingDeletion,
+                },
                 ErrorCode::KMSInvalidStateException,
                 format!("{arn} is pending deletion."),
             ),
-            (Error::KeyNotFound { arn: arn.into() }, ErrorCode::NotFoundException, format!("Key '{arn}' does not exist")),
-            (Error::InvalidKeyId { value: "foo".into() }, ErrorCode::NotFoundException, "Invalid keyId 'foo'".to_owned()),
-            (Error::InvalidCiphertext, ErrorCode::InvalidCiphertextException, String::new()),
+            (
+                Error::KeyNotFound { arn: arn.into() },
+                ErrorCode::NotFoundException,
+                format!("Key '{arn}' does not exist"),
+            ),
+            (
+                Error::InvalidKeyId {
+                    value: "foo".into(),
+                },
+                ErrorCode::NotFoundException,
+                "Invalid keyId 'foo'".to_owned(),
+            ),
+            (
+                Error::InvalidCiphertext,
+                ErrorCode::InvalidCiphertextException,
+                String::new(),
+            ),
         ];
         for (error, code, message) in cases {
             let e = ApiError::from(error);

@@ -85,7 +85,11 @@ fn parse(path: &Path, text: &str) -> Result<SeedFile, String> {
 }
 
 /// Reads and applies a seed file. Every entry is checked before any key is created.
-pub async fn apply(kms: &Kms, path: &Path, accounts: &[(AccountId, Vec<Region>)]) -> Result<SeedReport, String> {
+pub async fn apply(
+    kms: &Kms,
+    path: &Path,
+    accounts: &[(AccountId, Vec<Region>)],
+) -> Result<SeedReport, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read seed file {}: {e}", path.display()))?;
     let file = parse(path, &text).map_err(|e| format!("seed file {}: {e}", path.display()))?;
@@ -98,7 +102,8 @@ pub async fn apply(kms: &Kms, path: &Path, accounts: &[(AccountId, Vec<Region>)]
     let mut seeds = Vec::new();
     for entry in file.keys {
         let at = |m: String| format!("seed file {}: key {}: {m}", path.display(), entry.id);
-        let id = KeyId::parse(&entry.id).ok_or_else(|| at("id must be a lower-case UUID or mrk- and 32 hex digits".into()))?;
+        let id = KeyId::parse(&entry.id)
+            .ok_or_else(|| at("id must be a lower-case UUID or mrk- and 32 hex digits".into()))?;
         let (account, regions) = match &entry.account {
             None => default_account.clone(),
             Some(a) => accounts
@@ -125,7 +130,10 @@ pub async fn apply(kms: &Kms, path: &Path, accounts: &[(AccountId, Vec<Region>)]
                     .decode(b64.trim())
                     .map_err(|_| at("material must be base64".into()))?;
                 if bytes.len() != 32 {
-                    return Err(at(format!("material must be 32 bytes, not {}", bytes.len())));
+                    return Err(at(format!(
+                        "material must be 32 bytes, not {}",
+                        bytes.len()
+                    )));
                 }
                 Some(Secret::new(bytes))
             }

@@ -130,10 +130,14 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         )
     })?;
     let config = options.config.as_deref().map(Config::load).transpose()?;
-    let (root, root_key_created) =
-        FileRootKey::open_or_create(&options.data_dir.join("root.key")).map_err(|e| e.to_string())?;
-    let store = SqliteStore::open(&options.data_dir.join("trent.db"))
-        .map_err(|e| format!("cannot open the store in {}: {e}", options.data_dir.display()))?;
+    let (root, root_key_created) = FileRootKey::open_or_create(&options.data_dir.join("root.key"))
+        .map_err(|e| e.to_string())?;
+    let store = SqliteStore::open(&options.data_dir.join("trent.db")).map_err(|e| {
+        format!(
+            "cannot open the store in {}: {e}",
+            options.data_dir.display()
+        )
+    })?;
     let kms = Arc::new(Kms::new(
         Arc::new(store),
         Arc::new(SoftBackend),
@@ -158,7 +162,9 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         None => None,
     };
     // Catch up on deletions that fell due while the server was down.
-    crate::scheduler::run_once(&kms).await.map_err(|e| e.to_string())?;
+    crate::scheduler::run_once(&kms)
+        .await
+        .map_err(|e| e.to_string())?;
 
     let state = Arc::new(AppState {
         kms: kms.clone(),

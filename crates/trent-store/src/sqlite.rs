@@ -61,10 +61,7 @@ fn map_error(e: rusqlite::Error) -> StoreError {
             StoreError::Conflict { constraint }
         }
         rusqlite::Error::SqliteFailure(f, _)
-            if matches!(
-                f.code,
-                ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase
-            ) =>
+            if matches!(f.code, ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) =>
         {
             StoreError::Corrupt(e.to_string())
         }
@@ -113,7 +110,9 @@ impl SqliteStore {
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| unavailable("connection lock poisoned"))?;
+            let mut guard = conn
+                .lock()
+                .map_err(|_| unavailable("connection lock poisoned"))?;
             f(&mut guard).map_err(map_error)
         })
         .await
@@ -131,7 +130,9 @@ impl SqliteStore {
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| unavailable("connection lock poisoned"))?;
+            let mut guard = conn
+                .lock()
+                .map_err(|_| unavailable("connection lock poisoned"))?;
             let tx = guard.transaction().map_err(map_error)?;
             match f(&tx).map_err(map_error)? {
                 Ok(value) => {
@@ -242,8 +243,10 @@ impl Store for SqliteStore {
     async fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
         let name = name.to_owned();
         self.with(move |c| {
-            c.query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| r.get(0))
-                .optional()
+            c.query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
         })
         .await
     }
@@ -336,8 +339,12 @@ impl Store for SqliteStore {
         tags: &[Tag],
         aliases: &[AliasRecord],
     ) -> StoreResult<()> {
-        let (key, material, tags, aliases) =
-            (key.clone(), material.clone(), tags.to_vec(), aliases.to_vec());
+        let (key, material, tags, aliases) = (
+            key.clone(),
+            material.clone(),
+            tags.to_vec(),
+            aliases.to_vec(),
+        );
         self.transaction(move |tx| {
             insert_key(tx, &key)?;
             let (account, region, id) = (
@@ -371,7 +378,9 @@ impl Store for SqliteStore {
         let (scope, id) = (scope.clone(), id.clone());
         self.with(move |c| {
             c.query_row(
-                &format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3"),
+                &format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3"
+                ),
                 params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
                 key_from_row,
             )
@@ -461,11 +470,27 @@ impl Store for SqliteStore {
             let p = params![scope.account.as_str(), scope.region.as_str(), id.as_str()];
             // Foreign keys cascade, but deleting explicitly keeps the intent visible and does
             // not depend on the pragma.
-            tx.execute("DELETE FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3", p)?;
-            tx.execute("DELETE FROM tags WHERE account = ?1 AND region = ?2 AND key_id = ?3", p)?;
-            tx.execute("DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND target = ?3", p)?;
-            let deleted = tx.execute("DELETE FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3", p)?;
-            Ok(if deleted == 1 { Ok(()) } else { Err(StoreError::NotFound) })
+            tx.execute(
+                "DELETE FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3",
+                p,
+            )?;
+            tx.execute(
+                "DELETE FROM tags WHERE account = ?1 AND region = ?2 AND key_id = ?3",
+                p,
+            )?;
+            tx.execute(
+                "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND target = ?3",
+                p,
+            )?;
+            let deleted = tx.execute(
+                "DELETE FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3",
+                p,
+            )?;
+            Ok(if deleted == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::NotFound)
+            })
         })
         .await
     }
@@ -534,7 +559,11 @@ impl Store for SqliteStore {
                 "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3",
                 params![scope.account.as_str(), scope.region.as_str(), name.as_str()],
             )?;
-            Ok(if deleted == 1 { Ok(()) } else { Err(StoreError::NotFound) })
+            Ok(if deleted == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::NotFound)
+            })
         })
         .await
     }

@@ -28,15 +28,31 @@ fn every_pattern_in_the_model_compiles() {
         .as_object()
         .map(|s| s.values().filter(|v| v.get("pattern").is_some()).count())
         .unwrap_or(0);
-    let compiled = MODEL.shapes.values().filter(|s| s.pattern.is_some()).count();
-    assert_eq!(declared, compiled, "a pattern of the model failed to compile");
+    let compiled = MODEL
+        .shapes
+        .values()
+        .filter(|s| s.pattern.is_some())
+        .count();
+    assert_eq!(
+        declared, compiled,
+        "a pattern of the model failed to compile"
+    );
 }
 
 #[test]
 fn valid_requests_pass() {
-    assert_eq!(message("Encrypt", json!({"KeyId": "alias/x", "Plaintext": "AQID"})), None);
+    assert_eq!(
+        message("Encrypt", json!({"KeyId": "alias/x", "Plaintext": "AQID"})),
+        None
+    );
     assert_eq!(message("ListKeys", json!({})), None);
-    assert_eq!(message("GenerateDataKey", json!({"KeyId": "k", "KeySpec": "AES_256"})), None);
+    assert_eq!(
+        message(
+            "GenerateDataKey",
+            json!({"KeyId": "k", "KeySpec": "AES_256"})
+        ),
+        None
+    );
 }
 
 #[test]
@@ -89,9 +105,13 @@ fn validation_messages_follow_aws() {
 
 #[test]
 fn several_errors_are_counted_and_joined() {
-    let (code, msg) = message("Encrypt", json!({})).unwrap_or((ErrorCode::KMSInternalException, String::new()));
+    let (code, msg) =
+        message("Encrypt", json!({})).unwrap_or((ErrorCode::KMSInternalException, String::new()));
     assert_eq!(code, ErrorCode::ValidationException);
-    assert!(msg.starts_with("2 validation errors detected: Value null at 'keyId'"), "{msg}");
+    assert!(
+        msg.starts_with("2 validation errors detected: Value null at 'keyId'"),
+        "{msg}"
+    );
     assert!(msg.contains("; Value null at 'plaintext'"), "{msg}");
 }
 

@@ -108,21 +108,39 @@ fn round_trip_and_rejections() {
 
     let code = |r: Result<(), WireError>| r.err().map(|e| e.code);
     // A changed body, a wrong secret.
-    assert_eq!(code(check(&hs, b"{ }", "secret", NOW)), Some(ErrorCode::InvalidSignatureException));
-    assert_eq!(code(check(&hs, b"{}", "other", NOW)), Some(ErrorCode::InvalidSignatureException));
+    assert_eq!(
+        code(check(&hs, b"{ }", "secret", NOW)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
+    assert_eq!(
+        code(check(&hs, b"{}", "other", NOW)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
     // Too old and too new.
-    assert_eq!(code(check(&hs, b"{}", "secret", NOW + 16 * 60)), Some(ErrorCode::InvalidSignatureException));
-    assert_eq!(code(check(&hs, b"{}", "secret", NOW - 16 * 60)), Some(ErrorCode::InvalidSignatureException));
+    assert_eq!(
+        code(check(&hs, b"{}", "secret", NOW + 16 * 60)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
+    assert_eq!(
+        code(check(&hs, b"{}", "secret", NOW - 16 * 60)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
     assert_eq!(check(&hs, b"{}", "secret", NOW + 14 * 60), Ok(()));
     // A changed signed header.
     let mut tampered = hs.clone();
     if let Some(h) = tampered.iter_mut().find(|(n, _)| n == "x-amz-target") {
         h.1 = "TrentService.Decrypt".to_owned();
     }
-    assert_eq!(code(check(&tampered, b"{}", "secret", NOW)), Some(ErrorCode::InvalidSignatureException));
+    assert_eq!(
+        code(check(&tampered, b"{}", "secret", NOW)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
     // No header at all.
     let bare = headers(&[("host", "h"), ("x-amz-date", "20150830T123600Z")]);
-    assert_eq!(code(check(&bare, b"{}", "secret", NOW)), Some(ErrorCode::MissingAuthenticationTokenException));
+    assert_eq!(
+        code(check(&bare, b"{}", "secret", NOW)),
+        Some(ErrorCode::MissingAuthenticationTokenException)
+    );
 }
 
 #[test]
@@ -143,10 +161,16 @@ fn malformed_headers_are_incomplete() {
         "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, SignedHeaders=x-amz-date, Signature=00",
         "Basic dXNlcjpwYXNz",
     ] {
-        assert_eq!(code(bad), Some(ErrorCode::IncompleteSignatureException), "{bad}");
+        assert_eq!(
+            code(bad),
+            Some(ErrorCode::IncompleteSignatureException),
+            "{bad}"
+        );
     }
     assert_eq!(
-        code("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"),
+        code(
+            "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"
+        ),
         Some(ErrorCode::InvalidSignatureException)
     );
 }

@@ -73,7 +73,10 @@ fn context_encoding_is_injective_and_order_free() {
         ctx(&[("x", "1"), ("y", "2")]).canonical_bytes(),
         ctx(&[("y", "2"), ("x", "1")]).canonical_bytes()
     );
-    assert_ne!(ctx(&[]).canonical_bytes(), ctx(&[("", "")]).canonical_bytes());
+    assert_ne!(
+        ctx(&[]).canonical_bytes(),
+        ctx(&[("", "")]).canonical_bytes()
+    );
 }
 
 proptest! {

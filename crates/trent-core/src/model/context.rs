@@ -17,7 +17,11 @@ impl EncryptionContext {
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let len_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes();
         let mut out = Vec::with_capacity(
-            4 + self.0.iter().map(|(k, v)| 8 + k.len() + v.len()).sum::<usize>(),
+            4 + self
+                .0
+                .iter()
+                .map(|(k, v)| 8 + k.len() + v.len())
+                .sum::<usize>(),
         );
         out.extend_from_slice(&len_u32(self.0.len()));
         for (k, v) in &self.0 {

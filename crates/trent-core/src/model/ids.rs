@@ -61,7 +61,10 @@ pub struct KeyId(String);
 impl KeyId {
     /// Parses a key id in either of AWS's two forms (lower-case, as AWS issues them).
     pub fn parse(value: &str) -> Option<KeyId> {
-        let hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let hex = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
         let uuid = value.len() == 36
             && value.split('-').map(str::len).eq([8, 4, 4, 4, 12])
             && value.split('-').all(hex);
@@ -152,9 +155,15 @@ impl fmt::Display for AliasName {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyRef {
     Id(KeyId),
-    Arn { scope: super::Scope, id: KeyId },
+    Arn {
+        scope: super::Scope,
+        id: KeyId,
+    },
     Alias(AliasName),
-    AliasArn { scope: super::Scope, name: AliasName },
+    AliasArn {
+        scope: super::Scope,
+        name: AliasName,
+    },
 }
 
 impl KeyRef {

@@ -2,13 +2,13 @@
 //! encryption contexts.
 
 mod context;
-mod ids;
 mod identity;
+mod ids;
 mod key;
 
 pub use context::EncryptionContext;
-pub use ids::{AccountId, AliasName, KeyId, KeyRef, MaterialId, Region};
 pub use identity::{AccessKeyRecord, AccountRecord, Principal, RequestContext};
+pub use ids::{AccountId, AliasName, KeyId, KeyRef, MaterialId, Region};
 pub use key::{
     AliasRecord, EncryptionAlgorithm, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, Origin,
     Scope, SealedMaterial, Tag,
@@ -23,6 +23,9 @@ impl UnixMillis {
 
     /// This instant plus a number of days.
     pub fn plus_days(self, days: u32) -> UnixMillis {
-        UnixMillis(self.0.saturating_add(i64::from(days).saturating_mul(Self::DAY)))
+        UnixMillis(
+            self.0
+                .saturating_add(i64::from(days).saturating_mul(Self::DAY)),
+        )
     }
 }

@@ -17,7 +17,14 @@ impl Kms {
             return Err(Error::NotAuthorized);
         }
         let key = self
-            .key_for(ctx, target, Aliases::Forbidden, "kms:CreateAlias", StateRule::NotPendingDeletion, None)
+            .key_for(
+                ctx,
+                target,
+                Aliases::Forbidden,
+                "kms:CreateAlias",
+                StateRule::NotPendingDeletion,
+                None,
+            )
             .await?;
         let record = &key.key().record;
         let scope = ctx.scope();
@@ -62,7 +69,14 @@ impl Kms {
             });
         };
         let key = self
-            .key_for(ctx, target, Aliases::Forbidden, "kms:UpdateAlias", StateRule::NotPendingDeletion, None)
+            .key_for(
+                ctx,
+                target,
+                Aliases::Forbidden,
+                "kms:UpdateAlias",
+                StateRule::NotPendingDeletion,
+                None,
+            )
             .await?;
         let record = &key.key().record;
         if record.scope != scope {
@@ -119,12 +133,12 @@ impl Kms {
         limit: usize,
         marker: Option<&str>,
     ) -> Result<Page<AliasRecord>> {
-        if let Some(m) = marker {
-            if AliasName::parse(m).is_err() {
-                return Err(Error::InvalidMarker {
-                    message: format!("Invalid marker '{m}'"),
-                });
-            }
+        if let Some(m) = marker
+            && AliasName::parse(m).is_err()
+        {
+            return Err(Error::InvalidMarker {
+                message: format!("Invalid marker '{m}'"),
+            });
         }
         let scope = ctx.scope();
         let key_id = match key {

@@ -181,7 +181,12 @@ impl Kms {
         let material = self.material(key, &envelope.material_id).await?;
         let plaintext = self
             .backend
-            .decrypt_symmetric(&material, &envelope.nonces, &envelope.aad(context), envelope.body)
+            .decrypt_symmetric(
+                &material,
+                &envelope.nonces,
+                &envelope.aad(context),
+                envelope.body,
+            )
             .map_err(|_| Error::InvalidCiphertext)?;
         Ok(Decrypted {
             key: key.key().record.clone(),
@@ -229,7 +234,11 @@ impl Kms {
         }
         let decrypted = self.open(&source_key, &envelope, source.context).await?;
         let encrypted = self
-            .seal(&destination_key, destination_context, decrypted.plaintext.as_slice())
+            .seal(
+                &destination_key,
+                destination_context,
+                decrypted.plaintext.as_slice(),
+            )
             .await?;
         Ok(ReEncrypted {
             source: decrypted,

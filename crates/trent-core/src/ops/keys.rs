@@ -75,7 +75,11 @@ pub fn default_key_policy(scope: &Scope) -> String {
 }
 
 impl Kms {
-    pub async fn create_key(&self, ctx: &RequestContext, input: CreateKeyInput) -> Result<KeyRecord> {
+    pub async fn create_key(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeyInput,
+    ) -> Result<KeyRecord> {
         let spec = input.spec.unwrap_or(KeySpec::SymmetricDefault);
         let usage = input.usage.unwrap_or(KeyUsage::EncryptDecrypt);
         let origin = input.origin.unwrap_or(Origin::AwsKms);
@@ -132,7 +136,9 @@ impl Kms {
             policy,
         };
         let sealed = self.seal_material(&record, &material, now)?;
-        self.store.create_key(&record, &sealed, &input.tags, &[]).await?;
+        self.store
+            .create_key(&record, &sealed, &input.tags, &[])
+            .await?;
         Ok(record)
     }
 
@@ -155,7 +161,14 @@ impl Kms {
 
     pub async fn describe_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<KeyRecord> {
         let key = self
-            .key_for(ctx, key, Aliases::Allowed, "kms:DescribeKey", StateRule::Any, None)
+            .key_for(
+                ctx,
+                key,
+                Aliases::Allowed,
+                "kms:DescribeKey",
+                StateRule::Any,
+                None,
+            )
             .await?;
         Ok(key.key().record.clone())
     }
@@ -167,18 +180,22 @@ impl Kms {
         limit: usize,
         marker: Option<&str>,
     ) -> Result<Page<KeyRecord>> {
-        if let Some(m) = marker {
-            if KeyId::parse(m).is_none() {
-                return Err(Error::InvalidMarker {
-                    message: format!("Invalid marker '{m}'"),
-                });
-            }
+        if let Some(m) = marker
+            && KeyId::parse(m).is_none()
+        {
+            return Err(Error::InvalidMarker {
+                message: format!("Invalid marker '{m}'"),
+            });
         }
         Ok(self.store.list_keys(&ctx.scope(), marker, limit).await?)
     }
 
     /// Applies a change to a key's record in the store and drops it from the cache.
-    async fn update_record(&self, mut record: KeyRecord, change: impl FnOnce(&mut KeyRecord)) -> Result<KeyRecord> {
+    async fn update_record(
+        &self,
+        mut record: KeyRecord,
+        change: impl FnOnce(&mut KeyRecord),
+    ) -> Result<KeyRecord> {
         change(&mut record);
         let result = self.store.update_key(&record).await;
         self.cache.invalidate_key(&record.scope, &record.id);
@@ -191,22 +208,38 @@ impl Kms {
 
     pub async fn enable_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<()> {
         let key = self
-            .key_for(ctx, key, Aliases::Forbidden, "kms:EnableKey", StateRule::NotPendingDeletion, None)
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:EnableKey",
+                StateRule::NotPendingDeletion,
+                None,
+            )
             .await?;
         let record = key.key().record.clone();
         if record.state != KeyState::Enabled {
-            self.update_record(record, |r| r.state = KeyState::Enabled).await?;
+            self.update_record(record, |r| r.state = KeyState::Enabled)
+                .await?;
         }
         Ok(())
     }
 
     pub async fn disable_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<()> {
         let key = self
-            .key_for(ctx, key, Aliases::Forbidden, "kms:DisableKey", StateRule::NotPendingDeletion, None)
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:DisableKey",
+                StateRule::NotPendingDeletion,
+                None,
+            )
             .await?;
         let record = key.key().record.clone();
         if record.state != KeyState::Disabled {
-            self.update_record(record, |r| r.state = KeyState::Disabled).await?;
+            self.update_record(record, |r| r.state = KeyState::Disabled)
+                .await?;
         }
         Ok(())
     }
@@ -228,7 +261,8 @@ impl Kms {
             )
             .await?;
         let record = key.key().record.clone();
-        self.update_record(record, |r| r.description = description).await?;
+        self.update_record(record, |r| r.description = description)
+            .await?;
         Ok(())
     }
 
@@ -267,9 +301,20 @@ impl Kms {
     }
 
     /// CancelKeyDeletion: back to `Disabled`, as at AWS.
-    pub async fn cancel_key_deletion(&self, ctx: &RequestContext, key: &KeyRef) -> Result<KeyRecord> {
+    pub async fn cancel_key_deletion(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+    ) -> Result<KeyRecord> {
         let key = self
-            .key_for(ctx, key, Aliases::Forbidden, "kms:CancelKeyDeletion", StateRule::Any, None)
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:CancelKeyDeletion",
+                StateRule::Any,
+                None,
+            )
             .await?;
         let record = key.key().record.clone();
         if record.state != KeyState::PendingDeletion {
@@ -356,9 +401,15 @@ impl Kms {
                 updated: now,
             });
         }
-        match self.store.create_key(&record, &sealed, &seed.tags, &aliases).await {
+        match self
+            .store
+            .create_key(&record, &sealed, &seed.tags, &aliases)
+            .await
+        {
             Ok(()) => {}
-            Err(StoreError::Conflict { constraint: "aliases" }) => {
+            Err(StoreError::Conflict {
+                constraint: "aliases",
+            }) => {
                 return Err(Error::validation(format!(
                     "seed key {}: one of its aliases already names another key",
                     seed.id
@@ -373,7 +424,10 @@ impl Kms {
 
     /// The material of a key as a cached entry, for tests and tools that need the record.
     pub async fn key_record(&self, scope: &Scope, id: &KeyId) -> Result<Option<KeyRecord>> {
-        Ok(self.load(scope, id).await?.map(|k: Arc<_>| k.record.clone()))
+        Ok(self
+            .load(scope, id)
+            .await?
+            .map(|k: Arc<_>| k.record.clone()))
     }
 }
 

@@ -92,9 +92,11 @@ impl Kms {
         aliases: Aliases,
     ) -> Result<Arc<CachedKey>> {
         let (scope, id) = self.resolve(ctx, key_ref, aliases).await?;
-        self.load(&scope, &id).await?.ok_or_else(|| Error::KeyNotFound {
-            arn: id.arn(&scope),
-        })
+        self.load(&scope, &id)
+            .await?
+            .ok_or_else(|| Error::KeyNotFound {
+                arn: id.arn(&scope),
+            })
     }
 
     /// The whole pipeline: resolve, load, check state and usage, authorize.
@@ -111,17 +113,17 @@ impl Kms {
         let authorized = policy::authorize(ctx, key, action)?;
         let record = &authorized.key().record;
         check_state(record.state, &record.arn(), state)?;
-        if let Some(usage) = usage {
-            if record.usage != usage {
-                return Err(Error::InvalidKeyUsage {
-                    message: format!(
-                        "{} key usage is {} which is not valid for {}.",
-                        record.arn(),
-                        record.usage,
-                        action.trim_start_matches("kms:")
-                    ),
-                });
-            }
+        if let Some(usage) = usage
+            && record.usage != usage
+        {
+            return Err(Error::InvalidKeyUsage {
+                message: format!(
+                    "{} key usage is {} which is not valid for {}.",
+                    record.arn(),
+                    record.usage,
+                    action.trim_start_matches("kms:")
+                ),
+            });
         }
         Ok(authorized)
     }
@@ -145,7 +147,9 @@ impl Kms {
         let material = self
             .root
             .unseal(&sealed.sealed, &material_aad(&record.arn(), id))
-            .map_err(|e| Error::internal(format!("cannot unseal material of {}: {e}", record.arn())))?;
+            .map_err(|e| {
+                Error::internal(format!("cannot unseal material of {}: {e}", record.arn()))
+            })?;
         let material = Arc::new(material);
         cached.insert_material(*id, material.clone());
         Ok(material)

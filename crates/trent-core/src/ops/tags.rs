@@ -16,10 +16,11 @@ pub fn validate_tags(tags: &[Tag]) -> Result<()> {
     let tag_error = |m: &str| Error::Tag {
         message: m.to_owned(),
     };
-    if tags
-        .iter()
-        .any(|t| t.key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")))
-    {
+    if tags.iter().any(|t| {
+        t.key
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+    }) {
         return Err(tag_error("Tags beginning with aws: are reserved"));
     }
     let mut seen = HashSet::new();
@@ -33,13 +34,29 @@ pub fn validate_tags(tags: &[Tag]) -> Result<()> {
 }
 
 impl Kms {
-    pub async fn tag_resource(&self, ctx: &RequestContext, key: &KeyRef, tags: &[Tag]) -> Result<()> {
+    pub async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        tags: &[Tag],
+    ) -> Result<()> {
         validate_tags(tags)?;
         let key = self
-            .key_for(ctx, key, Aliases::Forbidden, "kms:TagResource", StateRule::NotPendingDeletion, None)
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:TagResource",
+                StateRule::NotPendingDeletion,
+                None,
+            )
             .await?;
         let record = &key.key().record;
-        match self.store.tag_key(&record.scope, &record.id, tags, MAX_TAGS).await {
+        match self
+            .store
+            .tag_key(&record.scope, &record.id, tags, MAX_TAGS)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(StoreError::Limit(_)) => Err(Error::Tag {
                 message: "Too many tags".to_owned(),
@@ -55,16 +72,33 @@ impl Kms {
         tag_keys: &[String],
     ) -> Result<()> {
         let key = self
-            .key_for(ctx, key, Aliases::Forbidden, "kms:UntagResource", StateRule::NotPendingDeletion, None)
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:UntagResource",
+                StateRule::NotPendingDeletion,
+                None,
+            )
             .await?;
         let record = &key.key().record;
-        Ok(self.store.untag_key(&record.scope, &record.id, tag_keys).await?)
+        Ok(self
+            .store
+            .untag_key(&record.scope, &record.id, tag_keys)
+            .await?)
     }
 
     /// ListResourceTags: all tags of a key, in key order; the server pages them.
     pub async fn list_resource_tags(&self, ctx: &RequestContext, key: &KeyRef) -> Result<Vec<Tag>> {
         let key = self
-            .key_for(ctx, key, Aliases::Forbidden, "kms:ListResourceTags", StateRule::Any, None)
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:ListResourceTags",
+                StateRule::Any,
+                None,
+            )
             .await?;
         let record = &key.key().record;
         Ok(self.store.tags(&record.scope, &record.id).await?)

@@ -5,17 +5,30 @@ use super::*;
 #[test]
 fn round_trip_and_tamper() {
     let b = SoftBackend;
-    let material = b.generate_symmetric_material().unwrap_or_else(|_| Secret::new(vec![1; 32]));
-    let nonces = b.nonces().unwrap_or(SymmetricNonces { nonce: [0; 16], iv: [0; 12] });
-    let ct = b.encrypt_symmetric(&material, &nonces, b"aad", b"hello").unwrap_or_default();
+    let material = b
+        .generate_symmetric_material()
+        .unwrap_or_else(|_| Secret::new(vec![1; 32]));
+    let nonces = b.nonces().unwrap_or(SymmetricNonces {
+        nonce: [0; 16],
+        iv: [0; 12],
+    });
+    let ct = b
+        .encrypt_symmetric(&material, &nonces, b"aad", b"hello")
+        .unwrap_or_default();
     assert_eq!(ct.len(), 5 + 16);
     let pt = b.decrypt_symmetric(&material, &nonces, b"aad", &ct);
-    assert_eq!(pt.map(|p| p.as_slice().to_vec()).ok(), Some(b"hello".to_vec()));
+    assert_eq!(
+        pt.map(|p| p.as_slice().to_vec()).ok(),
+        Some(b"hello".to_vec())
+    );
     assert!(matches!(
         b.decrypt_symmetric(&material, &nonces, b"aaD", &ct),
         Err(BackendError::InvalidCiphertext)
     ));
-    let other = SymmetricNonces { nonce: [1; 16], ..nonces };
+    let other = SymmetricNonces {
+        nonce: [1; 16],
+        ..nonces
+    };
     assert!(b.decrypt_symmetric(&material, &other, b"aad", &ct).is_err());
 }
 
@@ -34,8 +47,13 @@ fn round_trip_and_tamper() {
 fn known_answer_matches_python_cryptography() {
     let b = SoftBackend;
     let material = Secret::new(vec![1; 32]);
-    let nonces = SymmetricNonces { nonce: [0; 16], iv: [2; 12] };
-    let ct = b.encrypt_symmetric(&material, &nonces, b"ctx", b"trent").unwrap_or_default();
+    let nonces = SymmetricNonces {
+        nonce: [0; 16],
+        iv: [2; 12],
+    };
+    let ct = b
+        .encrypt_symmetric(&material, &nonces, b"ctx", b"trent")
+        .unwrap_or_default();
     assert_eq!(hex::encode(ct), KNOWN_ANSWER);
 }
 

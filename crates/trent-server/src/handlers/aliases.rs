@@ -54,7 +54,12 @@ pub async fn list_aliases(
     let key = req.key_id.as_deref().map(key_ref).transpose()?;
     let page = state
         .kms
-        .list_aliases(&ctx, key.as_ref(), limit(req.limit, 50, 100)?, req.marker.as_deref())
+        .list_aliases(
+            &ctx,
+            key.as_ref(),
+            limit(req.limit, 50, 100)?,
+            req.marker.as_deref(),
+        )
         .await?;
     let next_marker = page
         .truncated

@@ -118,7 +118,10 @@ impl Harness {
         let host = self.server.local_addr.to_string();
         let date = trent_api::sigv4::format_amz_date(now_unix());
         let mut headers = vec![
-            ("content-type".to_owned(), "application/x-amz-json-1.1".to_owned()),
+            (
+                "content-type".to_owned(),
+                "application/x-amz-json-1.1".to_owned(),
+            ),
             ("host".to_owned(), host),
             ("x-amz-date".to_owned(), date),
             ("x-amz-target".to_owned(), target.to_owned()),
@@ -131,7 +134,8 @@ impl Harness {
                 headers: &headers,
                 body: body.as_bytes(),
             };
-            let auth = trent_api::sigv4::sign(&req, &self.access_key_id, &self.secret, "us-east-1", "kms");
+            let auth =
+                trent_api::sigv4::sign(&req, &self.access_key_id, &self.secret, "us-east-1", "kms");
             headers.push(("authorization".to_owned(), auth));
         }
         let mut out = String::from("POST / HTTP/1.1\r\n");

@@ -12,7 +12,13 @@ async fn create_key_returns_full_metadata() {
         .client()
         .create_key()
         .description("orders")
-        .tags(Tag::builder().tag_key("team").tag_value("core").build().unwrap())
+        .tags(
+            Tag::builder()
+                .tag_key("team")
+                .tag_value("core")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -29,7 +35,10 @@ async fn create_key_returns_full_metadata() {
     assert_eq!(m.key_usage, Some(KeyUsageType::EncryptDecrypt));
     assert_eq!(m.key_spec, Some(KeySpec::SymmetricDefault));
     assert_eq!(m.origin, Some(OriginType::AwsKms));
-    assert_eq!(m.key_manager, Some(aws_sdk_kms::types::KeyManagerType::Customer));
+    assert_eq!(
+        m.key_manager,
+        Some(aws_sdk_kms::types::KeyManagerType::Customer)
+    );
     assert_eq!(m.multi_region, Some(false));
     assert_eq!(
         m.encryption_algorithms(),
@@ -46,7 +55,12 @@ async fn describe_key_accepts_every_form_of_key_id() {
     let h = Harness::start().await;
     let kms = h.client();
     let id = h.key().await;
-    kms.create_alias().alias_name("alias/describe-me").target_key_id(&id).send().await.unwrap();
+    kms.create_alias()
+        .alias_name("alias/describe-me")
+        .target_key_id(&id)
+        .send()
+        .await
+        .unwrap();
     let arn = format!("arn:aws:kms:us-east-1:111122223333:key/{id}");
     for reference in [
         id.clone(),
@@ -54,7 +68,14 @@ async fn describe_key_accepts_every_form_of_key_id() {
         "alias/describe-me".to_owned(),
         "arn:aws:kms:us-east-1:111122223333:alias/describe-me".to_owned(),
     ] {
-        let m = kms.describe_key().key_id(&reference).send().await.unwrap().key_metadata.unwrap();
+        let m = kms
+            .describe_key()
+            .key_id(&reference)
+            .send()
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap();
         assert_eq!(m.key_id, id, "{reference}");
     }
 }
@@ -73,7 +94,10 @@ async fn unknown_and_malformed_key_ids_are_not_found() {
     );
     assert_eq!(
         error_of(kms.describe_key().key_id("not-a-key").send().await),
-        ("NotFoundException".to_owned(), "Invalid keyId 'not-a-key'".to_owned())
+        (
+            "NotFoundException".to_owned(),
+            "Invalid keyId 'not-a-key'".to_owned()
+        )
     );
     assert_eq!(
         error_of(kms.describe_key().key_id("alias/nope").send().await),
@@ -88,12 +112,27 @@ async fn unknown_and_malformed_key_ids_are_not_found() {
 async fn keys_are_regional() {
     let h = Harness::start().await;
     let id = h.key().await;
-    let (code, message) = error_of(h.client_in("eu-west-1").describe_key().key_id(&id).send().await);
+    let (code, message) = error_of(
+        h.client_in("eu-west-1")
+            .describe_key()
+            .key_id(&id)
+            .send()
+            .await,
+    );
     assert_eq!(code, "NotFoundException");
-    assert!(message.contains("arn:aws:kms:eu-west-1:111122223333:key/"), "{message}");
+    assert!(
+        message.contains("arn:aws:kms:eu-west-1:111122223333:key/"),
+        "{message}"
+    );
     // The us-east-1 key's ARN, asked from eu-west-1, still names the us-east-1 key.
     let arn = format!("arn:aws:kms:us-east-1:111122223333:key/{id}");
-    let m = h.client_in("eu-west-1").describe_key().key_id(&arn).send().await.unwrap();
+    let m = h
+        .client_in("eu-west-1")
+        .describe_key()
+        .key_id(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.key_metadata.unwrap().key_id, id);
     let listed = h.client_in("eu-west-1").list_keys().send().await.unwrap();
     assert!(listed.keys().is_empty());
@@ -111,7 +150,13 @@ async fn list_keys_pages_with_markers() {
     let mut seen = Vec::new();
     let mut marker = None;
     loop {
-        let page = kms.list_keys().limit(2).set_marker(marker.clone()).send().await.unwrap();
+        let page = kms
+            .list_keys()
+            .limit(2)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .unwrap();
         assert!(page.keys().len() <= 2);
         for k in page.keys() {
             let id = k.key_id.clone().unwrap();
@@ -130,7 +175,13 @@ async fn list_keys_pages_with_markers() {
     }
     assert_eq!(seen, created);
     // The paginator agrees.
-    let all: Vec<_> = kms.list_keys().into_paginator().items().send().collect::<Vec<_>>().await;
+    let all: Vec<_> = kms
+        .list_keys()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
     assert_eq!(all.len(), 5);
     let (code, _) = error_of(kms.list_keys().marker("garbage").send().await);
     assert_eq!(code, "InvalidMarkerException");
@@ -144,15 +195,34 @@ async fn enable_disable_and_describe() {
     let kms = h.client();
     let id = h.key().await;
     kms.disable_key().key_id(&id).send().await.unwrap();
-    let m = kms.describe_key().key_id(&id).send().await.unwrap().key_metadata.unwrap();
+    let m = kms
+        .describe_key()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!((m.enabled, m.key_state), (false, Some(KeyState::Disabled)));
     // Disabling twice is fine, as at AWS.
     kms.disable_key().key_id(&id).send().await.unwrap();
     kms.enable_key().key_id(&id).send().await.unwrap();
-    let m = kms.describe_key().key_id(&id).send().await.unwrap().key_metadata.unwrap();
+    let m = kms
+        .describe_key()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!((m.enabled, m.key_state), (true, Some(KeyState::Enabled)));
     // EnableKey takes a key id or ARN, not an alias.
-    kms.create_alias().alias_name("alias/e").target_key_id(&id).send().await.unwrap();
+    kms.create_alias()
+        .alias_name("alias/e")
+        .target_key_id(&id)
+        .send()
+        .await
+        .unwrap();
     let (code, _) = error_of(kms.enable_key().key_id("alias/e").send().await);
     assert_eq!(code, "NotFoundException");
 }
@@ -162,8 +232,20 @@ async fn update_key_description() {
     let h = Harness::start().await;
     let kms = h.client();
     let id = h.key().await;
-    kms.update_key_description().key_id(&id).description("new words").send().await.unwrap();
-    let m = kms.describe_key().key_id(&id).send().await.unwrap().key_metadata.unwrap();
+    kms.update_key_description()
+        .key_id(&id)
+        .description("new words")
+        .send()
+        .await
+        .unwrap();
+    let m = kms
+        .describe_key()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(m.description.as_deref(), Some("new words"));
 }
 
@@ -171,9 +253,20 @@ async fn update_key_description() {
 async fn create_key_rejects_what_this_version_does_not_serve() {
     let h = Harness::start().await;
     let kms = h.client();
-    let (code, message) = error_of(kms.create_key().key_spec(KeySpec::Rsa2048).key_usage(KeyUsageType::SignVerify).send().await);
+    let (code, message) = error_of(
+        kms.create_key()
+            .key_spec(KeySpec::Rsa2048)
+            .key_usage(KeyUsageType::SignVerify)
+            .send()
+            .await,
+    );
     assert_eq!(code, "UnsupportedOperationException", "{message}");
-    let (code, _) = error_of(kms.create_key().key_usage(KeyUsageType::SignVerify).send().await);
+    let (code, _) = error_of(
+        kms.create_key()
+            .key_usage(KeyUsageType::SignVerify)
+            .send()
+            .await,
+    );
     assert_eq!(code, "ValidationException");
     let (code, _) = error_of(kms.create_key().origin(OriginType::External).send().await);
     assert_eq!(code, "UnsupportedOperationException");
@@ -181,7 +274,13 @@ async fn create_key_rejects_what_this_version_does_not_serve() {
     assert_eq!(code, "MalformedPolicyDocumentException");
     let (code, _) = error_of(
         kms.create_key()
-            .tags(Tag::builder().tag_key("aws:reserved").tag_value("x").build().unwrap())
+            .tags(
+                Tag::builder()
+                    .tag_key("aws:reserved")
+                    .tag_value("x")
+                    .build()
+                    .unwrap(),
+            )
             .send()
             .await,
     );

@@ -16,29 +16,54 @@ async fn schedule_and_cancel_deletion() {
     let kms = h.client();
     let id = h.key().await;
     let arn = format!("arn:aws:kms:us-east-1:111122223333:key/{id}");
-    let out = kms.schedule_key_deletion().key_id(&id).send().await.unwrap();
+    let out = kms
+        .schedule_key_deletion()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.key_id.as_deref(), Some(arn.as_str()));
     assert_eq!(out.key_state, Some(KeyState::PendingDeletion));
     assert_eq!(out.pending_window_in_days, Some(30));
     let when = out.deletion_date.unwrap().secs();
     let expected = crate::harness::now_unix() + 30 * 86_400;
     assert!((when - expected).abs() < 120, "{when} vs {expected}");
-    let m = kms.describe_key().key_id(&id).send().await.unwrap().key_metadata.unwrap();
+    let m = kms
+        .describe_key()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(m.key_state, Some(KeyState::PendingDeletion));
     assert_eq!(m.pending_deletion_window_in_days, Some(30));
     assert!(m.deletion_date.is_some());
     assert!(!m.enabled);
     assert_eq!(
         error_of(kms.schedule_key_deletion().key_id(&id).send().await),
-        ("KMSInvalidStateException".to_owned(), format!("{arn} is pending deletion."))
+        (
+            "KMSInvalidStateException".to_owned(),
+            format!("{arn} is pending deletion.")
+        )
     );
     kms.cancel_key_deletion().key_id(&id).send().await.unwrap();
-    let m = kms.describe_key().key_id(&id).send().await.unwrap().key_metadata.unwrap();
+    let m = kms
+        .describe_key()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(m.key_state, Some(KeyState::Disabled));
     assert!(m.deletion_date.is_none());
     assert_eq!(
         error_of(kms.cancel_key_deletion().key_id(&id).send().await),
-        ("KMSInvalidStateException".to_owned(), format!("{arn} is not pending deletion."))
+        (
+            "KMSInvalidStateException".to_owned(),
+            format!("{arn} is not pending deletion.")
+        )
     );
 }
 
@@ -48,11 +73,23 @@ async fn pending_window_must_be_7_to_30_days() {
     let kms = h.client();
     let id = h.key().await;
     for days in [1, 6, 31, 365] {
-        let (code, message) = error_of(kms.schedule_key_deletion().key_id(&id).pending_window_in_days(days).send().await);
+        let (code, message) = error_of(
+            kms.schedule_key_deletion()
+                .key_id(&id)
+                .pending_window_in_days(days)
+                .send()
+                .await,
+        );
         assert_eq!(code, "ValidationException", "{days}");
         assert_eq!(message, "PendingWindowInDays must be between 7 and 30");
     }
-    let (code, _) = error_of(kms.schedule_key_deletion().key_id(&id).pending_window_in_days(0).send().await);
+    let (code, _) = error_of(
+        kms.schedule_key_deletion()
+            .key_id(&id)
+            .pending_window_in_days(0)
+            .send()
+            .await,
+    );
     assert_eq!(code, "ValidationException");
 }
 
@@ -62,10 +99,33 @@ async fn the_sweeper_deletes_keys_for_good_when_the_window_ends() {
     let kms = h.client();
     let doomed = h.key().await;
     let kept = h.key().await;
-    kms.create_alias().alias_name("alias/doomed").target_key_id(&doomed).send().await.unwrap();
-    let blob = kms.encrypt().key_id(&doomed).plaintext(Blob::new("gone")).send().await.unwrap().ciphertext_blob.unwrap();
-    kms.schedule_key_deletion().key_id(&doomed).pending_window_in_days(7).send().await.unwrap();
-    kms.schedule_key_deletion().key_id(&kept).pending_window_in_days(30).send().await.unwrap();
+    kms.create_alias()
+        .alias_name("alias/doomed")
+        .target_key_id(&doomed)
+        .send()
+        .await
+        .unwrap();
+    let blob = kms
+        .encrypt()
+        .key_id(&doomed)
+        .plaintext(Blob::new("gone"))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
+    kms.schedule_key_deletion()
+        .key_id(&doomed)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    kms.schedule_key_deletion()
+        .key_id(&kept)
+        .pending_window_in_days(30)
+        .send()
+        .await
+        .unwrap();
 
     h.clock.advance(6 * DAY);
     assert_eq!(h.server.run_maintenance().await.unwrap(), 0);
@@ -78,9 +138,21 @@ async fn the_sweeper_deletes_keys_for_good_when_the_window_ends() {
     let (code, _) = error_of(kms.decrypt().ciphertext_blob(blob).send().await);
     assert_eq!(code, "InvalidCiphertextException");
     let aliases = kms.list_aliases().send().await.unwrap();
-    assert!(aliases.aliases().iter().all(|a| a.alias_name() != Some("alias/doomed")));
+    assert!(
+        aliases
+            .aliases()
+            .iter()
+            .all(|a| a.alias_name() != Some("alias/doomed"))
+    );
     // The other key is still waiting.
-    let m = kms.describe_key().key_id(&kept).send().await.unwrap().key_metadata.unwrap();
+    let m = kms
+        .describe_key()
+        .key_id(&kept)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(m.key_state, Some(KeyState::PendingDeletion));
     // Nothing of the deleted key is left in the store.
     let store = h.server.kms.store();
@@ -97,7 +169,13 @@ async fn the_sweeper_deletes_keys_for_good_when_the_window_ends() {
 async fn keys_due_while_stopped_are_deleted_at_start() {
     let h = Harness::start().await;
     let id = h.key().await;
-    h.client().schedule_key_deletion().key_id(&id).pending_window_in_days(7).send().await.unwrap();
+    h.client()
+        .schedule_key_deletion()
+        .key_id(&id)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
     h.clock.advance(8 * DAY);
     let h = h.restart().await;
     let (code, _) = error_of(h.client().describe_key().key_id(&id).send().await);
@@ -109,10 +187,21 @@ async fn keys_aliases_tags_and_ciphertexts_survive_a_restart() {
     let h = Harness::start().await;
     let kms = h.client();
     let id = h.key().await;
-    kms.create_alias().alias_name("alias/durable").target_key_id(&id).send().await.unwrap();
+    kms.create_alias()
+        .alias_name("alias/durable")
+        .target_key_id(&id)
+        .send()
+        .await
+        .unwrap();
     kms.tag_resource()
         .key_id(&id)
-        .tags(aws_sdk_kms::types::Tag::builder().tag_key("t").tag_value("v").build().unwrap())
+        .tags(
+            aws_sdk_kms::types::Tag::builder()
+                .tag_key("t")
+                .tag_value("v")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -133,9 +222,22 @@ async fn keys_aliases_tags_and_ciphertexts_survive_a_restart() {
     assert_eq!(h.access_key_id, akid);
     assert_eq!(h.secret, secret);
     let kms = h.client();
-    let back = kms.decrypt().ciphertext_blob(blob).encryption_context("c", "1").send().await.unwrap();
+    let back = kms
+        .decrypt()
+        .ciphertext_blob(blob)
+        .encryption_context("c", "1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(back.plaintext.unwrap().as_ref(), b"survives");
-    let m = kms.describe_key().key_id("alias/durable").send().await.unwrap().key_metadata.unwrap();
+    let m = kms
+        .describe_key()
+        .key_id("alias/durable")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(m.key_id, id);
     let tags = kms.list_resource_tags().key_id(&id).send().await.unwrap();
     assert_eq!(tags.tags().len(), 1);

@@ -1,7 +1,12 @@
 //! Integration tests: the real server on 127.0.0.1:0, driven by the official `aws-sdk-kms`
 //! (and by raw HTTP where the wire itself is under test).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod aliases;
 mod crypto;

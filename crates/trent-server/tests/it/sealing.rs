@@ -32,7 +32,12 @@ async fn store_files_hold_no_plaintext_material_or_secrets() {
         .unwrap();
     kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
     let random_key = h.key().await;
-    kms.encrypt().key_id(&random_key).plaintext(Blob::new("x")).send().await.unwrap();
+    kms.encrypt()
+        .key_id(&random_key)
+        .plaintext(Blob::new("x"))
+        .send()
+        .await
+        .unwrap();
 
     let data = h.data_dir();
     let files: Vec<_> = ["trent.db", "trent.db-wal", "trent.db-shm"]
@@ -43,16 +48,35 @@ async fn store_files_hold_no_plaintext_material_or_secrets() {
     let secret = h.secret.clone();
     let secret_b64_decoded = base64_decode(&secret);
     for f in &files {
-        assert!(!file_contains(f, &MATERIAL), "material in clear in {}", f.display());
-        assert!(!file_contains(f, &MATERIAL[..16]), "half the material in {}", f.display());
-        assert!(!file_contains(f, secret.as_bytes()), "access key secret in {}", f.display());
-        assert!(!file_contains(f, &secret_b64_decoded), "secret bytes in {}", f.display());
+        assert!(
+            !file_contains(f, &MATERIAL),
+            "material in clear in {}",
+            f.display()
+        );
+        assert!(
+            !file_contains(f, &MATERIAL[..16]),
+            "half the material in {}",
+            f.display()
+        );
+        assert!(
+            !file_contains(f, secret.as_bytes()),
+            "access key secret in {}",
+            f.display()
+        );
+        assert!(
+            !file_contains(f, &secret_b64_decoded),
+            "secret bytes in {}",
+            f.display()
+        );
     }
     // The root key itself lives only in its own file, owner-only.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(data.join("root.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(data.join("root.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0);
     }
 }
@@ -64,5 +88,7 @@ fn base64_encode(bytes: &[u8]) -> String {
 
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.decode(text).unwrap_or_default()
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap_or_default()
 }

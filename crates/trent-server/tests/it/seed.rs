@@ -28,26 +28,72 @@ async fn seeded_keys_exist_with_their_aliases_tags_and_state() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = write(tmp.path(), "seed.yaml", SEED_YAML);
     let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
-    assert_eq!(h.server.seed_report.as_ref().map(|r| (r.created, r.present)), Some((2, 0)));
+    assert_eq!(
+        h.server
+            .seed_report
+            .as_ref()
+            .map(|r| (r.created, r.present)),
+        Some((2, 0))
+    );
     let kms = h.client();
-    let m = kms.describe_key().key_id("alias/payments").send().await.unwrap().key_metadata.unwrap();
+    let m = kms
+        .describe_key()
+        .key_id("alias/payments")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(m.key_id, "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6");
     assert_eq!(m.description.as_deref(), Some("payments"));
-    let tags = kms.list_resource_tags().key_id(&m.key_id).send().await.unwrap();
+    let tags = kms
+        .list_resource_tags()
+        .key_id(&m.key_id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tags.tags()[0].tag_key(), "team");
     let eu = h.client_in("eu-west-1");
-    let m = eu.describe_key().key_id("1e2f3a4b-5c6d-4e7f-8091-a2b3c4d5e6f7").send().await.unwrap().key_metadata.unwrap();
+    let m = eu
+        .describe_key()
+        .key_id("1e2f3a4b-5c6d-4e7f-8091-a2b3c4d5e6f7")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(m.key_state, Some(KeyState::Disabled));
 
     // Restarting with the same seed changes nothing, even after the key was modified.
-    kms.update_key_description().key_id("0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6").description("changed").send().await.unwrap();
+    kms.update_key_description()
+        .key_id("0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6")
+        .description("changed")
+        .send()
+        .await
+        .unwrap();
     let h = {
-        let Harness { server, dir, clock, .. } = h;
+        let Harness {
+            server, dir, clock, ..
+        } = h;
         server.shutdown().await.unwrap();
         Harness::start_in(dir, clock, |o| o.seed = Some(seed.clone())).await
     };
-    assert_eq!(h.server.seed_report.as_ref().map(|r| (r.created, r.present)), Some((0, 2)));
-    let m = h.client().describe_key().key_id("alias/payments").send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(
+        h.server
+            .seed_report
+            .as_ref()
+            .map(|r| (r.created, r.present)),
+        Some((0, 2))
+    );
+    let m = h
+        .client()
+        .describe_key()
+        .key_id("alias/payments")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(m.description.as_deref(), Some("changed"));
 }
 
@@ -67,7 +113,13 @@ async fn fixed_material_makes_ciphertexts_portable_between_installations() {
         .unwrap()
         .ciphertext_blob
         .unwrap();
-    let back = two.client().decrypt().ciphertext_blob(blob).send().await.unwrap();
+    let back = two
+        .client()
+        .decrypt()
+        .ciphertext_blob(blob)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(back.plaintext.unwrap().as_ref(), b"portable");
 }
 
@@ -80,8 +132,17 @@ async fn toml_seed_files_work_too() {
         "[[keys]]\nid = \"2f3a4b5c-6d7e-4f80-91a2-b3c4d5e6f708\"\naliases = [\"alias/from-toml\"]\n",
     );
     let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
-    let m = h.client().describe_key().key_id("alias/from-toml").send().await.unwrap();
-    assert_eq!(m.key_metadata.unwrap().key_id, "2f3a4b5c-6d7e-4f80-91a2-b3c4d5e6f708");
+    let m = h
+        .client()
+        .describe_key()
+        .key_id("alias/from-toml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        m.key_metadata.unwrap().key_id,
+        "2f3a4b5c-6d7e-4f80-91a2-b3c4d5e6f708"
+    );
 }
 
 #[tokio::test]
@@ -89,10 +150,22 @@ async fn invalid_seed_files_stop_the_start_and_create_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     for (name, text) in [
         ("bad-id.yaml", "keys:\n  - id: not-a-uuid\n"),
-        ("bad-material.yaml", "keys:\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    material: AAEC\n"),
-        ("bad-alias.yaml", "keys:\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    aliases: [alias/aws/x]\n"),
-        ("bad-region.yaml", "keys:\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    region: mars-north-1\n"),
-        ("unknown-field.yaml", "keys:\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    colour: blue\n"),
+        (
+            "bad-material.yaml",
+            "keys:\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    material: AAEC\n",
+        ),
+        (
+            "bad-alias.yaml",
+            "keys:\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    aliases: [alias/aws/x]\n",
+        ),
+        (
+            "bad-region.yaml",
+            "keys:\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    region: mars-north-1\n",
+        ),
+        (
+            "unknown-field.yaml",
+            "keys:\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    colour: blue\n",
+        ),
     ] {
         let seed = write(tmp.path(), name, text);
         let data = tmp.path().join(format!("data-{name}"));
@@ -104,19 +177,33 @@ async fn invalid_seed_files_stop_the_start_and_create_nothing() {
     // A seed whose alias is taken by another key fails as a whole.
     let h = Harness::start().await;
     let other = h.key().await;
-    h.client().create_alias().alias_name("alias/taken").target_key_id(&other).send().await.unwrap();
+    h.client()
+        .create_alias()
+        .alias_name("alias/taken")
+        .target_key_id(&other)
+        .send()
+        .await
+        .unwrap();
     let seed = write(
         tmp.path(),
         "taken.yaml",
         "keys:\n  - id: 4b5c6d7e-8f90-41a2-b3c4-d5e6f708192a\n    aliases: [alias/taken]\n",
     );
-    let Harness { server, dir, clock, .. } = h;
+    let Harness {
+        server, dir, clock, ..
+    } = h;
     server.shutdown().await.unwrap();
     let data = dir.path().join("data");
     let mut options = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data);
     options.seed = Some(seed);
     assert!(trent_server::start(options).await.is_err());
     let h = Harness::start_in(dir, clock, |_| {}).await;
-    let (code, _) = error_of(h.client().describe_key().key_id("4b5c6d7e-8f90-41a2-b3c4-d5e6f708192a").send().await);
+    let (code, _) = error_of(
+        h.client()
+            .describe_key()
+            .key_id("4b5c6d7e-8f90-41a2-b3c4-d5e6f708192a")
+            .send()
+            .await,
+    );
     assert_eq!(code, "NotFoundException");
 }

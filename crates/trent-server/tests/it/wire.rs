@@ -13,17 +13,24 @@ fn json(body: &str) -> serde_json::Value {
 async fn every_response_has_a_request_id_and_the_json_content_type() {
     let h = Harness::start().await;
     for signed in [true, false] {
-        let (_, head, _) = h.raw(&h.request("TrentService.ListKeys", "{}", signed)).await;
+        let (_, head, _) = h
+            .raw(&h.request("TrentService.ListKeys", "{}", signed))
+            .await;
         let head = head.to_ascii_lowercase();
         assert!(head.contains("x-amzn-requestid: "), "{head}");
-        assert!(head.contains("content-type: application/x-amz-json-1.1"), "{head}");
+        assert!(
+            head.contains("content-type: application/x-amz-json-1.1"),
+            "{head}"
+        );
     }
 }
 
 #[tokio::test]
 async fn unsigned_requests_are_refused() {
     let h = Harness::start().await;
-    let (status, _, body) = h.raw(&h.request("TrentService.ListKeys", "{}", false)).await;
+    let (status, _, body) = h
+        .raw(&h.request("TrentService.ListKeys", "{}", false))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(
         json(&body),
@@ -34,20 +41,49 @@ async fn unsigned_requests_are_refused() {
 #[tokio::test]
 async fn protocol_errors() {
     let h = Harness::start().await;
-    let (status, _, body) = h.raw(&h.request("TrentService.Frobnicate", "{}", true)).await;
-    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("UnknownOperationException")));
+    let (status, _, body) = h
+        .raw(&h.request("TrentService.Frobnicate", "{}", true))
+        .await;
+    assert_eq!(
+        (status, json(&body)["__type"].as_str()),
+        (400, Some("UnknownOperationException"))
+    );
     let (status, _, body) = h.raw(&h.request("OtherService.ListKeys", "{}", true)).await;
-    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("UnknownOperationException")));
-    let (status, _, body) = h.raw(&h.request("TrentService.ListKeys", "{not json", true)).await;
-    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("SerializationException")));
-    let (status, _, body) = h.raw(&h.request("TrentService.ListKeys", "[1,2]", true)).await;
-    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("SerializationException")));
-    let (status, _, body) = h.raw(&h.request("TrentService.Encrypt", r#"{"KeyId": 5, "Plaintext": "AA=="}"#, true)).await;
-    assert_eq!((status, json(&body)["__type"].as_str()), (400, Some("SerializationException")));
+    assert_eq!(
+        (status, json(&body)["__type"].as_str()),
+        (400, Some("UnknownOperationException"))
+    );
+    let (status, _, body) = h
+        .raw(&h.request("TrentService.ListKeys", "{not json", true))
+        .await;
+    assert_eq!(
+        (status, json(&body)["__type"].as_str()),
+        (400, Some("SerializationException"))
+    );
+    let (status, _, body) = h
+        .raw(&h.request("TrentService.ListKeys", "[1,2]", true))
+        .await;
+    assert_eq!(
+        (status, json(&body)["__type"].as_str()),
+        (400, Some("SerializationException"))
+    );
+    let (status, _, body) = h
+        .raw(&h.request(
+            "TrentService.Encrypt",
+            r#"{"KeyId": 5, "Plaintext": "AA=="}"#,
+            true,
+        ))
+        .await;
+    assert_eq!(
+        (status, json(&body)["__type"].as_str()),
+        (400, Some("SerializationException"))
+    );
     // An empty body counts as `{}`.
     let (status, _, _) = h.raw(&h.request("TrentService.ListKeys", "", true)).await;
     assert_eq!(status, 200);
-    let (status, _, body) = h.raw(&h.request("TrentService.DescribeKey", "{}", true)).await;
+    let (status, _, body) = h
+        .raw(&h.request("TrentService.DescribeKey", "{}", true))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(
         json(&body),
@@ -61,16 +97,33 @@ async fn protocol_errors() {
 #[tokio::test]
 async fn operations_not_served_yet_are_unsupported_and_named() {
     let h = Harness::start().await;
-    let (status, _, body) = h.raw(&h.request("TrentService.Sign", r#"{"KeyId":"k","Message":"AA==","SigningAlgorithm":"ECDSA_SHA_256"}"#, true)).await;
+    let (status, _, body) = h
+        .raw(&h.request(
+            "TrentService.Sign",
+            r#"{"KeyId":"k","Message":"AA==","SigningAlgorithm":"ECDSA_SHA_256"}"#,
+            true,
+        ))
+        .await;
     assert_eq!(status, 400);
     let body = json(&body);
     assert_eq!(body["__type"], "UnsupportedOperationException");
-    assert!(body["message"].as_str().unwrap_or_default().contains("Sign"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Sign")
+    );
     // Still validated first, as AWS would.
     let (_, _, body) = h.raw(&h.request("TrentService.Sign", "{}", true)).await;
     assert_eq!(json(&body)["__type"], "ValidationException");
     // And through the SDK.
-    let (code, message) = error_of(h.client().get_key_rotation_status().key_id("k").send().await);
+    let (code, message) = error_of(
+        h.client()
+            .get_key_rotation_status()
+            .key_id("k")
+            .send()
+            .await,
+    );
     assert_eq!(code, "UnsupportedOperationException");
     assert!(message.contains("GetKeyRotationStatus"), "{message}");
 }
@@ -83,9 +136,10 @@ async fn oversized_bodies_are_refused_before_reading() {
         "POST / HTTP/1.1\r\nhost: {}\r\nx-amz-target: TrentService.Encrypt\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: 10000000\r\nconnection: close\r\n\r\n",
         h.server.local_addr
     );
-    let (status, _, body) = tokio::time::timeout(std::time::Duration::from_secs(10), h.raw(head.as_bytes()))
-        .await
-        .expect("answered without the body");
+    let (status, _, body) =
+        tokio::time::timeout(std::time::Duration::from_secs(10), h.raw(head.as_bytes()))
+            .await
+            .expect("answered without the body");
     assert_eq!(status, 413);
     assert_eq!(json(&body)["__type"], "RequestEntityTooLargeException");
 }
@@ -96,11 +150,21 @@ async fn signature_failures() {
     let wrong_secret = h.client_for("us-east-1", &h.access_key_id, "wrong-secret-wrong-secret");
     let (code, message) = error_of(wrong_secret.list_keys().send().await);
     assert_eq!(code, "InvalidSignatureException");
-    assert!(message.starts_with("The request signature we calculated does not match"), "{message}");
-    let unknown = h.client_for("us-east-1", "AKIAUNKNOWNUNKNOWN00", "whatever-secret-whatever");
+    assert!(
+        message.starts_with("The request signature we calculated does not match"),
+        "{message}"
+    );
+    let unknown = h.client_for(
+        "us-east-1",
+        "AKIAUNKNOWNUNKNOWN00",
+        "whatever-secret-whatever",
+    );
     assert_eq!(
         error_of(unknown.list_keys().send().await),
-        ("UnrecognizedClientException".to_owned(), "The security token included in the request is invalid.".to_owned())
+        (
+            "UnrecognizedClientException".to_owned(),
+            "The security token included in the request is invalid.".to_owned()
+        )
     );
     let (code, message) = error_of(h.client_in("xx-nowhere-1").list_keys().send().await);
     assert_eq!(code, "InvalidSignatureException");
@@ -110,12 +174,24 @@ async fn signature_failures() {
     let host = h.server.local_addr.to_string();
     let date = trent_api::sigv4::format_amz_date(crate::harness::now_unix() - 20 * 60);
     let mut headers = vec![
-        ("content-type".to_owned(), "application/x-amz-json-1.1".to_owned()),
+        (
+            "content-type".to_owned(),
+            "application/x-amz-json-1.1".to_owned(),
+        ),
         ("host".to_owned(), host),
         ("x-amz-date".to_owned(), date),
-        ("x-amz-target".to_owned(), "TrentService.ListKeys".to_owned()),
+        (
+            "x-amz-target".to_owned(),
+            "TrentService.ListKeys".to_owned(),
+        ),
     ];
-    let req = trent_api::sigv4::Request { method: "POST", path: "/", query: "", headers: &headers, body: b"{}" };
+    let req = trent_api::sigv4::Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: b"{}",
+    };
     let auth = trent_api::sigv4::sign(&req, &h.access_key_id, &h.secret, "us-east-1", "kms");
     headers.push(("authorization".to_owned(), auth));
     let mut raw = String::from("POST / HTTP/1.1\r\n");
@@ -127,7 +203,13 @@ async fn signature_failures() {
     let body = json(&body);
     assert_eq!(status, 400);
     assert_eq!(body["__type"], "InvalidSignatureException");
-    assert!(body["message"].as_str().unwrap_or_default().starts_with("Signature expired"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Signature expired"),
+        "{body}"
+    );
 
     // A malformed Authorization header.
     let bad = String::from_utf8(h.request("TrentService.ListKeys", "{}", false)).unwrap().replacen(
@@ -143,9 +225,22 @@ async fn signature_failures() {
 async fn dev_mode_accepts_any_signature() {
     let h = Harness::start_with(|o| o.dev = true).await;
     let anyone = h.client_for("eu-west-1", "AKIAANYTHINGATALL000", "any-secret-any-secret");
-    let created = anyone.create_key().send().await.unwrap().key_metadata.unwrap();
-    assert!(created.arn.unwrap().starts_with("arn:aws:kms:eu-west-1:111122223333:key/"));
-    let (status, _, _) = h.raw(&h.request("TrentService.ListKeys", "{}", false)).await;
+    let created = anyone
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert!(
+        created
+            .arn
+            .unwrap()
+            .starts_with("arn:aws:kms:eu-west-1:111122223333:key/")
+    );
+    let (status, _, _) = h
+        .raw(&h.request("TrentService.ListKeys", "{}", false))
+        .await;
     assert_eq!(status, 200);
 }
 
@@ -175,21 +270,41 @@ secret = "another-secret-for-test-rigs-000000000"
     )
     .unwrap();
     let h = Harness::start_with(|o| o.config = Some(config.clone())).await;
-    assert!(h.server.default_identity.is_none(), "no default account when a config is given");
-    let ci = h.client_for("eu-central-1", "AKIAPINNEDFORTESTS01", "pinned-secret-for-test-rigs-0000000000");
+    assert!(
+        h.server.default_identity.is_none(),
+        "no default account when a config is given"
+    );
+    let ci = h.client_for(
+        "eu-central-1",
+        "AKIAPINNEDFORTESTS01",
+        "pinned-secret-for-test-rigs-0000000000",
+    );
     let key = ci.create_key().send().await.unwrap().key_metadata.unwrap();
     assert_eq!(key.aws_account_id.as_deref(), Some("444455556666"));
     // A region the account does not have.
     let (code, _) = error_of(
-        h.client_for("us-east-1", "AKIAPINNEDFORTESTS01", "pinned-secret-for-test-rigs-0000000000")
-            .list_keys()
-            .send()
-            .await,
+        h.client_for(
+            "us-east-1",
+            "AKIAPINNEDFORTESTS01",
+            "pinned-secret-for-test-rigs-0000000000",
+        )
+        .list_keys()
+        .send()
+        .await,
     );
     assert_eq!(code, "InvalidSignatureException");
     // Another account sees nothing of the first, and may not use its key even by ARN.
-    let other = h.client_for("eu-central-1", "AKIAOTHERACCOUNT0001", "another-secret-for-test-rigs-000000000");
+    let other = h.client_for(
+        "eu-central-1",
+        "AKIAOTHERACCOUNT0001",
+        "another-secret-for-test-rigs-000000000",
+    );
     assert!(other.list_keys().send().await.unwrap().keys().is_empty());
-    let r = other.encrypt().key_id(key.arn.unwrap()).plaintext(Blob::new("x")).send().await;
+    let r = other
+        .encrypt()
+        .key_id(key.arn.unwrap())
+        .plaintext(Blob::new("x"))
+        .send()
+        .await;
     assert_eq!(error_of(r).0, "AccessDeniedException");
 }

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Smoke test with the real AWS CLI: start `trent serve` from a fresh data directory, take the
+# credentials it prints (exactly as the README tells a person to), and drive create-key,
+# encrypt, decrypt, generate-data-key, aliases and tags through `aws kms`.
+#
+# Usage: scripts/smoke-awscli.sh [path/to/trent]   (installs awscli from PyPI when missing)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+trent=${1:-$root/target/debug/trent}
+[ -x "$trent" ] || { echo "smoke: no trent binary at $trent (run cargo build first)" >&2; exit 1; }
+
+if ! command -v aws >/dev/null 2>&1; then
+    venv=$root/target/tools/awscli
+    if [ ! -x "$venv/bin/aws" ]; then
+        echo "smoke: installing awscli into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet awscli
+    fi
+    export PATH=$venv/bin:$PATH
+fi
+
+work=$(mktemp -d)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$trent" serve --data-dir "$work/data" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 100); do
+    grep -q '^export AWS_ENDPOINT_URL_KMS=' "$work/out" 2>/dev/null && break
+    sleep 0.1
+done
+grep -q '^export AWS_ENDPOINT_URL_KMS=' "$work/out" || { cat "$work/err" >&2; echo "smoke: trent did not start" >&2; exit 1; }
+# Exactly what the README says to do with the printed lines.
+eval "$(grep '^export ' "$work/out")"
+unset AWS_PROFILE AWS_SESSION_TOKEN
+
+passed=0
+failed=0
+check() { # name, expected, actual
+    if [ "$2" = "$3" ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $1: expected [$2], got [$3]" >&2
+    fi
+}
+
+aws --version
+key_id=$(aws kms create-key --description "smoke test" --tags TagKey=team,TagValue=smoke \
+    --query KeyMetadata.KeyId --output text)
+check "create-key returns a key id" 36 "${#key_id}"
+check "describe-key state" Enabled "$(aws kms describe-key --key-id "$key_id" --query KeyMetadata.KeyState --output text)"
+
+printf 'hello from the aws cli' >"$work/plain"
+aws kms encrypt --key-id "$key_id" --plaintext "fileb://$work/plain" \
+    --encryption-context purpose=smoke --query CiphertextBlob --output text | base64 -d >"$work/blob"
+aws kms decrypt --ciphertext-blob "fileb://$work/blob" --encryption-context purpose=smoke \
+    --query Plaintext --output text | base64 -d >"$work/back"
+check "encrypt/decrypt round trip" "$(cat "$work/plain")" "$(cat "$work/back")"
+wrong=$(aws kms decrypt --ciphertext-blob "fileb://$work/blob" --encryption-context purpose=other 2>&1 || true)
+check "wrong context is InvalidCiphertextException" 1 "$(grep -c InvalidCiphertextException <<<"$wrong")"
+
+aws kms create-alias --alias-name alias/smoke --target-key-id "$key_id"
+check "list-aliases" alias/smoke "$(aws kms list-aliases --key-id "$key_id" --query 'Aliases[0].AliasName' --output text)"
+aws kms encrypt --key-id alias/smoke --plaintext "fileb://$work/plain" --query CiphertextBlob --output text \
+    | base64 -d >"$work/blob2"
+check "decrypt of alias ciphertext" "$(cat "$work/plain")" \
+    "$(aws kms decrypt --ciphertext-blob "fileb://$work/blob2" --query Plaintext --output text | base64 -d)"
+
+dk=$(aws kms generate-data-key --key-id alias/smoke --key-spec AES_256 --output json)
+plain_b64=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["Plaintext"])' <<<"$dk")
+python3 -c 'import json,sys,base64; sys.stdout.buffer.write(base64.b64decode(json.load(sys.stdin)["CiphertextBlob"]))' <<<"$dk" >"$work/dk"
+check "generate-data-key length" 32 "$(base64 -d <<<"$plain_b64" | wc -c | tr -d ' ')"
+check "data key decrypts to itself" "$plain_b64" \
+    "$(aws kms decrypt --ciphertext-blob "fileb://$work/dk" --query Plaintext --output text)"
+
+aws kms tag-resource --key-id "$key_id" --tags TagKey=env,TagValue=ci
+check "list-resource-tags" "env team" \
+    "$(aws kms list-resource-tags --key-id "$key_id" --query 'Tags[].TagKey' --output text | tr '\t' ' ')"
+aws kms untag-resource --key-id "$key_id" --tag-keys env
+check "untag-resource" team "$(aws kms list-resource-tags --key-id "$key_id" --query 'Tags[].TagKey' --output text)"
+
+aws kms disable-key --key-id "$key_id"
+disabled=$(aws kms encrypt --key-id "$key_id" --plaintext "fileb://$work/plain" 2>&1 || true)
+check "disabled key refuses encrypt" 1 "$(grep -c DisabledException <<<"$disabled")"
+aws kms enable-key --key-id "$key_id"
+check "schedule-key-deletion" PendingDeletion \
+    "$(aws kms schedule-key-deletion --key-id "$key_id" --pending-window-in-days 7 --query KeyState --output text)"
+aws kms cancel-key-deletion --key-id "$key_id" >/dev/null
+check "cancel-key-deletion leaves it disabled" Disabled \
+    "$(aws kms describe-key --key-id "$key_id" --query KeyMetadata.KeyState --output text)"
+check "generate-random" 64 "$(aws kms generate-random --number-of-bytes 64 --query Plaintext --output text | base64 -d | wc -c | tr -d ' ')"
+bad=$(AWS_SECRET_ACCESS_KEY=wrong aws kms list-keys 2>&1 || true)
+check "wrong secret is InvalidSignatureException" 1 "$(grep -c InvalidSignatureException <<<"$bad")"
+
+echo "awscli smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
