@@ -39,6 +39,12 @@ pub async fn handle(
     let span = tracing::info_span!("request", id = %request_id, target = %target);
 
     let result = async {
+        if parts.method != axum::http::Method::POST {
+            return Err(ApiError::from(WireError::new(
+                ErrorCode::UnknownOperationException,
+                "",
+            )));
+        }
         let body = read_body(&state, &parts, body).await?;
         let ctx = crate::auth::authenticate(&state, &parts, &body, Some(peer.ip()), &request_id)?;
         let operation = op::parse_target(Some(&target))?.to_owned();
@@ -63,6 +69,13 @@ pub async fn handle(
             response(status, e.wire.body(), &request_id)
         }
     }
+}
+
+/// Any path but `/`: AWS's answer for a request that names no operation.
+pub async fn fallback() -> Response<Body> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let error = WireError::new(ErrorCode::UnknownOperationException, "");
+    response(StatusCode::NOT_FOUND, error.body(), &request_id)
 }
 
 /// Reads the body, refusing one larger than the limit without reading it whole.

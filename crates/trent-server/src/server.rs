@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::any;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -114,21 +114,30 @@ impl Drop for RunningServer {
     }
 }
 
-/// The HTTP application: the AWS endpoint at `POST /`.
+/// The HTTP application: the AWS endpoint at `POST /`; anything else is an unknown operation.
 pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", post(crate::dispatch::handle))
+        .route("/", any(crate::dispatch::handle))
+        .fallback(crate::dispatch::fallback)
         .with_state(state)
 }
 
 /// Opens the data directory, applies config and seed, and starts listening.
 pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
+    let existed = options.data_dir.exists();
     std::fs::create_dir_all(&options.data_dir).map_err(|e| {
         format!(
             "cannot create data directory {}: {e}",
             options.data_dir.display()
         )
     })?;
+    #[cfg(unix)]
+    if !existed {
+        // The store holds sealed material and the root key sits beside it: owner only.
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&options.data_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("cannot restrict {}: {e}", options.data_dir.display()))?;
+    }
     let config = options.config.as_deref().map(Config::load).transpose()?;
     let (root, root_key_created) = FileRootKey::open_or_create(&options.data_dir.join("root.key"))
         .map_err(|e| e.to_string())?;

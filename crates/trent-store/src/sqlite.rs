@@ -6,6 +6,7 @@
 //! connection is enough; see `docs/adr/0002-sqlite-with-rusqlite.md`.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -24,6 +25,8 @@ use crate::migrations;
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     description: String,
+    /// How many calls reached the database: a cheap gauge that the hot path stays in memory.
+    calls: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -99,7 +102,13 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             description,
+            calls: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// How many store calls have reached the database since it was opened.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
     /// Runs `f` with the connection on the blocking pool.

@@ -141,3 +141,51 @@ fn wrong_json_types_are_serialization_errors() {
         );
     }
 }
+
+/// Arbitrary JSON, nested a few levels, with the member names operations use.
+fn arbitrary_json() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let names = prop_oneof![
+        Just("KeyId".to_owned()),
+        Just("Plaintext".to_owned()),
+        Just("EncryptionContext".to_owned()),
+        Just("GrantTokens".to_owned()),
+        Just("Tags".to_owned()),
+        Just("TagKey".to_owned()),
+        Just("NumberOfBytes".to_owned()),
+        Just("Limit".to_owned()),
+        Just("Policy".to_owned()),
+        ".{0,8}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|n| json!(n)),
+        ".{0,40}".prop_map(Value::String),
+        "[A-Za-z0-9+/]{0,40}={0,2}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 8, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            proptest::collection::btree_map(names.clone(), inner, 0..8)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn validation_never_panics_on_any_json(value in arbitrary_json()) {
+        for op in operation_names() {
+            let _ = validate(op, &value);
+        }
+    }
+
+    #[test]
+    fn body_parsing_never_panics_on_any_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
+        crate::fuzzing::request_json(&bytes);
+    }
+}

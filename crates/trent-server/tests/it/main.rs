@@ -11,6 +11,7 @@
 mod aliases;
 mod crypto;
 mod harness;
+mod hot_path;
 mod keys;
 mod lifecycle;
 mod sealing;

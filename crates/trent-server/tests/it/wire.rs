@@ -78,6 +78,27 @@ async fn protocol_errors() {
         (status, json(&body)["__type"].as_str()),
         (400, Some("SerializationException"))
     );
+    // Other methods and paths name no operation.
+    let get = format!(
+        "GET / HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n\r\n",
+        h.server.local_addr
+    );
+    let (status, head, body) = h.raw(get.as_bytes()).await;
+    assert_eq!(
+        (status, json(&body)["__type"].as_str()),
+        (400, Some("UnknownOperationException"))
+    );
+    assert!(head.to_ascii_lowercase().contains("x-amzn-requestid"));
+    let other = format!(
+        "POST /elsewhere HTTP/1.1\r\nhost: {}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        h.server.local_addr
+    );
+    let (status, head, body) = h.raw(other.as_bytes()).await;
+    assert_eq!(
+        (status, json(&body)["__type"].as_str()),
+        (404, Some("UnknownOperationException"))
+    );
+    assert!(head.to_ascii_lowercase().contains("x-amzn-requestid"));
     // An empty body counts as `{}`.
     let (status, _, _) = h.raw(&h.request("TrentService.ListKeys", "", true)).await;
     assert_eq!(status, 200);

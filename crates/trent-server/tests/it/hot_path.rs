@@ -1,0 +1,109 @@
+//! The hot path stays in memory: once a key is warm, Encrypt, Decrypt, ReEncrypt and
+//! GenerateDataKey make no store call, by key id or alias; a state change is seen at once.
+
+use std::sync::Arc;
+
+use trent_core::Kms;
+use trent_core::clock::SystemClock;
+use trent_core::model::{
+    AccountId, AliasName, EncryptionContext, KeyRef, Principal, Region, RequestContext,
+};
+use trent_core::ops::encrypt::DecryptInput;
+use trent_core::ops::keys::CreateKeyInput;
+use trent_core::secret::Secret;
+use trent_crypto::SoftBackend;
+use trent_store::SqliteStore;
+
+fn ctx() -> RequestContext {
+    RequestContext {
+        principal: Principal::root(AccountId::parse("111122223333").unwrap()),
+        region: Region::parse("us-east-1").unwrap(),
+        request_id: "hot".into(),
+        source_ip: None,
+    }
+}
+
+#[tokio::test]
+async fn warm_keys_make_no_store_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let (root, _) =
+        trent_crypto::FileRootKey::open_or_create(&dir.path().join("root.key")).unwrap();
+    let kms = Kms::new(
+        Arc::new(store.clone()),
+        Arc::new(SoftBackend),
+        Arc::new(root),
+        Arc::new(SystemClock),
+    );
+    let ctx = ctx();
+    let key = kms
+        .create_key(&ctx, CreateKeyInput::default())
+        .await
+        .unwrap();
+    let alias = AliasName::parse("alias/hot").unwrap();
+    let by_id = KeyRef::Id(key.id.clone());
+    kms.create_alias(&ctx, &alias, &by_id).await.unwrap();
+    let by_alias = KeyRef::Alias(alias);
+    let ec = EncryptionContext::default();
+    let plaintext = Secret::from_slice(b"hot path");
+
+    // Warm up: the first use of each reference loads from the store.
+    let warm = kms
+        .encrypt(&ctx, &by_alias, &plaintext, &ec, None, false)
+        .await
+        .unwrap();
+    kms.encrypt(&ctx, &by_id, &plaintext, &ec, None, false)
+        .await
+        .unwrap();
+    let input = || DecryptInput {
+        ciphertext: &warm.ciphertext,
+        context: &ec,
+        key: None,
+        algorithm: None,
+    };
+    kms.decrypt(&ctx, input(), false).await.unwrap();
+
+    let before = store.calls();
+    for _ in 0..100 {
+        let out = kms
+            .encrypt(&ctx, &by_alias, &plaintext, &ec, None, false)
+            .await
+            .unwrap();
+        kms.encrypt(&ctx, &by_id, &plaintext, &ec, None, false)
+            .await
+            .unwrap();
+        let back = kms
+            .decrypt(
+                &ctx,
+                DecryptInput {
+                    ciphertext: &out.ciphertext,
+                    context: &ec,
+                    key: Some(&by_alias),
+                    algorithm: None,
+                },
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(back.plaintext.as_slice(), b"hot path");
+        kms.generate_data_key(&ctx, &by_alias, 32, &ec, "kms:GenerateDataKey", false)
+            .await
+            .unwrap();
+        kms.re_encrypt(&ctx, input(), &by_id, &ec, None, false)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.calls(), before, "the hot path reached the store");
+
+    // A state change is visible at once: the cache entry is dropped, not served stale.
+    kms.disable_key(&ctx, &by_id).await.unwrap();
+    let err = kms
+        .encrypt(&ctx, &by_alias, &plaintext, &ec, None, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, trent_core::Error::Disabled { .. }), "{err:?}");
+    kms.enable_key(&ctx, &by_id).await.unwrap();
+    kms.encrypt(&ctx, &by_alias, &plaintext, &ec, None, false)
+        .await
+        .unwrap();
+}
