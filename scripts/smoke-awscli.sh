@@ -98,5 +98,5 @@ check "generate-random" 64 "$(aws kms generate-random --number-of-bytes 64 --que
 bad=$(AWS_SECRET_ACCESS_KEY=wrong aws kms list-keys 2>&1 || true)
 check "wrong secret is InvalidSignatureException" 1 "$(grep -c InvalidSignatureException <<<"$bad")"
 
-echo "awscli smoke: $passed passed, $failed failed"
+echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
