@@ -32,6 +32,9 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A change to a key record, applied inside the store's transaction; it may refuse.
+pub type KeyChange = Box<dyn FnOnce(&mut KeyRecord) -> Result<(), crate::Error> + Send>;
+
 /// A page of results and whether more follow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page<T> {
@@ -61,8 +64,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         aliases: &[AliasRecord],
     ) -> StoreResult<()>;
     async fn key(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<KeyRecord>>;
-    /// Replaces a key's record; `NotFound` if it is gone.
-    async fn update_key(&self, key: &KeyRecord) -> StoreResult<()>;
+    /// Reads a key, lets `change` modify the record, and writes it back with its version
+    /// bumped, all in one transaction, so concurrent changes serialize instead of overwriting
+    /// each other. When `change` refuses, its error comes back as `Ok(Err(_))` and nothing is
+    /// written; nothing is written either when the record is unchanged. `NotFound` if the key
+    /// does not exist.
+    async fn modify_key(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        change: KeyChange,
+    ) -> StoreResult<Result<KeyRecord, crate::Error>>;
     /// Keys of a scope in key-id order, starting after `after`.
     async fn list_keys(
         &self,
@@ -76,8 +88,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         id: &KeyId,
         material: &MaterialId,
     ) -> StoreResult<Option<SealedMaterial>>;
-    /// Deletes a key for good: its record, every material, its aliases and tags.
-    async fn delete_key(&self, scope: &Scope, id: &KeyId) -> StoreResult<()>;
+    /// Deletes a key for good (its record, every material, its aliases and tags) if it is still
+    /// pending deletion with a deletion date at or before `now`; `NotFound` otherwise.
+    async fn delete_key_if_due(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        now: UnixMillis,
+    ) -> StoreResult<()>;
     /// Keys in `PendingDeletion` whose deletion date is at or before `now`.
     async fn keys_due_for_deletion(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
 

@@ -16,7 +16,7 @@ use trent_core::model::{
     KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Scope, SealedMaterial, Tag,
     UnixMillis,
 };
-use trent_core::store::{Page, Store, StoreError, StoreResult};
+use trent_core::store::{KeyChange, Page, Store, StoreError, StoreResult};
 
 use crate::migrations;
 
@@ -168,7 +168,7 @@ impl SqliteStore {
     }
 }
 
-const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy";
+const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version";
 
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     let text = |i: usize| row.get::<_, String>(i);
@@ -195,6 +195,7 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
         current_material: MaterialId(material),
         multi_region: row.get::<_, i64>(13)? != 0,
         policy: text(14)?,
+        version: row.get(15)?,
     })
 }
 
@@ -214,7 +215,7 @@ fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<AliasRecord> {
 
 fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Result<()> {
     tx.execute(
-        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
         params![
             key.scope.account.as_str(),
             key.scope.region.as_str(),
@@ -231,6 +232,7 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Resu
             key.current_material.0.as_slice(),
             i64::from(key.multi_region),
             key.policy,
+            key.version,
         ],
     )?;
     Ok(())
@@ -398,31 +400,55 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn update_key(&self, key: &KeyRecord) -> StoreResult<()> {
-        let key = key.clone();
+    async fn modify_key(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        change: KeyChange,
+    ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
+        let (scope, id) = (scope.clone(), id.clone());
         self.transaction(move |tx| {
-            let changed = tx.execute(
+            let current = tx
+                .query_row(
+                    &format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3"),
+                    params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
+                    key_from_row,
+                )
+                .optional()?;
+            let Some(current) = current else {
+                return Ok(Err(StoreError::NotFound));
+            };
+            let mut next = current.clone();
+            if let Err(refused) = change(&mut next) {
+                return Ok(Ok(Err(refused)));
+            }
+            if next == current {
+                return Ok(Ok(Ok(current)));
+            }
+            tx.execute(
                 "UPDATE keys SET description = ?4, spec = ?5, usage = ?6, origin = ?7, manager = ?8, state = ?9,
-                 deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14
+                 deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14,
+                 version = version + 1
                  WHERE account = ?1 AND region = ?2 AND id = ?3",
                 params![
-                    key.scope.account.as_str(),
-                    key.scope.region.as_str(),
-                    key.id.as_str(),
-                    key.description,
-                    key.spec.as_str(),
-                    key.usage.as_str(),
-                    key.origin.as_str(),
-                    key.manager.as_str(),
-                    key.state.as_str(),
-                    key.deletion_date.map(|d| d.0),
-                    key.pending_window_days.map(i64::from),
-                    key.current_material.0.as_slice(),
-                    i64::from(key.multi_region),
-                    key.policy,
+                    scope.account.as_str(),
+                    scope.region.as_str(),
+                    id.as_str(),
+                    next.description,
+                    next.spec.as_str(),
+                    next.usage.as_str(),
+                    next.origin.as_str(),
+                    next.manager.as_str(),
+                    next.state.as_str(),
+                    next.deletion_date.map(|d| d.0),
+                    next.pending_window_days.map(i64::from),
+                    next.current_material.0.as_slice(),
+                    i64::from(next.multi_region),
+                    next.policy,
                 ],
             )?;
-            Ok(if changed == 1 { Ok(()) } else { Err(StoreError::NotFound) })
+            next.version = current.version + 1;
+            Ok(Ok(Ok(next)))
         })
         .await
     }
@@ -473,10 +499,31 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn delete_key(&self, scope: &Scope, id: &KeyId) -> StoreResult<()> {
+    async fn delete_key_if_due(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        now: UnixMillis,
+    ) -> StoreResult<()> {
         let (scope, id) = (scope.clone(), id.clone());
         self.transaction(move |tx| {
             let p = params![scope.account.as_str(), scope.region.as_str(), id.as_str()];
+            // Re-checked inside the transaction: a CancelKeyDeletion that won the race keeps
+            // the key.
+            let due: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3
+                 AND state = 'PendingDeletion' AND deletion_date <= ?4",
+                params![
+                    scope.account.as_str(),
+                    scope.region.as_str(),
+                    id.as_str(),
+                    now.0
+                ],
+                |r| r.get(0),
+            )?;
+            if due == 0 {
+                return Ok(Err(StoreError::NotFound));
+            }
             // Foreign keys cascade, but deleting explicitly keeps the intent visible and does
             // not depend on the pragma.
             tx.execute(
@@ -491,15 +538,11 @@ impl Store for SqliteStore {
                 "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND target = ?3",
                 p,
             )?;
-            let deleted = tx.execute(
+            tx.execute(
                 "DELETE FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3",
                 p,
             )?;
-            Ok(if deleted == 1 {
-                Ok(())
-            } else {
-                Err(StoreError::NotFound)
-            })
+            Ok(Ok(()))
         })
         .await
     }

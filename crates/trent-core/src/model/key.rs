@@ -144,6 +144,9 @@ pub struct KeyRecord {
     pub multi_region: bool,
     /// The key policy document, kept verbatim.
     pub policy: String,
+    /// Bumped by every change the store applies; lets caches (and, later, other nodes) tell a
+    /// fresh record from a stale one.
+    pub version: i64,
 }
 
 impl KeyRecord {

@@ -10,7 +10,7 @@ use crate::model::{
     AliasName, AliasRecord, KeyId, KeyManager, KeyRecord, KeyRef, KeySpec, KeyState, KeyUsage,
     Origin, RequestContext, Scope, SealedMaterial, Tag, UnixMillis,
 };
-use crate::ops::pipeline::{Aliases, StateRule, material_aad};
+use crate::ops::pipeline::{Aliases, StateRule, check_state, material_aad};
 use crate::ops::tags::validate_tags;
 use crate::secret::KeyMaterial;
 use crate::store::{Page, StoreError};
@@ -134,6 +134,7 @@ impl Kms {
             current_material: self.backend.material_id(&material),
             multi_region: false,
             policy,
+            version: 0,
         };
         let sealed = self.seal_material(&record, &material, now)?;
         self.store
@@ -190,57 +191,51 @@ impl Kms {
         Ok(self.store.list_keys(&ctx.scope(), marker, limit).await?)
     }
 
-    /// Applies a change to a key's record in the store and drops it from the cache.
-    async fn update_record(
+    /// Changes a key's record: authorizes `action`, then has the store apply `change` (which
+    /// checks the state it needs and may refuse) to the current record in one transaction, so
+    /// a change made from a stale cache can never undo another.
+    async fn modify_key<F>(
         &self,
-        mut record: KeyRecord,
-        change: impl FnOnce(&mut KeyRecord),
-    ) -> Result<KeyRecord> {
-        change(&mut record);
-        let result = self.store.update_key(&record).await;
-        self.cache.invalidate_key(&record.scope, &record.id);
+        ctx: &RequestContext,
+        key: &KeyRef,
+        action: &'static str,
+        change: F,
+    ) -> Result<KeyRecord>
+    where
+        F: FnOnce(&mut KeyRecord) -> Result<()> + Send + 'static,
+    {
+        let key = self
+            .key_for(ctx, key, Aliases::Forbidden, action, StateRule::Any, None)
+            .await?;
+        let (scope, id) = (key.key().record.scope.clone(), key.key().record.id.clone());
+        let result = self.store.modify_key(&scope, &id, Box::new(change)).await;
+        self.cache.invalidate_key(&scope, &id);
         match result {
-            Ok(()) => Ok(record),
-            Err(StoreError::NotFound) => Err(Error::KeyNotFound { arn: record.arn() }),
+            Ok(outcome) => outcome,
+            Err(StoreError::NotFound) => Err(Error::KeyNotFound {
+                arn: id.arn(&scope),
+            }),
             Err(e) => Err(e.into()),
         }
     }
 
     pub async fn enable_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<()> {
-        let key = self
-            .key_for(
-                ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:EnableKey",
-                StateRule::NotPendingDeletion,
-                None,
-            )
-            .await?;
-        let record = key.key().record.clone();
-        if record.state != KeyState::Enabled {
-            self.update_record(record, |r| r.state = KeyState::Enabled)
-                .await?;
-        }
+        self.modify_key(ctx, key, "kms:EnableKey", |r| {
+            check_state(r.state, &r.arn(), StateRule::NotPendingDeletion)?;
+            r.state = KeyState::Enabled;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
     pub async fn disable_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<()> {
-        let key = self
-            .key_for(
-                ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:DisableKey",
-                StateRule::NotPendingDeletion,
-                None,
-            )
-            .await?;
-        let record = key.key().record.clone();
-        if record.state != KeyState::Disabled {
-            self.update_record(record, |r| r.state = KeyState::Disabled)
-                .await?;
-        }
+        self.modify_key(ctx, key, "kms:DisableKey", |r| {
+            check_state(r.state, &r.arn(), StateRule::NotPendingDeletion)?;
+            r.state = KeyState::Disabled;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
@@ -250,19 +245,12 @@ impl Kms {
         key: &KeyRef,
         description: String,
     ) -> Result<()> {
-        let key = self
-            .key_for(
-                ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:UpdateKeyDescription",
-                StateRule::NotPendingDeletion,
-                None,
-            )
-            .await?;
-        let record = key.key().record.clone();
-        self.update_record(record, |r| r.description = description)
-            .await?;
+        self.modify_key(ctx, key, "kms:UpdateKeyDescription", move |r| {
+            check_state(r.state, &r.arn(), StateRule::NotPendingDeletion)?;
+            r.description = description;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
@@ -280,22 +268,13 @@ impl Kms {
                 "PendingWindowInDays must be between 7 and 30",
             ));
         }
-        let key = self
-            .key_for(
-                ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:ScheduleKeyDeletion",
-                StateRule::NotPendingDeletion,
-                None,
-            )
-            .await?;
-        let record = key.key().record.clone();
         let now = self.clock.now();
-        self.update_record(record, |r| {
+        self.modify_key(ctx, key, "kms:ScheduleKeyDeletion", move |r| {
+            check_state(r.state, &r.arn(), StateRule::NotPendingDeletion)?;
             r.state = KeyState::PendingDeletion;
             r.deletion_date = Some(now.plus_days(days));
             r.pending_window_days = Some(days);
+            Ok(())
         })
         .await
     }
@@ -306,24 +285,14 @@ impl Kms {
         ctx: &RequestContext,
         key: &KeyRef,
     ) -> Result<KeyRecord> {
-        let key = self
-            .key_for(
-                ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:CancelKeyDeletion",
-                StateRule::Any,
-                None,
-            )
-            .await?;
-        let record = key.key().record.clone();
-        if record.state != KeyState::PendingDeletion {
-            return Err(Error::NotPendingDeletion { arn: record.arn() });
-        }
-        self.update_record(record, |r| {
+        self.modify_key(ctx, key, "kms:CancelKeyDeletion", |r| {
+            if r.state != KeyState::PendingDeletion {
+                return Err(Error::NotPendingDeletion { arn: r.arn() });
+            }
             r.state = KeyState::Disabled;
             r.deletion_date = None;
             r.pending_window_days = None;
+            Ok(())
         })
         .await
     }
@@ -336,8 +305,10 @@ impl Kms {
         let due = self.store.keys_due_for_deletion(now).await?;
         let mut deleted = 0;
         for (scope, id) in due {
-            match self.store.delete_key(&scope, &id).await {
-                Ok(()) | Err(StoreError::NotFound) => deleted += 1,
+            match self.store.delete_key_if_due(&scope, &id, now).await {
+                Ok(()) => deleted += 1,
+                // Cancelled or already deleted since the query: nothing to do.
+                Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }
             self.cache.invalidate_key(&scope, &id);
@@ -386,6 +357,7 @@ impl Kms {
             pending_window_days: None,
             current_material: self.backend.material_id(&material),
             multi_region: false,
+            version: 0,
         };
         let sealed = self.seal_material(&record, &material, now)?;
         let mut aliases = Vec::new();
@@ -422,7 +394,7 @@ impl Kms {
         Ok(SeedOutcome::Created)
     }
 
-    /// The material of a key as a cached entry, for tests and tools that need the record.
+    /// A key's record (from the cache when warm), for tests and tools.
     pub async fn key_record(&self, scope: &Scope, id: &KeyId) -> Result<Option<KeyRecord>> {
         Ok(self
             .load(scope, id)

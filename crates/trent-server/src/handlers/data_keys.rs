@@ -7,7 +7,7 @@ use trent_api::{Blob, SecretBlob};
 use trent_core::model::RequestContext;
 use trent_core::ops::data_keys::{DataKey, data_key_length};
 
-use super::{context, key_ref};
+use super::{context, key_ref, no_recipient};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -17,6 +17,7 @@ async fn generate(
     req: GenerateDataKeyRequest,
     action: &'static str,
 ) -> Result<DataKey, ApiError> {
+    no_recipient(req.recipient.as_ref())?;
     let length = data_key_length(req.key_spec.as_deref(), req.number_of_bytes)?;
     Ok(state
         .kms

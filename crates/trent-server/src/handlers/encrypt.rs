@@ -8,7 +8,7 @@ use trent_core::model::{EncryptionAlgorithm, RequestContext};
 use trent_core::ops::encrypt::DecryptInput;
 use trent_core::secret::Secret;
 
-use super::{algorithm, context, key_ref};
+use super::{algorithm, context, key_ref, no_recipient};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -43,6 +43,7 @@ pub async fn decrypt(
     ctx: RequestContext,
     req: DecryptRequest,
 ) -> Result<DecryptResponse, ApiError> {
+    no_recipient(req.recipient.as_ref())?;
     let key = req.key_id.as_deref().map(key_ref).transpose()?;
     let ciphertext = req.ciphertext_blob.map(|b| b.0).unwrap_or_default();
     let ec = context(req.encryption_context);

@@ -16,6 +16,19 @@ use trent_core::model::{EncryptionAlgorithm, EncryptionContext, KeyRecord, KeyRe
 
 use crate::error::ApiError;
 
+/// `Recipient` asks for a result sealed to a Nitro Enclave's attested key, which Trent cannot
+/// verify; refusing is safer than returning the plaintext the caller meant to keep out of reach.
+pub(crate) fn no_recipient(recipient: Option<&serde_json::Value>) -> Result<(), ApiError> {
+    match recipient {
+        None | Some(serde_json::Value::Null) => Ok(()),
+        Some(_) => Err(ApiError::from(trent_core::Error::Unsupported {
+            message:
+                "Recipient (Nitro Enclaves attestation) is not supported by this version of Trent."
+                    .to_owned(),
+        })),
+    }
+}
+
 /// Parses a `KeyId` member.
 pub(crate) fn key_ref(value: &str) -> Result<KeyRef, ApiError> {
     Ok(KeyRef::parse(value)?)

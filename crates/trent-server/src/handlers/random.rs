@@ -15,6 +15,7 @@ pub async fn generate_random(
     _ctx: RequestContext,
     req: GenerateRandomRequest,
 ) -> Result<GenerateRandomResponse, ApiError> {
+    super::no_recipient(req.recipient.as_ref())?;
     if let Some(id) = req.custom_key_store_id {
         return Err(ApiError::from(WireError::new(
             ErrorCode::CustomKeyStoreNotFoundException,

@@ -9,6 +9,8 @@
 )]
 
 mod aliases;
+mod binary;
+mod concurrency;
 mod crypto;
 mod harness;
 mod hot_path;

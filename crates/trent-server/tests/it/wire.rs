@@ -137,6 +137,22 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
     // Still validated first, as AWS would.
     let (_, _, body) = h.raw(&h.request("TrentService.Sign", "{}", true)).await;
     assert_eq!(json(&body)["__type"], "ValidationException");
+    // Attested (Nitro Enclaves) results are refused rather than answered in the clear.
+    let (_, _, body) = h
+        .raw(&h.request(
+            "TrentService.GenerateRandom",
+            r#"{"NumberOfBytes":8,"Recipient":{"KeyEncryptionAlgorithm":"RSAES_OAEP_SHA_256","AttestationDocument":"AAAA"}}"#,
+            true,
+        ))
+        .await;
+    let body = json(&body);
+    assert_eq!(body["__type"], "UnsupportedOperationException");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Recipient")
+    );
     // And through the SDK.
     let (code, message) = error_of(
         h.client()

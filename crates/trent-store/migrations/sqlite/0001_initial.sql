@@ -33,6 +33,7 @@ CREATE TABLE keys (
     current_material    BLOB NOT NULL,
     multi_region        INTEGER NOT NULL,
     policy              TEXT NOT NULL,
+    version             INTEGER NOT NULL,
     PRIMARY KEY (account, region, id)
 );
 

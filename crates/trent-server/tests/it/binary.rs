@@ -1,0 +1,156 @@
+//! The `trent` binary as a person runs it: start, read the printed credentials, use them,
+//! stop with SIGTERM, start again, and decrypt what was encrypted before.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use aws_sdk_kms::config::{Credentials, Region};
+use aws_sdk_kms::primitives::Blob;
+
+struct Trent {
+    child: Child,
+    exports: Vec<(String, String)>,
+}
+
+impl Trent {
+    fn start(data_dir: &std::path::Path, extra: &[&str]) -> Trent {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trent"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("trent starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut exports = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("export ") {
+                let (k, v) = rest.split_once('=').unwrap();
+                exports.push((k.to_owned(), v.to_owned()));
+                if k == "AWS_ENDPOINT_URL_KMS" {
+                    break;
+                }
+            }
+        }
+        Trent { child, exports }
+    }
+
+    fn var(&self, name: &str) -> String {
+        self.exports
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{name} was not printed"))
+    }
+
+    fn client(&self) -> aws_sdk_kms::Client {
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+            .region(Region::new(self.var("AWS_REGION")))
+            .endpoint_url(self.var("AWS_ENDPOINT_URL_KMS"))
+            .credentials_provider(Credentials::new(
+                self.var("AWS_ACCESS_KEY_ID"),
+                self.var("AWS_SECRET_ACCESS_KEY"),
+                None,
+                None,
+                "printed",
+            ))
+            .build();
+        aws_sdk_kms::Client::from_conf(config)
+    }
+
+    /// SIGTERM, then the exit status and what was logged.
+    fn stop(self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let output = self.child.wait_with_output().unwrap();
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+#[tokio::test]
+async fn printed_credentials_work_and_keys_survive_a_restart_of_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let first = Trent::start(&data, &[]);
+    assert_eq!(first.var("AWS_REGION"), "us-east-1");
+    assert_eq!(first.var("AWS_DEFAULT_REGION"), "us-east-1");
+    assert!(first.var("AWS_ACCESS_KEY_ID").starts_with("AKIA"));
+    let kms = first.client();
+    let key = kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    let blob = kms
+        .encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new("across restarts"))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
+    let secret = first.var("AWS_SECRET_ACCESS_KEY");
+    let (status, log) = first.stop();
+    assert!(status.success(), "graceful stop: {status:?}\n{log}");
+    assert!(log.contains("created a new root key"), "{log}");
+    assert!(!log.contains(&secret), "the secret must not be logged");
+
+    let second = Trent::start(&data, &[]);
+    assert_eq!(
+        second.var("AWS_SECRET_ACCESS_KEY"),
+        secret,
+        "same identity after restart"
+    );
+    let back = second
+        .client()
+        .decrypt()
+        .ciphertext_blob(blob)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.plaintext.unwrap().as_ref(), b"across restarts");
+    let (status, log) = second.stop();
+    assert!(status.success());
+    assert!(!log.contains("created a new root key"), "{log}");
+}
+
+#[tokio::test]
+async fn dev_mode_warns_loudly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trent = Trent::start(&tmp.path().join("data"), &["--dev"]);
+    let (_, log) = trent.stop();
+    assert!(
+        log.contains("WARNING: --dev accepts ANY signature"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_bad_config_file_stops_the_start_with_a_clear_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("trent.toml");
+    std::fs::write(&config, "[[accounts]]\nid = \"123\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(tmp.path().join("data"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("account id '123' is not twelve digits"),
+        "{stderr}"
+    );
+}
