@@ -5,19 +5,12 @@ use std::sync::Arc;
 
 use trent_core::Kms;
 use trent_core::clock::SystemClock;
-use trent_core::model::{AccountId, KeyRef, KeyState, Principal, Region, RequestContext};
+use trent_core::model::{KeyRef, KeyState};
 use trent_core::ops::keys::CreateKeyInput;
 use trent_crypto::SoftBackend;
 use trent_store::SqliteStore;
 
-fn ctx() -> RequestContext {
-    RequestContext {
-        principal: Principal::root(AccountId::parse("111122223333").unwrap()),
-        region: Region::parse("us-east-1").unwrap(),
-        request_id: "concurrency".into(),
-        source_ip: None,
-    }
-}
+use crate::harness::{local_kms, root_ctx};
 
 #[tokio::test]
 async fn a_change_from_a_stale_cache_does_not_undo_another() {
@@ -35,7 +28,7 @@ async fn a_change_from_a_stale_cache_does_not_undo_another() {
         )
     };
     let (a, b) = (node(), node());
-    let ctx = ctx();
+    let ctx = root_ctx();
     let key = a.create_key(&ctx, CreateKeyInput::default()).await.unwrap();
     let id = KeyRef::Id(key.id.clone());
     // Both nodes cache the key as Enabled.
@@ -64,16 +57,9 @@ async fn a_change_from_a_stale_cache_does_not_undo_another() {
 #[tokio::test]
 async fn many_concurrent_changes_all_land() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap());
-    let (root, _) =
-        trent_crypto::FileRootKey::open_or_create(&dir.path().join("root.key")).unwrap();
-    let kms = Arc::new(Kms::new(
-        store.clone(),
-        Arc::new(SoftBackend),
-        Arc::new(root),
-        Arc::new(SystemClock),
-    ));
-    let ctx = ctx();
+    let (store, kms) = local_kms(dir.path());
+    let kms = Arc::new(kms);
+    let ctx = root_ctx();
     let key = kms
         .create_key(&ctx, CreateKeyInput::default())
         .await

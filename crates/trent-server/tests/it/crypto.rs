@@ -95,15 +95,7 @@ async fn decrypt_with_the_wrong_key_is_incorrect_key() {
     let h = Harness::start().await;
     let kms = h.client();
     let (a, b) = (h.key().await, h.key().await);
-    let blob = kms
-        .encrypt()
-        .key_id(&a)
-        .plaintext(Blob::new("x"))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob
-        .unwrap();
+    let blob = h.encrypt(&a, "x").await;
     assert_eq!(
         error_of(kms.decrypt().ciphertext_blob(blob).key_id(&b).send().await),
         (
@@ -129,15 +121,7 @@ async fn garbage_and_foreign_blobs_are_invalid_ciphertext() {
     }
     // A blob of another region's key is not found here.
     let id = h.key().await;
-    let blob = kms
-        .encrypt()
-        .key_id(&id)
-        .plaintext(Blob::new("x"))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob
-        .unwrap();
+    let blob = h.encrypt(&id, "x").await;
     let r = h
         .client_in("eu-west-1")
         .decrypt()
@@ -152,16 +136,7 @@ async fn every_single_byte_change_fails_to_decrypt() {
     let h = Harness::start().await;
     let kms = h.client();
     let id = h.key().await;
-    let blob = kms
-        .encrypt()
-        .key_id(&id)
-        .plaintext(Blob::new("flip me"))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob
-        .unwrap()
-        .into_inner();
+    let blob = h.encrypt(&id, "flip me").await.into_inner();
     for i in 0..blob.len() {
         let mut t = blob.clone();
         t[i] ^= 0x01;
@@ -211,14 +186,7 @@ fn random_mutations_never_decrypt() {
         .ciphertext_blob
         .unwrap()
         .into_inner();
-    let ctx = trent_core::model::RequestContext {
-        principal: trent_core::model::Principal::root(
-            trent_core::model::AccountId::parse("111122223333").unwrap(),
-        ),
-        region: trent_core::model::Region::parse("us-east-1").unwrap(),
-        request_id: "test".into(),
-        source_ip: None,
-    };
+    let ctx = crate::harness::root_ctx();
     let empty = trent_core::model::EncryptionContext::default();
     let decrypt = |bytes: &[u8]| {
         rt.block_on(h.server.kms.decrypt(
@@ -263,15 +231,7 @@ async fn disabled_and_pending_deletion_keys_refuse_crypto() {
     let kms = h.client();
     let id = h.key().await;
     let arn = format!("arn:aws:kms:us-east-1:111122223333:key/{id}");
-    let blob = kms
-        .encrypt()
-        .key_id(&id)
-        .plaintext(Blob::new("x"))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob
-        .unwrap();
+    let blob = h.encrypt(&id, "x").await;
     kms.disable_key().key_id(&id).send().await.unwrap();
     assert_eq!(
         error_of(
@@ -529,15 +489,7 @@ async fn dry_run_checks_without_acting() {
         ),
         dry
     );
-    let blob = kms
-        .encrypt()
-        .key_id(&id)
-        .plaintext(Blob::new("x"))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob
-        .unwrap();
+    let blob = h.encrypt(&id, "x").await;
     assert_eq!(
         error_of(
             kms.decrypt()

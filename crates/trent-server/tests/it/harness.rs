@@ -95,6 +95,31 @@ impl Harness {
             .key_id
     }
 
+    /// Encrypts with the default client and returns the ciphertext blob.
+    pub async fn encrypt(&self, key: &str, plaintext: &str) -> aws_sdk_kms::primitives::Blob {
+        self.client()
+            .encrypt()
+            .key_id(key)
+            .plaintext(aws_sdk_kms::primitives::Blob::new(plaintext))
+            .send()
+            .await
+            .unwrap()
+            .ciphertext_blob
+            .unwrap()
+    }
+
+    /// DescribeKey with the default client.
+    pub async fn describe(&self, key: &str) -> aws_sdk_kms::types::KeyMetadata {
+        self.client()
+            .describe_key()
+            .key_id(key)
+            .send()
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap()
+    }
+
     /// Sends a raw HTTP/1.1 request and returns (status, headers, body).
     pub async fn raw(&self, request: &[u8]) -> (u16, String, String) {
         let mut stream = tokio::net::TcpStream::connect(self.server.local_addr)
@@ -177,4 +202,30 @@ pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
         return false;
     };
     !needle.is_empty() && data.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The request context of account 111122223333's root in us-east-1, for in-process calls.
+pub fn root_ctx() -> trent_core::model::RequestContext {
+    trent_core::model::RequestContext {
+        principal: trent_core::model::Principal::root(
+            trent_core::model::AccountId::parse("111122223333").unwrap(),
+        ),
+        region: trent_core::model::Region::parse("us-east-1").unwrap(),
+        request_id: "in-process".into(),
+        source_ip: None,
+    }
+}
+
+/// A `Kms` over a SQLite store and root key in `dir`, as the server wires it; the store is
+/// returned too so tests can look underneath.
+pub fn local_kms(dir: &Path) -> (Arc<trent_store::SqliteStore>, trent_core::Kms) {
+    let store = Arc::new(trent_store::SqliteStore::open(&dir.join("t.db")).unwrap());
+    let (root, _) = trent_crypto::FileRootKey::open_or_create(&dir.join("root.key")).unwrap();
+    let kms = trent_core::Kms::new(
+        store.clone(),
+        Arc::new(trent_crypto::SoftBackend),
+        Arc::new(root),
+        Arc::new(trent_core::clock::SystemClock),
+    );
+    (store, kms)
 }

@@ -1,41 +1,18 @@
 //! The hot path stays in memory: once a key is warm, Encrypt, Decrypt, ReEncrypt and
 //! GenerateDataKey make no store call, by key id or alias; a state change is seen at once.
 
-use std::sync::Arc;
-
-use trent_core::Kms;
-use trent_core::clock::SystemClock;
-use trent_core::model::{
-    AccountId, AliasName, EncryptionContext, KeyRef, Principal, Region, RequestContext,
-};
+use trent_core::model::{AliasName, EncryptionContext, KeyRef};
 use trent_core::ops::encrypt::DecryptInput;
 use trent_core::ops::keys::CreateKeyInput;
 use trent_core::secret::Secret;
-use trent_crypto::SoftBackend;
-use trent_store::SqliteStore;
 
-fn ctx() -> RequestContext {
-    RequestContext {
-        principal: Principal::root(AccountId::parse("111122223333").unwrap()),
-        region: Region::parse("us-east-1").unwrap(),
-        request_id: "hot".into(),
-        source_ip: None,
-    }
-}
+use crate::harness::{local_kms, root_ctx};
 
 #[tokio::test]
 async fn warm_keys_make_no_store_calls() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
-    let (root, _) =
-        trent_crypto::FileRootKey::open_or_create(&dir.path().join("root.key")).unwrap();
-    let kms = Kms::new(
-        Arc::new(store.clone()),
-        Arc::new(SoftBackend),
-        Arc::new(root),
-        Arc::new(SystemClock),
-    );
-    let ctx = ctx();
+    let (store, kms) = local_kms(dir.path());
+    let ctx = root_ctx();
     let key = kms
         .create_key(&ctx, CreateKeyInput::default())
         .await

@@ -68,14 +68,7 @@ async fn describe_key_accepts_every_form_of_key_id() {
         "alias/describe-me".to_owned(),
         "arn:aws:kms:us-east-1:111122223333:alias/describe-me".to_owned(),
     ] {
-        let m = kms
-            .describe_key()
-            .key_id(&reference)
-            .send()
-            .await
-            .unwrap()
-            .key_metadata
-            .unwrap();
+        let m = h.describe(&reference).await;
         assert_eq!(m.key_id, id, "{reference}");
     }
 }
@@ -195,26 +188,12 @@ async fn enable_disable_and_describe() {
     let kms = h.client();
     let id = h.key().await;
     kms.disable_key().key_id(&id).send().await.unwrap();
-    let m = kms
-        .describe_key()
-        .key_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let m = h.describe(&id).await;
     assert_eq!((m.enabled, m.key_state), (false, Some(KeyState::Disabled)));
     // Disabling twice is fine, as at AWS.
     kms.disable_key().key_id(&id).send().await.unwrap();
     kms.enable_key().key_id(&id).send().await.unwrap();
-    let m = kms
-        .describe_key()
-        .key_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let m = h.describe(&id).await;
     assert_eq!((m.enabled, m.key_state), (true, Some(KeyState::Enabled)));
     // EnableKey takes a key id or ARN, not an alias.
     kms.create_alias()
@@ -238,14 +217,7 @@ async fn update_key_description() {
         .send()
         .await
         .unwrap();
-    let m = kms
-        .describe_key()
-        .key_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let m = h.describe(&id).await;
     assert_eq!(m.description.as_deref(), Some("new words"));
 }
 

@@ -28,14 +28,7 @@ async fn schedule_and_cancel_deletion() {
     let when = out.deletion_date.unwrap().secs();
     let expected = crate::harness::now_unix() + 30 * 86_400;
     assert!((when - expected).abs() < 120, "{when} vs {expected}");
-    let m = kms
-        .describe_key()
-        .key_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let m = h.describe(&id).await;
     assert_eq!(m.key_state, Some(KeyState::PendingDeletion));
     assert_eq!(m.pending_deletion_window_in_days, Some(30));
     assert!(m.deletion_date.is_some());
@@ -48,14 +41,7 @@ async fn schedule_and_cancel_deletion() {
         )
     );
     kms.cancel_key_deletion().key_id(&id).send().await.unwrap();
-    let m = kms
-        .describe_key()
-        .key_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let m = h.describe(&id).await;
     assert_eq!(m.key_state, Some(KeyState::Disabled));
     assert!(m.deletion_date.is_none());
     assert_eq!(
@@ -105,15 +91,7 @@ async fn the_sweeper_deletes_keys_for_good_when_the_window_ends() {
         .send()
         .await
         .unwrap();
-    let blob = kms
-        .encrypt()
-        .key_id(&doomed)
-        .plaintext(Blob::new("gone"))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob
-        .unwrap();
+    let blob = h.encrypt(&doomed, "gone").await;
     kms.schedule_key_deletion()
         .key_id(&doomed)
         .pending_window_in_days(7)
@@ -145,14 +123,7 @@ async fn the_sweeper_deletes_keys_for_good_when_the_window_ends() {
             .all(|a| a.alias_name() != Some("alias/doomed"))
     );
     // The other key is still waiting.
-    let m = kms
-        .describe_key()
-        .key_id(&kept)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let m = h.describe(&kept).await;
     assert_eq!(m.key_state, Some(KeyState::PendingDeletion));
     // Nothing of the deleted key is left in the store.
     let store = h.server.kms.store();
@@ -230,14 +201,7 @@ async fn keys_aliases_tags_and_ciphertexts_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(back.plaintext.unwrap().as_ref(), b"survives");
-    let m = kms
-        .describe_key()
-        .key_id("alias/durable")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let m = h.describe("alias/durable").await;
     assert_eq!(m.key_id, id);
     let tags = kms.list_resource_tags().key_id(&id).send().await.unwrap();
     assert_eq!(tags.tags().len(), 1);

@@ -21,15 +21,9 @@ async fn store_files_hold_no_plaintext_material_or_secrets() {
     let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
     let kms = h.client();
     // Use the key so that every code path that touches material has run.
-    let blob = kms
-        .encrypt()
-        .key_id("11111111-2222-3333-4444-555555555555")
-        .plaintext(Blob::new("hello"))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob
-        .unwrap();
+    let blob = h
+        .encrypt("11111111-2222-3333-4444-555555555555", "hello")
+        .await;
     kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
     let random_key = h.key().await;
     kms.encrypt()

@@ -36,14 +36,7 @@ async fn seeded_keys_exist_with_their_aliases_tags_and_state() {
         Some((2, 0))
     );
     let kms = h.client();
-    let m = kms
-        .describe_key()
-        .key_id("alias/payments")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let m = h.describe("alias/payments").await;
     assert_eq!(m.key_id, "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6");
     assert_eq!(m.description.as_deref(), Some("payments"));
     let tags = kms
