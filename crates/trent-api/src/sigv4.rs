@@ -76,6 +76,14 @@ fn invalid(message: impl Into<String>) -> WireError {
     WireError::new(ErrorCode::InvalidSignatureException, message)
 }
 
+/// Headers that, when present, must be signed.
+const MUST_SIGN: [(&str, &str); 4] = [
+    ("x-amz-date", "X-Amz-Date"),
+    ("x-amz-target", "X-Amz-Target"),
+    ("x-amz-security-token", "X-Amz-Security-Token"),
+    ("x-amz-content-sha256", "X-Amz-Content-Sha256"),
+];
+
 /// The message AWS sends when the signature does not match.
 pub const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
@@ -158,6 +166,15 @@ pub fn parse(request: &Request<'_>) -> Result<Authorization, WireError> {
         return Err(incomplete(format!(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization. Authorization={header}"
         )));
+    }
+    // Headers that choose what the request does must be covered by the signature, or a
+    // captured request could be replayed as another operation.
+    for (name, display) in MUST_SIGN {
+        if request.header(name).is_some() && !signed_headers.iter().any(|h| h == name) {
+            return Err(incomplete(format!(
+                "'{display}' must be a 'SignedHeader' in the AWS Authorization. Authorization={header}"
+            )));
+        }
     }
     Ok(Authorization {
         access_key_id: (*access_key_id).to_owned(),

@@ -9,7 +9,7 @@ use crate::cache::KeyCache;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::store::Store;
+use crate::store::{Change, Store};
 
 /// The name of the meta row that proves the root key is the one the store was sealed with.
 const ROOT_CHECK: &str = "root_key_check";
@@ -23,7 +23,7 @@ pub struct Kms {
     pub(crate) backend: Arc<dyn KeyBackend>,
     pub(crate) root: Arc<dyn RootKeyProvider>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) cache: KeyCache,
+    pub(crate) cache: Arc<KeyCache>,
 }
 
 impl Kms {
@@ -33,12 +33,20 @@ impl Kms {
         root: Arc<dyn RootKeyProvider>,
         clock: Arc<dyn Clock>,
     ) -> Kms {
+        let cache = Arc::new(KeyCache::default());
+        // The store tells the cache about every committed change, so that invalidation cannot
+        // be skipped by a request that is dropped while its write is in flight.
+        let listener = cache.clone();
+        store.listen(Arc::new(move |change: &Change| match change {
+            Change::Key { scope, id } => listener.invalidate_key(scope, id),
+            Change::Aliases { .. } => listener.invalidate_aliases(),
+        }));
         Kms {
             store,
             backend,
             root,
             clock,
-            cache: KeyCache::default(),
+            cache,
         }
     }
 

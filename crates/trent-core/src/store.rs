@@ -5,6 +5,8 @@
 //! and pass the same conformance suite.
 //! The store only ever sees sealed material.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::model::{
@@ -32,6 +34,21 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A committed change that caches must see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A key's record changed, or the key was created or deleted.
+    Key { scope: Scope, id: KeyId },
+    /// The aliases of a scope changed.
+    Aliases { scope: Scope },
+}
+
+/// Called by a store after every commit that changes keys or aliases, from the store's own
+/// execution context: a request abandoned while its write was in flight still has the change
+/// seen once it commits. Other nodes' changes will arrive the same way (PostgreSQL
+/// `LISTEN/NOTIFY`).
+pub type ChangeListener = Arc<dyn Fn(&Change) + Send + Sync>;
+
 /// A change to a key record, applied inside the store's transaction; it may refuse.
 pub type KeyChange = Box<dyn FnOnce(&mut KeyRecord) -> Result<(), crate::Error> + Send>;
 
@@ -45,14 +62,20 @@ pub struct Page<T> {
 /// Durable state: accounts and access keys, keys with their sealed material, aliases, tags.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Registers a listener to call after every commit that changes keys or aliases.
+    fn listen(&self, listener: ChangeListener);
+
     /// A small named value (the root-key check, format markers).
     async fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
     async fn put_meta(&self, name: &str, value: &[u8]) -> StoreResult<()>;
+    async fn delete_meta(&self, name: &str) -> StoreResult<()>;
 
     async fn put_account(&self, account: &AccountRecord) -> StoreResult<()>;
     async fn accounts(&self) -> StoreResult<Vec<AccountRecord>>;
     async fn put_access_key(&self, key: &AccessKeyRecord) -> StoreResult<()>;
     async fn access_keys(&self) -> StoreResult<Vec<AccessKeyRecord>>;
+    /// Removes an access key; absent keys are not an error.
+    async fn delete_access_key(&self, id: &str) -> StoreResult<()>;
 
     /// Creates a key with its first material, tags and aliases in one transaction.
     /// Fails with `Conflict { constraint: "keys" }` if the id exists, `"aliases"` if an alias does.

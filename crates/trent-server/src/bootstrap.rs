@@ -71,6 +71,20 @@ pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Str
     let store = kms.store();
     let err = |e: trent_core::store::StoreError| e.to_string();
     if let Some(config) = config {
+        // The config is authoritative: access keys it does not list (an earlier default key,
+        // a key removed because it leaked) stop working.
+        let listed: std::collections::HashSet<&str> = config
+            .accounts
+            .iter()
+            .flat_map(|a| a.access_keys.iter().map(|k| k.id.as_str()))
+            .collect();
+        for stored in store.access_keys().await.map_err(err)? {
+            if !listed.contains(stored.id.as_str()) {
+                store.delete_access_key(&stored.id).await.map_err(err)?;
+                tracing::warn!(access_key_id = %stored.id, "removed an access key the config does not list");
+            }
+        }
+        store.delete_meta(DEFAULT_KEY_META).await.map_err(err)?;
         for account in &config.accounts {
             store
                 .put_account(&AccountRecord {

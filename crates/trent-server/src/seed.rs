@@ -25,6 +25,7 @@ use serde::Deserialize;
 use trent_core::Kms;
 use trent_core::model::{AccountId, AliasName, KeyId, Region, Scope, Tag};
 use trent_core::ops::keys::{SeedKey, SeedOutcome};
+use trent_core::ops::tags::validate_tags;
 use trent_core::secret::Secret;
 use zeroize::Zeroizing;
 
@@ -141,22 +142,30 @@ pub async fn apply(
         let aliases = entry
             .aliases
             .iter()
-            .map(|a| AliasName::parse(a).map_err(|e| at(e.to_string())))
+            .map(|a| match AliasName::parse(a) {
+                Ok(name) if name.is_reserved() => Err(at(format!(
+                    "{a}: the alias/aws/ prefix is reserved for AWS managed keys"
+                ))),
+                Ok(name) => Ok(name),
+                Err(e) => Err(at(e.to_string())),
+            })
             .collect::<Result<Vec<_>, _>>()?;
+        let tags: Vec<Tag> = entry
+            .tags
+            .iter()
+            .map(|(k, v)| Tag {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        validate_tags(&tags).map_err(|e| at(e.to_string()))?;
         seeds.push(SeedKey {
             scope: Scope { account, region },
             id,
             description: entry.description.clone(),
             material,
             aliases,
-            tags: entry
-                .tags
-                .iter()
-                .map(|(k, v)| Tag {
-                    key: k.clone(),
-                    value: v.clone(),
-                })
-                .collect(),
+            tags,
             enabled: entry.enabled.unwrap_or(true),
         });
     }

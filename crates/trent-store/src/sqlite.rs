@@ -7,7 +7,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
@@ -16,7 +16,7 @@ use trent_core::model::{
     KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Scope, SealedMaterial, Tag,
     UnixMillis,
 };
-use trent_core::store::{KeyChange, Page, Store, StoreError, StoreResult};
+use trent_core::store::{Change, ChangeListener, KeyChange, Page, Store, StoreError, StoreResult};
 
 use crate::migrations;
 
@@ -27,6 +27,8 @@ pub struct SqliteStore {
     description: String,
     /// How many calls reached the database: a cheap gauge that the hot path stays in memory.
     calls: Arc<AtomicU64>,
+    /// Told about every committed change to keys and aliases.
+    listeners: Arc<RwLock<Vec<ChangeListener>>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -103,6 +105,7 @@ impl SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             description,
             calls: Arc::new(AtomicU64::new(0)),
+            listeners: Arc::new(RwLock::new(Vec::new())),
         })
     }
 
@@ -129,8 +132,9 @@ impl SqliteStore {
     }
 
     /// Runs `f` in one transaction that commits only if `f` succeeds; `f` may also fail with a
-    /// store error of its own (not found, a limit).
-    async fn transaction<T, F>(&self, f: F) -> StoreResult<T>
+    /// store error of its own (not found, a limit). After the commit, still on the blocking
+    /// thread (so even if the caller has gone away), the listeners hear of `changes`.
+    async fn transaction<T, F>(&self, changes: Vec<Change>, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<StoreResult<T>, rusqlite::Error>
@@ -138,6 +142,8 @@ impl SqliteStore {
             + 'static,
     {
         let conn = self.conn.clone();
+        let listeners = self.listeners.clone();
+        self.calls.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             let mut guard = conn
                 .lock()
@@ -146,6 +152,14 @@ impl SqliteStore {
             match f(&tx).map_err(map_error)? {
                 Ok(value) => {
                     tx.commit().map_err(map_error)?;
+                    drop(guard);
+                    if let Ok(listeners) = listeners.read() {
+                        for change in &changes {
+                            for listener in listeners.iter() {
+                                listener(change);
+                            }
+                        }
+                    }
                     Ok(value)
                 }
                 Err(e) => Err(e), // dropping `tx` rolls back
@@ -249,8 +263,44 @@ fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1)
 }
 
+/// A key's change, and its scope's aliases (which may name it).
+fn key_and_aliases(scope: &Scope, id: &KeyId) -> Vec<Change> {
+    vec![
+        Change::Key {
+            scope: scope.clone(),
+            id: id.clone(),
+        },
+        Change::Aliases {
+            scope: scope.clone(),
+        },
+    ]
+}
+
 #[async_trait]
 impl Store for SqliteStore {
+    fn listen(&self, listener: ChangeListener) {
+        if let Ok(mut listeners) = self.listeners.write() {
+            listeners.push(listener);
+        }
+    }
+
+    async fn delete_meta(&self, name: &str) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.with(move |c| {
+            c.execute("DELETE FROM meta WHERE name = ?1", [name])
+                .map(|_| ())
+        })
+        .await
+    }
+
+    async fn delete_access_key(&self, id: &str) -> StoreResult<()> {
+        let id = id.to_owned();
+        self.with(move |c| {
+            c.execute("DELETE FROM access_keys WHERE id = ?1", [id])
+                .map(|_| ())
+        })
+        .await
+    }
     async fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
         let name = name.to_owned();
         self.with(move |c| {
@@ -356,7 +406,8 @@ impl Store for SqliteStore {
             tags.to_vec(),
             aliases.to_vec(),
         );
-        self.transaction(move |tx| {
+        let changes = key_and_aliases(&key.scope, &key.id);
+        self.transaction(changes, move |tx| {
             insert_key(tx, &key)?;
             let (account, region, id) = (
                 key.scope.account.as_str(),
@@ -407,7 +458,11 @@ impl Store for SqliteStore {
         change: KeyChange,
     ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
         let (scope, id) = (scope.clone(), id.clone());
-        self.transaction(move |tx| {
+        let changes = vec![Change::Key {
+            scope: scope.clone(),
+            id: id.clone(),
+        }];
+        self.transaction(changes, move |tx| {
             let current = tx
                 .query_row(
                     &format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3"),
@@ -506,7 +561,8 @@ impl Store for SqliteStore {
         now: UnixMillis,
     ) -> StoreResult<()> {
         let (scope, id) = (scope.clone(), id.clone());
-        self.transaction(move |tx| {
+        let changes = key_and_aliases(&scope, &id);
+        self.transaction(changes, move |tx| {
             let p = params![scope.account.as_str(), scope.region.as_str(), id.as_str()];
             // Re-checked inside the transaction: a CancelKeyDeletion that won the race keeps
             // the key.
@@ -569,7 +625,10 @@ impl Store for SqliteStore {
 
     async fn create_alias(&self, alias: &AliasRecord) -> StoreResult<()> {
         let alias = alias.clone();
-        self.with(move |c| {
+        let changes = vec![Change::Aliases {
+            scope: alias.scope.clone(),
+        }];
+        self.transaction(changes, move |c| {
             c.execute(
                 "INSERT INTO aliases (account, region, name, target, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
@@ -581,7 +640,7 @@ impl Store for SqliteStore {
                     alias.updated.0
                 ],
             )
-            .map(|_| ())
+            .map(|_| Ok(()))
         })
         .await
     }
@@ -594,7 +653,10 @@ impl Store for SqliteStore {
         now: UnixMillis,
     ) -> StoreResult<()> {
         let (scope, name, target) = (scope.clone(), name.clone(), target.clone());
-        self.transaction(move |tx| {
+        let changes = vec![Change::Aliases {
+            scope: scope.clone(),
+        }];
+        self.transaction(changes, move |tx| {
             let changed = tx.execute(
                 "UPDATE aliases SET target = ?4, updated = ?5 WHERE account = ?1 AND region = ?2 AND name = ?3",
                 params![scope.account.as_str(), scope.region.as_str(), name.as_str(), target.as_str(), now.0],
@@ -606,7 +668,10 @@ impl Store for SqliteStore {
 
     async fn delete_alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<()> {
         let (scope, name) = (scope.clone(), name.clone());
-        self.transaction(move |tx| {
+        let changes = vec![Change::Aliases {
+            scope: scope.clone(),
+        }];
+        self.transaction(changes, move |tx| {
             let deleted = tx.execute(
                 "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3",
                 params![scope.account.as_str(), scope.region.as_str(), name.as_str()],
@@ -690,7 +755,7 @@ impl Store for SqliteStore {
         max: usize,
     ) -> StoreResult<()> {
         let (scope, id, tags) = (scope.clone(), id.clone(), tags.to_vec());
-        self.transaction(move |tx| {
+        self.transaction(Vec::new(), move |tx| {
             let (a, r, k) = (scope.account.as_str(), scope.region.as_str(), id.as_str());
             for tag in &tags {
                 tx.execute(
@@ -714,7 +779,7 @@ impl Store for SqliteStore {
 
     async fn untag_key(&self, scope: &Scope, id: &KeyId, keys: &[String]) -> StoreResult<()> {
         let (scope, id, keys) = (scope.clone(), id.clone(), keys.to_vec());
-        self.transaction(move |tx| {
+        self.transaction(Vec::new(), move |tx| {
             for key in &keys {
                 tx.execute(
                     "DELETE FROM tags WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND tag_key = ?4",

@@ -169,7 +169,7 @@ fn malformed_headers_are_incomplete() {
     }
     assert_eq!(
         code(
-            "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"
+            "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"
         ),
         Some(ErrorCode::InvalidSignatureException)
     );
@@ -191,4 +191,30 @@ proptest::proptest! {
     fn parsing_never_panics(header in ".*") {
         crate::fuzzing::sigv4_header(header.as_bytes());
     }
+}
+
+#[test]
+fn the_target_must_be_signed() {
+    // Signed over host and date only, then sent with a target: a replay could pick any
+    // operation, so it is refused.
+    let mut hs = headers(&[("host", "h"), ("x-amz-date", "20150830T123600Z")]);
+    let request = Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &hs,
+        body: b"{}",
+    };
+    let auth = sign(&request, "AKID", "secret", "us-east-1", "kms");
+    hs.push(("x-amz-target".to_owned(), "TrentService.Decrypt".to_owned()));
+    hs.push(("authorization".to_owned(), auth));
+    let err = check(&hs, b"{}", "secret", NOW).err();
+    assert_eq!(
+        err.as_ref().map(|e| e.code),
+        Some(ErrorCode::IncompleteSignatureException)
+    );
+    assert!(err.is_some_and(|e| {
+        e.message
+            .starts_with("'X-Amz-Target' must be a 'SignedHeader'")
+    }));
 }

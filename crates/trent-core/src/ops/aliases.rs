@@ -43,9 +43,11 @@ impl Kms {
                 updated: now,
             })
             .await;
-        self.cache.invalidate_aliases();
         match result {
             Ok(()) => Ok(()),
+            Err(StoreError::Conflict {
+                constraint: "foreign_key",
+            }) => Err(Error::KeyNotFound { arn: record.arn() }),
             Err(StoreError::Conflict { .. }) => Err(Error::AliasAlreadyExists {
                 alias_arn: name.arn(&scope),
             }),
@@ -99,12 +101,14 @@ impl Kms {
             .store
             .update_alias(&scope, name, &record.id, self.clock.now())
             .await;
-        self.cache.invalidate_aliases();
         match result {
             Ok(()) => Ok(()),
             Err(StoreError::NotFound) => Err(Error::AliasNotFound {
                 alias_arn: name.arn(&scope),
             }),
+            Err(StoreError::Conflict {
+                constraint: "foreign_key",
+            }) => Err(Error::KeyNotFound { arn: record.arn() }),
             Err(e) => Err(e.into()),
         }
     }
@@ -115,7 +119,6 @@ impl Kms {
         }
         let scope = ctx.scope();
         let result = self.store.delete_alias(&scope, name).await;
-        self.cache.invalidate_aliases();
         match result {
             Ok(()) => Ok(()),
             Err(StoreError::NotFound) => Err(Error::AliasNotFound {
@@ -143,8 +146,17 @@ impl Kms {
         let scope = ctx.scope();
         let key_id = match key {
             Some(key_ref) => {
-                let key = self.find(ctx, key_ref, Aliases::Forbidden).await?;
-                Some(key.record.id.clone())
+                let key = self
+                    .key_for(
+                        ctx,
+                        key_ref,
+                        Aliases::Forbidden,
+                        "kms:ListAliases",
+                        StateRule::Any,
+                        None,
+                    )
+                    .await?;
+                Some(key.key().record.id.clone())
             }
             None => None,
         };

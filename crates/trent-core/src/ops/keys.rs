@@ -208,9 +208,8 @@ impl Kms {
             .key_for(ctx, key, Aliases::Forbidden, action, StateRule::Any, None)
             .await?;
         let (scope, id) = (key.key().record.scope.clone(), key.key().record.id.clone());
-        let result = self.store.modify_key(&scope, &id, Box::new(change)).await;
-        self.cache.invalidate_key(&scope, &id);
-        match result {
+        // The store's change listener drops the cached record once the change commits.
+        match self.store.modify_key(&scope, &id, Box::new(change)).await {
             Ok(outcome) => outcome,
             Err(StoreError::NotFound) => Err(Error::KeyNotFound {
                 arn: id.arn(&scope),
@@ -285,9 +284,14 @@ impl Kms {
         ctx: &RequestContext,
         key: &KeyRef,
     ) -> Result<KeyRecord> {
-        self.modify_key(ctx, key, "kms:CancelKeyDeletion", |r| {
+        let now = self.clock.now();
+        self.modify_key(ctx, key, "kms:CancelKeyDeletion", move |r| {
             if r.state != KeyState::PendingDeletion {
                 return Err(Error::NotPendingDeletion { arn: r.arn() });
+            }
+            if r.deletion_date.is_some_and(|due| due <= now) {
+                // Its waiting period is over: the key is gone even if the sweeper has not run.
+                return Err(Error::KeyNotFound { arn: r.arn() });
             }
             r.state = KeyState::Disabled;
             r.deletion_date = None;
@@ -311,8 +315,6 @@ impl Kms {
                 Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }
-            self.cache.invalidate_key(&scope, &id);
-            self.cache.invalidate_aliases();
         }
         Ok(deleted)
     }
@@ -389,8 +391,6 @@ impl Kms {
             }
             Err(e) => return Err(e.into()),
         }
-        self.cache.invalidate_aliases();
-        self.cache.invalidate_key(&record.scope, &record.id);
         Ok(SeedOutcome::Created)
     }
 

@@ -40,7 +40,16 @@ impl Kms {
         key_ref: &KeyRef,
         aliases: Aliases,
     ) -> Result<(Scope, KeyId)> {
+        // Keys are regional: an ARN of another region names nothing here.
         match key_ref {
+            KeyRef::Arn { scope, id } if scope.region != ctx.region => {
+                Err(Error::KeyNotFound { arn: id.arn(scope) })
+            }
+            KeyRef::AliasArn { scope, name } if scope.region != ctx.region => {
+                Err(Error::AliasNotFound {
+                    alias_arn: name.arn(scope),
+                })
+            }
             KeyRef::Id(id) => Ok((ctx.scope(), id.clone())),
             KeyRef::Arn { scope, id } => Ok((scope.clone(), id.clone())),
             KeyRef::Alias(name) | KeyRef::AliasArn { name, .. } => {

@@ -61,6 +61,10 @@ impl Kms {
             Err(StoreError::Limit(_)) => Err(Error::Tag {
                 message: "Too many tags".to_owned(),
             }),
+            // The key was deleted between the check and the write.
+            Err(StoreError::Conflict {
+                constraint: "foreign_key",
+            }) => Err(Error::KeyNotFound { arn: record.arn() }),
             Err(e) => Err(e.into()),
         }
     }

@@ -1,6 +1,9 @@
-//! Concurrent changes are never lost: two `Kms` instances over one store (as two nodes will be)
-//! change the same key from stale caches, and both changes survive.
+//! Concurrent changes are never lost: two `Kms` instances, each with its own connection to one
+//! database and no notifications between them (as two nodes without LISTEN/NOTIFY), change the
+//! same key from stale caches, and both changes survive; and a change whose request was
+//! abandoned mid-write still reaches the cache.
 
+use std::future::Future as _;
 use std::sync::Arc;
 
 use trent_core::Kms;
@@ -15,19 +18,24 @@ use crate::harness::{local_kms, root_ctx};
 #[tokio::test]
 async fn a_change_from_a_stale_cache_does_not_undo_another() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap());
+    let db = dir.path().join("t.db");
+    let store = Arc::new(SqliteStore::open(&db).unwrap());
     let (root, _) =
         trent_crypto::FileRootKey::open_or_create(&dir.path().join("root.key")).unwrap();
     let root = Arc::new(root);
-    let node = || {
+    let node = |store: Arc<SqliteStore>| {
         Kms::new(
-            store.clone(),
+            store,
             Arc::new(SoftBackend),
             root.clone(),
             Arc::new(SystemClock),
         )
     };
-    let (a, b) = (node(), node());
+    // Separate connections, separate listeners: B's changes are not announced to A.
+    let (a, b) = (
+        node(store.clone()),
+        node(Arc::new(SqliteStore::open(&db).unwrap())),
+    );
     let ctx = root_ctx();
     let key = a.create_key(&ctx, CreateKeyInput::default()).await.unwrap();
     let id = KeyRef::Id(key.id.clone());
@@ -93,4 +101,45 @@ async fn store_key(
 ) -> trent_core::model::KeyRecord {
     use trent_core::store::Store as _;
     store.key(&key.scope, &key.id).await.unwrap().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_whose_request_was_abandoned_still_reaches_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, kms) = local_kms(dir.path());
+    let ctx = root_ctx();
+    let key = kms
+        .create_key(&ctx, CreateKeyInput::default())
+        .await
+        .unwrap();
+    let id = KeyRef::Id(key.id.clone());
+    let plaintext = trent_core::secret::Secret::from_slice(b"x");
+    let ec = trent_core::model::EncryptionContext::default();
+    kms.encrypt(&ctx, &id, &plaintext, &ec, None, false)
+        .await
+        .unwrap();
+    // The client goes away as soon as the write has started: the future is polled once (which
+    // hands the write to the store's thread) and dropped.
+    {
+        let abandoned = kms.disable_key(&ctx, &id);
+        let mut abandoned = std::pin::pin!(abandoned);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(abandoned.as_mut().poll(&mut cx).is_pending());
+    }
+    // The write still commits on the store's thread...
+    let mut committed = false;
+    for _ in 0..200 {
+        if store_key(&store, &key).await.state == KeyState::Disabled {
+            committed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(committed, "the abandoned write never committed");
+    // ...and the warm cache heard about it: the key is not served as Enabled any more.
+    let err = kms
+        .encrypt(&ctx, &id, &plaintext, &ec, None, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, trent_core::Error::Disabled { .. }), "{err:?}");
 }

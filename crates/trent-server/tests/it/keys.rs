@@ -117,16 +117,29 @@ async fn keys_are_regional() {
         message.contains("arn:aws:kms:eu-west-1:111122223333:key/"),
         "{message}"
     );
-    // The us-east-1 key's ARN, asked from eu-west-1, still names the us-east-1 key.
+    // Not even by its ARN: a regional endpoint serves only its own region's keys.
     let arn = format!("arn:aws:kms:us-east-1:111122223333:key/{id}");
-    let m = h
+    assert_eq!(
+        error_of(
+            h.client_in("eu-west-1")
+                .describe_key()
+                .key_id(&arn)
+                .send()
+                .await
+        ),
+        (
+            "NotFoundException".to_owned(),
+            format!("Key '{arn}' does not exist")
+        )
+    );
+    let r = h
         .client_in("eu-west-1")
-        .describe_key()
+        .encrypt()
         .key_id(&arn)
+        .plaintext(aws_sdk_kms::primitives::Blob::new("x"))
         .send()
-        .await
-        .unwrap();
-    assert_eq!(m.key_metadata.unwrap().key_id, id);
+        .await;
+    assert_eq!(error_of(r).0, "NotFoundException");
     let listed = h.client_in("eu-west-1").list_keys().send().await.unwrap();
     assert!(listed.keys().is_empty());
 }

@@ -137,6 +137,23 @@ async fn the_sweeper_deletes_keys_for_good_when_the_window_ends() {
 }
 
 #[tokio::test]
+async fn a_key_past_its_deletion_date_cannot_be_cancelled_before_the_sweep() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let id = h.key().await;
+    kms.schedule_key_deletion()
+        .key_id(&id)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    h.clock.advance(7 * DAY + Duration::from_secs(1));
+    let (code, _) = error_of(kms.cancel_key_deletion().key_id(&id).send().await);
+    assert_eq!(code, "NotFoundException");
+    assert_eq!(h.server.run_maintenance().await.unwrap(), 1);
+}
+
+#[tokio::test]
 async fn keys_due_while_stopped_are_deleted_at_start() {
     let h = Harness::start().await;
     let id = h.key().await;

@@ -159,6 +159,11 @@ async fn invalid_seed_files_stop_the_start_and_create_nothing() {
             "unknown-field.yaml",
             "keys:\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    colour: blue\n",
         ),
+        // The second entry is bad: the first must not be created either.
+        (
+            "second-bad.yaml",
+            "keys:\n  - id: 5c6d7e8f-9001-4a2b-b3c4-d5e6f708192a\n  - id: 3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819\n    tags: { \"aws:x\": y }\n",
+        ),
     ] {
         let seed = write(tmp.path(), name, text);
         let data = tmp.path().join(format!("data-{name}"));
@@ -167,6 +172,16 @@ async fn invalid_seed_files_stop_the_start_and_create_nothing() {
         let err = trent_server::start(options).await.expect_err(name);
         assert!(err.contains("seed"), "{name}: {err}");
     }
+    // Nothing of second-bad.yaml's first entry was created.
+    let data = tmp.path().join("data-second-bad.yaml");
+    let store = trent_store::SqliteStore::open(&data.join("trent.db")).unwrap();
+    let scope = trent_core::model::Scope {
+        account: trent_core::model::AccountId::parse("111122223333").unwrap(),
+        region: trent_core::model::Region::parse("us-east-1").unwrap(),
+    };
+    let first = trent_core::model::KeyId::parse("5c6d7e8f-9001-4a2b-b3c4-d5e6f708192a").unwrap();
+    use trent_core::store::Store as _;
+    assert!(store.key(&scope, &first).await.unwrap().is_none());
     // A seed whose alias is taken by another key fails as a whole.
     let h = Harness::start().await;
     let other = h.key().await;
