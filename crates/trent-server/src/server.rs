@@ -139,6 +139,9 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
             .map_err(|e| format!("cannot restrict {}: {e}", options.data_dir.display()))?;
     }
     let config = options.config.as_deref().map(Config::load).transpose()?;
+    // Compile the embedded service model now rather than on the first request.
+    let operations = trent_api::model::operation_names().len();
+    tracing::debug!(operations, "compiled the AWS KMS service model");
     let (root, root_key_created) = FileRootKey::open_or_create(&options.data_dir.join("root.key"))
         .map_err(|e| e.to_string())?;
     let store = SqliteStore::open(&options.data_dir.join("trent.db")).map_err(|e| {

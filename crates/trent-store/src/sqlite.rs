@@ -133,7 +133,8 @@ impl SqliteStore {
 
     /// Runs `f` in one transaction that commits only if `f` succeeds; `f` may also fail with a
     /// store error of its own (not found, a limit). After the commit, still on the blocking
-    /// thread (so even if the caller has gone away), the listeners hear of `changes`.
+    /// thread (so even if the caller has gone away) and still holding the connection, the
+    /// listeners hear of `changes`.
     async fn transaction<T, F>(&self, changes: Vec<Change>, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -152,7 +153,8 @@ impl SqliteStore {
             match f(&tx).map_err(map_error)? {
                 Ok(value) => {
                     tx.commit().map_err(map_error)?;
-                    drop(guard);
+                    // Still holding the connection: no store read can see this commit before
+                    // the caches have dropped what it changed.
                     if let Ok(listeners) = listeners.read() {
                         for change in &changes {
                             for listener in listeners.iter() {
@@ -160,6 +162,7 @@ impl SqliteStore {
                             }
                         }
                     }
+                    drop(guard);
                     Ok(value)
                 }
                 Err(e) => Err(e), // dropping `tx` rolls back

@@ -6,7 +6,7 @@ use trent_api::shapes::Empty;
 use trent_api::shapes::aliases::*;
 use trent_core::model::{AliasName, RequestContext};
 
-use super::{key_ref, limit, millis};
+use super::{key_ref, limit, millis, next_marker};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -61,10 +61,7 @@ pub async fn list_aliases(
             req.marker.as_deref(),
         )
         .await?;
-    let next_marker = page
-        .truncated
-        .then(|| page.items.last().map(|a| a.name.as_str().to_owned()))
-        .flatten();
+    let next_marker = next_marker(page.truncated, &page.items, |a| a.name.as_str().to_owned());
     Ok(ListAliasesResponse {
         aliases: page
             .items

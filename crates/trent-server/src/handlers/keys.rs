@@ -7,7 +7,7 @@ use trent_api::shapes::keys::*;
 use trent_core::model::{KeySpec, KeyUsage, Origin, RequestContext};
 use trent_core::ops::keys::CreateKeyInput;
 
-use super::{key_ref, limit, metadata, millis, tags_in};
+use super::{key_ref, limit, metadata, millis, next_marker, tags_in};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -66,10 +66,7 @@ pub async fn list_keys(
         .kms
         .list_keys(&ctx, limit(req.limit, 100, 1000)?, req.marker.as_deref())
         .await?;
-    let next_marker = page
-        .truncated
-        .then(|| page.items.last().map(|k| k.id.as_str().to_owned()))
-        .flatten();
+    let next_marker = next_marker(page.truncated, &page.items, |k| k.id.as_str().to_owned());
     Ok(ListKeysResponse {
         keys: page
             .items

@@ -68,6 +68,19 @@ pub(crate) fn limit(requested: Option<u32>, default: usize, max: u32) -> Result<
     }
 }
 
+/// `NextMarker`: the position of the last item returned, when more follow.
+pub(crate) fn next_marker<T>(
+    truncated: bool,
+    items: &[T],
+    position: impl Fn(&T) -> String,
+) -> Option<String> {
+    if truncated {
+        items.last().map(position)
+    } else {
+        None
+    }
+}
+
 /// `KeyMetadata` as AWS returns it for a key.
 pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
     let algorithms: Vec<String> = key

@@ -6,7 +6,7 @@ use trent_api::shapes::tags::*;
 use trent_api::shapes::{Empty, Tag};
 use trent_core::model::RequestContext;
 
-use super::{key_ref, limit, tags_in};
+use super::{key_ref, limit, next_marker, tags_in};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -58,9 +58,7 @@ pub async fn list_resource_tags(
             tag_value: t.value,
         })
         .collect();
-    let next_marker = truncated
-        .then(|| tags.last().map(|t| t.tag_key.clone()))
-        .flatten();
+    let next_marker = next_marker(truncated, &tags, |t| t.tag_key.clone());
     Ok(ListResourceTagsResponse {
         tags,
         next_marker,
