@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ErrorCode, WireError};
 use crate::model;
-use crate::shapes::{Empty, aliases, data_keys, encrypt, keys, random, tags};
+use crate::shapes::{Empty, aliases, data_keys, encrypt, keys, mac, random, sign, tags};
 
 /// The prefix of every KMS target: `TrentService.Encrypt`.
 pub const TARGET_PREFIX: &str = "TrentService.";
@@ -72,6 +72,11 @@ operations! {
     TagResource: tags::TagResourceRequest => Empty;
     UntagResource: tags::UntagResourceRequest => Empty;
     ListResourceTags: tags::ListResourceTagsRequest => tags::ListResourceTagsResponse;
+    Sign: sign::SignRequest => sign::SignResponse;
+    Verify: sign::VerifyRequest => sign::VerifyResponse;
+    GetPublicKey: sign::GetPublicKeyRequest => sign::GetPublicKeyResponse;
+    GenerateMac: mac::GenerateMacRequest => mac::GenerateMacResponse;
+    VerifyMac: mac::VerifyMacRequest => mac::VerifyMacResponse;
 }
 
 /// Decodes and validates a request body for operation `O`.

@@ -1,6 +1,7 @@
 //! The cryptography seams: [`KeyBackend`] works with key material, [`RootKeyProvider`] seals it
 //! at rest. Implementations live in `trent-crypto` (software today, PKCS#11 later).
 
+use crate::model::{EncryptionAlgorithm, KeySpec, MacAlgorithm, MessageType, SigningAlgorithm};
 use crate::secret::{KeyMaterial, Plaintext, Secret};
 
 /// Failures of a backend, by kind; never shown to clients as they are.
@@ -27,6 +28,14 @@ pub enum BackendError {
 pub struct SymmetricNonces {
     pub nonce: [u8; 16],
     pub iv: [u8; 12],
+}
+
+/// A new asymmetric key: the private key (PKCS#8 DER; sealed at rest like any material) and
+/// the public key (DER SubjectPublicKeyInfo).
+#[derive(Debug)]
+pub struct KeyPair {
+    pub private: KeyMaterial,
+    pub public: Vec<u8>,
 }
 
 /// Cryptographic operations on KMS key material.
@@ -63,6 +72,63 @@ pub trait KeyBackend: Send + Sync + std::fmt::Debug {
         nonces: &SymmetricNonces,
         aad: &[u8],
         ciphertext_and_tag: &[u8],
+    ) -> Result<Plaintext, BackendError>;
+
+    /// A new key pair of an asymmetric spec.
+    fn generate_key_pair(&self, spec: KeySpec) -> Result<KeyPair, BackendError>;
+
+    /// Signs `message` (raw, or a digest signed as given) with a private key.
+    fn sign(
+        &self,
+        spec: KeySpec,
+        private: &KeyMaterial,
+        algorithm: SigningAlgorithm,
+        message_type: MessageType,
+        message: &[u8],
+    ) -> Result<Vec<u8>, BackendError>;
+
+    /// Verifies a signature with a public key (DER SPKI); `Ok(false)` when it does not verify.
+    fn verify(
+        &self,
+        spec: KeySpec,
+        public: &[u8],
+        algorithm: SigningAlgorithm,
+        message_type: MessageType,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, BackendError>;
+
+    /// HMAC of `message` under `key`.
+    fn mac(
+        &self,
+        key: &KeyMaterial,
+        algorithm: MacAlgorithm,
+        message: &[u8],
+    ) -> Result<Vec<u8>, BackendError>;
+
+    /// Checks an HMAC in constant time.
+    fn verify_mac(
+        &self,
+        key: &KeyMaterial,
+        algorithm: MacAlgorithm,
+        message: &[u8],
+        mac: &[u8],
+    ) -> Result<bool, BackendError>;
+
+    /// RSAES-OAEP encryption with a public key (DER SPKI): the raw ciphertext, as AWS returns.
+    fn rsa_encrypt(
+        &self,
+        public: &[u8],
+        algorithm: EncryptionAlgorithm,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, BackendError>;
+
+    /// RSAES-OAEP decryption; `InvalidCiphertext` when the padding does not check.
+    fn rsa_decrypt(
+        &self,
+        private: &KeyMaterial,
+        algorithm: EncryptionAlgorithm,
+        ciphertext: &[u8],
     ) -> Result<Plaintext, BackendError>;
 }
 

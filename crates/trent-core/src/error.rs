@@ -38,6 +38,12 @@ pub enum Error {
     InvalidCiphertext,
     #[error("{message}")]
     Validation { message: String },
+    /// Verify found the signature invalid. AWS sends no message.
+    #[error("")]
+    InvalidSignature,
+    /// VerifyMac found the MAC invalid. AWS sends no message.
+    #[error("")]
+    InvalidMac,
     /// Reserved names (`alias/aws/...`) that callers may not create or change.
     #[error("")]
     NotAuthorized,
@@ -109,6 +115,7 @@ impl From<crate::backend::BackendError> for Error {
     fn from(e: crate::backend::BackendError) -> Error {
         match e {
             crate::backend::BackendError::InvalidCiphertext => Error::InvalidCiphertext,
+            crate::backend::BackendError::InvalidInput(message) => Error::Validation { message },
             other => Error::internal(other),
         }
     }

@@ -16,7 +16,7 @@ use trent_api::{CONTENT_TYPE, ErrorCode, WireError};
 use trent_core::model::RequestContext;
 
 use crate::error::ApiError;
-use crate::handlers::{aliases, data_keys, encrypt, keys, random, tags};
+use crate::handlers::{aliases, data_keys, encrypt, keys, mac, random, sign, tags};
 use crate::state::AppState;
 
 /// The response header that carries the request id.
@@ -198,6 +198,13 @@ async fn dispatch(
         "ListResourceTags" => {
             call::<op::ListResourceTags, _, _>(state, ctx, body, tags::list_resource_tags).await
         }
+        "Sign" => call::<op::Sign, _, _>(state, ctx, body, sign::sign).await,
+        "Verify" => call::<op::Verify, _, _>(state, ctx, body, sign::verify).await,
+        "GetPublicKey" => {
+            call::<op::GetPublicKey, _, _>(state, ctx, body, sign::get_public_key).await
+        }
+        "GenerateMac" => call::<op::GenerateMac, _, _>(state, ctx, body, mac::generate_mac).await,
+        "VerifyMac" => call::<op::VerifyMac, _, _>(state, ctx, body, mac::verify_mac).await,
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.
             let value = op::parse_body(body)?;

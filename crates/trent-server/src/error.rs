@@ -36,6 +36,8 @@ impl From<Error> for ApiError {
             Error::InvalidKeyUsage { .. } => ErrorCode::InvalidKeyUsageException,
             Error::IncorrectKey => ErrorCode::IncorrectKeyException,
             Error::InvalidCiphertext => ErrorCode::InvalidCiphertextException,
+            Error::InvalidSignature => ErrorCode::KMSInvalidSignatureException,
+            Error::InvalidMac => ErrorCode::KMSInvalidMacException,
             Error::Validation { .. } => ErrorCode::ValidationException,
             Error::NotAuthorized => ErrorCode::NotAuthorizedException,
             Error::Tag { .. } => ErrorCode::TagException,

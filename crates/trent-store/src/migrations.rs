@@ -6,7 +6,10 @@
 use rusqlite::Connection;
 
 /// The migrations, in order; the version of migration `i` is `i + 1`.
-const SQLITE: &[&str] = &[include_str!("../migrations/sqlite/0001_initial.sql")];
+const SQLITE: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+    include_str!("../migrations/sqlite/0002_public_keys.sql"),
+];
 
 /// The schema version this build writes.
 pub fn latest() -> i64 {

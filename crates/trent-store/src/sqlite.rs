@@ -185,7 +185,7 @@ impl SqliteStore {
     }
 }
 
-const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version";
+const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key";
 
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     let text = |i: usize| row.get::<_, String>(i);
@@ -213,6 +213,7 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
         multi_region: row.get::<_, i64>(13)? != 0,
         policy: text(14)?,
         version: row.get(15)?,
+        public_key: row.get(16)?,
     })
 }
 
@@ -232,7 +233,7 @@ fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<AliasRecord> {
 
 fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Result<()> {
     tx.execute(
-        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
         params![
             key.scope.account.as_str(),
             key.scope.region.as_str(),
@@ -250,6 +251,7 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Resu
             i64::from(key.multi_region),
             key.policy,
             key.version,
+            key.public_key,
         ],
     )?;
     Ok(())
@@ -486,7 +488,7 @@ impl Store for SqliteStore {
             tx.execute(
                 "UPDATE keys SET description = ?4, spec = ?5, usage = ?6, origin = ?7, manager = ?8, state = ?9,
                  deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14,
-                 version = version + 1
+                 public_key = ?15, version = version + 1
                  WHERE account = ?1 AND region = ?2 AND id = ?3",
                 params![
                     scope.account.as_str(),
@@ -503,6 +505,7 @@ impl Store for SqliteStore {
                     next.current_material.0.as_slice(),
                     i64::from(next.multi_region),
                     next.policy,
+                    next.public_key,
                 ],
             )?;
             next.version = current.version + 1;

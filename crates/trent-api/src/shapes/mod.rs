@@ -5,7 +5,9 @@ pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;
 pub mod keys;
+pub mod mac;
 pub mod random;
+pub mod sign;
 pub mod tags;
 
 use serde::{Deserialize, Serialize};

@@ -110,6 +110,58 @@ aws_enum! {
     }
 }
 
+aws_enum! {
+    /// Signing algorithms (`SigningAlgorithmSpec`).
+    SigningAlgorithm {
+        RsassaPssSha256 = "RSASSA_PSS_SHA_256",
+        RsassaPssSha384 = "RSASSA_PSS_SHA_384",
+        RsassaPssSha512 = "RSASSA_PSS_SHA_512",
+        RsassaPkcs1V15Sha256 = "RSASSA_PKCS1_V1_5_SHA_256",
+        RsassaPkcs1V15Sha384 = "RSASSA_PKCS1_V1_5_SHA_384",
+        RsassaPkcs1V15Sha512 = "RSASSA_PKCS1_V1_5_SHA_512",
+        EcdsaSha256 = "ECDSA_SHA_256",
+        EcdsaSha384 = "ECDSA_SHA_384",
+        EcdsaSha512 = "ECDSA_SHA_512",
+        Sm2Dsa = "SM2DSA",
+        MlDsaShake256 = "ML_DSA_SHAKE_256",
+        Ed25519Sha512 = "ED25519_SHA_512",
+        Ed25519PhSha512 = "ED25519_PH_SHA_512",
+    }
+}
+
+aws_enum! {
+    /// What `Message` holds in Sign and Verify (`MessageType`).
+    MessageType {
+        Raw = "RAW",
+        Digest = "DIGEST",
+        ExternalMu = "EXTERNAL_MU",
+    }
+}
+
+aws_enum! {
+    /// MAC algorithms (`MacAlgorithmSpec`).
+    MacAlgorithm {
+        HmacSha224 = "HMAC_SHA_224",
+        HmacSha256 = "HMAC_SHA_256",
+        HmacSha384 = "HMAC_SHA_384",
+        HmacSha512 = "HMAC_SHA_512",
+    }
+}
+
+aws_enum! {
+    /// Key agreement algorithms (`KeyAgreementAlgorithmSpec`).
+    KeyAgreementAlgorithm {
+        Ecdh = "ECDH",
+    }
+}
+
+aws_enum! {
+    /// Key encapsulation algorithms (`EncapsulationAlgorithmSpec`).
+    EncapsulationAlgorithm {
+        MlKem = "ML_KEM",
+    }
+}
+
 /// An account and region: the space in which key ids and alias names are unique, as at AWS.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Scope {
@@ -144,6 +196,9 @@ pub struct KeyRecord {
     pub multi_region: bool,
     /// The key policy document, kept verbatim.
     pub policy: String,
+    /// The public key (DER SubjectPublicKeyInfo) of an asymmetric key; `None` for symmetric
+    /// and HMAC keys. Public, so stored in the clear.
+    pub public_key: Option<Vec<u8>>,
     /// Bumped by every change the store applies; lets caches (and, later, other nodes) tell a
     /// fresh record from a stale one.
     pub version: i64,
@@ -156,18 +211,7 @@ impl KeyRecord {
 
     /// The encryption algorithms DescribeKey lists for this key.
     pub fn encryption_algorithms(&self) -> Vec<EncryptionAlgorithm> {
-        match (self.usage, self.spec) {
-            (KeyUsage::EncryptDecrypt, KeySpec::SymmetricDefault) => {
-                vec![EncryptionAlgorithm::SymmetricDefault]
-            }
-            (KeyUsage::EncryptDecrypt, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096) => {
-                vec![
-                    EncryptionAlgorithm::RsaesOaepSha1,
-                    EncryptionAlgorithm::RsaesOaepSha256,
-                ]
-            }
-            _ => Vec::new(),
-        }
+        self.spec.encryption_algorithms(self.usage)
     }
 }
 

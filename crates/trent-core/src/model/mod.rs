@@ -5,14 +5,17 @@ mod context;
 mod identity;
 mod ids;
 mod key;
+mod spec;
 
 pub use context::EncryptionContext;
 pub use identity::{AccessKeyRecord, AccountRecord, Principal, RequestContext};
 pub use ids::{AccountId, AliasName, KeyId, KeyRef, MaterialId, Region};
 pub use key::{
-    AliasRecord, EncryptionAlgorithm, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, Origin,
-    Scope, SealedMaterial, Tag,
+    AliasRecord, EncapsulationAlgorithm, EncryptionAlgorithm, KeyAgreementAlgorithm, KeyManager,
+    KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, Origin, Scope,
+    SealedMaterial, SigningAlgorithm, Tag,
 };
+pub use spec::KeyFamily;
 
 /// A point in time: milliseconds since the Unix epoch, UTC.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -40,7 +40,16 @@ impl Kms {
         action: &'static str,
         dry_run: bool,
     ) -> Result<DataKey> {
-        let key = self.encryption_key(ctx, key, action, None).await?;
+        let key = self
+            .encryption_key(ctx, key, action, None, context)
+            .await
+            .map_err(|e| match e {
+                // A data key is always sealed with a symmetric key.
+                Error::InvalidKeyUsage { .. } => Error::InvalidKeyUsage {
+                    message: format!("{action} requires a symmetric encryption KMS key."),
+                },
+                other => other,
+            })?;
         if dry_run {
             return Err(Error::DryRun);
         }

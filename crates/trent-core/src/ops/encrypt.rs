@@ -1,12 +1,12 @@
-//! Encrypt, Decrypt and ReEncrypt for symmetric keys, and the sealing both data keys and
-//! Encrypt share.
+//! Encrypt, Decrypt and ReEncrypt, for symmetric keys (Trent's envelope) and RSA keys (raw
+//! RSAES-OAEP, as AWS), and the sealing that data keys share.
 
 use crate::envelope::{self, Envelope};
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{
-    EncryptionAlgorithm, EncryptionContext, KeyId, KeyRecord, KeyRef, KeyUsage, MaterialId,
-    RequestContext, Scope,
+    EncryptionAlgorithm, EncryptionContext, KeyFamily, KeyId, KeyRecord, KeyRef, KeyUsage,
+    MaterialId, RequestContext, Scope,
 };
 use crate::ops::pipeline::{Aliases, StateRule};
 use crate::policy::AuthorizedKey;
@@ -21,6 +21,7 @@ pub struct Encrypted {
     pub key: KeyRecord,
     pub ciphertext: Vec<u8>,
     pub material: MaterialId,
+    pub algorithm: EncryptionAlgorithm,
 }
 
 /// The result of Decrypt.
@@ -29,6 +30,7 @@ pub struct Decrypted {
     pub key: KeyRecord,
     pub plaintext: Plaintext,
     pub material: MaterialId,
+    pub algorithm: EncryptionAlgorithm,
 }
 
 /// The result of ReEncrypt.
@@ -47,30 +49,54 @@ pub struct DecryptInput<'a> {
     pub algorithm: Option<EncryptionAlgorithm>,
 }
 
-/// Symmetric keys take only `SYMMETRIC_DEFAULT`.
-fn check_algorithm(record: &KeyRecord, algorithm: Option<EncryptionAlgorithm>) -> Result<()> {
-    match algorithm {
-        None | Some(EncryptionAlgorithm::SymmetricDefault) => Ok(()),
-        Some(other) => Err(Error::InvalidKeyUsage {
+/// An authorized key and the algorithm to use with it.
+#[derive(Debug)]
+pub(crate) struct Using {
+    key: AuthorizedKey,
+    algorithm: EncryptionAlgorithm,
+}
+
+/// What a ciphertext will be opened with.
+#[derive(Debug)]
+enum Source<'a> {
+    Symmetric(AuthorizedKey, Envelope<'a>),
+    Rsa(Using),
+}
+
+/// Checks that `algorithm` (default `SYMMETRIC_DEFAULT`) is one the key offers, and that an
+/// encryption context is used only with symmetric keys.
+fn algorithm_for(
+    record: &KeyRecord,
+    algorithm: Option<EncryptionAlgorithm>,
+    context: &EncryptionContext,
+) -> Result<EncryptionAlgorithm> {
+    let algorithm = algorithm.unwrap_or(EncryptionAlgorithm::SymmetricDefault);
+    if !record.encryption_algorithms().contains(&algorithm) {
+        return Err(Error::InvalidKeyUsage {
             message: format!(
-                "{} key spec {} does not support the {other} encryption algorithm.",
-                record.arn(),
+                "Algorithm {algorithm} is incompatible with key spec {}.",
                 record.spec
             ),
-        }),
+        });
     }
+    if record.spec.family() != KeyFamily::Symmetric && !context.0.is_empty() {
+        return Err(Error::validation(
+            "EncryptionContext is not supported for asymmetric KMS keys.",
+        ));
+    }
+    Ok(algorithm)
 }
 
 impl Kms {
-    /// The Encrypt pipeline up to the point of no return, shared by Encrypt, GenerateDataKey and
-    /// the destination side of ReEncrypt.
+    /// Authorizes an ENCRYPT_DECRYPT key for `action` and settles the algorithm.
     pub(crate) async fn encryption_key(
         &self,
         ctx: &RequestContext,
         key: &KeyRef,
         action: &'static str,
         algorithm: Option<EncryptionAlgorithm>,
-    ) -> Result<AuthorizedKey> {
+        context: &EncryptionContext,
+    ) -> Result<Using> {
         let key = self
             .key_for(
                 ctx,
@@ -81,20 +107,45 @@ impl Kms {
                 Some(KeyUsage::EncryptDecrypt),
             )
             .await?;
-        check_algorithm(&key.key().record, algorithm)?;
-        Ok(key)
+        let algorithm = algorithm_for(&key.key().record, algorithm, context)?;
+        Ok(Using { key, algorithm })
     }
 
-    /// Seals a plaintext under an authorized key's current material.
+    /// Encrypts under an authorized key: Trent's envelope for symmetric keys, raw RSAES-OAEP
+    /// for RSA keys.
     pub(crate) async fn seal(
         &self,
-        key: &AuthorizedKey,
+        using: &Using,
         context: &EncryptionContext,
         plaintext: &[u8],
     ) -> Result<Encrypted> {
-        let record = &key.key().record;
+        let record = &using.key.key().record;
         let material_id = record.current_material;
-        let material = self.material(key, &material_id).await?;
+        if record.spec.family() == KeyFamily::Rsa {
+            let max = record
+                .spec
+                .rsa_max_plaintext(using.algorithm)
+                .unwrap_or_default();
+            if plaintext.len() > max {
+                return Err(Error::validation(format!(
+                    "Plaintext is too large: {} accepts at most {max} bytes with {}.",
+                    record.spec, using.algorithm
+                )));
+            }
+            let public = record
+                .public_key
+                .as_deref()
+                .ok_or_else(|| Error::internal(format!("{} has no public key", record.arn())))?;
+            return Ok(Encrypted {
+                key: record.clone(),
+                ciphertext: self
+                    .backend
+                    .rsa_encrypt(public, using.algorithm, plaintext)?,
+                material: material_id,
+                algorithm: using.algorithm,
+            });
+        }
+        let material = self.material(&using.key, &material_id).await?;
         let nonces = self.backend.nonces()?;
         let mut blob = envelope::header(&record.id, &material_id, &nonces);
         let aad = envelope::aad(&blob, context);
@@ -106,6 +157,7 @@ impl Kms {
             key: record.clone(),
             ciphertext: blob,
             material: material_id,
+            algorithm: EncryptionAlgorithm::SymmetricDefault,
         })
     }
 
@@ -118,81 +170,107 @@ impl Kms {
         algorithm: Option<EncryptionAlgorithm>,
         dry_run: bool,
     ) -> Result<Encrypted> {
-        let key = self
-            .encryption_key(ctx, key, "kms:Encrypt", algorithm)
+        let using = self
+            .encryption_key(ctx, key, "kms:Encrypt", algorithm, context)
             .await?;
         if dry_run {
             return Err(Error::DryRun);
         }
-        self.seal(&key, context, plaintext.as_slice()).await
+        self.seal(&using, context, plaintext.as_slice()).await
     }
 
-    /// Finds the key a blob names (in the caller's scope, or the scope of the `KeyId` ARN),
-    /// authorizes, and checks it against the `KeyId` the caller gave.
-    async fn decryption_key(
+    /// Settles what opens a ciphertext: an RSA key named by `KeyId`, or the symmetric key the
+    /// blob names (in the caller's scope, or the scope of the `KeyId` ARN), checked against the
+    /// `KeyId` when one is given.
+    async fn source<'a>(
         &self,
         ctx: &RequestContext,
-        envelope: &Envelope<'_>,
-        input: &DecryptInput<'_>,
+        input: &DecryptInput<'a>,
         action: &'static str,
-    ) -> Result<AuthorizedKey> {
-        let blob_key = KeyId::parse(envelope.key_id).ok_or(Error::InvalidCiphertext)?;
-        let scope: Scope = match input.key {
-            Some(key_ref) => {
-                let (scope, id) = self.resolve(ctx, key_ref, Aliases::Allowed).await?;
-                if self.load(&scope, &id).await?.is_none() {
-                    return Err(Error::KeyNotFound {
-                        arn: id.arn(&scope),
-                    });
-                }
-                if id != blob_key {
-                    return Err(Error::IncorrectKey);
-                }
-                scope
-            }
-            None => ctx.scope(),
-        };
-        if self.load(&scope, &blob_key).await?.is_none() {
-            return Err(Error::InvalidCiphertext);
-        }
-        let key = self
-            .key_for(
+    ) -> Result<Source<'a>> {
+        let authorize = |key_ref: KeyRef| async move {
+            self.key_for(
                 ctx,
-                &KeyRef::Arn {
-                    scope,
-                    id: blob_key,
-                },
+                &key_ref,
                 Aliases::Allowed,
                 action,
                 StateRule::Enabled,
                 Some(KeyUsage::EncryptDecrypt),
             )
-            .await?;
-        check_algorithm(&key.key().record, input.algorithm)?;
-        Ok(key)
+            .await
+        };
+        let named = match input.key {
+            Some(key_ref) => {
+                let (scope, id) = self.resolve(ctx, key_ref, Aliases::Allowed).await?;
+                let Some(key) = self.load(&scope, &id).await? else {
+                    return Err(Error::KeyNotFound {
+                        arn: id.arn(&scope),
+                    });
+                };
+                if key.record.spec.family() == KeyFamily::Rsa {
+                    let key = authorize(KeyRef::Arn { scope, id }).await?;
+                    let algorithm =
+                        algorithm_for(&key.key().record, input.algorithm, input.context)?;
+                    return Ok(Source::Rsa(Using { key, algorithm }));
+                }
+                Some((scope, id))
+            }
+            None => None,
+        };
+        let envelope = Envelope::parse(input.ciphertext).ok_or(Error::InvalidCiphertext)?;
+        let blob_key = KeyId::parse(envelope.key_id).ok_or(Error::InvalidCiphertext)?;
+        let scope: Scope = match named {
+            Some((_, id)) if id != blob_key => return Err(Error::IncorrectKey),
+            Some((scope, _)) => scope,
+            None => ctx.scope(),
+        };
+        if self.load(&scope, &blob_key).await?.is_none() {
+            return Err(Error::InvalidCiphertext);
+        }
+        let key = authorize(KeyRef::Arn {
+            scope,
+            id: blob_key,
+        })
+        .await?;
+        algorithm_for(&key.key().record, input.algorithm, input.context)?;
+        Ok(Source::Symmetric(key, envelope))
     }
 
-    async fn open(
-        &self,
-        key: &AuthorizedKey,
-        envelope: &Envelope<'_>,
-        context: &EncryptionContext,
-    ) -> Result<Decrypted> {
-        let material = self.material(key, &envelope.material_id).await?;
-        let plaintext = self
-            .backend
-            .decrypt_symmetric(
-                &material,
-                &envelope.nonces,
-                &envelope.aad(context),
-                envelope.body,
-            )
-            .map_err(|_| Error::InvalidCiphertext)?;
-        Ok(Decrypted {
-            key: key.key().record.clone(),
-            plaintext,
-            material: envelope.material_id,
-        })
+    async fn open(&self, source: &Source<'_>, input: &DecryptInput<'_>) -> Result<Decrypted> {
+        match source {
+            Source::Symmetric(key, envelope) => {
+                let material = self.material(key, &envelope.material_id).await?;
+                let plaintext = self
+                    .backend
+                    .decrypt_symmetric(
+                        &material,
+                        &envelope.nonces,
+                        &envelope.aad(input.context),
+                        envelope.body,
+                    )
+                    .map_err(|_| Error::InvalidCiphertext)?;
+                Ok(Decrypted {
+                    key: key.key().record.clone(),
+                    plaintext,
+                    material: envelope.material_id,
+                    algorithm: EncryptionAlgorithm::SymmetricDefault,
+                })
+            }
+            Source::Rsa(using) => {
+                let record = &using.key.key().record;
+                let private = self.material(&using.key, &record.current_material).await?;
+                let plaintext = self
+                    .backend
+                    .rsa_decrypt(&private, using.algorithm, input.ciphertext)
+                    .map_err(|_| Error::InvalidCiphertext)?;
+                Ok(Decrypted {
+                    key: record.clone(),
+                    plaintext,
+                    material: record.current_material,
+                    algorithm: using.algorithm,
+                })
+            }
+        }
     }
 
     pub async fn decrypt(
@@ -201,14 +279,11 @@ impl Kms {
         input: DecryptInput<'_>,
         dry_run: bool,
     ) -> Result<Decrypted> {
-        let envelope = Envelope::parse(input.ciphertext).ok_or(Error::InvalidCiphertext)?;
-        let key = self
-            .decryption_key(ctx, &envelope, &input, "kms:Decrypt")
-            .await?;
+        let source = self.source(ctx, &input, "kms:Decrypt").await?;
         if dry_run {
             return Err(Error::DryRun);
         }
-        self.open(&key, &envelope, input.context).await
+        self.open(&source, &input).await
     }
 
     /// ReEncrypt: decrypt under the source key and encrypt under the destination key, without
@@ -222,23 +297,22 @@ impl Kms {
         destination_algorithm: Option<EncryptionAlgorithm>,
         dry_run: bool,
     ) -> Result<ReEncrypted> {
-        let envelope = Envelope::parse(source.ciphertext).ok_or(Error::InvalidCiphertext)?;
-        let source_key = self
-            .decryption_key(ctx, &envelope, &source, "kms:ReEncryptFrom")
-            .await?;
-        let destination_key = self
-            .encryption_key(ctx, destination, "kms:ReEncryptTo", destination_algorithm)
+        let from = self.source(ctx, &source, "kms:ReEncryptFrom").await?;
+        let to = self
+            .encryption_key(
+                ctx,
+                destination,
+                "kms:ReEncryptTo",
+                destination_algorithm,
+                destination_context,
+            )
             .await?;
         if dry_run {
             return Err(Error::DryRun);
         }
-        let decrypted = self.open(&source_key, &envelope, source.context).await?;
+        let decrypted = self.open(&from, &source).await?;
         let encrypted = self
-            .seal(
-                &destination_key,
-                destination_context,
-                decrypted.plaintext.as_slice(),
-            )
+            .seal(&to, destination_context, decrypted.plaintext.as_slice())
             .await?;
         Ok(ReEncrypted {
             source: decrypted,

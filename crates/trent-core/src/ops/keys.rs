@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{
-    AliasName, AliasRecord, KeyId, KeyManager, KeyRecord, KeyRef, KeySpec, KeyState, KeyUsage,
-    Origin, RequestContext, Scope, SealedMaterial, Tag, UnixMillis,
+    AliasName, AliasRecord, KeyFamily, KeyId, KeyManager, KeyRecord, KeyRef, KeySpec, KeyState,
+    KeyUsage, Origin, RequestContext, Scope, SealedMaterial, Tag, UnixMillis,
 };
 use crate::ops::pipeline::{Aliases, StateRule, check_state, material_aad};
 use crate::ops::tags::validate_tags;
@@ -83,12 +83,13 @@ impl Kms {
         let spec = input.spec.unwrap_or(KeySpec::SymmetricDefault);
         let usage = input.usage.unwrap_or(KeyUsage::EncryptDecrypt);
         let origin = input.origin.unwrap_or(Origin::AwsKms);
-        if spec != KeySpec::SymmetricDefault {
+        if spec == KeySpec::Sm2 {
+            // As AWS outside its China regions.
             return Err(Error::Unsupported {
-                message: format!("KeySpec {spec} is not supported by this version of Trent."),
+                message: "KeySpec SM2 is supported only in China Regions.".to_owned(),
             });
         }
-        if usage != KeyUsage::EncryptDecrypt {
+        if !spec.usages().contains(&usage) {
             return Err(Error::validation(format!(
                 "KeyUsage {usage} is not compatible with KeySpec {spec}"
             )));
@@ -117,7 +118,7 @@ impl Kms {
             }
             None => default_key_policy(&scope),
         };
-        let material = self.backend.generate_symmetric_material()?;
+        let (material, public_key) = self.new_material(spec)?;
         let now = self.clock.now();
         let record = KeyRecord {
             scope,
@@ -134,6 +135,7 @@ impl Kms {
             current_material: self.backend.material_id(&material),
             multi_region: false,
             policy,
+            public_key,
             version: 0,
         };
         let sealed = self.seal_material(&record, &material, now)?;
@@ -141,6 +143,25 @@ impl Kms {
             .create_key(&record, &sealed, &input.tags, &[])
             .await?;
         Ok(record)
+    }
+
+    /// New material for a spec: the secret part (sealed at rest) and, for asymmetric keys, the
+    /// public key.
+    fn new_material(&self, spec: KeySpec) -> Result<(KeyMaterial, Option<Vec<u8>>)> {
+        match spec.family() {
+            KeyFamily::Symmetric => Ok((self.backend.generate_symmetric_material()?, None)),
+            KeyFamily::Hmac => {
+                let len = spec.hmac_key_len().unwrap_or(32);
+                Ok((self.backend.random(len)?, None))
+            }
+            KeyFamily::Rsa | KeyFamily::Ecc | KeyFamily::Ed25519 | KeyFamily::MlDsa => {
+                let pair = self.backend.generate_key_pair(spec)?;
+                Ok((pair.private, Some(pair.public)))
+            }
+            KeyFamily::MlKem | KeyFamily::Sm2 => Err(Error::Unsupported {
+                message: format!("KeySpec {spec} is not supported by this version of Trent."),
+            }),
+        }
     }
 
     fn seal_material(
@@ -359,6 +380,7 @@ impl Kms {
             pending_window_days: None,
             current_material: self.backend.material_id(&material),
             multi_region: false,
+            public_key: None,
             version: 0,
         };
         let sealed = self.seal_material(&record, &material, now)?;

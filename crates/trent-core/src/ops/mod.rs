@@ -7,8 +7,10 @@ pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;
 pub mod keys;
+pub mod mac;
 pub(crate) mod pipeline;
 pub mod random;
+pub mod sign;
 pub mod tags;
 
 pub use pipeline::Aliases;

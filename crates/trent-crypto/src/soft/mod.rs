@@ -1,9 +1,14 @@
-//! The software key backend: AES-256-GCM with a per-message HKDF-derived key, on aws-lc-rs.
+//! The software key backend on aws-lc-rs: symmetric keys (AES-256-GCM with a per-message
+//! HKDF-derived key) here, asymmetric keys and MACs in `asymmetric`.
+
+mod asymmetric;
 
 use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::{digest, hkdf, rand};
-use trent_core::backend::{BackendError, KeyBackend, SymmetricNonces};
-use trent_core::model::MaterialId;
+use trent_core::backend::{BackendError, KeyBackend, KeyPair, SymmetricNonces};
+use trent_core::model::{
+    EncryptionAlgorithm, KeySpec, MacAlgorithm, MaterialId, MessageType, SigningAlgorithm,
+};
 use trent_core::secret::{KeyMaterial, Plaintext, Secret};
 
 /// The HKDF `info` of per-message keys, fixing their purpose and the format version.
@@ -100,6 +105,70 @@ impl KeyBackend for SoftBackend {
             .len();
         buf.truncate(len);
         Ok(Secret::new(std::mem::take(&mut *buf)))
+    }
+
+    fn generate_key_pair(&self, spec: KeySpec) -> Result<KeyPair, BackendError> {
+        asymmetric::generate_key_pair(spec)
+    }
+
+    fn sign(
+        &self,
+        spec: KeySpec,
+        private: &KeyMaterial,
+        algorithm: SigningAlgorithm,
+        message_type: MessageType,
+        message: &[u8],
+    ) -> Result<Vec<u8>, BackendError> {
+        asymmetric::sign(spec, private, algorithm, message_type, message)
+    }
+
+    fn verify(
+        &self,
+        spec: KeySpec,
+        public: &[u8],
+        algorithm: SigningAlgorithm,
+        message_type: MessageType,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, BackendError> {
+        asymmetric::verify(spec, public, algorithm, message_type, message, signature)
+    }
+
+    fn mac(
+        &self,
+        key: &KeyMaterial,
+        algorithm: MacAlgorithm,
+        message: &[u8],
+    ) -> Result<Vec<u8>, BackendError> {
+        Ok(asymmetric::mac(key, algorithm, message))
+    }
+
+    fn verify_mac(
+        &self,
+        key: &KeyMaterial,
+        algorithm: MacAlgorithm,
+        message: &[u8],
+        mac: &[u8],
+    ) -> Result<bool, BackendError> {
+        Ok(asymmetric::verify_mac(key, algorithm, message, mac))
+    }
+
+    fn rsa_encrypt(
+        &self,
+        public: &[u8],
+        algorithm: EncryptionAlgorithm,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, BackendError> {
+        asymmetric::rsa_encrypt(public, algorithm, plaintext)
+    }
+
+    fn rsa_decrypt(
+        &self,
+        private: &KeyMaterial,
+        algorithm: EncryptionAlgorithm,
+        ciphertext: &[u8],
+    ) -> Result<Plaintext, BackendError> {
+        asymmetric::rsa_decrypt(private, algorithm, ciphertext)
     }
 }
 

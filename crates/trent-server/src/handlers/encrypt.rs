@@ -12,7 +12,10 @@ use super::{algorithm, context, key_ref, no_recipient};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-const SYMMETRIC: &str = "SYMMETRIC_DEFAULT";
+/// Only symmetric ciphertexts name a key material version.
+fn symmetric(algorithm: EncryptionAlgorithm) -> bool {
+    algorithm == EncryptionAlgorithm::SymmetricDefault
+}
 
 pub async fn encrypt(
     state: Arc<AppState>,
@@ -34,7 +37,7 @@ pub async fn encrypt(
     Ok(EncryptResponse {
         ciphertext_blob: Blob(out.ciphertext),
         key_id: out.key.arn(),
-        encryption_algorithm: EncryptionAlgorithm::SymmetricDefault.as_str().to_owned(),
+        encryption_algorithm: out.algorithm.as_str().to_owned(),
     })
 }
 
@@ -62,9 +65,9 @@ pub async fn decrypt(
         .await?;
     Ok(DecryptResponse {
         key_id: out.key.arn(),
+        encryption_algorithm: out.algorithm.as_str().to_owned(),
+        key_material_id: symmetric(out.algorithm).then(|| out.material.to_hex()),
         plaintext: SecretBlob(out.plaintext.into_inner()),
-        encryption_algorithm: SYMMETRIC.to_owned(),
-        key_material_id: Some(out.material.to_hex()),
     })
 }
 
@@ -96,9 +99,11 @@ pub async fn re_encrypt(
         ciphertext_blob: Blob(out.destination.ciphertext),
         source_key_id: out.source.key.arn(),
         key_id: out.destination.key.arn(),
-        source_encryption_algorithm: SYMMETRIC.to_owned(),
-        destination_encryption_algorithm: SYMMETRIC.to_owned(),
-        source_key_material_id: Some(out.source.material.to_hex()),
-        destination_key_material_id: Some(out.destination.material.to_hex()),
+        source_encryption_algorithm: out.source.algorithm.as_str().to_owned(),
+        destination_encryption_algorithm: out.destination.algorithm.as_str().to_owned(),
+        source_key_material_id: symmetric(out.source.algorithm)
+            .then(|| out.source.material.to_hex()),
+        destination_key_material_id: symmetric(out.destination.algorithm)
+            .then(|| out.destination.material.to_hex()),
     })
 }

@@ -5,7 +5,9 @@ pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;
 pub mod keys;
+pub mod mac;
 pub mod random;
+pub mod sign;
 pub mod tags;
 
 use std::collections::BTreeMap;
@@ -81,13 +83,13 @@ pub(crate) fn next_marker<T>(
     }
 }
 
+/// AWS names of a list of algorithms; `None` (the member left out) when empty, as AWS does.
+pub(crate) fn names<T: std::fmt::Display>(list: Vec<T>) -> Option<Vec<String>> {
+    (!list.is_empty()).then(|| list.iter().map(ToString::to_string).collect())
+}
+
 /// `KeyMetadata` as AWS returns it for a key.
 pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
-    let algorithms: Vec<String> = key
-        .encryption_algorithms()
-        .into_iter()
-        .map(|a| a.as_str().to_owned())
-        .collect();
     KeyMetadata {
         aws_account_id: key.scope.account.as_str().to_owned(),
         key_id: key.id.as_str().to_owned(),
@@ -103,12 +105,15 @@ pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
         key_manager: key.manager.as_str().to_owned(),
         customer_master_key_spec: key.spec.as_str().to_owned(),
         key_spec: key.spec.as_str().to_owned(),
-        encryption_algorithms: (!algorithms.is_empty()).then_some(algorithms),
-        signing_algorithms: None,
-        mac_algorithms: None,
-        key_agreement_algorithms: None,
+        encryption_algorithms: names(key.spec.encryption_algorithms(key.usage)),
+        signing_algorithms: names(key.spec.signing_algorithms(key.usage)),
+        mac_algorithms: names(key.spec.mac_algorithms(key.usage)),
+        key_agreement_algorithms: names(key.spec.key_agreement_algorithms(key.usage)),
+        encapsulation_algorithms: names(key.spec.encapsulation_algorithms(key.usage)),
         multi_region: key.multi_region,
         pending_deletion_window_in_days: key.pending_window_days,
-        current_key_material_id: Some(key.current_material.to_hex()),
+        // As AWS: only symmetric keys (which rotate) name their current material.
+        current_key_material_id: (key.spec == trent_core::model::KeySpec::SymmetricDefault)
+            .then(|| key.current_material.to_hex()),
     }
 }

@@ -240,12 +240,17 @@ async fn create_key_rejects_what_this_version_does_not_serve() {
     let kms = h.client();
     let (code, message) = error_of(
         kms.create_key()
-            .key_spec(KeySpec::Rsa2048)
+            .key_spec(KeySpec::Sm2)
             .key_usage(KeyUsageType::SignVerify)
             .send()
             .await,
     );
     assert_eq!(code, "UnsupportedOperationException", "{message}");
+    let (code, _) = error_of(kms.create_key().key_spec(KeySpec::EccNistP256).send().await);
+    assert_eq!(
+        code, "ValidationException",
+        "ECC keys cannot ENCRYPT_DECRYPT"
+    );
     let (code, _) = error_of(
         kms.create_key()
             .key_usage(KeyUsageType::SignVerify)

@@ -120,8 +120,8 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
     let h = Harness::start().await;
     let (status, _, body) = h
         .raw(&h.request(
-            "TrentService.Sign",
-            r#"{"KeyId":"k","Message":"AA==","SigningAlgorithm":"ECDSA_SHA_256"}"#,
+            "TrentService.DeriveSharedSecret",
+            r#"{"KeyId":"k","KeyAgreementAlgorithm":"ECDH","PublicKey":"AA=="}"#,
             true,
         ))
         .await;
@@ -132,10 +132,12 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
         body["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("Sign")
+            .contains("DeriveSharedSecret")
     );
     // Still validated first, as AWS would.
-    let (_, _, body) = h.raw(&h.request("TrentService.Sign", "{}", true)).await;
+    let (_, _, body) = h
+        .raw(&h.request("TrentService.DeriveSharedSecret", "{}", true))
+        .await;
     assert_eq!(json(&body)["__type"], "ValidationException");
     // Attested (Nitro Enclaves) results are refused rather than answered in the clear.
     let (_, _, body) = h

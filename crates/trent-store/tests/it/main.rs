@@ -39,6 +39,7 @@ fn key(id: &str) -> KeyRecord {
         current_material: MaterialId([7; 32]),
         multi_region: false,
         policy: "{}".into(),
+        public_key: Some(vec![0x30, 1, 2]),
         version: 0,
     }
 }

@@ -1,0 +1,95 @@
+//! GenerateMac and VerifyMac for HMAC keys.
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{KeyRecord, KeyRef, KeyUsage, MacAlgorithm, RequestContext};
+use crate::ops::pipeline::{Aliases, StateRule};
+use crate::policy::AuthorizedKey;
+
+/// The result of GenerateMac.
+#[derive(Debug)]
+pub struct Mac {
+    pub key: KeyRecord,
+    pub mac: Vec<u8>,
+}
+
+impl Kms {
+    async fn mac_key(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        action: &'static str,
+        algorithm: MacAlgorithm,
+    ) -> Result<AuthorizedKey> {
+        let key = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Allowed,
+                action,
+                StateRule::Enabled,
+                Some(KeyUsage::GenerateVerifyMac),
+            )
+            .await?;
+        let record = &key.key().record;
+        if !record
+            .spec
+            .mac_algorithms(record.usage)
+            .contains(&algorithm)
+        {
+            return Err(Error::InvalidKeyUsage {
+                message: format!(
+                    "Algorithm {algorithm} is incompatible with key spec {}.",
+                    record.spec
+                ),
+            });
+        }
+        Ok(key)
+    }
+
+    pub async fn generate_mac(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        algorithm: MacAlgorithm,
+        message: &[u8],
+        dry_run: bool,
+    ) -> Result<Mac> {
+        let key = self.mac_key(ctx, key, "kms:GenerateMac", algorithm).await?;
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        let record = &key.key().record;
+        let material = self.material(&key, &record.current_material).await?;
+        Ok(Mac {
+            key: record.clone(),
+            mac: self.backend.mac(&material, algorithm, message)?,
+        })
+    }
+
+    /// VerifyMac: `Ok` only for a matching MAC; otherwise `KMSInvalidMacException`.
+    pub async fn verify_mac(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        algorithm: MacAlgorithm,
+        message: &[u8],
+        mac: &[u8],
+        dry_run: bool,
+    ) -> Result<KeyRecord> {
+        let key = self.mac_key(ctx, key, "kms:VerifyMac", algorithm).await?;
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        let record = &key.key().record;
+        let material = self.material(&key, &record.current_material).await?;
+        if self
+            .backend
+            .verify_mac(&material, algorithm, message, mac)?
+        {
+            Ok(record.clone())
+        } else {
+            Err(Error::InvalidMac)
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Sign, Verify and GetPublicKey for asymmetric keys.
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{KeyRecord, KeyRef, KeyUsage, MessageType, RequestContext, SigningAlgorithm};
+use crate::ops::pipeline::{Aliases, StateRule};
+
+/// The result of Sign.
+#[derive(Debug)]
+pub struct Signed {
+    pub key: KeyRecord,
+    pub signature: Vec<u8>,
+}
+
+/// What Sign and Verify share: the algorithm must be one the key's spec offers, and a digest
+/// must have the algorithm's digest length.
+fn check_request(
+    record: &KeyRecord,
+    algorithm: SigningAlgorithm,
+    message_type: MessageType,
+    message: &[u8],
+) -> Result<()> {
+    if !record
+        .spec
+        .signing_algorithms(record.usage)
+        .contains(&algorithm)
+    {
+        return Err(Error::InvalidKeyUsage {
+            message: format!(
+                "Algorithm {algorithm} is incompatible with key spec {}.",
+                record.spec
+            ),
+        });
+    }
+    match message_type {
+        MessageType::Raw => Ok(()),
+        MessageType::Digest => match algorithm.digest_len() {
+            Some(len) if len == message.len() => Ok(()),
+            Some(_) => Err(Error::validation(format!(
+                "Digest is invalid length for algorithm {algorithm}."
+            ))),
+            None => Err(Error::InvalidKeyUsage {
+                message: format!("Algorithm {algorithm} does not support MessageType DIGEST."),
+            }),
+        },
+        MessageType::ExternalMu => {
+            if algorithm != SigningAlgorithm::MlDsaShake256 {
+                return Err(Error::InvalidKeyUsage {
+                    message: format!(
+                        "MessageType EXTERNAL_MU is only supported with ML_DSA_SHAKE_256, not {algorithm}."
+                    ),
+                });
+            }
+            if message.len() != 64 {
+                return Err(Error::validation(
+                    "External mu must be 64 bytes for MessageType EXTERNAL_MU.",
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+impl Kms {
+    pub async fn sign(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        algorithm: SigningAlgorithm,
+        message_type: MessageType,
+        message: &[u8],
+        dry_run: bool,
+    ) -> Result<Signed> {
+        let key = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Allowed,
+                "kms:Sign",
+                StateRule::Enabled,
+                Some(KeyUsage::SignVerify),
+            )
+            .await?;
+        let record = &key.key().record;
+        check_request(record, algorithm, message_type, message)?;
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        let private = self.material(&key, &record.current_material).await?;
+        let signature =
+            self.backend
+                .sign(record.spec, &private, algorithm, message_type, message)?;
+        Ok(Signed {
+            key: record.clone(),
+            signature,
+        })
+    }
+
+    /// Verify: `Ok` only for a valid signature; an invalid one is `KMSInvalidSignatureException`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn verify(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        algorithm: SigningAlgorithm,
+        message_type: MessageType,
+        message: &[u8],
+        signature: &[u8],
+        dry_run: bool,
+    ) -> Result<KeyRecord> {
+        let key = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Allowed,
+                "kms:Verify",
+                StateRule::Enabled,
+                Some(KeyUsage::SignVerify),
+            )
+            .await?;
+        let record = &key.key().record;
+        check_request(record, algorithm, message_type, message)?;
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        let public = record
+            .public_key
+            .as_deref()
+            .ok_or_else(|| Error::internal(format!("{} has no public key", record.arn())))?;
+        let valid = self.backend.verify(
+            record.spec,
+            public,
+            algorithm,
+            message_type,
+            message,
+            signature,
+        )?;
+        if valid {
+            Ok(record.clone())
+        } else {
+            Err(Error::InvalidSignature)
+        }
+    }
+
+    /// GetPublicKey: the key's record, whose `public_key` is the DER SubjectPublicKeyInfo.
+    pub async fn get_public_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<KeyRecord> {
+        let key = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Allowed,
+                "kms:GetPublicKey",
+                StateRule::Enabled,
+                None,
+            )
+            .await?;
+        let record = &key.key().record;
+        if record.public_key.is_none() || !record.spec.is_asymmetric() {
+            return Err(Error::Unsupported {
+                message: format!(
+                    "{} key spec {} has no public key.",
+                    record.arn(),
+                    record.spec
+                ),
+            });
+        }
+        Ok(record.clone())
+    }
+}
