@@ -9,6 +9,7 @@
 )]
 
 mod aliases;
+mod asymmetric;
 mod binary;
 mod concurrency;
 mod crypto;

@@ -1,0 +1,733 @@
+//! Asymmetric and HMAC keys through the SDK, with OpenSSL as the independent judge: every spec
+//! and usage, every signing algorithm with RAW and DIGEST messages, RSAES-OAEP both ways, HMAC,
+//! GetPublicKey, and the errors for wrong usages, algorithms and digest lengths.
+
+use std::path::Path;
+use std::process::Command;
+
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{
+    EncryptionAlgorithmSpec, KeySpec, KeyUsageType, MacAlgorithmSpec, MessageType,
+    SigningAlgorithmSpec,
+};
+
+use crate::harness::{Harness, error_of};
+
+async fn create(h: &Harness, spec: KeySpec, usage: KeyUsageType) -> String {
+    h.client()
+        .create_key()
+        .key_spec(spec.clone())
+        .key_usage(usage.clone())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{spec:?} {usage:?}: {e:?}"))
+        .key_metadata
+        .unwrap()
+        .key_id
+}
+
+fn digest(algorithm: &SigningAlgorithmSpec, message: &[u8]) -> Vec<u8> {
+    use aws_lc_rs::digest::{SHA256, SHA384, SHA512, digest as hash};
+    let alg = match algorithm.as_str() {
+        a if a.ends_with("256") => &SHA256,
+        a if a.ends_with("384") => &SHA384,
+        _ => &SHA512,
+    };
+    hash(alg, message).as_ref().to_vec()
+}
+
+#[tokio::test]
+async fn every_spec_and_usage_and_what_describe_key_lists() {
+    let h = Harness::start().await;
+    use KeySpec as S;
+    use KeyUsageType as U;
+    // Spec, usage, and the encryption, signing, MAC and key agreement algorithms listed.
+    type Case = (
+        S,
+        U,
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+    let cases: &[Case] = &[
+        (
+            S::Rsa2048,
+            U::EncryptDecrypt,
+            &["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"],
+            &[],
+            &[],
+            &[],
+        ),
+        (
+            S::Rsa3072,
+            U::SignVerify,
+            &[],
+            &[
+                "RSASSA_PSS_SHA_256",
+                "RSASSA_PSS_SHA_384",
+                "RSASSA_PSS_SHA_512",
+                "RSASSA_PKCS1_V1_5_SHA_256",
+                "RSASSA_PKCS1_V1_5_SHA_384",
+                "RSASSA_PKCS1_V1_5_SHA_512",
+            ],
+            &[],
+            &[],
+        ),
+        (
+            S::EccNistP256,
+            U::SignVerify,
+            &[],
+            &["ECDSA_SHA_256"],
+            &[],
+            &[],
+        ),
+        (
+            S::EccNistP384,
+            U::SignVerify,
+            &[],
+            &["ECDSA_SHA_384"],
+            &[],
+            &[],
+        ),
+        (
+            S::EccNistP521,
+            U::SignVerify,
+            &[],
+            &["ECDSA_SHA_512"],
+            &[],
+            &[],
+        ),
+        (
+            S::EccSecgP256K1,
+            U::SignVerify,
+            &[],
+            &["ECDSA_SHA_256"],
+            &[],
+            &[],
+        ),
+        (S::EccNistP256, U::KeyAgreement, &[], &[], &[], &["ECDH"]),
+        (
+            S::EccNistEdwards25519,
+            U::SignVerify,
+            &[],
+            &["ED25519_SHA_512", "ED25519_PH_SHA_512"],
+            &[],
+            &[],
+        ),
+        (
+            S::Hmac224,
+            U::GenerateVerifyMac,
+            &[],
+            &[],
+            &["HMAC_SHA_224"],
+            &[],
+        ),
+        (
+            S::Hmac512,
+            U::GenerateVerifyMac,
+            &[],
+            &[],
+            &["HMAC_SHA_512"],
+            &[],
+        ),
+        (
+            S::MlDsa44,
+            U::SignVerify,
+            &[],
+            &["ML_DSA_SHAKE_256"],
+            &[],
+            &[],
+        ),
+    ];
+    for (spec, usage, enc, sig, mac, agree) in cases {
+        let id = create(&h, spec.clone(), usage.clone()).await;
+        let m = h.describe(&id).await;
+        let names = |v: Vec<String>| v;
+        assert_eq!(m.key_spec.as_ref(), Some(spec));
+        assert_eq!(m.key_usage.as_ref(), Some(usage));
+        assert_eq!(
+            names(
+                m.encryption_algorithms()
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect()
+            ),
+            *enc,
+            "{spec:?}"
+        );
+        assert_eq!(
+            names(
+                m.signing_algorithms()
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect()
+            ),
+            *sig,
+            "{spec:?}"
+        );
+        assert_eq!(
+            names(
+                m.mac_algorithms()
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect()
+            ),
+            *mac,
+            "{spec:?}"
+        );
+        assert_eq!(
+            names(
+                m.key_agreement_algorithms()
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect()
+            ),
+            *agree,
+            "{spec:?}"
+        );
+        // Only symmetric keys name a current key material.
+        assert!(m.current_key_material_id.is_none(), "{spec:?}");
+    }
+    for (spec, usage) in [
+        (S::Hmac256, U::SignVerify),
+        (S::EccNistP256, U::EncryptDecrypt),
+        (S::EccSecgP256K1, U::KeyAgreement),
+        (S::Rsa2048, U::GenerateVerifyMac),
+        (S::MlDsa65, U::EncryptDecrypt),
+        (S::EccNistEdwards25519, U::KeyAgreement),
+    ] {
+        let (code, _) = error_of(
+            h.client()
+                .create_key()
+                .key_spec(spec.clone())
+                .key_usage(usage.clone())
+                .send()
+                .await,
+        );
+        assert_eq!(code, "ValidationException", "{spec:?} {usage:?}");
+    }
+}
+
+/// Signs with every algorithm of a key, RAW and (where the algorithm hashes) DIGEST, and checks
+/// the results with Verify, with tampering, and against each other.
+async fn sign_and_verify(
+    h: &Harness,
+    spec: KeySpec,
+) -> Vec<(SigningAlgorithmSpec, Vec<u8>, String)> {
+    let kms = h.client();
+    let id = create(h, spec.clone(), KeyUsageType::SignVerify).await;
+    let algorithms = h.describe(&id).await.signing_algorithms().to_vec();
+    let message = b"the quick brown fox signs with KMS".to_vec();
+    let mut signatures = Vec::new();
+    for algorithm in algorithms {
+        if algorithm == SigningAlgorithmSpec::Ed25519PhSha512 {
+            continue; // Not served yet.
+        }
+        let signed = kms
+            .sign()
+            .key_id(&id)
+            .message(Blob::new(message.clone()))
+            .signing_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{spec:?} {algorithm:?}: {e:?}"));
+        assert_eq!(signed.signing_algorithm.as_ref(), Some(&algorithm));
+        let signature = signed.signature.unwrap().into_inner();
+        let verified = kms
+            .verify()
+            .key_id(&id)
+            .message(Blob::new(message.clone()))
+            .signature(Blob::new(signature.clone()))
+            .signing_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(verified.signature_valid);
+        // A changed signature or message fails, with AWS's exception.
+        let mut bad = signature.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        let r = kms
+            .verify()
+            .key_id(&id)
+            .message(Blob::new(message.clone()))
+            .signature(Blob::new(bad))
+            .signing_algorithm(algorithm.clone())
+            .send()
+            .await;
+        assert_eq!(
+            error_of(r).0,
+            "KMSInvalidSignatureException",
+            "{spec:?} {algorithm:?}"
+        );
+        let r = kms
+            .verify()
+            .key_id(&id)
+            .message(Blob::new(b"another message".to_vec()))
+            .signature(Blob::new(signature.clone()))
+            .signing_algorithm(algorithm.clone())
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "KMSInvalidSignatureException");
+
+        let hashes = !matches!(
+            algorithm,
+            SigningAlgorithmSpec::MlDsaShake256 | SigningAlgorithmSpec::Ed25519Sha512
+        );
+        if hashes {
+            // DIGEST: the digest is signed as given, so the result verifies as a RAW signature
+            // of the original message.
+            let d = digest(&algorithm, &message);
+            let over_digest = kms
+                .sign()
+                .key_id(&id)
+                .message(Blob::new(d.clone()))
+                .message_type(MessageType::Digest)
+                .signing_algorithm(algorithm.clone())
+                .send()
+                .await
+                .unwrap()
+                .signature
+                .unwrap();
+            let as_raw = kms
+                .verify()
+                .key_id(&id)
+                .message(Blob::new(message.clone()))
+                .signature(over_digest)
+                .signing_algorithm(algorithm.clone())
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                as_raw.signature_valid,
+                "{spec:?} {algorithm:?}: DIGEST was hashed again"
+            );
+            let r = kms
+                .sign()
+                .key_id(&id)
+                .message(Blob::new(d[1..].to_vec()))
+                .message_type(MessageType::Digest)
+                .signing_algorithm(algorithm.clone())
+                .send()
+                .await;
+            let (code, message) = error_of(r);
+            assert_eq!(code, "ValidationException");
+            assert_eq!(
+                message,
+                format!(
+                    "Digest is invalid length for algorithm {}.",
+                    algorithm.as_str()
+                )
+            );
+        }
+        signatures.push((algorithm, signature, id.clone()));
+    }
+    // An algorithm of another spec is refused.
+    let foreign = if spec == KeySpec::EccNistP384 {
+        SigningAlgorithmSpec::EcdsaSha256
+    } else {
+        SigningAlgorithmSpec::EcdsaSha384
+    };
+    let r = kms
+        .sign()
+        .key_id(&id)
+        .message(Blob::new(message))
+        .signing_algorithm(foreign)
+        .send()
+        .await;
+    assert_eq!(error_of(r).0, "InvalidKeyUsageException", "{spec:?}");
+    signatures
+}
+
+fn openssl(args: &[&str]) -> std::process::Output {
+    Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl is installed (scripts/test installs it)")
+}
+
+/// Writes a DER SubjectPublicKeyInfo as PEM with OpenSSL, proving OpenSSL parses it.
+async fn public_pem(dir: &Path, h: &Harness, key: &str) -> std::path::PathBuf {
+    let der = h
+        .client()
+        .get_public_key()
+        .key_id(key)
+        .send()
+        .await
+        .unwrap()
+        .public_key
+        .unwrap()
+        .into_inner();
+    let der_path = dir.join(format!("{key}.der"));
+    let pem_path = dir.join(format!("{key}.pem"));
+    std::fs::write(&der_path, der).unwrap();
+    let out = openssl(&[
+        "pkey",
+        "-pubin",
+        "-inform",
+        "DER",
+        "-in",
+        der_path.to_str().unwrap(),
+        "-out",
+        pem_path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pem_path
+}
+
+#[tokio::test]
+async fn signatures_verify_in_openssl() {
+    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let message = dir.path().join("message");
+    std::fs::write(&message, b"the quick brown fox signs with KMS").unwrap();
+    for spec in [
+        KeySpec::Rsa2048,
+        KeySpec::EccNistP256,
+        KeySpec::EccNistP384,
+        KeySpec::EccNistP521,
+        KeySpec::EccSecgP256K1,
+        KeySpec::EccNistEdwards25519,
+    ] {
+        for (algorithm, signature, key) in sign_and_verify(&h, spec.clone()).await {
+            let pem = public_pem(dir.path(), &h, &key).await;
+            let sig = dir.path().join("sig");
+            std::fs::write(&sig, &signature).unwrap();
+            let (pem, sig, msg) = (
+                pem.to_str().unwrap(),
+                sig.to_str().unwrap(),
+                message.to_str().unwrap(),
+            );
+            let name = algorithm.as_str();
+            let out = if name == "ED25519_SHA_512" {
+                openssl(&[
+                    "pkeyutl", "-verify", "-pubin", "-inkey", pem, "-rawin", "-in", msg,
+                    "-sigfile", sig,
+                ])
+            } else {
+                let md = format!("-sha{}", &name[name.len() - 3..]);
+                let mut args = vec!["dgst", md.as_str(), "-verify", pem, "-signature", sig];
+                if name.starts_with("RSASSA_PSS") {
+                    // AWS: salt length equal to the digest length.
+                    args.extend([
+                        "-sigopt",
+                        "rsa_padding_mode:pss",
+                        "-sigopt",
+                        "rsa_pss_saltlen:digest",
+                    ]);
+                }
+                args.push(msg);
+                openssl(&args)
+            };
+            assert!(
+                out.status.success(),
+                "OpenSSL rejects {spec:?} {name}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn ml_dsa_signs_and_verifies() {
+    let h = Harness::start().await;
+    for spec in [KeySpec::MlDsa44, KeySpec::MlDsa65, KeySpec::MlDsa87] {
+        let sigs = sign_and_verify(&h, spec.clone()).await;
+        let expected_len = match spec {
+            KeySpec::MlDsa44 => 2420,
+            KeySpec::MlDsa65 => 3309,
+            _ => 4627,
+        };
+        assert_eq!(
+            sigs[0].1.len(),
+            expected_len,
+            "{spec:?} signature size (FIPS 204)"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rsa_oaep_ciphertexts_made_offline_decrypt_and_limits_hold() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let dir = tempfile::tempdir().unwrap();
+    let key = create(&h, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
+    let pem = public_pem(dir.path(), &h, &key).await;
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, b"encrypted by OpenSSL, decrypted by Trent").unwrap();
+    for (algorithm, md) in [
+        (EncryptionAlgorithmSpec::RsaesOaepSha1, "sha1"),
+        (EncryptionAlgorithmSpec::RsaesOaepSha256, "sha256"),
+    ] {
+        let ct = dir.path().join(format!("ct-{md}"));
+        let out = openssl(&[
+            "pkeyutl",
+            "-encrypt",
+            "-pubin",
+            "-inkey",
+            pem.to_str().unwrap(),
+            "-in",
+            plain.to_str().unwrap(),
+            "-out",
+            ct.to_str().unwrap(),
+            "-pkeyopt",
+            "rsa_padding_mode:oaep",
+            "-pkeyopt",
+            &format!("rsa_oaep_md:{md}"),
+            "-pkeyopt",
+            &format!("rsa_mgf1_md:{md}"),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let blob = std::fs::read(&ct).unwrap();
+        assert_eq!(blob.len(), 256, "raw RSA ciphertext");
+        let back = kms
+            .decrypt()
+            .key_id(&key)
+            .ciphertext_blob(Blob::new(blob.clone()))
+            .encryption_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            back.plaintext.unwrap().as_ref(),
+            b"encrypted by OpenSSL, decrypted by Trent"
+        );
+        assert_eq!(back.encryption_algorithm.as_ref(), Some(&algorithm));
+        // Tampered, or without the KeyId that names the key: InvalidCiphertextException.
+        let mut bad = blob.clone();
+        bad[10] ^= 1;
+        let r = kms
+            .decrypt()
+            .key_id(&key)
+            .ciphertext_blob(Blob::new(bad))
+            .encryption_algorithm(algorithm.clone())
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "InvalidCiphertextException");
+        let r = kms
+            .decrypt()
+            .ciphertext_blob(Blob::new(blob))
+            .encryption_algorithm(algorithm.clone())
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "InvalidCiphertextException");
+
+        // Encrypt through Trent, decrypt through Trent; the plaintext limits are AWS's.
+        let limit = if md == "sha1" { 214 } else { 190 };
+        let out = kms
+            .encrypt()
+            .key_id(&key)
+            .plaintext(Blob::new(vec![7u8; limit]))
+            .encryption_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.encryption_algorithm.as_ref(), Some(&algorithm));
+        let back = kms
+            .decrypt()
+            .key_id(&key)
+            .ciphertext_blob(out.ciphertext_blob.unwrap())
+            .encryption_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            back.plaintext.unwrap().as_ref(),
+            vec![7u8; limit].as_slice()
+        );
+        let r = kms
+            .encrypt()
+            .key_id(&key)
+            .plaintext(Blob::new(vec![7u8; limit + 1]))
+            .encryption_algorithm(algorithm.clone())
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "ValidationException");
+    }
+    // RSA keys need an RSAES algorithm, take no encryption context, and make no data keys.
+    let r = kms
+        .encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new("x"))
+        .send()
+        .await;
+    assert_eq!(error_of(r).0, "InvalidKeyUsageException");
+    let r = kms
+        .encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new("x"))
+        .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .encryption_context("a", "b")
+        .send()
+        .await;
+    assert_eq!(error_of(r).0, "ValidationException");
+    let r = kms
+        .generate_data_key()
+        .key_id(&key)
+        .number_of_bytes(32)
+        .send()
+        .await;
+    assert_eq!(error_of(r).0, "InvalidKeyUsageException");
+    // ReEncrypt from a symmetric key to the RSA key, then back through Decrypt.
+    let sym = h.key().await;
+    let blob = h.encrypt(&sym, "moving to RSA").await;
+    let moved = kms
+        .re_encrypt()
+        .ciphertext_blob(blob)
+        .destination_key_id(&key)
+        .destination_encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .send()
+        .await
+        .unwrap();
+    let back = kms
+        .decrypt()
+        .key_id(&key)
+        .ciphertext_blob(moved.ciphertext_blob.unwrap())
+        .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.plaintext.unwrap().as_ref(), b"moving to RSA");
+}
+
+#[tokio::test]
+async fn hmac_generate_and_verify() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    for (spec, algorithm, len) in [
+        (KeySpec::Hmac224, MacAlgorithmSpec::HmacSha224, 28),
+        (KeySpec::Hmac256, MacAlgorithmSpec::HmacSha256, 32),
+        (KeySpec::Hmac384, MacAlgorithmSpec::HmacSha384, 48),
+        (KeySpec::Hmac512, MacAlgorithmSpec::HmacSha512, 64),
+    ] {
+        let id = create(&h, spec.clone(), KeyUsageType::GenerateVerifyMac).await;
+        let out = kms
+            .generate_mac()
+            .key_id(&id)
+            .message(Blob::new("mac me"))
+            .mac_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap();
+        let mac = out.mac.unwrap().into_inner();
+        assert_eq!(mac.len(), len);
+        let ok = kms
+            .verify_mac()
+            .key_id(&id)
+            .message(Blob::new("mac me"))
+            .mac(Blob::new(mac.clone()))
+            .mac_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(ok.mac_valid);
+        let mut bad = mac.clone();
+        bad[0] ^= 1;
+        let r = kms
+            .verify_mac()
+            .key_id(&id)
+            .message(Blob::new("mac me"))
+            .mac(Blob::new(bad))
+            .mac_algorithm(algorithm.clone())
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "KMSInvalidMacException");
+        let r = kms
+            .verify_mac()
+            .key_id(&id)
+            .message(Blob::new("mac mE"))
+            .mac(Blob::new(mac))
+            .mac_algorithm(algorithm.clone())
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "KMSInvalidMacException");
+        let other = if algorithm == MacAlgorithmSpec::HmacSha256 {
+            MacAlgorithmSpec::HmacSha512
+        } else {
+            MacAlgorithmSpec::HmacSha256
+        };
+        let r = kms
+            .generate_mac()
+            .key_id(&id)
+            .message(Blob::new("x"))
+            .mac_algorithm(other)
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "InvalidKeyUsageException");
+        // HMAC keys have no public key, and do not encrypt.
+        let (code, _) = error_of(kms.get_public_key().key_id(&id).send().await);
+        assert_eq!(code, "UnsupportedOperationException");
+        let r = kms
+            .encrypt()
+            .key_id(&id)
+            .plaintext(Blob::new("x"))
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "InvalidKeyUsageException");
+    }
+    // A symmetric key makes no MAC and has no public key.
+    let sym = h.key().await;
+    let r = kms
+        .generate_mac()
+        .key_id(&sym)
+        .message(Blob::new("x"))
+        .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+        .send()
+        .await;
+    assert_eq!(error_of(r).0, "InvalidKeyUsageException");
+    assert_eq!(
+        error_of(kms.get_public_key().key_id(&sym).send().await).0,
+        "UnsupportedOperationException"
+    );
+}
+
+#[tokio::test]
+async fn get_public_key_returns_spki_and_metadata() {
+    let h = Harness::start().await;
+    let id = create(&h, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
+    let out = h
+        .client()
+        .get_public_key()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let der = out.public_key.clone().unwrap().into_inner();
+    // SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING (65-byte point) }: 91 bytes.
+    assert_eq!(der.len(), 91);
+    assert_eq!(der[0], 0x30);
+    assert_eq!(out.key_spec, Some(KeySpec::EccNistP256));
+    assert_eq!(out.key_usage, Some(KeyUsageType::SignVerify));
+    assert_eq!(
+        out.signing_algorithms(),
+        &[SigningAlgorithmSpec::EcdsaSha256]
+    );
+    assert!(out.key_id.clone().unwrap().ends_with(&id));
+    // A disabled key does not give its public key, as at AWS.
+    h.client().disable_key().key_id(&id).send().await.unwrap();
+    assert_eq!(
+        error_of(h.client().get_public_key().key_id(&id).send().await).0,
+        "DisabledException"
+    );
+    // Signing with a key that is for encryption is InvalidKeyUsageException.
+    let rsa = create(&h, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
+    let r = h
+        .client()
+        .sign()
+        .key_id(&rsa)
+        .message(Blob::new("x"))
+        .signing_algorithm(SigningAlgorithmSpec::RsassaPssSha256)
+        .send()
+        .await;
+    assert_eq!(error_of(r).0, "InvalidKeyUsageException");
+}
