@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ErrorCode, WireError};
 use crate::model;
-use crate::shapes::{Empty, aliases, data_keys, encrypt, keys, mac, random, sign, tags};
+use crate::shapes::{Empty, agreement, aliases, data_keys, encrypt, keys, mac, random, sign, tags};
 
 /// The prefix of every KMS target: `TrentService.Encrypt`.
 pub const TARGET_PREFIX: &str = "TrentService.";
@@ -77,6 +77,7 @@ operations! {
     GetPublicKey: sign::GetPublicKeyRequest => sign::GetPublicKeyResponse;
     GenerateMac: mac::GenerateMacRequest => mac::GenerateMacResponse;
     VerifyMac: mac::VerifyMacRequest => mac::VerifyMacResponse;
+    DeriveSharedSecret: agreement::DeriveSharedSecretRequest => agreement::DeriveSharedSecretResponse;
 }
 
 /// Decodes and validates a request body for operation `O`.

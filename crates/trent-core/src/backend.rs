@@ -115,6 +115,14 @@ pub trait KeyBackend: Send + Sync + std::fmt::Debug {
         mac: &[u8],
     ) -> Result<bool, BackendError>;
 
+    /// ECDH: the raw shared secret of a private key and a peer's public key (DER SPKI).
+    fn derive_shared_secret(
+        &self,
+        spec: KeySpec,
+        private: &KeyMaterial,
+        peer_public: &[u8],
+    ) -> Result<Secret, BackendError>;
+
     /// RSAES-OAEP encryption with a public key (DER SPKI): the raw ciphertext, as AWS returns.
     fn rsa_encrypt(
         &self,

@@ -16,7 +16,7 @@ use trent_api::{CONTENT_TYPE, ErrorCode, WireError};
 use trent_core::model::RequestContext;
 
 use crate::error::ApiError;
-use crate::handlers::{aliases, data_keys, encrypt, keys, mac, random, sign, tags};
+use crate::handlers::{agreement, aliases, data_keys, encrypt, keys, mac, random, sign, tags};
 use crate::state::AppState;
 
 /// The response header that carries the request id.
@@ -205,6 +205,10 @@ async fn dispatch(
         }
         "GenerateMac" => call::<op::GenerateMac, _, _>(state, ctx, body, mac::generate_mac).await,
         "VerifyMac" => call::<op::VerifyMac, _, _>(state, ctx, body, mac::verify_mac).await,
+        "DeriveSharedSecret" => {
+            call::<op::DeriveSharedSecret, _, _>(state, ctx, body, agreement::derive_shared_secret)
+                .await
+        }
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.
             let value = op::parse_body(body)?;

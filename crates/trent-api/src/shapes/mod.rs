@@ -1,6 +1,7 @@
 //! Request and response shapes of the operations Trent serves, named and spelled as in the
 //! AWS KMS model; one file per operation family (the same file names as the server's handlers).
 
+pub mod agreement;
 pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;

@@ -3,6 +3,7 @@
 //! [`pipeline`] holds what every key operation shares: resolving a key reference, checking the
 //! key's state and usage, authorizing, and reaching the material.
 
+pub mod agreement;
 pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;

@@ -10,7 +10,7 @@ use aws_lc_rs::rsa::{
     OaepPublicEncryptingKey, PrivateDecryptingKey, PublicEncryptingKey,
 };
 use aws_lc_rs::signature::{self, KeyPair as _};
-use aws_lc_rs::{constant_time, hmac};
+use aws_lc_rs::{agreement, constant_time, hmac};
 use trent_core::backend::{BackendError, KeyPair};
 use trent_core::model::{
     EncryptionAlgorithm, KeySpec, MacAlgorithm, MessageType, SigningAlgorithm,
@@ -373,4 +373,32 @@ pub(super) fn rsa_decrypt(
         .len();
     out.truncate(len);
     Ok(Secret::new(std::mem::take(&mut *out)))
+}
+
+/// ECDH on a NIST curve: the raw shared secret (the x coordinate), as AWS's DeriveSharedSecret
+/// returns it.
+pub(super) fn derive_shared_secret(
+    spec: KeySpec,
+    private: &KeyMaterial,
+    peer_public: &[u8],
+) -> Result<Secret, BackendError> {
+    let alg = match spec {
+        KeySpec::EccNistP256 => &agreement::ECDH_P256,
+        KeySpec::EccNistP384 => &agreement::ECDH_P384,
+        KeySpec::EccNistP521 => &agreement::ECDH_P521,
+        other => return Err(unsupported(other, "key agreement")),
+    };
+    let key = agreement::PrivateKey::from_private_key_der(alg, private.as_slice())
+        .map_err(|_| fatal("stored EC private key does not load"))?;
+    let invalid_peer = || {
+        BackendError::InvalidInput(format!(
+            "PublicKey is not a valid DER-encoded SubjectPublicKeyInfo of a {spec} public key."
+        ))
+    };
+    agreement::agree(
+        &key,
+        agreement::UnparsedPublicKey::new(alg, peer_public),
+        invalid_peer(),
+        |secret| Ok(Secret::from_slice(secret)),
+    )
 }

@@ -153,6 +153,15 @@ impl KeyBackend for SoftBackend {
         Ok(asymmetric::verify_mac(key, algorithm, message, mac))
     }
 
+    fn derive_shared_secret(
+        &self,
+        spec: KeySpec,
+        private: &KeyMaterial,
+        peer_public: &[u8],
+    ) -> Result<Secret, BackendError> {
+        asymmetric::derive_shared_secret(spec, private, peer_public)
+    }
+
     fn rsa_encrypt(
         &self,
         public: &[u8],

@@ -1,6 +1,7 @@
 //! Handlers: translate `trent-api` shapes into `trent-core` calls and back, one file per
 //! operation family (the same names as `trent_api::shapes` and `trent_core::ops`).
 
+pub mod agreement;
 pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;

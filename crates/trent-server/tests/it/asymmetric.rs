@@ -731,3 +731,100 @@ async fn get_public_key_returns_spki_and_metadata() {
         .await;
     assert_eq!(error_of(r).0, "InvalidKeyUsageException");
 }
+
+#[tokio::test]
+async fn ecdh_shared_secrets_equal_openssls() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let dir = tempfile::tempdir().unwrap();
+    for (spec, curve, len) in [
+        (KeySpec::EccNistP256, "P-256", 32),
+        (KeySpec::EccNistP384, "P-384", 48),
+        (KeySpec::EccNistP521, "P-521", 66),
+    ] {
+        let key = create(&h, spec.clone(), KeyUsageType::KeyAgreement).await;
+        let kms_pem = public_pem(dir.path(), &h, &key).await;
+        // The peer: a key pair made by OpenSSL.
+        let peer = dir.path().join(format!("peer-{curve}.pem"));
+        let peer_pub = dir.path().join(format!("peer-{curve}.der"));
+        let out = openssl(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            &format!("ec_paramgen_curve:{curve}"),
+            "-out",
+            peer.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = openssl(&[
+            "pkey",
+            "-in",
+            peer.to_str().unwrap(),
+            "-pubout",
+            "-outform",
+            "DER",
+            "-out",
+            peer_pub.to_str().unwrap(),
+        ]);
+        assert!(out.status.success());
+        let derived = kms
+            .derive_shared_secret()
+            .key_id(&key)
+            .key_agreement_algorithm(aws_sdk_kms::types::KeyAgreementAlgorithmSpec::Ecdh)
+            .public_key(Blob::new(std::fs::read(&peer_pub).unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            derived.key_origin,
+            Some(aws_sdk_kms::types::OriginType::AwsKms)
+        );
+        let secret = derived.shared_secret.unwrap().into_inner();
+        assert_eq!(secret.len(), len, "{spec:?}: the raw x coordinate");
+        let theirs = dir.path().join(format!("secret-{curve}"));
+        let out = openssl(&[
+            "pkeyutl",
+            "-derive",
+            "-inkey",
+            peer.to_str().unwrap(),
+            "-peerkey",
+            kms_pem.to_str().unwrap(),
+            "-out",
+            theirs.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            secret,
+            std::fs::read(&theirs).unwrap(),
+            "{spec:?}: Trent and OpenSSL disagree"
+        );
+        // A peer key of another curve, or garbage, is refused.
+        let r = kms
+            .derive_shared_secret()
+            .key_id(&key)
+            .key_agreement_algorithm(aws_sdk_kms::types::KeyAgreementAlgorithmSpec::Ecdh)
+            .public_key(Blob::new(vec![0x30, 0x03, 0x02, 0x01, 0x00]))
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "ValidationException");
+    }
+    // A signing key does not agree.
+    let signing = create(&h, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
+    let r = kms
+        .derive_shared_secret()
+        .key_id(&signing)
+        .key_agreement_algorithm(aws_sdk_kms::types::KeyAgreementAlgorithmSpec::Ecdh)
+        .public_key(Blob::new(vec![1]))
+        .send()
+        .await;
+    assert_eq!(error_of(r).0, "InvalidKeyUsageException");
+}

@@ -120,8 +120,8 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
     let h = Harness::start().await;
     let (status, _, body) = h
         .raw(&h.request(
-            "TrentService.DeriveSharedSecret",
-            r#"{"KeyId":"k","KeyAgreementAlgorithm":"ECDH","PublicKey":"AA=="}"#,
+            "TrentService.ReplicateKey",
+            r#"{"KeyId":"k","ReplicaRegion":"eu-west-1"}"#,
             true,
         ))
         .await;
@@ -132,11 +132,11 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
         body["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("DeriveSharedSecret")
+            .contains("ReplicateKey")
     );
     // Still validated first, as AWS would.
     let (_, _, body) = h
-        .raw(&h.request("TrentService.DeriveSharedSecret", "{}", true))
+        .raw(&h.request("TrentService.ReplicateKey", "{}", true))
         .await;
     assert_eq!(json(&body)["__type"], "ValidationException");
     // Attested (Nitro Enclaves) results are refused rather than answered in the clear.

@@ -1,0 +1,60 @@
+//! DeriveSharedSecret: ECDH between a KMS key and a peer's public key.
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{KeyAgreementAlgorithm, KeyRecord, KeyRef, KeyUsage, RequestContext};
+use crate::ops::pipeline::{Aliases, StateRule};
+use crate::secret::Secret;
+
+/// The result of DeriveSharedSecret.
+#[derive(Debug)]
+pub struct SharedSecret {
+    pub key: KeyRecord,
+    pub secret: Secret,
+}
+
+impl Kms {
+    pub async fn derive_shared_secret(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        algorithm: KeyAgreementAlgorithm,
+        peer_public: &[u8],
+        dry_run: bool,
+    ) -> Result<SharedSecret> {
+        let key = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Allowed,
+                "kms:DeriveSharedSecret",
+                StateRule::Enabled,
+                Some(KeyUsage::KeyAgreement),
+            )
+            .await?;
+        let record = &key.key().record;
+        if !record
+            .spec
+            .key_agreement_algorithms(record.usage)
+            .contains(&algorithm)
+        {
+            return Err(Error::InvalidKeyUsage {
+                message: format!(
+                    "Algorithm {algorithm} is incompatible with key spec {}.",
+                    record.spec
+                ),
+            });
+        }
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        let private = self.material(&key, &record.current_material).await?;
+        let secret = self
+            .backend
+            .derive_shared_secret(record.spec, &private, peer_public)?;
+        Ok(SharedSecret {
+            key: record.clone(),
+            secret,
+        })
+    }
+}
