@@ -78,6 +78,8 @@ operations! {
     GenerateMac: mac::GenerateMacRequest => mac::GenerateMacResponse;
     VerifyMac: mac::VerifyMacRequest => mac::VerifyMacResponse;
     DeriveSharedSecret: agreement::DeriveSharedSecretRequest => agreement::DeriveSharedSecretResponse;
+    GenerateDataKeyPair: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairResponse;
+    GenerateDataKeyPairWithoutPlaintext: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairWithoutPlaintextResponse;
 }
 
 /// Decodes and validates a request body for operation `O`.

@@ -209,6 +209,24 @@ async fn dispatch(
             call::<op::DeriveSharedSecret, _, _>(state, ctx, body, agreement::derive_shared_secret)
                 .await
         }
+        "GenerateDataKeyPair" => {
+            call::<op::GenerateDataKeyPair, _, _>(
+                state,
+                ctx,
+                body,
+                data_keys::generate_data_key_pair,
+            )
+            .await
+        }
+        "GenerateDataKeyPairWithoutPlaintext" => {
+            call::<op::GenerateDataKeyPairWithoutPlaintext, _, _>(
+                state,
+                ctx,
+                body,
+                data_keys::generate_data_key_pair_without_plaintext,
+            )
+            .await
+        }
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.
             let value = op::parse_body(body)?;

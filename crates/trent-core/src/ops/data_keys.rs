@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
-use crate::model::{EncryptionContext, KeyRef, RequestContext};
+use crate::model::{EncryptionContext, KeyFamily, KeyRef, KeySpec, RequestContext};
 use crate::ops::encrypt::Encrypted;
 use crate::secret::Plaintext;
 
@@ -57,6 +57,67 @@ impl Kms {
         let encrypted = self.seal(&key, context, plaintext.as_slice()).await?;
         Ok(DataKey {
             plaintext,
+            encrypted,
+        })
+    }
+}
+
+/// A data key pair: the private key (PKCS#8 DER), its ciphertext under the KMS key, and the
+/// public key (DER SPKI).
+#[derive(Debug)]
+pub struct DataKeyPair {
+    pub spec: KeySpec,
+    pub private: Plaintext,
+    pub public: Vec<u8>,
+    pub encrypted: Encrypted,
+}
+
+impl Kms {
+    /// GenerateDataKeyPair (and, with its `action`, the WithoutPlaintext sibling: the caller
+    /// drops the private key).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn generate_data_key_pair(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        pair_spec: KeySpec,
+        context: &EncryptionContext,
+        action: &'static str,
+        dry_run: bool,
+    ) -> Result<DataKeyPair> {
+        match pair_spec.family() {
+            KeyFamily::Rsa | KeyFamily::Ecc | KeyFamily::Ed25519 => {}
+            KeyFamily::Sm2 => {
+                return Err(Error::Unsupported {
+                    message: "KeyPairSpec SM2 is supported only in China Regions.".to_owned(),
+                });
+            }
+            _ => {
+                return Err(Error::Unsupported {
+                    message: format!(
+                        "KeyPairSpec {pair_spec} is not supported by this version of Trent."
+                    ),
+                });
+            }
+        }
+        let using = self
+            .encryption_key(ctx, key, action, None, context)
+            .await
+            .map_err(|e| match e {
+                Error::InvalidKeyUsage { .. } => Error::InvalidKeyUsage {
+                    message: format!("{action} requires a symmetric encryption KMS key."),
+                },
+                other => other,
+            })?;
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        let pair = self.backend.generate_key_pair(pair_spec)?;
+        let encrypted = self.seal(&using, context, pair.private.as_slice()).await?;
+        Ok(DataKeyPair {
+            spec: pair_spec,
+            private: pair.private,
+            public: pair.public,
             encrypted,
         })
     }

@@ -1,11 +1,12 @@
-//! Handlers of GenerateDataKey and GenerateDataKeyWithoutPlaintext.
+//! Handlers of GenerateDataKey, GenerateDataKeyPair and their WithoutPlaintext siblings.
 
 use std::sync::Arc;
 
 use trent_api::shapes::data_keys::*;
 use trent_api::{Blob, SecretBlob};
+use trent_core::model::KeySpec;
 use trent_core::model::RequestContext;
-use trent_core::ops::data_keys::{DataKey, data_key_length};
+use trent_core::ops::data_keys::{DataKey, DataKeyPair, data_key_length};
 
 use super::{context, key_ref, no_recipient};
 use crate::error::ApiError;
@@ -56,5 +57,62 @@ pub async fn generate_data_key_without_plaintext(
         ciphertext_blob: Blob(key.encrypted.ciphertext),
         key_id: key.encrypted.key.arn(),
         key_material_id: Some(key.encrypted.material.to_hex()),
+    })
+}
+
+async fn generate_pair(
+    state: &AppState,
+    ctx: &RequestContext,
+    req: GenerateDataKeyPairRequest,
+    action: &'static str,
+) -> Result<DataKeyPair, ApiError> {
+    no_recipient(req.recipient.as_ref())?;
+    let spec = KeySpec::parse(&req.key_pair_spec).ok_or_else(|| {
+        ApiError::from(trent_core::Error::validation(format!(
+            "Unknown KeyPairSpec {}",
+            req.key_pair_spec
+        )))
+    })?;
+    Ok(state
+        .kms
+        .generate_data_key_pair(
+            ctx,
+            &key_ref(&req.key_id)?,
+            spec,
+            &context(req.encryption_context),
+            action,
+            req.dry_run.unwrap_or(false),
+        )
+        .await?)
+}
+
+pub async fn generate_data_key_pair(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    req: GenerateDataKeyPairRequest,
+) -> Result<GenerateDataKeyPairResponse, ApiError> {
+    let pair = generate_pair(&state, &ctx, req, "kms:GenerateDataKeyPair").await?;
+    Ok(GenerateDataKeyPairResponse {
+        private_key_ciphertext_blob: Blob(pair.encrypted.ciphertext),
+        private_key_plaintext: SecretBlob(pair.private.into_inner()),
+        public_key: Blob(pair.public),
+        key_id: pair.encrypted.key.arn(),
+        key_pair_spec: pair.spec.as_str().to_owned(),
+        key_material_id: Some(pair.encrypted.material.to_hex()),
+    })
+}
+
+pub async fn generate_data_key_pair_without_plaintext(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    req: GenerateDataKeyPairRequest,
+) -> Result<GenerateDataKeyPairWithoutPlaintextResponse, ApiError> {
+    let pair = generate_pair(&state, &ctx, req, "kms:GenerateDataKeyPairWithoutPlaintext").await?;
+    Ok(GenerateDataKeyPairWithoutPlaintextResponse {
+        private_key_ciphertext_blob: Blob(pair.encrypted.ciphertext),
+        public_key: Blob(pair.public),
+        key_id: pair.encrypted.key.arn(),
+        key_pair_spec: pair.spec.as_str().to_owned(),
+        key_material_id: Some(pair.encrypted.material.to_hex()),
     })
 }

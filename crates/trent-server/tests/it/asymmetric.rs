@@ -828,3 +828,95 @@ async fn ecdh_shared_secrets_equal_openssls() {
         .await;
     assert_eq!(error_of(r).0, "InvalidKeyUsageException");
 }
+
+#[tokio::test]
+async fn data_key_pairs_are_real_key_pairs_sealed_under_the_kms_key() {
+    use aws_sdk_kms::types::DataKeyPairSpec as P;
+    let h = Harness::start().await;
+    let kms = h.client();
+    let dir = tempfile::tempdir().unwrap();
+    let key = h.key().await;
+    for spec in [
+        P::Rsa2048,
+        P::EccNistP256,
+        P::EccNistP384,
+        P::EccNistP521,
+        P::EccSecgP256K1,
+        P::EccNistEdwards25519,
+    ] {
+        let out = kms
+            .generate_data_key_pair()
+            .key_id(&key)
+            .key_pair_spec(spec.clone())
+            .encryption_context("purpose", "pair")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{spec:?}: {e:?}"));
+        assert_eq!(out.key_pair_spec.as_ref(), Some(&spec));
+        assert!(out.key_id.as_deref().is_some_and(|k| k.ends_with(&key)));
+        let private = out.private_key_plaintext.unwrap().into_inner();
+        let public = out.public_key.unwrap().into_inner();
+        // OpenSSL reads the PKCS#8 private key and derives exactly the returned public key.
+        let private_path = dir.path().join("private.der");
+        let derived_path = dir.path().join("public.der");
+        std::fs::write(&private_path, &private).unwrap();
+        let o = openssl(&[
+            "pkey",
+            "-inform",
+            "DER",
+            "-in",
+            private_path.to_str().unwrap(),
+            "-pubout",
+            "-outform",
+            "DER",
+            "-out",
+            derived_path.to_str().unwrap(),
+        ]);
+        assert!(
+            o.status.success(),
+            "{spec:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(std::fs::read(&derived_path).unwrap(), public, "{spec:?}");
+        // The ciphertext is the private key under the KMS key and context.
+        let back = kms
+            .decrypt()
+            .ciphertext_blob(out.private_key_ciphertext_blob.unwrap())
+            .encryption_context("purpose", "pair")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.plaintext.unwrap().into_inner(), private, "{spec:?}");
+    }
+    let out = kms
+        .generate_data_key_pair_without_plaintext()
+        .key_id(&key)
+        .key_pair_spec(P::EccNistP256)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.public_key.is_some());
+    let back = kms
+        .decrypt()
+        .ciphertext_blob(out.private_key_ciphertext_blob.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(back.plaintext.unwrap().as_ref().len() > 100);
+    // An asymmetric KMS key cannot seal a pair; SM2 is China-only.
+    let rsa = create(&h, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
+    let r = kms
+        .generate_data_key_pair()
+        .key_id(&rsa)
+        .key_pair_spec(P::EccNistP256)
+        .send()
+        .await;
+    assert_eq!(error_of(r).0, "InvalidKeyUsageException");
+    let r = kms
+        .generate_data_key_pair()
+        .key_id(&key)
+        .key_pair_spec(P::Sm2)
+        .send()
+        .await;
+    assert_eq!(error_of(r).0, "UnsupportedOperationException");
+}
