@@ -77,6 +77,10 @@ pub trait KeyBackend: Send + Sync + std::fmt::Debug {
     /// A new key pair of an asymmetric spec.
     fn generate_key_pair(&self, spec: KeySpec) -> Result<KeyPair, BackendError>;
 
+    /// Loads a private key given as DER (PKCS#8, or PKCS#1 for RSA) for `spec`, checking that it
+    /// is a key of that spec; returns it re-encoded as PKCS#8 with its public key.
+    fn key_pair_from_der(&self, spec: KeySpec, der: &[u8]) -> Result<KeyPair, BackendError>;
+
     /// Signs `message` (raw, or a digest signed as given) with a private key.
     fn sign(
         &self,

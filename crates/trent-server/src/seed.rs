@@ -6,8 +6,14 @@
 //!   - id: 1234abcd-12ab-34cd-56ef-1234567890ab
 //!     account: "111122223333"          # optional: the default (or first) account
 //!     region: us-east-1                # optional: us-east-1, or the account's first region
+//!     spec: SYMMETRIC_DEFAULT          # optional: any KeySpec
+//!     usage: ENCRYPT_DECRYPT           # optional: the spec's first usage
 //!     description: payments key        # optional
-//!     material: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=   # optional: 32 bytes, base64
+//!     material: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=   # optional, base64: 32 bytes
+//!                                      # for symmetric keys, 1 to 1024 for HMAC keys
+//!     private_key_pem: |               # optional, asymmetric keys: PKCS#8 (or PKCS#1 RSA) PEM
+//!       -----BEGIN PRIVATE KEY-----
+//!       ...
 //!     aliases: [alias/payments]        # optional
 //!     tags: { team: payments }         # optional
 //!     enabled: true                    # optional
@@ -23,7 +29,7 @@ use std::path::Path;
 use base64::Engine as _;
 use serde::Deserialize;
 use trent_core::Kms;
-use trent_core::model::{AccountId, AliasName, KeyId, Region, Scope, Tag};
+use trent_core::model::{AccountId, AliasName, KeyId, KeySpec, KeyUsage, Region, Scope, Tag};
 use trent_core::ops::keys::{SeedKey, SeedOutcome};
 use trent_core::ops::tags::validate_tags;
 use trent_core::secret::Secret;
@@ -46,7 +52,10 @@ struct SeedEntry {
     region: Option<String>,
     #[serde(default)]
     description: String,
+    spec: Option<String>,
+    usage: Option<String>,
     material: Option<Zeroizing<String>>,
+    private_key_pem: Option<Zeroizing<String>>,
     #[serde(default)]
     aliases: Vec<String>,
     #[serde(default)]
@@ -124,19 +133,49 @@ pub async fn apply(
                 .cloned()
                 .ok_or_else(|| at("the account has no regions".into()))?,
         };
-        let material = match &entry.material {
+        let spec = match &entry.spec {
+            None => KeySpec::SymmetricDefault,
+            Some(text) => KeySpec::parse(text).ok_or_else(|| at(format!("unknown spec {text}")))?,
+        };
+        let usage = match &entry.usage {
             None => None,
-            Some(b64) => {
+            Some(text) => {
+                Some(KeyUsage::parse(text).ok_or_else(|| at(format!("unknown usage {text}")))?)
+            }
+        };
+        let material = match (&entry.material, &entry.private_key_pem) {
+            (Some(_), Some(_)) => {
+                return Err(at(
+                    "give either material or private_key_pem, not both".into()
+                ));
+            }
+            (None, None) => None,
+            (Some(b64), None) => {
+                if spec.is_asymmetric() {
+                    return Err(at(format!(
+                        "{spec} keys take private_key_pem, not material"
+                    )));
+                }
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(b64.trim())
                     .map_err(|_| at("material must be base64".into()))?;
-                if bytes.len() != 32 {
+                Some(Secret::new(bytes))
+            }
+            (None, Some(text)) => {
+                if !spec.is_asymmetric() {
                     return Err(at(format!(
-                        "material must be 32 bytes, not {}",
-                        bytes.len()
+                        "{spec} keys take material, not private_key_pem"
                     )));
                 }
-                Some(Secret::new(bytes))
+                let block =
+                    pem::parse(text.as_bytes()).map_err(|e| at(format!("private_key_pem: {e}")))?;
+                if !matches!(block.tag(), "PRIVATE KEY" | "RSA PRIVATE KEY") {
+                    return Err(at(format!(
+                        "private_key_pem holds a {}; a PKCS#8 PRIVATE KEY is expected",
+                        block.tag()
+                    )));
+                }
+                Some(Secret::new(block.into_contents()))
             }
         };
         let aliases = entry
@@ -162,6 +201,8 @@ pub async fn apply(
         seeds.push(SeedKey {
             scope: Scope { account, region },
             id,
+            spec,
+            usage,
             description: entry.description.clone(),
             material,
             aliases,
@@ -169,10 +210,29 @@ pub async fn apply(
             enabled: entry.enabled.unwrap_or(true),
         });
     }
+    // Prepare every key (parsing private keys, generating material) before writing any.
+    let mut prepared = Vec::new();
     let mut report = SeedReport::default();
     for seed in seeds {
         let id = seed.id.clone();
-        match kms.seed_key(seed).await {
+        // Keys that exist are left alone; don't generate material for them.
+        if kms
+            .key_record(&seed.scope, &id)
+            .await
+            .map_err(|e| format!("seed file {}: key {id}: {e}", path.display()))?
+            .is_some()
+        {
+            report.present += 1;
+            continue;
+        }
+        prepared.push((
+            id.clone(),
+            kms.prepare_seed(seed)
+                .map_err(|e| format!("seed file {}: key {id}: {e}", path.display()))?,
+        ));
+    }
+    for (id, seed) in prepared {
+        match kms.apply_seed(seed).await {
             Ok(SeedOutcome::Created) => report.created += 1,
             Ok(SeedOutcome::AlreadyPresent) => report.present += 1,
             Err(e) => return Err(format!("seed file {}: key {id}: {e}", path.display())),

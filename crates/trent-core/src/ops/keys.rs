@@ -38,12 +38,25 @@ pub struct CreateKeyInput {
 pub struct SeedKey {
     pub scope: Scope,
     pub id: KeyId,
+    pub spec: KeySpec,
+    /// The spec's first usage when `None`.
+    pub usage: Option<KeyUsage>,
     pub description: String,
-    /// Fixed material (32 bytes); random when `None`.
+    /// Fixed material: 32 bytes for symmetric keys, 1 to 1024 bytes for HMAC keys, the private
+    /// key as DER (PKCS#8, or PKCS#1 for RSA) for asymmetric keys; random when `None`.
     pub material: Option<KeyMaterial>,
     pub aliases: Vec<AliasName>,
     pub tags: Vec<Tag>,
     pub enabled: bool,
+}
+
+/// A seed key checked and ready to create.
+#[derive(Debug)]
+pub struct PreparedSeed {
+    record: KeyRecord,
+    sealed: SealedMaterial,
+    tags: Vec<Tag>,
+    aliases: Vec<AliasRecord>,
 }
 
 /// What seeding did with one key.
@@ -344,21 +357,45 @@ impl Kms {
     ///
     /// The whole key (record, material, tags, aliases) is created in one transaction, so a
     /// seed either applies whole or not at all.
-    pub async fn seed_key(&self, seed: SeedKey) -> Result<SeedOutcome> {
-        if self.store.key(&seed.scope, &seed.id).await?.is_some() {
-            return Ok(SeedOutcome::AlreadyPresent);
-        }
+    /// Checks a seed entry and prepares its key (material loaded or generated, and sealed)
+    /// without writing anything, so that a whole seed file can be checked before any key is
+    /// created.
+    pub fn prepare_seed(&self, seed: SeedKey) -> Result<PreparedSeed> {
         validate_tags(&seed.tags)?;
-        let material = match seed.material {
-            Some(m) if m.len() == 32 => m,
-            Some(m) => {
-                return Err(Error::validation(format!(
-                    "seed key {}: symmetric key material must be 32 bytes, not {}",
-                    seed.id,
+        let spec = seed.spec;
+        let usage = seed
+            .usage
+            .or_else(|| spec.usages().first().copied())
+            .unwrap_or(KeyUsage::EncryptDecrypt);
+        if !spec.usages().contains(&usage) {
+            return Err(Error::validation(format!(
+                "seed key {}: KeyUsage {usage} is not compatible with KeySpec {spec}",
+                seed.id
+            )));
+        }
+        let invalid = |what: String| Error::validation(format!("seed key {}: {what}", seed.id));
+        let (material, public_key) = match (spec.family(), seed.material) {
+            (_, None) => self.new_material(spec)?,
+            (KeyFamily::Symmetric, Some(m)) if m.len() == 32 => (m, None),
+            (KeyFamily::Symmetric, Some(m)) => {
+                return Err(invalid(format!(
+                    "symmetric key material must be 32 bytes, not {}",
                     m.len()
                 )));
             }
-            None => self.backend.generate_symmetric_material()?,
+            (KeyFamily::Hmac, Some(m)) if (1..=1024).contains(&m.len()) => (m, None),
+            (KeyFamily::Hmac, Some(_)) => {
+                return Err(invalid(
+                    "HMAC key material must be 1 to 1024 bytes".to_owned(),
+                ));
+            }
+            (_, Some(der)) => {
+                let pair = self
+                    .backend
+                    .key_pair_from_der(spec, der.as_slice())
+                    .map_err(|e| invalid(e.to_string()))?;
+                (pair.private, Some(pair.public))
+            }
         };
         let now = self.clock.now();
         let record = KeyRecord {
@@ -367,8 +404,8 @@ impl Kms {
             id: seed.id.clone(),
             created: now,
             description: seed.description,
-            spec: KeySpec::SymmetricDefault,
-            usage: KeyUsage::EncryptDecrypt,
+            spec,
+            usage,
             origin: Origin::AwsKms,
             manager: KeyManager::Customer,
             state: if seed.enabled {
@@ -380,7 +417,7 @@ impl Kms {
             pending_window_days: None,
             current_material: self.backend.material_id(&material),
             multi_region: false,
-            public_key: None,
+            public_key,
             version: 0,
         };
         let sealed = self.seal_material(&record, &material, now)?;
@@ -397,23 +434,34 @@ impl Kms {
                 updated: now,
             });
         }
+        Ok(PreparedSeed {
+            record,
+            sealed,
+            tags: seed.tags,
+            aliases,
+        })
+    }
+
+    /// Creates a prepared seed key in one transaction, unless a key with its id exists.
+    pub async fn apply_seed(&self, seed: PreparedSeed) -> Result<SeedOutcome> {
+        let record = &seed.record;
+        if self.store.key(&record.scope, &record.id).await?.is_some() {
+            return Ok(SeedOutcome::AlreadyPresent);
+        }
         match self
             .store
-            .create_key(&record, &sealed, &seed.tags, &aliases)
+            .create_key(record, &seed.sealed, &seed.tags, &seed.aliases)
             .await
         {
-            Ok(()) => {}
+            Ok(()) => Ok(SeedOutcome::Created),
             Err(StoreError::Conflict {
                 constraint: "aliases",
-            }) => {
-                return Err(Error::validation(format!(
-                    "seed key {}: one of its aliases already names another key",
-                    seed.id
-                )));
-            }
-            Err(e) => return Err(e.into()),
+            }) => Err(Error::validation(format!(
+                "seed key {}: one of its aliases already names another key",
+                record.id
+            ))),
+            Err(e) => Err(e.into()),
         }
-        Ok(SeedOutcome::Created)
     }
 
     /// A key's record (from the cache when warm), for tests and tools.

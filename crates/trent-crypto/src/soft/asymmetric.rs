@@ -25,7 +25,7 @@ fn unsupported(spec: KeySpec, what: &str) -> BackendError {
     BackendError::InvalidInput(format!("{spec} does not support {what}"))
 }
 
-fn der<T: AsRef<[u8]>>(
+fn der_of<T: AsRef<[u8]>>(
     result: Result<T, aws_lc_rs::error::Unspecified>,
 ) -> Result<Vec<u8>, BackendError> {
     result
@@ -162,7 +162,7 @@ pub(super) fn generate_key_pair(spec: KeySpec) -> Result<KeyPair, BackendError> 
         | KeySpec::EccSecgP256k1 => {
             let alg = ecdsa_signing(spec).ok_or_else(|| unsupported(spec, "ECDSA"))?;
             let pair = signature::EcdsaKeyPair::generate(alg).map_err(|_| fatal("ec keygen"))?;
-            let private = der(pair.to_pkcs8v1())?;
+            let private = der_of(pair.to_pkcs8v1())?;
             let public = AsDer::<PublicKeyX509Der>::as_der(pair.public_key())
                 .map_err(|_| fatal("ec spki"))?;
             Ok(KeyPair {
@@ -173,7 +173,7 @@ pub(super) fn generate_key_pair(spec: KeySpec) -> Result<KeyPair, BackendError> 
         KeySpec::EccNistEdwards25519 => {
             let pair =
                 signature::Ed25519KeyPair::generate().map_err(|_| fatal("ed25519 keygen"))?;
-            let private = der(pair.to_pkcs8v1())?;
+            let private = der_of(pair.to_pkcs8v1())?;
             let public = AsDer::<PublicKeyX509Der>::as_der(pair.public_key())
                 .map_err(|_| fatal("ed25519 spki"))?;
             Ok(KeyPair {
@@ -185,7 +185,7 @@ pub(super) fn generate_key_pair(spec: KeySpec) -> Result<KeyPair, BackendError> 
             let alg = ml_dsa_signing(spec).ok_or_else(|| unsupported(spec, "ML-DSA"))?;
             let pair =
                 signature::PqdsaKeyPair::generate(alg).map_err(|_| fatal("ml-dsa keygen"))?;
-            let private = der(pair.to_pkcs8v1())?;
+            let private = der_of(pair.to_pkcs8v1())?;
             let public = AsDer::<PublicKeyX509Der>::as_der(pair.public_key())
                 .map_err(|_| fatal("ml-dsa spki"))?;
             Ok(KeyPair {
@@ -194,6 +194,68 @@ pub(super) fn generate_key_pair(spec: KeySpec) -> Result<KeyPair, BackendError> 
             })
         }
         other => Err(unsupported(other, "key pairs")),
+    }
+}
+
+pub(super) fn key_pair_from_der(spec: KeySpec, der: &[u8]) -> Result<KeyPair, BackendError> {
+    let wrong = || {
+        BackendError::InvalidInput(format!(
+            "the private key is not a valid {spec} key (PKCS#8 DER expected)"
+        ))
+    };
+    let pair = |private: Vec<u8>, public: Vec<u8>| KeyPair {
+        private: Secret::new(private),
+        public,
+    };
+    match spec {
+        KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
+            let key = signature::RsaKeyPair::from_pkcs8(der)
+                .or_else(|_| signature::RsaKeyPair::from_der(der))
+                .map_err(|_| wrong())?;
+            let bits = key.public_modulus_len() * 8;
+            let expected = match spec {
+                KeySpec::Rsa2048 => 2048,
+                KeySpec::Rsa3072 => 3072,
+                _ => 4096,
+            };
+            if bits != expected {
+                return Err(BackendError::InvalidInput(format!(
+                    "the private key has {bits} bits, not the {expected} of {spec}"
+                )));
+            }
+            let private = AsDer::<Pkcs8V1Der>::as_der(&key).map_err(|_| fatal("rsa pkcs8"))?;
+            let public = AsDer::<PublicKeyX509Der>::as_der(key.public_key())
+                .map_err(|_| fatal("rsa spki"))?;
+            Ok(pair(private.as_ref().to_vec(), public.as_ref().to_vec()))
+        }
+        KeySpec::EccNistP256
+        | KeySpec::EccNistP384
+        | KeySpec::EccNistP521
+        | KeySpec::EccSecgP256k1 => {
+            let alg = ecdsa_signing(spec).ok_or_else(wrong)?;
+            let key = signature::EcdsaKeyPair::from_pkcs8(alg, der).map_err(|_| wrong())?;
+            let private = der_of(key.to_pkcs8v1())?;
+            let public = AsDer::<PublicKeyX509Der>::as_der(key.public_key())
+                .map_err(|_| fatal("ec spki"))?;
+            Ok(pair(private, public.as_ref().to_vec()))
+        }
+        KeySpec::EccNistEdwards25519 => {
+            let key =
+                signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(|_| wrong())?;
+            let private = der_of(key.to_pkcs8v1())?;
+            let public = AsDer::<PublicKeyX509Der>::as_der(key.public_key())
+                .map_err(|_| fatal("ed25519 spki"))?;
+            Ok(pair(private, public.as_ref().to_vec()))
+        }
+        KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => {
+            let alg = ml_dsa_signing(spec).ok_or_else(wrong)?;
+            let key = signature::PqdsaKeyPair::from_pkcs8(alg, der).map_err(|_| wrong())?;
+            let private = der_of(key.to_pkcs8v1())?;
+            let public = AsDer::<PublicKeyX509Der>::as_der(key.public_key())
+                .map_err(|_| fatal("ml-dsa spki"))?;
+            Ok(pair(private, public.as_ref().to_vec()))
+        }
+        other => Err(unsupported(other, "imported private keys")),
     }
 }
 

@@ -111,6 +111,10 @@ impl KeyBackend for SoftBackend {
         asymmetric::generate_key_pair(spec)
     }
 
+    fn key_pair_from_der(&self, spec: KeySpec, der: &[u8]) -> Result<KeyPair, BackendError> {
+        asymmetric::key_pair_from_der(spec, der)
+    }
+
     fn sign(
         &self,
         spec: KeySpec,

@@ -215,3 +215,203 @@ async fn invalid_seed_files_stop_the_start_and_create_nothing() {
     );
     assert_eq!(code, "NotFoundException");
 }
+
+#[tokio::test]
+async fn seeded_hmac_keys_give_rfc_4231_macs() {
+    use aws_sdk_kms::types::MacAlgorithmSpec as M;
+    let tmp = tempfile::tempdir().unwrap();
+    // RFC 4231 test case 1 (key 0x0b x 20) for every hash, and test case 2 (key "Jefe").
+    let tc1 = "CwsLCwsLCwsLCwsLCwsLCwsLCws="; // 20 x 0x0b
+    let seed = write(
+        tmp.path(),
+        "hmac.yaml",
+        &format!(
+            "keys:\n\
+             - {{id: 6d7e8f90-0000-4000-8000-000000000224, spec: HMAC_224, material: {tc1}}}\n\
+             - {{id: 6d7e8f90-0000-4000-8000-000000000256, spec: HMAC_256, material: {tc1}}}\n\
+             - {{id: 6d7e8f90-0000-4000-8000-000000000384, spec: HMAC_384, material: {tc1}}}\n\
+             - {{id: 6d7e8f90-0000-4000-8000-000000000512, spec: HMAC_512, material: {tc1}}}\n\
+             - {{id: 6d7e8f90-0000-4000-8000-00000000a256, spec: HMAC_256, usage: GENERATE_VERIFY_MAC, material: SmVmZQ==}}\n"
+        ),
+    );
+    let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
+    let kms = h.client();
+    for (id, algorithm, message, expected) in [
+        (
+            "6d7e8f90-0000-4000-8000-000000000224",
+            M::HmacSha224,
+            "Hi There",
+            "896fb1128abbdf196832107cd49df33f47b4b1169912ba4f53684b22",
+        ),
+        (
+            "6d7e8f90-0000-4000-8000-000000000256",
+            M::HmacSha256,
+            "Hi There",
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+        ),
+        (
+            "6d7e8f90-0000-4000-8000-000000000384",
+            M::HmacSha384,
+            "Hi There",
+            "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6",
+        ),
+        (
+            "6d7e8f90-0000-4000-8000-000000000512",
+            M::HmacSha512,
+            "Hi There",
+            "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854",
+        ),
+        (
+            "6d7e8f90-0000-4000-8000-00000000a256",
+            M::HmacSha256,
+            "what do ya want for nothing?",
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        ),
+    ] {
+        let mac = kms
+            .generate_mac()
+            .key_id(id)
+            .message(Blob::new(message))
+            .mac_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap();
+        let hex: String = mac
+            .mac
+            .unwrap()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex, expected, "{algorithm:?}");
+    }
+}
+
+#[tokio::test]
+async fn seeded_private_keys_are_the_keys_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut entries = String::from("keys:\n");
+    let mut expected = Vec::new();
+    for (i, (spec, args)) in [
+        (
+            "ECC_NIST_P256",
+            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        ),
+        (
+            "ECC_SECG_P256K1",
+            vec![
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:secp256k1",
+            ],
+        ),
+        ("ECC_NIST_EDWARDS25519", vec!["-algorithm", "ED25519"]),
+        (
+            "RSA_2048",
+            vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let pem = tmp.path().join(format!("{i}.pem"));
+        let der = tmp.path().join(format!("{i}.der"));
+        let mut genpkey = vec!["genpkey"];
+        genpkey.extend(args);
+        genpkey.extend(["-out", pem.to_str().unwrap()]);
+        let o = std::process::Command::new("openssl")
+            .args(&genpkey)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = std::process::Command::new("openssl")
+            .args([
+                "pkey",
+                "-in",
+                pem.to_str().unwrap(),
+                "-pubout",
+                "-outform",
+                "DER",
+                "-out",
+                der.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let pem_text = std::fs::read_to_string(&pem).unwrap();
+        let indented: String = pem_text.lines().map(|l| format!("      {l}\n")).collect();
+        let id = format!("7e8f9001-0000-4000-8000-00000000000{i}");
+        entries.push_str(&format!("  - id: {id}\n    spec: {spec}\n    usage: SIGN_VERIFY\n    private_key_pem: |\n{indented}"));
+        expected.push((id, std::fs::read(&der).unwrap()));
+    }
+    let seed = write(tmp.path(), "keys.yaml", &entries);
+    let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
+    for (id, public) in expected {
+        let out = h
+            .client()
+            .get_public_key()
+            .key_id(&id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            out.public_key.unwrap().into_inner(),
+            public,
+            "{id}: not the seeded key"
+        );
+    }
+    // Restarting with the same file keeps the same keys.
+    let Harness {
+        server, dir, clock, ..
+    } = h;
+    server.shutdown().await.unwrap();
+    let h = Harness::start_in(dir, clock, |o| o.seed = Some(seed.clone())).await;
+    assert_eq!(
+        h.server
+            .seed_report
+            .as_ref()
+            .map(|r| (r.created, r.present)),
+        Some((0, 4))
+    );
+}
+
+#[tokio::test]
+async fn bad_asymmetric_seeds_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "pem-for-symmetric.yaml",
+            "keys:\n  - id: 8f900102-0000-4000-8000-000000000001\n    private_key_pem: \"-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----\\n\"\n",
+        ),
+        (
+            "material-for-rsa.yaml",
+            "keys:\n  - id: 8f900102-0000-4000-8000-000000000001\n    spec: RSA_2048\n    material: AAAA\n",
+        ),
+        (
+            "garbage-pem.yaml",
+            "keys:\n  - id: 8f900102-0000-4000-8000-000000000001\n    spec: ECC_NIST_P256\n    private_key_pem: \"-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----\\n\"\n",
+        ),
+        (
+            "bad-usage.yaml",
+            "keys:\n  - id: 8f900102-0000-4000-8000-000000000001\n    spec: HMAC_256\n    usage: SIGN_VERIFY\n",
+        ),
+        (
+            "bad-spec.yaml",
+            "keys:\n  - id: 8f900102-0000-4000-8000-000000000001\n    spec: RSA_1024\n",
+        ),
+        (
+            "short-symmetric.yaml",
+            "keys:\n  - id: 8f900102-0000-4000-8000-000000000001\n    material: AAAA\n",
+        ),
+    ] {
+        let seed = write(tmp.path(), name, text);
+        let mut options = trent_server::ServerOptions::new(
+            "127.0.0.1:0".parse().unwrap(),
+            tmp.path().join(format!("data-{name}")),
+        );
+        options.seed = Some(seed);
+        let err = trent_server::start(options).await.expect_err(name);
+        assert!(err.contains("8f900102"), "{name}: {err}");
+    }
+}
