@@ -6,7 +6,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ErrorCode, WireError};
 use crate::model;
-use crate::shapes::{Empty, agreement, aliases, data_keys, encrypt, keys, mac, random, sign, tags};
+use crate::shapes::{
+    Empty, agreement, aliases, data_keys, encrypt, kem, keys, mac, random, sign, tags,
+};
 
 /// The prefix of every KMS target: `TrentService.Encrypt`.
 pub const TARGET_PREFIX: &str = "TrentService.";
@@ -78,6 +80,8 @@ operations! {
     GenerateMac: mac::GenerateMacRequest => mac::GenerateMacResponse;
     VerifyMac: mac::VerifyMacRequest => mac::VerifyMacResponse;
     DeriveSharedSecret: agreement::DeriveSharedSecretRequest => agreement::DeriveSharedSecretResponse;
+    Encapsulate: kem::EncapsulateRequest => kem::EncapsulateResponse;
+    Decapsulate: kem::DecapsulateRequest => kem::DecapsulateResponse;
     GenerateDataKeyPair: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairResponse;
     GenerateDataKeyPairWithoutPlaintext: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairWithoutPlaintextResponse;
 }

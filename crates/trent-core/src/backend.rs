@@ -119,6 +119,17 @@ pub trait KeyBackend: Send + Sync + std::fmt::Debug {
         mac: &[u8],
     ) -> Result<bool, BackendError>;
 
+    /// ML-KEM encapsulation to a public key (DER SPKI): the shared secret and its ciphertext.
+    fn encapsulate(&self, spec: KeySpec, public: &[u8]) -> Result<(Secret, Vec<u8>), BackendError>;
+
+    /// ML-KEM decapsulation with a private key.
+    fn decapsulate(
+        &self,
+        spec: KeySpec,
+        private: &KeyMaterial,
+        ciphertext: &[u8],
+    ) -> Result<Secret, BackendError>;
+
     /// ECDH: the raw shared secret of a private key and a peer's public key (DER SPKI).
     fn derive_shared_secret(
         &self,

@@ -16,7 +16,7 @@ use trent_api::{CONTENT_TYPE, ErrorCode, WireError};
 use trent_core::model::RequestContext;
 
 use crate::error::ApiError;
-use crate::handlers::{agreement, aliases, data_keys, encrypt, keys, mac, random, sign, tags};
+use crate::handlers::{agreement, aliases, data_keys, encrypt, kem, keys, mac, random, sign, tags};
 use crate::state::AppState;
 
 /// The response header that carries the request id.
@@ -227,6 +227,8 @@ async fn dispatch(
             )
             .await
         }
+        "Encapsulate" => call::<op::Encapsulate, _, _>(state, ctx, body, kem::encapsulate).await,
+        "Decapsulate" => call::<op::Decapsulate, _, _>(state, ctx, body, kem::decapsulate).await,
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.
             let value = op::parse_body(body)?;

@@ -167,11 +167,15 @@ impl Kms {
                 let len = spec.hmac_key_len().unwrap_or(32);
                 Ok((self.backend.random(len)?, None))
             }
-            KeyFamily::Rsa | KeyFamily::Ecc | KeyFamily::Ed25519 | KeyFamily::MlDsa => {
+            KeyFamily::Rsa
+            | KeyFamily::Ecc
+            | KeyFamily::Ed25519
+            | KeyFamily::MlDsa
+            | KeyFamily::MlKem => {
                 let pair = self.backend.generate_key_pair(spec)?;
                 Ok((pair.private, Some(pair.public)))
             }
-            KeyFamily::MlKem | KeyFamily::Sm2 => Err(Error::Unsupported {
+            KeyFamily::Sm2 => Err(Error::Unsupported {
                 message: format!("KeySpec {spec} is not supported by this version of Trent."),
             }),
         }

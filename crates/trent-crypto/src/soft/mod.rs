@@ -2,6 +2,7 @@
 //! HKDF-derived key) here, asymmetric keys and MACs in `asymmetric`.
 
 mod asymmetric;
+mod kem;
 
 use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::{digest, hkdf, rand};
@@ -108,7 +109,23 @@ impl KeyBackend for SoftBackend {
     }
 
     fn generate_key_pair(&self, spec: KeySpec) -> Result<KeyPair, BackendError> {
-        asymmetric::generate_key_pair(spec)
+        match spec {
+            KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024 => kem::generate(spec),
+            _ => asymmetric::generate_key_pair(spec),
+        }
+    }
+
+    fn encapsulate(&self, spec: KeySpec, public: &[u8]) -> Result<(Secret, Vec<u8>), BackendError> {
+        kem::encapsulate(spec, public)
+    }
+
+    fn decapsulate(
+        &self,
+        spec: KeySpec,
+        private: &KeyMaterial,
+        ciphertext: &[u8],
+    ) -> Result<Secret, BackendError> {
+        kem::decapsulate(spec, private, ciphertext)
     }
 
     fn key_pair_from_der(&self, spec: KeySpec, der: &[u8]) -> Result<KeyPair, BackendError> {

@@ -5,6 +5,7 @@ pub mod agreement;
 pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;
+pub mod kem;
 pub mod keys;
 pub mod mac;
 pub mod random;

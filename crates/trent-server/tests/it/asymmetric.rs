@@ -920,3 +920,156 @@ async fn data_key_pairs_are_real_key_pairs_sealed_under_the_kms_key() {
         .await;
     assert_eq!(error_of(r).0, "UnsupportedOperationException");
 }
+
+/// Runs a Python snippet with `cryptography` (the independent implementation for ML-DSA and
+/// ML-KEM); its stdout, trimmed.
+fn python(script: &str, args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 runs (scripts/test installs cryptography)");
+    assert!(
+        out.status.success(),
+        "python: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn ml_kem_interoperates_with_python_cryptography() {
+    use aws_sdk_kms::types::EncapsulationAlgorithmSpec as E;
+    let h = Harness::start().await;
+    let kms = h.client();
+    for (spec, ct_len) in [
+        (KeySpec::MlKem512, 768),
+        (KeySpec::MlKem768, 1088),
+        (KeySpec::MlKem1024, 1568),
+    ] {
+        let id = create(&h, spec.clone(), KeyUsageType::EncapsulateDecapsulate).await;
+        let m = h.describe(&id).await;
+        assert_eq!(m.encapsulation_algorithms(), &[E::MlKem], "{spec:?}");
+        // Round trip through Trent.
+        let enc = kms
+            .encapsulate()
+            .key_id(&id)
+            .encapsulation_algorithm(E::MlKem)
+            .send()
+            .await
+            .unwrap();
+        let secret = enc.shared_secret.unwrap().into_inner();
+        let ct = enc.shared_secret_ciphertext_blob.unwrap().into_inner();
+        assert_eq!((secret.len(), ct.len()), (32, ct_len), "{spec:?}");
+        let dec = kms
+            .decapsulate()
+            .key_id(&id)
+            .encapsulation_algorithm(E::MlKem)
+            .shared_secret_ciphertext_blob(Blob::new(ct.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(dec.shared_secret.unwrap().into_inner(), secret);
+        // A changed ciphertext gives an unrelated secret (implicit rejection), never the real one.
+        let mut bad = ct.clone();
+        bad[0] ^= 1;
+        let other = kms
+            .decapsulate()
+            .key_id(&id)
+            .encapsulation_algorithm(E::MlKem)
+            .shared_secret_ciphertext_blob(Blob::new(bad))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(other.shared_secret.unwrap().into_inner(), secret);
+        let r = kms
+            .decapsulate()
+            .key_id(&id)
+            .encapsulation_algorithm(E::MlKem)
+            .shared_secret_ciphertext_blob(Blob::new(ct[1..].to_vec()))
+            .send()
+            .await;
+        assert_eq!(error_of(r).0, "InvalidCiphertextException");
+        if spec == KeySpec::MlKem512 {
+            continue; // cryptography does not implement ML-KEM-512.
+        }
+        // Python encapsulates to the public key Trent gives; Trent decapsulates.
+        let spki = kms
+            .get_public_key()
+            .key_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .public_key
+            .unwrap()
+            .into_inner();
+        let out = python(
+            "import sys\nfrom cryptography.hazmat.primitives.serialization import load_der_public_key\n\
+             k = load_der_public_key(bytes.fromhex(sys.argv[1]))\nsecret, ct = k.encapsulate()\nprint(secret.hex(), ct.hex())",
+            &[&hex(&spki)],
+        );
+        let (their_secret, their_ct) = out.split_once(' ').unwrap();
+        let dec = kms
+            .decapsulate()
+            .key_id(&id)
+            .encapsulation_algorithm(E::MlKem)
+            .shared_secret_ciphertext_blob(Blob::new(unhex(their_ct)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            hex(&dec.shared_secret.unwrap().into_inner()),
+            their_secret,
+            "{spec:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ml_dsa_signatures_verify_in_python_cryptography() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    for spec in [KeySpec::MlDsa44, KeySpec::MlDsa65, KeySpec::MlDsa87] {
+        let id = create(&h, spec.clone(), KeyUsageType::SignVerify).await;
+        let message = b"post-quantum, checked elsewhere";
+        let signature = kms
+            .sign()
+            .key_id(&id)
+            .message(Blob::new(message.to_vec()))
+            .signing_algorithm(SigningAlgorithmSpec::MlDsaShake256)
+            .send()
+            .await
+            .unwrap()
+            .signature
+            .unwrap()
+            .into_inner();
+        let spki = kms
+            .get_public_key()
+            .key_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .public_key
+            .unwrap()
+            .into_inner();
+        let verdict = python(
+            "import sys\nfrom cryptography.hazmat.primitives.serialization import load_der_public_key\n\
+             k = load_der_public_key(bytes.fromhex(sys.argv[1]))\n\
+             try:\n    k.verify(bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])); print('valid')\n\
+             except Exception as e:\n    print('invalid', e)",
+            &[&hex(&spki), &hex(&signature), &hex(message)],
+        );
+        assert_eq!(verdict, "valid", "{spec:?}");
+    }
+}
