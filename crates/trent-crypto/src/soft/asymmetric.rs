@@ -299,22 +299,26 @@ pub(super) fn sign(
             .map_err(|_| fatal("ecdsa sign"))?;
             Ok(sig.as_ref().to_vec())
         }
-        KeySpec::EccNistEdwards25519 => {
-            let pair =
-                signature::Ed25519KeyPair::from_pkcs8(private.as_slice()).map_err(bad_key)?;
-            match (algorithm, message_type) {
-                (SigningAlgorithm::Ed25519Sha512, MessageType::Raw) => {
-                    Ok(pair.sign(message).as_ref().to_vec())
-                }
-                _ => Err(unsupported(spec, "this algorithm and message type yet")),
+        KeySpec::EccNistEdwards25519 => match (algorithm, message_type) {
+            (SigningAlgorithm::Ed25519Sha512, MessageType::Raw) => {
+                let pair =
+                    signature::Ed25519KeyPair::from_pkcs8(private.as_slice()).map_err(bad_key)?;
+                Ok(pair.sign(message).as_ref().to_vec())
             }
-        }
+            (SigningAlgorithm::Ed25519PhSha512, _) => {
+                super::prehash::ed25519ph_sign(private, message_type, message)
+            }
+            _ => Err(unsupported(spec, "this algorithm and message type")),
+        },
         KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => {
+            if message_type == MessageType::ExternalMu {
+                return super::prehash::ml_dsa_sign_mu(spec, private, message);
+            }
             let alg = ml_dsa_signing(spec).ok_or_else(|| unsupported(spec, "ML-DSA"))?;
             let pair =
                 signature::PqdsaKeyPair::from_pkcs8(alg, private.as_slice()).map_err(bad_key)?;
             if message_type != MessageType::Raw {
-                return Err(unsupported(spec, "this message type yet"));
+                return Err(unsupported(spec, "this message type"));
             }
             let mut out = vec![0u8; alg.signature_len()];
             let len = pair
@@ -360,8 +364,16 @@ pub(super) fn verify(
             public,
         ),
         KeySpec::EccNistEdwards25519 => {
+            if algorithm == SigningAlgorithm::Ed25519PhSha512 {
+                return super::prehash::ed25519ph_verify(
+                    public,
+                    message_type,
+                    message,
+                    signature_bytes,
+                );
+            }
             if (algorithm, message_type) != (SigningAlgorithm::Ed25519Sha512, MessageType::Raw) {
-                return Err(unsupported(spec, "this algorithm and message type yet"));
+                return Err(unsupported(spec, "this algorithm and message type"));
             }
             // The raw 32-byte key is the tail of its SubjectPublicKeyInfo.
             let raw = public
@@ -370,8 +382,11 @@ pub(super) fn verify(
             check(&signature::ED25519, raw)
         }
         KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => {
+            if message_type == MessageType::ExternalMu {
+                return super::prehash::ml_dsa_verify_mu(spec, public, message, signature_bytes);
+            }
             if message_type != MessageType::Raw {
-                return Err(unsupported(spec, "this message type yet"));
+                return Err(unsupported(spec, "this message type"));
             }
             check(
                 ml_dsa_verification(spec).ok_or_else(|| unsupported(spec, "ML-DSA"))?,

@@ -3,6 +3,7 @@
 
 mod asymmetric;
 mod kem;
+mod prehash;
 
 use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::{digest, hkdf, rand};

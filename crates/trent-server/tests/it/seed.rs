@@ -415,3 +415,54 @@ async fn bad_asymmetric_seeds_are_refused() {
         assert!(err.contains("8f900102"), "{name}: {err}");
     }
 }
+
+#[tokio::test]
+async fn a_seeded_ed25519_key_gives_rfc_8032_ed25519ph_signatures() {
+    use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
+    let tmp = tempfile::tempdir().unwrap();
+    // RFC 8032, 7.3: the secret key as PKCS#8 (prefix + 32-byte seed), PEM-armoured.
+    let seed_pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIIM/5iQJI3udYux3WHUgkR6adZzsHRl1W32pAbltyj1C\n-----END PRIVATE KEY-----\n";
+    let seed = write(
+        tmp.path(),
+        "ed25519ph.yaml",
+        &format!(
+            "keys:\n  - id: 9f001122-0000-4000-8000-000000008032\n    spec: ECC_NIST_EDWARDS25519\n    usage: SIGN_VERIFY\n    private_key_pem: {seed_pem:?}\n"
+        ),
+    );
+    let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
+    let expected = "98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae4131f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406";
+    let sign = |message: Vec<u8>, message_type: MessageType| {
+        h.client()
+            .sign()
+            .key_id("9f001122-0000-4000-8000-000000008032")
+            .message(Blob::new(message))
+            .message_type(message_type)
+            .signing_algorithm(SigningAlgorithmSpec::Ed25519PhSha512)
+            .send()
+    };
+    let raw = sign(b"abc".to_vec(), MessageType::Raw)
+        .await
+        .unwrap()
+        .signature
+        .unwrap();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    assert_eq!(hex(raw.as_ref()), expected);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA512, b"abc");
+    let given = sign(digest.as_ref().to_vec(), MessageType::Digest)
+        .await
+        .unwrap()
+        .signature
+        .unwrap();
+    assert_eq!(hex(given.as_ref()), expected);
+    let public = h
+        .client()
+        .get_public_key()
+        .key_id("9f001122-0000-4000-8000-000000008032")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        hex(&public.public_key.unwrap().into_inner()[12..]),
+        "ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf"
+    );
+}
