@@ -720,6 +720,19 @@ async fn get_public_key_returns_spki_and_metadata() {
         error_of(h.client().get_public_key().key_id(&id).send().await).0,
         "DisabledException"
     );
+    // Messages over 4096 bytes are refused by the model's limit; send a digest instead.
+    let signer = create(&h, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
+    let r = h
+        .client()
+        .sign()
+        .key_id(&signer)
+        .message(Blob::new(vec![0u8; 4097]))
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await;
+    let (code, message) = error_of(r);
+    assert_eq!(code, "ValidationException");
+    assert!(message.contains("at 'message' failed to satisfy constraint: Member must have length less than or equal to 4096"), "{message}");
     // Signing with a key that is for encryption is InvalidKeyUsageException.
     let rsa = create(&h, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
     let r = h

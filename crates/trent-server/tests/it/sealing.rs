@@ -86,3 +86,52 @@ fn base64_decode(text: &str) -> Vec<u8> {
         .decode(text)
         .unwrap_or_default()
 }
+
+#[tokio::test]
+async fn private_keys_and_hmac_keys_rest_sealed_too() {
+    let dir = tempfile::tempdir().unwrap();
+    // An EC private key made by OpenSSL; its 32-byte scalar sits at bytes 7..39 of SEC1 DER.
+    let pem = dir.path().join("ec.pem");
+    let sec1 = dir.path().join("ec.der");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new("openssl").args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", pem.to_str().unwrap()]);
+    run(&["pkey", "-in", pem.to_str().unwrap(), "-outform", "DER", "-traditional", "-out", sec1.to_str().unwrap()]);
+    let scalar = std::fs::read(&sec1).unwrap()[7..39].to_vec();
+    let hmac_key = b"an HMAC key of exactly forty-eight bytes, known.".to_vec();
+    assert_eq!(hmac_key.len(), 48);
+    let pem_text = std::fs::read_to_string(&pem).unwrap();
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(
+        &seed,
+        format!(
+            "keys:\n  - id: 22222222-3333-4444-5555-666666666666\n    spec: ECC_NIST_P256\n    usage: SIGN_VERIFY\n    private_key_pem: {pem_text:?}\n  - id: 33333333-4444-4555-8666-777777777777\n    spec: HMAC_384\n    material: {}\n",
+            base64_encode(&hmac_key)
+        ),
+    )
+    .unwrap();
+    let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
+    // Use both keys, and make fresh asymmetric keys too.
+    let kms = h.client();
+    kms.sign()
+        .key_id("22222222-3333-4444-5555-666666666666")
+        .message(Blob::new("x"))
+        .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await
+        .unwrap();
+    kms.generate_mac()
+        .key_id("33333333-4444-4555-8666-777777777777")
+        .message(Blob::new("x"))
+        .mac_algorithm(aws_sdk_kms::types::MacAlgorithmSpec::HmacSha384)
+        .send()
+        .await
+        .unwrap();
+    for f in ["trent.db", "trent.db-wal", "trent.db-shm"] {
+        let path = h.data_dir().join(f);
+        assert!(!file_contains(&path, &scalar), "EC private key in clear in {f}");
+        assert!(!file_contains(&path, &hmac_key), "HMAC key in clear in {f}");
+    }
+}
