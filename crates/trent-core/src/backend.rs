@@ -74,8 +74,12 @@ pub trait KeyBackend: Send + Sync + std::fmt::Debug {
         ciphertext_and_tag: &[u8],
     ) -> Result<Plaintext, BackendError>;
 
-    /// A new key pair of an asymmetric spec.
+    /// A new key pair of an asymmetric spec, for a KMS key.
     fn generate_key_pair(&self, spec: KeySpec) -> Result<KeyPair, BackendError>;
+
+    /// A new data key pair (GenerateDataKeyPair): the private key always as PKCS#8, the form
+    /// that leaves Trent.
+    fn generate_data_key_pair(&self, spec: KeySpec) -> Result<KeyPair, BackendError>;
 
     /// Loads a private key given as DER (PKCS#8, or PKCS#1 for RSA) for `spec`, checking that it
     /// is a key of that spec; returns it re-encoded as PKCS#8 with its public key.

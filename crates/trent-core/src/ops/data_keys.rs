@@ -86,7 +86,7 @@ impl Kms {
         dry_run: bool,
     ) -> Result<DataKeyPair> {
         match pair_spec.family() {
-            KeyFamily::Rsa | KeyFamily::Ecc | KeyFamily::Ed25519 => {}
+            KeyFamily::Rsa | KeyFamily::Ecc | KeyFamily::Ed25519 | KeyFamily::MlKem => {}
             KeyFamily::Sm2 => {
                 return Err(Error::Unsupported {
                     message: "KeyPairSpec SM2 is supported only in China Regions.".to_owned(),
@@ -112,7 +112,7 @@ impl Kms {
         if dry_run {
             return Err(Error::DryRun);
         }
-        let pair = self.backend.generate_key_pair(pair_spec)?;
+        let pair = self.backend.generate_data_key_pair(pair_spec)?;
         let encrypted = self.seal(&using, context, pair.private.as_slice()).await?;
         Ok(DataKeyPair {
             spec: pair_spec,

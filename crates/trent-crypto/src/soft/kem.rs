@@ -1,6 +1,10 @@
 //! ML-KEM (FIPS 203) keys on aws-lc-rs, and their DER SubjectPublicKeyInfo, which aws-lc-rs
 //! does not produce: `SEQUENCE { SEQUENCE { id-alg-ml-kem-N }, BIT STRING { key } }` with the
 //! NIST OIDs 2.16.840.1.101.3.4.4.{1,2,3} and no parameters.
+//!
+//! Data key pairs leave Trent as PKCS#8, which for ML-KEM holds the 64-byte seed (d, z); since
+//! aws-lc-rs cannot derive a key from a seed, they are derived with the `ml-kem` crate (see
+//! `docs/adr/0006`).
 
 use aws_lc_rs::kem::{
     AlgorithmId, Ciphertext, DecapsulationKey, EncapsulationKey, ML_KEM_512, ML_KEM_768,
@@ -70,6 +74,42 @@ fn raw_public(spec: KeySpec, public: &[u8]) -> Result<Vec<u8>, BackendError> {
     }
     EncapsulationKey::new(alg, raw).map_err(|_| invalid())?;
     Ok(raw.to_vec())
+}
+
+/// A seed-only PKCS#8 `PrivateKeyInfo`: version 0, the algorithm, and
+/// `privateKey OCTET STRING { [0] IMPLICIT OCTET STRING seed }`.
+fn pkcs8_seed(oid_last: u8, seed: &[u8; 64]) -> Vec<u8> {
+    let mut out = vec![
+        0x30, 0x54, 0x02, 0x01, 0x00, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03,
+        0x04, 0x04, oid_last, 0x04, 0x42, 0x80, 0x40,
+    ];
+    out.extend_from_slice(seed);
+    out
+}
+
+/// The encapsulation key FIPS 203's ML-KEM.KeyGen_internal derives from a seed (d, z).
+macro_rules! public_from_seed {
+    ($params:ty, $seed:expr) => {{
+        use ml_kem::KeyExport as _;
+        let key = ml_kem::DecapsulationKey::<$params>::from_seed(ml_kem::Seed::from(*$seed));
+        key.encapsulation_key().to_bytes().to_vec()
+    }};
+}
+
+/// A data key pair: the private key as seed-only PKCS#8, the public key as SPKI.
+pub(super) fn generate_data_key_pair(spec: KeySpec) -> Result<KeyPair, BackendError> {
+    let (_, oid_last) = algorithm(spec)?;
+    let mut seed = zeroize::Zeroizing::new([0u8; 64]);
+    aws_lc_rs::rand::fill(seed.as_mut()).map_err(|_| BackendError::Fatal("random".to_owned()))?;
+    let public = match spec {
+        KeySpec::MlKem512 => public_from_seed!(ml_kem::MlKem512, &*seed),
+        KeySpec::MlKem768 => public_from_seed!(ml_kem::MlKem768, &*seed),
+        _ => public_from_seed!(ml_kem::MlKem1024, &*seed),
+    };
+    Ok(KeyPair {
+        private: Secret::new(pkcs8_seed(oid_last, &seed)),
+        public: spki(oid_last, &public),
+    })
 }
 
 pub(super) fn generate(spec: KeySpec) -> Result<KeyPair, BackendError> {

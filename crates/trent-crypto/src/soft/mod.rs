@@ -116,6 +116,15 @@ impl KeyBackend for SoftBackend {
         }
     }
 
+    fn generate_data_key_pair(&self, spec: KeySpec) -> Result<KeyPair, BackendError> {
+        match spec {
+            KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024 => {
+                kem::generate_data_key_pair(spec)
+            }
+            _ => asymmetric::generate_key_pair(spec),
+        }
+    }
+
     fn encapsulate(&self, spec: KeySpec, public: &[u8]) -> Result<(Secret, Vec<u8>), BackendError> {
         kem::encapsulate(spec, public)
     }

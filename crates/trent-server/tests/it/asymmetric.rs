@@ -1176,3 +1176,49 @@ async fn ml_dsa_external_mu_signatures_verify_as_signatures_of_the_message() {
         .await;
     assert_eq!(error_of(r).0, "InvalidKeyUsageException");
 }
+
+#[tokio::test]
+async fn ml_kem_data_key_pairs_are_seed_pkcs8_that_python_reads() {
+    use aws_sdk_kms::types::DataKeyPairSpec as P;
+    let h = Harness::start().await;
+    let kms = h.client();
+    let key = h.key().await;
+    for (spec, check_in_python) in [
+        (P::MlKem512, false),
+        (P::MlKem768, true),
+        (P::MlKem1024, true),
+    ] {
+        let out = kms
+            .generate_data_key_pair()
+            .key_id(&key)
+            .key_pair_spec(spec.clone())
+            .send()
+            .await
+            .unwrap();
+        let private = out.private_key_plaintext.unwrap().into_inner();
+        let public = out.public_key.unwrap().into_inner();
+        assert_eq!(private.len(), 86, "{spec:?}: seed-only PKCS#8");
+        let back = kms
+            .decrypt()
+            .ciphertext_blob(out.private_key_ciphertext_blob.unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.plaintext.unwrap().into_inner(), private);
+        if !check_in_python {
+            continue; // cryptography has no ML-KEM-512.
+        }
+        // Python derives the same public key from the private key, and the pair works.
+        let verdict = python(
+            "import sys\n\
+             from cryptography.hazmat.primitives import serialization as s\n\
+             k = s.load_der_private_key(bytes.fromhex(sys.argv[1]), None)\n\
+             spki = k.public_key().public_bytes(s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo)\n\
+             pub = s.load_der_public_key(bytes.fromhex(sys.argv[2]))\n\
+             secret, ct = pub.encapsulate()\n\
+             print(spki.hex() == sys.argv[2], k.decapsulate(ct) == secret)",
+            &[&hex(&private), &hex(&public)],
+        );
+        assert_eq!(verdict, "True True", "{spec:?}");
+    }
+}

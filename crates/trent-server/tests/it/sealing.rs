@@ -94,11 +94,31 @@ async fn private_keys_and_hmac_keys_rest_sealed_too() {
     let pem = dir.path().join("ec.pem");
     let sec1 = dir.path().join("ec.der");
     let run = |args: &[&str]| {
-        let o = std::process::Command::new("openssl").args(args).output().unwrap();
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
-    run(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", pem.to_str().unwrap()]);
-    run(&["pkey", "-in", pem.to_str().unwrap(), "-outform", "DER", "-traditional", "-out", sec1.to_str().unwrap()]);
+    run(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        pem.to_str().unwrap(),
+    ]);
+    run(&[
+        "pkey",
+        "-in",
+        pem.to_str().unwrap(),
+        "-outform",
+        "DER",
+        "-traditional",
+        "-out",
+        sec1.to_str().unwrap(),
+    ]);
     let scalar = std::fs::read(&sec1).unwrap()[7..39].to_vec();
     let hmac_key = b"an HMAC key of exactly forty-eight bytes, known.".to_vec();
     assert_eq!(hmac_key.len(), 48);
@@ -131,7 +151,10 @@ async fn private_keys_and_hmac_keys_rest_sealed_too() {
         .unwrap();
     for f in ["trent.db", "trent.db-wal", "trent.db-shm"] {
         let path = h.data_dir().join(f);
-        assert!(!file_contains(&path, &scalar), "EC private key in clear in {f}");
+        assert!(
+            !file_contains(&path, &scalar),
+            "EC private key in clear in {f}"
+        );
         assert!(!file_contains(&path, &hmac_key), "HMAC key in clear in {f}");
     }
 }
