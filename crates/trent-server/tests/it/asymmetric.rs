@@ -385,6 +385,8 @@ async fn signatures_verify_in_openssl() {
     std::fs::write(&message, b"the quick brown fox signs with KMS").unwrap();
     for spec in [
         KeySpec::Rsa2048,
+        KeySpec::Rsa3072,
+        KeySpec::Rsa4096,
         KeySpec::EccNistP256,
         KeySpec::EccNistP384,
         KeySpec::EccNistP521,
