@@ -79,6 +79,35 @@ pub struct SeedReport {
     pub present: usize,
 }
 
+/// A parse error without the values it may quote: a seed file holds key material, and parser
+/// messages can quote the offending line or value.
+fn redacted(message: &str, line: Option<usize>) -> String {
+    // Keep "keys[0].material: invalid type", drop what follows (the value); keep other
+    // messages' first line (field names, not values).
+    let kind = ["invalid type", "invalid value", "invalid length"]
+        .iter()
+        .find_map(|k| message.find(*k).map(|at| message.get(..at + k.len())))
+        .flatten()
+        .unwrap_or_else(|| message.lines().next().unwrap_or_default())
+        .to_owned();
+    match line {
+        Some(line) => format!("line {line}: {kind}"),
+        None => kind,
+    }
+}
+
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let line = e
+        .span()
+        .and_then(|span| text.get(..span.start))
+        .map(|before| before.lines().count().max(1));
+    redacted(e.message(), line)
+}
+
+fn yaml_error(e: &serde_norway::Error) -> String {
+    redacted(&e.to_string(), e.location().map(|l| l.line()))
+}
+
 fn parse(path: &Path, text: &str) -> Result<SeedFile, String> {
     let ext = path
         .extension()
@@ -86,11 +115,11 @@ fn parse(path: &Path, text: &str) -> Result<SeedFile, String> {
         .unwrap_or_default()
         .to_ascii_lowercase();
     match ext.as_str() {
-        "toml" => toml::from_str(text).map_err(|e| e.to_string()),
-        "yaml" | "yml" => serde_norway::from_str(text).map_err(|e| e.to_string()),
+        "toml" => toml::from_str(text).map_err(|e| toml_error(text, &e)),
+        "yaml" | "yml" => serde_norway::from_str(text).map_err(|e| yaml_error(&e)),
         _ => toml::from_str(text)
-            .map_err(|e| e.to_string())
-            .or_else(|_| serde_norway::from_str(text).map_err(|e| e.to_string())),
+            .map_err(|e| toml_error(text, &e))
+            .or_else(|_| serde_norway::from_str(text).map_err(|e| yaml_error(&e))),
     }
 }
 
@@ -100,8 +129,10 @@ pub async fn apply(
     path: &Path,
     accounts: &[(AccountId, Vec<Region>)],
 ) -> Result<SeedReport, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read seed file {}: {e}", path.display()))?;
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read seed file {}: {e}", path.display()))?,
+    );
     let file = parse(path, &text).map_err(|e| format!("seed file {}: {e}", path.display()))?;
     let default_account = accounts
         .iter()

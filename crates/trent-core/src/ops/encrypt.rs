@@ -207,7 +207,9 @@ impl Kms {
                         arn: id.arn(&scope),
                     });
                 };
-                if key.record.spec.family() == KeyFamily::Rsa {
+                if key.record.spec.family() != KeyFamily::Symmetric {
+                    // Only RSA keys among the asymmetric ones decrypt; the others fail here
+                    // with InvalidKeyUsageException, as at AWS.
                     let key = authorize(KeyRef::Arn { scope, id }).await?;
                     let algorithm =
                         algorithm_for(&key.key().record, input.algorithm, input.context)?;
@@ -224,8 +226,10 @@ impl Kms {
             Some((scope, _)) => scope,
             None => ctx.scope(),
         };
-        if self.load(&scope, &blob_key).await?.is_none() {
-            return Err(Error::InvalidCiphertext);
+        // A blob names a symmetric key; anything else means the blob is not one of ours.
+        match self.load(&scope, &blob_key).await? {
+            Some(key) if key.record.spec.family() == KeyFamily::Symmetric => {}
+            _ => return Err(Error::InvalidCiphertext),
         }
         let key = authorize(KeyRef::Arn {
             scope,

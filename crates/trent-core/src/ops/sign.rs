@@ -32,32 +32,38 @@ fn check_request(
             ),
         });
     }
-    match message_type {
-        MessageType::Raw => Ok(()),
-        MessageType::Digest => match algorithm.digest_len() {
+    let wrong_type = |required: &str| {
+        Err(Error::validation(format!(
+            "{algorithm} signing algorithm requires MessageType {required}."
+        )))
+    };
+    match (algorithm, message_type) {
+        // AWS: ED25519_SHA_512 takes RAW only; ED25519_PH_SHA_512 takes DIGEST only (and still
+        // applies its SHA-512 prehash to it).
+        (SigningAlgorithm::Ed25519Sha512, MessageType::Raw) => Ok(()),
+        (SigningAlgorithm::Ed25519Sha512, _) => wrong_type("RAW"),
+        (SigningAlgorithm::Ed25519PhSha512, MessageType::Digest) if message.len() != 64 => {
+            Err(Error::validation(format!(
+                "Digest is invalid length for algorithm {algorithm}."
+            )))
+        }
+        (SigningAlgorithm::Ed25519PhSha512, MessageType::Digest) => Ok(()),
+        (SigningAlgorithm::Ed25519PhSha512, _) => wrong_type("DIGEST"),
+        (SigningAlgorithm::MlDsaShake256, MessageType::ExternalMu) if message.len() != 64 => Err(
+            Error::validation("External mu must be 64 bytes for MessageType EXTERNAL_MU."),
+        ),
+        (SigningAlgorithm::MlDsaShake256, MessageType::Raw | MessageType::ExternalMu) => Ok(()),
+        (SigningAlgorithm::MlDsaShake256, MessageType::Digest) => wrong_type("RAW or EXTERNAL_MU"),
+        (_, MessageType::ExternalMu) => Err(Error::validation(format!(
+            "MessageType EXTERNAL_MU is only supported with ML_DSA_SHAKE_256, not {algorithm}."
+        ))),
+        (_, MessageType::Raw) => Ok(()),
+        (_, MessageType::Digest) => match algorithm.digest_len() {
             Some(len) if len == message.len() => Ok(()),
-            Some(_) => Err(Error::validation(format!(
+            _ => Err(Error::validation(format!(
                 "Digest is invalid length for algorithm {algorithm}."
             ))),
-            None => Err(Error::InvalidKeyUsage {
-                message: format!("Algorithm {algorithm} does not support MessageType DIGEST."),
-            }),
         },
-        MessageType::ExternalMu => {
-            if algorithm != SigningAlgorithm::MlDsaShake256 {
-                return Err(Error::InvalidKeyUsage {
-                    message: format!(
-                        "MessageType EXTERNAL_MU is only supported with ML_DSA_SHAKE_256, not {algorithm}."
-                    ),
-                });
-            }
-            if message.len() != 64 {
-                return Err(Error::validation(
-                    "External mu must be 64 bytes for MessageType EXTERNAL_MU.",
-                ));
-            }
-            Ok(())
-        }
     }
 }
 

@@ -33,6 +33,17 @@ fn der_of<T: AsRef<[u8]>>(
         .map_err(|_| fatal("encoding"))
 }
 
+/// Runs slow work (RSA key generation takes up to seconds) so that it does not stall the other
+/// tasks of a multi-threaded tokio runtime.
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 fn ecdsa_signing(spec: KeySpec) -> Option<&'static signature::EcdsaSigningAlgorithm> {
     Some(match spec {
         KeySpec::EccNistP256 => &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
@@ -147,7 +158,8 @@ pub(super) fn generate_key_pair(spec: KeySpec) -> Result<KeyPair, BackendError> 
                 KeySpec::Rsa3072 => KeySize::Rsa3072,
                 _ => KeySize::Rsa4096,
             };
-            let pair = signature::RsaKeyPair::generate(size).map_err(|_| fatal("rsa keygen"))?;
+            let pair = blocking(|| signature::RsaKeyPair::generate(size))
+                .map_err(|_| fatal("rsa keygen"))?;
             let private = AsDer::<Pkcs8V1Der>::as_der(&pair).map_err(|_| fatal("rsa pkcs8"))?;
             let public = AsDer::<PublicKeyX509Der>::as_der(pair.public_key())
                 .map_err(|_| fatal("rsa spki"))?;
@@ -472,6 +484,11 @@ pub(super) fn derive_shared_secret(
             "PublicKey is not a valid DER-encoded SubjectPublicKeyInfo of a {spec} public key."
         ))
     };
+    // AWS takes the peer key as DER SubjectPublicKeyInfo (a SEQUENCE); aws-lc-rs would also
+    // take a bare SEC1 point, which AWS refuses.
+    if peer_public.first() != Some(&0x30) {
+        return Err(invalid_peer());
+    }
     agreement::agree(
         &key,
         agreement::UnparsedPublicKey::new(alg, peer_public),

@@ -59,20 +59,17 @@ impl sha2::digest::FixedOutput for GivenDigest {
     }
 }
 
-/// The prehash of an Ed25519ph message: SHA-512 of a RAW message, or the given digest.
+/// The prehash of an Ed25519ph request. AWS takes ED25519_PH_SHA_512 with MessageType DIGEST
+/// only, and still applies the SHA-512 prehash of RFC 8032 to it: the signature is Ed25519ph
+/// of the given bytes as the message.
 fn ed25519_prehash(message_type: MessageType, message: &[u8]) -> Result<GivenDigest, BackendError> {
-    let mut out = [0u8; 64];
-    match message_type {
-        MessageType::Raw => out.copy_from_slice(&sha2::Sha512::digest(message)),
-        MessageType::Digest => {
-            out.copy_from_slice(<&[u8; 64]>::try_from(message).map_err(|_| {
-                invalid("Digest is invalid length for algorithm ED25519_PH_SHA_512.")
-            })?)
-        }
-        MessageType::ExternalMu => {
-            return Err(invalid("ED25519_PH_SHA_512 does not take EXTERNAL_MU"));
-        }
+    if message_type != MessageType::Digest {
+        return Err(invalid(
+            "ED25519_PH_SHA_512 signing algorithm requires MessageType DIGEST.",
+        ));
     }
+    let mut out = [0u8; 64];
+    out.copy_from_slice(&sha2::Sha512::digest(message));
     Ok(GivenDigest(out))
 }
 
@@ -176,7 +173,8 @@ mod tests {
     use super::*;
     use trent_core::secret::Secret;
 
-    /// RFC 8032, section 7.3, test "abc".
+    /// RFC 8032, section 7.3, test "abc": through the DIGEST path, whose prehash is SHA-512 of
+    /// the given bytes, the message "abc" gives the RFC's signature.
     #[test]
     fn rfc_8032_ed25519ph_vector() {
         let seed_hex = "833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42";
@@ -184,22 +182,20 @@ mod tests {
         pkcs8.extend(hex::decode(seed_hex).unwrap_or_default());
         let private = Secret::new(pkcs8);
         let expected = "98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae4131f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406";
-        let raw = ed25519ph_sign(&private, MessageType::Raw, b"abc").unwrap_or_default();
-        assert_eq!(hex::encode(&raw), expected);
-        let digest = sha2::Sha512::digest(b"abc");
-        let given = ed25519ph_sign(&private, MessageType::Digest, &digest).unwrap_or_default();
-        assert_eq!(hex::encode(&given), expected);
+        let signature = ed25519ph_sign(&private, MessageType::Digest, b"abc").unwrap_or_default();
+        assert_eq!(hex::encode(&signature), expected);
+        assert!(ed25519ph_sign(&private, MessageType::Raw, b"abc").is_err());
         let mut spki = hex::decode("302a300506032b6570032100").unwrap_or_default();
         spki.extend(
             hex::decode("ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf")
                 .unwrap_or_default(),
         );
         assert_eq!(
-            ed25519ph_verify(&spki, MessageType::Raw, b"abc", &raw).ok(),
+            ed25519ph_verify(&spki, MessageType::Digest, b"abc", &signature).ok(),
             Some(true)
         );
         assert_eq!(
-            ed25519ph_verify(&spki, MessageType::Raw, b"abd", &raw).ok(),
+            ed25519ph_verify(&spki, MessageType::Digest, b"abd", &signature).ok(),
             Some(false)
         );
     }

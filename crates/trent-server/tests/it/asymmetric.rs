@@ -221,10 +221,26 @@ async fn sign_and_verify(
     let message = b"the quick brown fox signs with KMS".to_vec();
     let mut signatures = Vec::new();
     for algorithm in algorithms {
+        // ED25519_PH_SHA_512 takes DIGEST only (and KMS hashes it again); the rest sign RAW.
+        let ph = algorithm == SigningAlgorithmSpec::Ed25519PhSha512;
+        let (message_type, payload, other) = if ph {
+            (
+                MessageType::Digest,
+                digest(&algorithm, &message),
+                digest(&algorithm, b"another message"),
+            )
+        } else {
+            (
+                MessageType::Raw,
+                message.clone(),
+                b"another message".to_vec(),
+            )
+        };
         let signed = kms
             .sign()
             .key_id(&id)
-            .message(Blob::new(message.clone()))
+            .message(Blob::new(payload.clone()))
+            .message_type(message_type.clone())
             .signing_algorithm(algorithm.clone())
             .send()
             .await
@@ -234,8 +250,9 @@ async fn sign_and_verify(
         let verified = kms
             .verify()
             .key_id(&id)
-            .message(Blob::new(message.clone()))
+            .message(Blob::new(payload.clone()))
             .signature(Blob::new(signature.clone()))
+            .message_type(message_type.clone())
             .signing_algorithm(algorithm.clone())
             .send()
             .await
@@ -248,8 +265,9 @@ async fn sign_and_verify(
         let r = kms
             .verify()
             .key_id(&id)
-            .message(Blob::new(message.clone()))
+            .message(Blob::new(payload.clone()))
             .signature(Blob::new(bad))
+            .message_type(message_type.clone())
             .signing_algorithm(algorithm.clone())
             .send()
             .await;
@@ -261,8 +279,9 @@ async fn sign_and_verify(
         let r = kms
             .verify()
             .key_id(&id)
-            .message(Blob::new(b"another message".to_vec()))
+            .message(Blob::new(other.clone()))
             .signature(Blob::new(signature.clone()))
+            .message_type(message_type.clone())
             .signing_algorithm(algorithm.clone())
             .send()
             .await;
@@ -270,7 +289,9 @@ async fn sign_and_verify(
 
         let hashes = !matches!(
             algorithm,
-            SigningAlgorithmSpec::MlDsaShake256 | SigningAlgorithmSpec::Ed25519Sha512
+            SigningAlgorithmSpec::MlDsaShake256
+                | SigningAlgorithmSpec::Ed25519Sha512
+                | SigningAlgorithmSpec::Ed25519PhSha512
         );
         if hashes {
             // DIGEST: the digest is signed as given, so the result verifies as a RAW signature
@@ -1176,7 +1197,7 @@ async fn ml_dsa_external_mu_signatures_verify_as_signatures_of_the_message() {
         .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
         .send()
         .await;
-    assert_eq!(error_of(r).0, "InvalidKeyUsageException");
+    assert_eq!(error_of(r).0, "ValidationException");
 }
 
 #[tokio::test]
