@@ -112,6 +112,46 @@ pub(super) fn generate_data_key_pair(spec: KeySpec) -> Result<KeyPair, BackendEr
     })
 }
 
+/// The key FIPS 203 derives from a seed, as aws-lc-rs stores it (the expanded decapsulation
+/// key), with its encapsulation key.
+macro_rules! expand_seed {
+    ($params:ty, $seed:expr) => {{
+        #[allow(deprecated)] // the expanded form is what aws-lc-rs loads
+        use ml_kem::ExpandedKeyEncoding as _;
+        use ml_kem::KeyExport as _;
+        let key = ml_kem::DecapsulationKey::<$params>::from_seed(ml_kem::Seed::from(*$seed));
+        #[allow(deprecated)]
+        let expanded = key.to_expanded_bytes().to_vec();
+        (expanded, key.encapsulation_key().to_bytes().to_vec())
+    }};
+}
+
+/// Loads a seed-only PKCS#8 ML-KEM private key (a seed file's `private_key_pem`) as a KMS key
+/// pair: the expanded decapsulation key and the SPKI.
+pub(super) fn key_pair_from_pkcs8(spec: KeySpec, der: &[u8]) -> Result<KeyPair, BackendError> {
+    let (_, oid_last) = algorithm(spec)?;
+    let wrong = || {
+        BackendError::InvalidInput(format!(
+            "the private key is not a {spec} key in seed-only PKCS#8 form"
+        ))
+    };
+    let prefix = pkcs8_seed(oid_last, &[0; 64]);
+    let (head, seed) = der.split_at_checked(22).ok_or_else(wrong)?;
+    if der.len() != prefix.len() || Some(head) != prefix.get(..22) {
+        return Err(wrong());
+    }
+    let seed = zeroize::Zeroizing::new(<[u8; 64]>::try_from(seed).map_err(|_| wrong())?);
+    let (expanded, public) = match spec {
+        KeySpec::MlKem512 => expand_seed!(ml_kem::MlKem512, &*seed),
+        KeySpec::MlKem768 => expand_seed!(ml_kem::MlKem768, &*seed),
+        _ => expand_seed!(ml_kem::MlKem1024, &*seed),
+    };
+    Ok(KeyPair {
+        private: Secret::new(expanded),
+        public: spki(oid_last, &public),
+    })
+}
+
 pub(super) fn generate(spec: KeySpec) -> Result<KeyPair, BackendError> {
     let (alg, oid_last) = algorithm(spec)?;
     let fatal = |what: &str| BackendError::Fatal(format!("ml-kem {what}"));

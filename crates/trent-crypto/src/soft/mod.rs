@@ -139,7 +139,12 @@ impl KeyBackend for SoftBackend {
     }
 
     fn key_pair_from_der(&self, spec: KeySpec, der: &[u8]) -> Result<KeyPair, BackendError> {
-        asymmetric::key_pair_from_der(spec, der)
+        match spec {
+            KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024 => {
+                kem::key_pair_from_pkcs8(spec, der)
+            }
+            _ => asymmetric::key_pair_from_der(spec, der),
+        }
     }
 
     fn sign(

@@ -515,3 +515,69 @@ async fn seed_file_errors_never_quote_key_material() {
         assert!(err.contains("seed file"), "{name}: {err}");
     }
 }
+
+#[tokio::test]
+async fn seeded_ml_kem_keys_are_pythons_keys() {
+    use aws_sdk_kms::types::EncapsulationAlgorithmSpec;
+    let tmp = tempfile::tempdir().unwrap();
+    // Python's cryptography makes an ML-KEM-768 key: seed-only PKCS#8 PEM and its SPKI.
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "from cryptography.hazmat.primitives.asymmetric import mlkem\n\
+             from cryptography.hazmat.primitives import serialization as s\n\
+             k = mlkem.MLKEM768PrivateKey.generate()\n\
+             print(k.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()).decode(), end='')\n\
+             print(k.public_key().public_bytes(s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo).hex())",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (pem, spki_hex) = text
+        .rsplit_once("-----\n")
+        .map(|(a, b)| (format!("{a}-----\n"), b.trim().to_owned()))
+        .unwrap();
+    let seed = write(
+        tmp.path(),
+        "mlkem.yaml",
+        &format!(
+            "keys:\n  - id: b2c3d4e5-0000-4000-8000-000000000768\n    spec: ML_KEM_768\n    private_key_pem: {pem:?}\n"
+        ),
+    );
+    let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
+    let kms = h.client();
+    let id = "b2c3d4e5-0000-4000-8000-000000000768";
+    let public = kms
+        .get_public_key()
+        .key_id(id)
+        .send()
+        .await
+        .unwrap()
+        .public_key
+        .unwrap()
+        .into_inner();
+    let hex: String = public.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, spki_hex, "not the seeded key");
+    // What Trent encapsulates, Trent decapsulates with the seeded private key.
+    let enc = kms
+        .encapsulate()
+        .key_id(id)
+        .encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem)
+        .send()
+        .await
+        .unwrap();
+    let dec = kms
+        .decapsulate()
+        .key_id(id)
+        .encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem)
+        .shared_secret_ciphertext_blob(enc.shared_secret_ciphertext_blob.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dec.shared_secret, enc.shared_secret);
+}
