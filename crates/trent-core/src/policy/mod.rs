@@ -1,9 +1,18 @@
-//! Authorization: the only maker of [`AuthorizedKey`], the capability through which operations
-//! reach key material.
+//! Authorization: the policy language (parse, compile, evaluate) and the only maker of
+//! [`AuthorizedKey`], the capability through which operations reach key material.
 //!
-//! Today the rule is AWS's default key policy: the key's own account may use it; other accounts
-//! may not. Key policies, IAM policies and grants will be evaluated here (parse, compile,
-//! evaluate), and the decision will name the statement or grant that decided.
+//! `document` parses policy JSON once, when it is stored; `condition` evaluates every condition
+//! operator family; `eval` is AWS KMS's decision logic over key policies, identity policies and
+//! grants. The requests of the API are not yet routed through `eval` (key policies are stored
+//! and validated, and the rule in force is AWS's default key policy: the key's own account may
+//! use it, other accounts may not); that wiring comes with principals, identity policies and
+//! grants.
+
+pub mod condition;
+pub mod document;
+pub mod eval;
+
+pub use document::{Policy, PolicyError};
 
 use std::sync::Arc;
 
@@ -46,3 +55,6 @@ pub fn authorize(
     }
     Ok(AuthorizedKey { key, action })
 }
+
+#[cfg(test)]
+mod tests;
