@@ -111,10 +111,14 @@ pub fn parse_block(block: &Map<String, Value>) -> Result<Vec<Condition>, PolicyE
         let (family, negated) = operator(base)
             .ok_or_else(|| PolicyError(format!("Unknown condition operator {name}")))?;
         if family == Family::Null && if_exists {
-            return Err(PolicyError("NullIfExists is not a condition operator".to_owned()));
+            return Err(PolicyError(
+                "NullIfExists is not a condition operator".to_owned(),
+            ));
         }
         let Some(keys) = keys.as_object() else {
-            return Err(PolicyError(format!("Condition operator {name} must map keys to values")));
+            return Err(PolicyError(format!(
+                "Condition operator {name} must map keys to values"
+            )));
         };
         for (key, value) in keys {
             let values = match value {
@@ -196,7 +200,8 @@ pub fn glob(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    p.get(pi..).is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
 /// Parses a date: ISO 8601 (`2026-01-01`, `2026-01-01T12:00:00Z`, with optional fraction) or
@@ -304,15 +309,9 @@ impl Condition {
             let want_absent = self.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
             return want_absent == present.is_none();
         }
-        let policy: Vec<Option<String>> =
-            self.values.iter().map(|v| substitute(v, ctx)).collect();
+        let policy: Vec<Option<String>> = self.values.iter().map(|v| substitute(v, ctx)).collect();
         // Does one request value match any policy value?
-        let hit = |r: &str| {
-            policy
-                .iter()
-                .flatten()
-                .any(|p| matches(self.family, r, p))
-        };
+        let hit = |r: &str| policy.iter().flatten().any(|p| matches(self.family, r, p));
         let Some(request) = present else {
             return match self.qualifier {
                 Qualifier::ForAllValues => true,

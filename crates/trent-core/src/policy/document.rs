@@ -161,7 +161,9 @@ fn statement(value: &Value) -> Result<Statement, PolicyError> {
     };
     let (principal, not_principal) = match (map.get("Principal"), map.get("NotPrincipal")) {
         (Some(_), Some(_)) => {
-            return Err(malformed("A statement takes Principal or NotPrincipal, not both"));
+            return Err(malformed(
+                "A statement takes Principal or NotPrincipal, not both",
+            ));
         }
         (Some(p), None) => (principals(p)?, false),
         (None, Some(p)) => (principals(p)?, true),
@@ -170,7 +172,11 @@ fn statement(value: &Value) -> Result<Statement, PolicyError> {
     let (actions, not_action) = match (map.get("Action"), map.get("NotAction")) {
         (Some(a), None) => (strings(a, "Action")?, false),
         (None, Some(a)) => (strings(a, "NotAction")?, true),
-        _ => return Err(malformed("A statement takes exactly one of Action and NotAction")),
+        _ => {
+            return Err(malformed(
+                "A statement takes exactly one of Action and NotAction",
+            ));
+        }
     };
     for action in &actions {
         let valid = action == "*"
@@ -183,7 +189,9 @@ fn statement(value: &Value) -> Result<Statement, PolicyError> {
     }
     let (resources, not_resource) = match (map.get("Resource"), map.get("NotResource")) {
         (Some(_), Some(_)) => {
-            return Err(malformed("A statement takes Resource or NotResource, not both"));
+            return Err(malformed(
+                "A statement takes Resource or NotResource, not both",
+            ));
         }
         (Some(r), None) => (Some(strings(r, "Resource")?), false),
         (None, Some(r)) => (Some(strings(r, "NotResource")?), true),
@@ -264,9 +272,7 @@ impl Policy {
                 .iter()
                 .any(|s| s.principal == Principals::Unspecified)
         {
-            return Err(malformed(
-                "Policy contains a statement with no principal.",
-            ));
+            return Err(malformed("Policy contains a statement with no principal."));
         }
         Ok(Policy {
             version,

@@ -182,7 +182,10 @@ fn resource_matches(statement: &Statement, resource: &str, ctx: &dyn Context) ->
 fn applies(statement: &Statement, request: &Request<'_>) -> bool {
     action_matches(statement, request.action)
         && resource_matches(statement, request.resource, request.context)
-        && statement.conditions.iter().all(|c| c.holds(request.context))
+        && statement
+            .conditions
+            .iter()
+            .all(|c| c.holds(request.context))
 }
 
 fn statement_ref(policy: &str, index: usize, statement: &Statement) -> StatementRef {
@@ -194,9 +197,12 @@ fn statement_ref(policy: &str, index: usize, statement: &Statement) -> Statement
 }
 
 fn grant_allows(grant: &GrantView<'_>, request: &Request<'_>) -> bool {
-    let grantee_ok = grant.grantee == request.caller.arn
-        || Some(grant.grantee) == request.caller.role_arn;
-    let operation = request.action.strip_prefix("kms:").unwrap_or(request.action);
+    let grantee_ok =
+        grant.grantee == request.caller.arn || Some(grant.grantee) == request.caller.role_arn;
+    let operation = request
+        .action
+        .strip_prefix("kms:")
+        .unwrap_or(request.action);
     let operation_ok = grant.operations.iter().any(|o| o == operation);
     let context = request.encryption_context;
     let equals_ok = grant
