@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{ErrorCode, WireError};
 use crate::model;
 use crate::shapes::{
-    Empty, agreement, aliases, data_keys, encrypt, kem, keys, mac, random, sign, tags,
+    Empty, agreement, aliases, data_keys, encrypt, kem, key_policies, keys, mac, random, sign, tags,
 };
 
 /// The prefix of every KMS target: `TrentService.Encrypt`.
@@ -81,6 +81,9 @@ operations! {
     VerifyMac: mac::VerifyMacRequest => mac::VerifyMacResponse;
     DeriveSharedSecret: agreement::DeriveSharedSecretRequest => agreement::DeriveSharedSecretResponse;
     Encapsulate: kem::EncapsulateRequest => kem::EncapsulateResponse;
+    GetKeyPolicy: key_policies::GetKeyPolicyRequest => key_policies::GetKeyPolicyResponse;
+    PutKeyPolicy: key_policies::PutKeyPolicyRequest => Empty;
+    ListKeyPolicies: key_policies::ListKeyPoliciesRequest => key_policies::ListKeyPoliciesResponse;
     Decapsulate: kem::DecapsulateRequest => kem::DecapsulateResponse;
     GenerateDataKeyPair: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairResponse;
     GenerateDataKeyPairWithoutPlaintext: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairWithoutPlaintextResponse;

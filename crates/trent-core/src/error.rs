@@ -15,6 +15,8 @@ pub enum Error {
     KeyNotFound { arn: String },
     #[error("Alias {alias_arn} is not found.")]
     AliasNotFound { alias_arn: String },
+    #[error("No such policy exists: {name}")]
+    PolicyNotFound { name: String },
     #[error("Invalid keyId '{value}'")]
     InvalidKeyId { value: String },
     #[error("Invalid arn {value}")]

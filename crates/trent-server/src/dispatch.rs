@@ -16,7 +16,9 @@ use trent_api::{CONTENT_TYPE, ErrorCode, WireError};
 use trent_core::model::RequestContext;
 
 use crate::error::ApiError;
-use crate::handlers::{agreement, aliases, data_keys, encrypt, kem, keys, mac, random, sign, tags};
+use crate::handlers::{
+    agreement, aliases, data_keys, encrypt, kem, key_policies, keys, mac, random, sign, tags,
+};
 use crate::state::AppState;
 
 /// The response header that carries the request id.
@@ -229,6 +231,16 @@ async fn dispatch(
         }
         "Encapsulate" => call::<op::Encapsulate, _, _>(state, ctx, body, kem::encapsulate).await,
         "Decapsulate" => call::<op::Decapsulate, _, _>(state, ctx, body, kem::decapsulate).await,
+        "GetKeyPolicy" => {
+            call::<op::GetKeyPolicy, _, _>(state, ctx, body, key_policies::get_key_policy).await
+        }
+        "PutKeyPolicy" => {
+            call::<op::PutKeyPolicy, _, _>(state, ctx, body, key_policies::put_key_policy).await
+        }
+        "ListKeyPolicies" => {
+            call::<op::ListKeyPolicies, _, _>(state, ctx, body, key_policies::list_key_policies)
+                .await
+        }
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.
             let value = op::parse_body(body)?;

@@ -26,6 +26,7 @@ impl From<Error> for ApiError {
         let code = match &e {
             Error::KeyNotFound { .. }
             | Error::AliasNotFound { .. }
+            | Error::PolicyNotFound { .. }
             | Error::InvalidKeyId { .. } => ErrorCode::NotFoundException,
             Error::InvalidArn { .. } => ErrorCode::InvalidArnException,
             Error::AliasAlreadyExists { .. } => ErrorCode::AlreadyExistsException,

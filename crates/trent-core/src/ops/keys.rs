@@ -31,6 +31,7 @@ pub struct CreateKeyInput {
     pub tags: Vec<Tag>,
     pub multi_region: bool,
     pub custom_key_store: bool,
+    pub bypass_policy_lockout_safety_check: bool,
 }
 
 /// A key to create at start-up from a seed file.
@@ -124,9 +125,18 @@ impl Kms {
         }
         validate_tags(&input.tags)?;
         let scope = ctx.scope();
+        let id = KeyId::random();
         let policy = match input.policy {
             Some(policy) => {
-                parse_policy(&policy)?;
+                let parsed = crate::ops::key_policies::parse_key_policy(&policy)?;
+                if !input.bypass_policy_lockout_safety_check {
+                    crate::ops::key_policies::check_lockout(
+                        ctx,
+                        &parsed,
+                        &id.arn(&scope),
+                        scope.account.as_str(),
+                    )?;
+                }
                 policy
             }
             None => default_key_policy(&scope),
@@ -135,7 +145,7 @@ impl Kms {
         let now = self.clock.now();
         let record = KeyRecord {
             scope,
-            id: KeyId::random(),
+            id,
             created: now,
             description: input.description,
             spec,
@@ -232,7 +242,7 @@ impl Kms {
     /// Changes a key's record: authorizes `action`, then has the store apply `change` (which
     /// checks the state it needs and may refuse) to the current record in one transaction, so
     /// a change made from a stale cache can never undo another.
-    async fn modify_key<F>(
+    pub(crate) async fn modify_key<F>(
         &self,
         ctx: &RequestContext,
         key: &KeyRef,
@@ -474,16 +484,5 @@ impl Kms {
             .load(scope, id)
             .await?
             .map(|k: Arc<_>| k.record.clone()))
-    }
-}
-
-/// A key policy must at least be a JSON object; the full grammar is checked by the policy
-/// module once key policies are enforced.
-fn parse_policy(policy: &str) -> Result<()> {
-    match serde_json::from_str::<serde_json::Value>(policy) {
-        Ok(v) if v.is_object() => Ok(()),
-        _ => Err(Error::MalformedPolicy {
-            message: "Policy document is not a valid JSON object.".to_owned(),
-        }),
     }
 }

@@ -15,6 +15,7 @@ mod concurrency;
 mod crypto;
 mod harness;
 mod hot_path;
+mod key_policies;
 mod keys;
 mod lifecycle;
 mod sealing;

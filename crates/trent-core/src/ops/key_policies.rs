@@ -1,0 +1,162 @@
+//! GetKeyPolicy, PutKeyPolicy and ListKeyPolicies, and the policy lockout safety check that
+//! CreateKey shares.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{KeyRef, RequestContext};
+use crate::ops::pipeline::{Aliases, StateRule, check_state};
+use crate::policy::condition::Context;
+use crate::policy::eval::{Caller, Decision, Request, evaluate};
+use crate::policy::{Policy, PolicyError};
+
+/// The only policy name a key has.
+pub const DEFAULT_POLICY_NAME: &str = "default";
+
+/// The lockout message of AWS.
+const LOCKOUT: &str =
+    "The new key policy will not allow you to update the key policy in the future.";
+
+struct Values(HashMap<String, Vec<String>>);
+
+impl Context for Values {
+    fn values(&self, key: &str) -> Option<Vec<String>> {
+        self.0.get(key).cloned()
+    }
+}
+
+fn malformed(e: PolicyError) -> Error {
+    Error::MalformedPolicy { message: e.0 }
+}
+
+fn policy_name(name: Option<&str>) -> Result<()> {
+    match name {
+        None | Some(DEFAULT_POLICY_NAME) => Ok(()),
+        Some(other) => Err(Error::PolicyNotFound {
+            name: other.to_owned(),
+        }),
+    }
+}
+
+/// Parses a key policy document (`MalformedPolicyDocumentException` when it is not one).
+pub fn parse_key_policy(text: &str) -> Result<Policy> {
+    Policy::parse(text, true).map_err(malformed)
+}
+
+/// AWS's policy lockout safety check: the caller must still be able to call PutKeyPolicy under
+/// the new policy, directly or through its account's delegation to identity policies.
+pub fn check_lockout(
+    ctx: &RequestContext,
+    policy: &Policy,
+    key_arn: &str,
+    key_account: &str,
+) -> Result<()> {
+    let caller_arn = ctx.principal.arn.clone();
+    let account = ctx.principal.account.as_str().to_owned();
+    let mut values = HashMap::new();
+    values.insert("aws:principalarn".to_owned(), vec![caller_arn.clone()]);
+    values.insert("aws:principalaccount".to_owned(), vec![account.clone()]);
+    values.insert("kms:calleraccount".to_owned(), vec![account.clone()]);
+    if let Some(user) = caller_arn.rsplit_once(":user/").map(|(_, u)| u.to_owned()) {
+        values.insert("aws:username".to_owned(), vec![user]);
+    }
+    let values = Values(values);
+    let request = Request {
+        caller: Caller {
+            arn: &caller_arn,
+            account: &account,
+            role_arn: None,
+        },
+        action: "kms:PutKeyPolicy",
+        resource: key_arn,
+        resource_account: key_account,
+        context: &values,
+        encryption_context: None,
+    };
+    match evaluate(&request, policy, &[], &[]) {
+        d if d.allowed() => Ok(()),
+        // Delegated to the caller's account: its identity policies decide, as at AWS.
+        Decision::NoIdentityPolicyAllows => Ok(()),
+        _ => Err(Error::MalformedPolicy {
+            message: LOCKOUT.to_owned(),
+        }),
+    }
+}
+
+impl Kms {
+    pub async fn get_key_policy(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        name: Option<&str>,
+    ) -> Result<String> {
+        let key = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:GetKeyPolicy",
+                StateRule::Any,
+                None,
+            )
+            .await?;
+        policy_name(name)?;
+        Ok(key.key().record.policy.clone())
+    }
+
+    pub async fn put_key_policy(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        name: Option<&str>,
+        text: String,
+        bypass_lockout_check: bool,
+    ) -> Result<()> {
+        let current = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:PutKeyPolicy",
+                StateRule::Any,
+                None,
+            )
+            .await?;
+        policy_name(name)?;
+        let policy = parse_key_policy(&text)?;
+        let record = &current.key().record;
+        if !bypass_lockout_check {
+            check_lockout(ctx, &policy, &record.arn(), record.scope.account.as_str())?;
+        }
+        let key_ref = KeyRef::Arn {
+            scope: record.scope.clone(),
+            id: record.id.clone(),
+        };
+        self.modify_key(ctx, &key_ref, "kms:PutKeyPolicy", move |r| {
+            check_state(r.state, &r.arn(), StateRule::NotPendingDeletion)?;
+            r.policy = text;
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// ListKeyPolicies: every key has the one policy `default`.
+    pub async fn list_key_policies(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+    ) -> Result<Vec<String>> {
+        self.key_for(
+            ctx,
+            key,
+            Aliases::Forbidden,
+            "kms:ListKeyPolicies",
+            StateRule::Any,
+            None,
+        )
+        .await?;
+        Ok(vec![DEFAULT_POLICY_NAME.to_owned()])
+    }
+}

@@ -1,0 +1,168 @@
+//! Key policies through the SDK: the default policy, GetKeyPolicy, PutKeyPolicy,
+//! ListKeyPolicies, MalformedPolicyDocumentException and the lockout safety check.
+
+use crate::harness::{Harness, error_of};
+
+fn policy(principal: &str) -> String {
+    format!(
+        r#"{{"Version": "2012-10-17", "Id": "custom", "Statement": [{{"Sid": "Admins", "Effect": "Allow", "Principal": {{"AWS": "{principal}"}}, "Action": "kms:*", "Resource": "*"}}]}}"#
+    )
+}
+
+#[tokio::test]
+async fn default_policy_get_list_and_put() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let id = h.key().await;
+    let got = kms.get_key_policy().key_id(&id).send().await.unwrap();
+    assert_eq!(got.policy_name.as_deref(), Some("default"));
+    let text = got.policy.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        doc["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::111122223333:root"
+    );
+    assert_eq!(doc["Statement"][0]["Action"], "kms:*");
+    let names = kms.list_key_policies().key_id(&id).send().await.unwrap();
+    assert_eq!(names.policy_names(), &["default".to_owned()]);
+    assert!(!names.truncated);
+
+    let custom = policy("arn:aws:iam::111122223333:root");
+    kms.put_key_policy()
+        .key_id(&id)
+        .policy(&custom)
+        .send()
+        .await
+        .unwrap();
+    let got = kms
+        .get_key_policy()
+        .key_id(&id)
+        .policy_name("default")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.policy.as_deref(), Some(custom.as_str()));
+    let (code, _) = error_of(
+        kms.get_key_policy()
+            .key_id(&id)
+            .policy_name("other")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "NotFoundException");
+    // Key policies take a key id or ARN, not an alias.
+    kms.create_alias()
+        .alias_name("alias/p")
+        .target_key_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(kms.get_key_policy().key_id("alias/p").send().await).0,
+        "NotFoundException"
+    );
+}
+
+#[tokio::test]
+async fn malformed_policies_are_refused_everywhere() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let id = h.key().await;
+    let huge = format!(
+        r#"{{"Statement": [{{"Sid": "{}", "Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::111122223333:root"}}, "Action": "kms:*", "Resource": "*"}}]}}"#,
+        "a".repeat(33 * 1024)
+    );
+    for bad in [
+        "not json".to_owned(),
+        r#"{"Statement": []}"#.to_owned(),
+        r#"{"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}"#.to_owned(),
+        policy("not-a-principal"),
+        r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Condition": {"StringBogus": {"a": "b"}}}]}"#.to_owned(),
+        huge,
+    ] {
+        let (code, _) = error_of(kms.put_key_policy().key_id(&id).policy(&bad).send().await);
+        assert_eq!(code, "MalformedPolicyDocumentException", "{}", &bad[..bad.len().min(80)]);
+        let (code, _) = error_of(kms.create_key().policy(&bad).send().await);
+        assert_eq!(code, "MalformedPolicyDocumentException", "CreateKey {}", &bad[..bad.len().min(80)]);
+    }
+    // The policy on the key is unchanged.
+    let text = kms
+        .get_key_policy()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap();
+    assert!(text.contains("key-default-1"));
+}
+
+#[tokio::test]
+async fn the_lockout_safety_check_and_its_bypass() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let id = h.key().await;
+    // A policy that only lets someone else administer the key would lock the caller out.
+    let lockout = policy("arn:aws:iam::111122223333:user/someone-else");
+    assert_eq!(
+        error_of(
+            kms.put_key_policy()
+                .key_id(&id)
+                .policy(&lockout)
+                .send()
+                .await
+        ),
+        (
+            "MalformedPolicyDocumentException".to_owned(),
+            "The new key policy will not allow you to update the key policy in the future."
+                .to_owned()
+        )
+    );
+    let (code, _) = error_of(kms.create_key().policy(&lockout).send().await);
+    assert_eq!(code, "MalformedPolicyDocumentException");
+    // A deny of PutKeyPolicy locks out too.
+    let deny = r#"{"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "kms:PutKeyPolicy", "Resource": "*"}]}"#;
+    let (code, _) = error_of(kms.put_key_policy().key_id(&id).policy(deny).send().await);
+    assert_eq!(code, "MalformedPolicyDocumentException");
+    // The bypass flag accepts them, as at AWS.
+    kms.put_key_policy()
+        .key_id(&id)
+        .policy(&lockout)
+        .bypass_policy_lockout_safety_check(true)
+        .send()
+        .await
+        .unwrap();
+    let created = kms
+        .create_key()
+        .policy(&lockout)
+        .bypass_policy_lockout_safety_check(true)
+        .send()
+        .await
+        .unwrap();
+    let new_id = created.key_metadata.unwrap().key_id;
+    let text = kms
+        .get_key_policy()
+        .key_id(&new_id)
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap();
+    assert_eq!(text, lockout);
+    // A key pending deletion takes no new policy.
+    kms.schedule_key_deletion()
+        .key_id(&new_id)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(
+        kms.put_key_policy()
+            .key_id(&new_id)
+            .policy(policy("arn:aws:iam::111122223333:root"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "KMSInvalidStateException");
+}
