@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyAgreementAlgorithm, KeyRecord, KeyRef, KeyUsage, RequestContext};
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
 use crate::secret::Secret;
 
 /// The result of DeriveSharedSecret.
@@ -33,18 +33,11 @@ impl Kms {
             )
             .await?;
         let record = &key.key().record;
-        if !record
-            .spec
-            .key_agreement_algorithms(record.usage)
-            .contains(&algorithm)
-        {
-            return Err(Error::InvalidKeyUsage {
-                message: format!(
-                    "Algorithm {algorithm} is incompatible with key spec {}.",
-                    record.spec
-                ),
-            });
-        }
+        require_algorithm(
+            record,
+            algorithm,
+            &record.spec.key_agreement_algorithms(record.usage),
+        )?;
         if dry_run {
             return Err(Error::DryRun);
         }

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyRecord, KeyRef, KeyUsage, MacAlgorithm, RequestContext};
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
 use crate::policy::AuthorizedKey;
 
 /// The result of GenerateMac.
@@ -32,18 +32,7 @@ impl Kms {
             )
             .await?;
         let record = &key.key().record;
-        if !record
-            .spec
-            .mac_algorithms(record.usage)
-            .contains(&algorithm)
-        {
-            return Err(Error::InvalidKeyUsage {
-                message: format!(
-                    "Algorithm {algorithm} is incompatible with key spec {}.",
-                    record.spec
-                ),
-            });
-        }
+        require_algorithm(record, algorithm, &record.spec.mac_algorithms(record.usage))?;
         Ok(key)
     }
 

@@ -165,6 +165,25 @@ impl Kms {
     }
 }
 
+/// Checks that `algorithm` is one the key's spec offers for its usage
+/// (`InvalidKeyUsageException` otherwise, in AWS's words).
+pub(crate) fn require_algorithm<T: PartialEq + std::fmt::Display>(
+    record: &crate::model::KeyRecord,
+    algorithm: T,
+    offered: &[T],
+) -> Result<()> {
+    if offered.contains(&algorithm) {
+        Ok(())
+    } else {
+        Err(Error::InvalidKeyUsage {
+            message: format!(
+                "Algorithm {algorithm} is incompatible with key spec {}.",
+                record.spec
+            ),
+        })
+    }
+}
+
 /// Applies a state rule, with AWS's exceptions and messages.
 pub(crate) fn check_state(state: KeyState, arn: &str, rule: StateRule) -> Result<()> {
     match (rule, state) {

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyRecord, KeyRef, KeyUsage, MessageType, RequestContext, SigningAlgorithm};
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
 
 /// The result of Sign.
 #[derive(Debug)]
@@ -20,18 +20,11 @@ fn check_request(
     message_type: MessageType,
     message: &[u8],
 ) -> Result<()> {
-    if !record
-        .spec
-        .signing_algorithms(record.usage)
-        .contains(&algorithm)
-    {
-        return Err(Error::InvalidKeyUsage {
-            message: format!(
-                "Algorithm {algorithm} is incompatible with key spec {}.",
-                record.spec
-            ),
-        });
-    }
+    require_algorithm(
+        record,
+        algorithm,
+        &record.spec.signing_algorithms(record.usage),
+    )?;
     let wrong_type = |required: &str| {
         Err(Error::validation(format!(
             "{algorithm} signing algorithm requires MessageType {required}."
