@@ -31,7 +31,6 @@ use serde::Deserialize;
 use trent_core::Kms;
 use trent_core::model::{AccountId, AliasName, KeyId, KeySpec, KeyUsage, Region, Scope, Tag};
 use trent_core::ops::keys::{SeedKey, SeedOutcome};
-use trent_core::ops::tags::validate_tags;
 use trent_core::secret::Secret;
 use zeroize::Zeroizing;
 
@@ -212,14 +211,9 @@ pub async fn apply(
         let aliases = entry
             .aliases
             .iter()
-            .map(|a| match AliasName::parse(a) {
-                Ok(name) if name.is_reserved() => Err(at(format!(
-                    "{a}: the alias/aws/ prefix is reserved for AWS managed keys"
-                ))),
-                Ok(name) => Ok(name),
-                Err(e) => Err(at(e.to_string())),
-            })
+            .map(|a| AliasName::parse(a).map_err(|e| at(e.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
+        // Tags and reserved aliases are checked by `prepare_seed`, before any key is written.
         let tags: Vec<Tag> = entry
             .tags
             .iter()
@@ -228,7 +222,6 @@ pub async fn apply(
                 value: v.clone(),
             })
             .collect();
-        validate_tags(&tags).map_err(|e| at(e.to_string()))?;
         seeds.push(SeedKey {
             scope: Scope { account, region },
             id,

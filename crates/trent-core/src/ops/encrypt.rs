@@ -12,9 +12,6 @@ use crate::ops::pipeline::{Aliases, StateRule};
 use crate::policy::AuthorizedKey;
 use crate::secret::Plaintext;
 
-/// The largest plaintext Encrypt takes.
-pub const MAX_PLAINTEXT: usize = 4096;
-
 /// The result of Encrypt.
 #[derive(Debug)]
 pub struct Encrypted {

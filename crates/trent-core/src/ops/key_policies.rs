@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyRef, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule, check_state};
-use crate::policy::condition::Context;
+use crate::policy::condition::MapContext;
 use crate::policy::eval::{Caller, Decision, Request, evaluate};
 use crate::policy::{Policy, PolicyError};
 
@@ -17,14 +17,6 @@ pub const DEFAULT_POLICY_NAME: &str = "default";
 /// The lockout message of AWS.
 const LOCKOUT: &str =
     "The new key policy will not allow you to update the key policy in the future.";
-
-struct Values(HashMap<String, Vec<String>>);
-
-impl Context for Values {
-    fn values(&self, key: &str) -> Option<Vec<String>> {
-        self.0.get(key).cloned()
-    }
-}
 
 fn malformed(e: PolicyError) -> Error {
     Error::MalformedPolicy { message: e.0 }
@@ -61,7 +53,7 @@ pub fn check_lockout(
     if let Some(user) = caller_arn.rsplit_once(":user/").map(|(_, u)| u.to_owned()) {
         values.insert("aws:username".to_owned(), vec![user]);
     }
-    let values = Values(values);
+    let values = MapContext(values);
     let request = Request {
         caller: Caller {
             arn: &caller_arn,

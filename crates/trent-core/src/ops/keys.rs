@@ -438,7 +438,9 @@ impl Kms {
         let mut aliases = Vec::new();
         for name in seed.aliases {
             if name.is_reserved() {
-                return Err(Error::NotAuthorized);
+                return Err(invalid(format!(
+                    "{name}: the alias/aws/ prefix is reserved for AWS managed keys"
+                )));
             }
             aliases.push(AliasRecord {
                 scope: seed.scope.clone(),

@@ -144,6 +144,16 @@ pub trait Context {
     fn values(&self, key: &str) -> Option<Vec<String>>;
 }
 
+/// A context held in a map from lower-cased keys to values.
+#[derive(Clone, Debug, Default)]
+pub struct MapContext(pub std::collections::HashMap<String, Vec<String>>);
+
+impl Context for MapContext {
+    fn values(&self, key: &str) -> Option<Vec<String>> {
+        self.0.get(key).cloned()
+    }
+}
+
 /// Replaces `${key}` policy variables with the request's (single) value; `${*}`, `${?}` and
 /// `${$}` stand for the literal characters. `None` when a variable has no single value, which
 /// makes the policy value match nothing.

@@ -9,20 +9,12 @@ use proptest::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::condition::{Context, glob, in_cidr, parse_date};
+use super::condition::{MapContext, glob, in_cidr, parse_date};
 use super::document::Policy;
 use super::eval::{Caller, Decision, GrantView, IdentityPolicy, Request, evaluate};
 
 const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const CASES: &str = include_str!("../../tests/data/policy-cases.json");
-
-struct Values(HashMap<String, Vec<String>>);
-
-impl Context for Values {
-    fn values(&self, key: &str) -> Option<Vec<String>> {
-        self.0.get(key).cloned()
-    }
-}
 
 #[derive(Deserialize)]
 struct GrantCase {
@@ -142,7 +134,7 @@ fn run(case: &Case) -> String {
             .entry("aws:username".into())
             .or_insert_with(|| vec![user]);
     }
-    let ctx = Values(values);
+    let ctx = MapContext(values);
     let grants: Vec<GrantView<'_>> = case
         .grants
         .iter()
@@ -260,7 +252,7 @@ fn decide(statements: &[String], action: &str) -> Decision {
         true,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let ctx = Values(HashMap::new());
+    let ctx = MapContext(HashMap::new());
     let request = Request {
         caller: Caller {
             arn: "arn:aws:iam::111122223333:user/alice",

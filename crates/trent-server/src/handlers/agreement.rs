@@ -6,7 +6,7 @@ use trent_api::SecretBlob;
 use trent_api::shapes::agreement::*;
 use trent_core::model::{KeyAgreementAlgorithm, RequestContext};
 
-use super::{key_ref, no_recipient};
+use super::{key_ref, member, no_recipient};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -16,13 +16,11 @@ pub async fn derive_shared_secret(
     req: DeriveSharedSecretRequest,
 ) -> Result<DeriveSharedSecretResponse, ApiError> {
     no_recipient(req.recipient.as_ref())?;
-    let algorithm =
-        KeyAgreementAlgorithm::parse(&req.key_agreement_algorithm).ok_or_else(|| {
-            ApiError::from(trent_core::Error::validation(format!(
-                "Unknown KeyAgreementAlgorithm {}",
-                req.key_agreement_algorithm
-            )))
-        })?;
+    let algorithm = member(
+        "KeyAgreementAlgorithm",
+        &req.key_agreement_algorithm,
+        KeyAgreementAlgorithm::parse,
+    )?;
     let out = state
         .kms
         .derive_shared_secret(

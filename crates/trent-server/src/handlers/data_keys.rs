@@ -8,7 +8,7 @@ use trent_core::model::KeySpec;
 use trent_core::model::RequestContext;
 use trent_core::ops::data_keys::{DataKey, DataKeyPair, data_key_length};
 
-use super::{context, key_ref, no_recipient};
+use super::{context, key_ref, member, no_recipient};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -67,12 +67,7 @@ async fn generate_pair(
     action: &'static str,
 ) -> Result<DataKeyPair, ApiError> {
     no_recipient(req.recipient.as_ref())?;
-    let spec = KeySpec::parse(&req.key_pair_spec).ok_or_else(|| {
-        ApiError::from(trent_core::Error::validation(format!(
-            "Unknown KeyPairSpec {}",
-            req.key_pair_spec
-        )))
-    })?;
+    let spec = member("KeyPairSpec", &req.key_pair_spec, KeySpec::parse)?;
     Ok(state
         .kms
         .generate_data_key_pair(

@@ -6,16 +6,16 @@ use trent_api::shapes::kem::*;
 use trent_api::{Blob, SecretBlob};
 use trent_core::model::{EncapsulationAlgorithm, RequestContext};
 
-use super::key_ref;
+use super::{key_ref, member};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 fn algorithm(value: &str) -> Result<EncapsulationAlgorithm, ApiError> {
-    EncapsulationAlgorithm::parse(value).ok_or_else(|| {
-        ApiError::from(trent_core::Error::validation(format!(
-            "Unknown EncapsulationAlgorithm {value}"
-        )))
-    })
+    member(
+        "EncapsulationAlgorithm",
+        value,
+        EncapsulationAlgorithm::parse,
+    )
 }
 
 pub async fn encapsulate(

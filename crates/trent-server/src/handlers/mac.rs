@@ -6,16 +6,12 @@ use trent_api::Blob;
 use trent_api::shapes::mac::*;
 use trent_core::model::{MacAlgorithm, RequestContext};
 
-use super::key_ref;
+use super::{key_ref, member};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 fn algorithm(value: &str) -> Result<MacAlgorithm, ApiError> {
-    MacAlgorithm::parse(value).ok_or_else(|| {
-        ApiError::from(trent_core::Error::validation(format!(
-            "Unknown MacAlgorithm {value}"
-        )))
-    })
+    member("MacAlgorithm", value, MacAlgorithm::parse)
 }
 
 pub async fn generate_mac(

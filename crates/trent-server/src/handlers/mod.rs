@@ -34,6 +34,20 @@ pub(crate) fn no_recipient(recipient: Option<&serde_json::Value>) -> Result<(), 
     }
 }
 
+/// Parses an AWS enum member (`SigningAlgorithm`, `KeyPairSpec`, ...). The model's validation
+/// has already checked the value; an unknown one is still a ValidationException, never a panic.
+pub(crate) fn member<T>(
+    name: &str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, ApiError> {
+    parse(value).ok_or_else(|| {
+        ApiError::from(trent_core::Error::validation(format!(
+            "Unknown {name} {value}"
+        )))
+    })
+}
+
 /// Parses a `KeyId` member.
 pub(crate) fn key_ref(value: &str) -> Result<KeyRef, ApiError> {
     Ok(KeyRef::parse(value)?)

@@ -6,7 +6,7 @@ use trent_api::Blob;
 use trent_api::shapes::sign::*;
 use trent_core::model::{MessageType, RequestContext, SigningAlgorithm};
 
-use super::{key_ref, names};
+use super::{key_ref, member, names};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -15,18 +15,10 @@ fn parse(
     algorithm: &str,
     message_type: Option<&str>,
 ) -> Result<(SigningAlgorithm, MessageType), ApiError> {
-    let algorithm = SigningAlgorithm::parse(algorithm).ok_or_else(|| {
-        ApiError::from(trent_core::Error::validation(format!(
-            "Unknown SigningAlgorithm {algorithm}"
-        )))
-    })?;
+    let algorithm = member("SigningAlgorithm", algorithm, SigningAlgorithm::parse)?;
     let message_type = match message_type {
         None => MessageType::Raw,
-        Some(t) => MessageType::parse(t).ok_or_else(|| {
-            ApiError::from(trent_core::Error::validation(format!(
-                "Unknown MessageType {t}"
-            )))
-        })?,
+        Some(t) => member("MessageType", t, MessageType::parse)?,
     };
     Ok((algorithm, message_type))
 }
