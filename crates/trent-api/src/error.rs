@@ -16,6 +16,7 @@ pub enum ErrorCode {
     DependencyTimeoutException,
     DisabledException,
     DryRunOperationException,
+    EntityAlreadyExistsException,
     ExpiredImportTokenException,
     ExpiredTokenException,
     IncompleteSignatureException,
@@ -38,6 +39,7 @@ pub enum ErrorCode {
     LimitExceededException,
     MalformedPolicyDocumentException,
     MissingAuthenticationTokenException,
+    NoSuchEntityException,
     NotAuthorizedException,
     NotFoundException,
     RequestEntityTooLargeException,
@@ -56,6 +58,8 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             AccessDeniedException => "AccessDeniedException",
+            EntityAlreadyExistsException => "EntityAlreadyExistsException",
+            NoSuchEntityException => "NoSuchEntityException",
             AlreadyExistsException => "AlreadyExistsException",
             CloudHsmClusterInvalidConfigurationException => {
                 "CloudHsmClusterInvalidConfigurationException"
@@ -110,6 +114,8 @@ impl ErrorCode {
             ErrorCode::DependencyTimeoutException => 503,
             ErrorCode::KeyUnavailableException => 500,
             ErrorCode::RequestEntityTooLargeException => 413,
+            ErrorCode::NoSuchEntityException => 404,
+            ErrorCode::EntityAlreadyExistsException => 409,
             _ => 400,
         }
     }

@@ -7,7 +7,8 @@ use serde::de::DeserializeOwned;
 use crate::error::{ErrorCode, WireError};
 use crate::model;
 use crate::shapes::{
-    Empty, agreement, aliases, data_keys, encrypt, kem, key_policies, keys, mac, random, sign, tags,
+    Empty, agreement, aliases, data_keys, encrypt, grants, kem, key_policies, keys, mac, random,
+    sign, tags,
 };
 
 /// The prefix of every KMS target: `TrentService.Encrypt`.
@@ -87,6 +88,11 @@ operations! {
     Decapsulate: kem::DecapsulateRequest => kem::DecapsulateResponse;
     GenerateDataKeyPair: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairResponse;
     GenerateDataKeyPairWithoutPlaintext: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairWithoutPlaintextResponse;
+    CreateGrant: grants::CreateGrantRequest => grants::CreateGrantResponse;
+    ListGrants: grants::ListGrantsRequest => grants::ListGrantsResponse;
+    ListRetirableGrants: grants::ListRetirableGrantsRequest => grants::ListGrantsResponse;
+    RetireGrant: grants::RetireGrantRequest => Empty;
+    RevokeGrant: grants::RevokeGrantRequest => Empty;
 }
 
 /// Decodes and validates a request body for operation `O`.
@@ -95,10 +101,28 @@ operations! {
 /// Malformed JSON is `SerializationException`; constraint violations are `ValidationException`
 /// in AWS's wording.
 pub fn decode<O: Operation>(body: &[u8]) -> Result<O::Request, WireError> {
+    decode_with_tokens::<O>(body).map(|(request, _)| request)
+}
+
+/// Decodes a request and takes out its `GrantTokens`, which every operation that has them
+/// hands to authorization the same way.
+pub fn decode_with_tokens<O: Operation>(
+    body: &[u8],
+) -> Result<(O::Request, Vec<String>), WireError> {
     let value = parse_body(body)?;
     model::validate(O::NAME, &value)?;
-    serde_json::from_value(value)
-        .map_err(|e| WireError::new(ErrorCode::SerializationException, e.to_string()))
+    let tokens = value
+        .get("GrantTokens")
+        .and_then(serde_json::Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let request = serde_json::from_value(value)
+        .map_err(|e| WireError::new(ErrorCode::SerializationException, e.to_string()))?;
+    Ok((request, tokens))
 }
 
 /// Parses a body into JSON, mapping failures to `SerializationException`.

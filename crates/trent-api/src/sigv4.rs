@@ -362,6 +362,11 @@ pub fn signature(request: &Request<'_>, auth: &Authorization, secret: &str) -> S
     hex::encode(hmac_sign(&key, string_to_sign.as_bytes()))
 }
 
+/// Compares two secrets (a session token) in constant time.
+pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
+    constant_time::verify_slices_are_equal(a, b).is_ok()
+}
+
 /// Verifies `request` against its parsed authorization and the access key's secret.
 ///
 /// Checks, in AWS's order: the service in the scope, the freshness of `X-Amz-Date`

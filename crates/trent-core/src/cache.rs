@@ -1,28 +1,46 @@
 //! The in-memory cache of keys and unsealed material that keeps the hot path off the disk.
 //!
 //! Encrypt, Decrypt and GenerateDataKey read the key record and material from here.
-//! Every change of a key's state or metadata through [`crate::Kms`] invalidates its entry; alias
-//! changes clear the alias table.
+//! Every change of a key's state, metadata, tags or grants invalidates its entry; alias changes
+//! clear the alias table and the keys of their scope (whose alias lists changed).
 //! Entries hold unsealed material, which is zeroized when the last reference drops.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::model::{AliasName, KeyId, KeyRecord, MaterialId, Scope};
+use crate::model::{AliasName, GrantRecord, KeyId, KeyRecord, MaterialId, Scope, Tag};
+use crate::policy::Policy;
 use crate::secret::KeyMaterial;
 
-/// A cached key: its record and the material versions unsealed so far.
+/// A cached key: its record, what authorization reads about it (parsed key policy, tags,
+/// aliases, grants), and the material versions unsealed so far.
 #[derive(Debug)]
 pub struct CachedKey {
     pub record: KeyRecord,
+    /// The key policy, parsed once when the key is loaded.
+    pub policy: Arc<Policy>,
+    pub tags: Vec<Tag>,
+    /// The key's alias names (`alias/...`), for `kms:ResourceAliases`.
+    pub aliases: Vec<String>,
+    pub grants: Vec<GrantRecord>,
     materials: RwLock<HashMap<MaterialId, Arc<KeyMaterial>>>,
 }
 
 impl CachedKey {
-    pub fn new(record: KeyRecord) -> CachedKey {
+    pub fn new(
+        record: KeyRecord,
+        policy: Policy,
+        tags: Vec<Tag>,
+        aliases: Vec<String>,
+        grants: Vec<GrantRecord>,
+    ) -> CachedKey {
         CachedKey {
             record,
+            policy: Arc::new(policy),
+            tags,
+            aliases,
+            grants,
             materials: RwLock::new(HashMap::new()),
         }
     }
@@ -100,6 +118,14 @@ impl KeyCache {
         if let Ok(mut aliases) = self.aliases.write() {
             self.epoch.fetch_add(1, Ordering::SeqCst);
             aliases.clear();
+        }
+    }
+
+    /// Forgets the keys of a scope, whose alias lists may have changed.
+    pub fn invalidate_scope(&self, scope: &Scope) {
+        if let Ok(mut keys) = self.keys.write() {
+            self.epoch.fetch_add(1, Ordering::SeqCst);
+            keys.retain(|(s, _), _| s != scope);
         }
     }
 

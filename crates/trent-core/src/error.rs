@@ -21,6 +21,19 @@ pub enum Error {
     InvalidKeyId { value: String },
     #[error("Invalid arn {value}")]
     InvalidArn { value: String },
+    #[error("ARN does not refer to a valid principal: {value}")]
+    InvalidPrincipal { value: String },
+    #[error("The grant token is invalid.")]
+    InvalidGrantToken,
+    #[error("The grant ID is invalid.")]
+    InvalidGrantId,
+    #[error("Grant ID {id} not found")]
+    GrantNotFound { id: String },
+    /// An IAM entity (user, role, policy, access key) that does not exist.
+    #[error("{message}")]
+    NoSuchEntity { message: String },
+    #[error("{message}")]
+    EntityAlreadyExists { message: String },
     #[error("An alias with the name {alias_arn} already exists")]
     AliasAlreadyExists { alias_arn: String },
     #[error("{arn} is disabled.")]
@@ -59,13 +72,12 @@ pub enum Error {
     InvalidMarker { message: String },
     #[error("{message}")]
     Unsupported { message: String },
-    #[error(
-        "User: {principal} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action"
-    )]
+    #[error("User: {principal} is not authorized to perform: {action} on resource: {resource} {}", deny_tail(*reason, action))]
     AccessDenied {
         principal: String,
         action: String,
         resource: String,
+        reason: crate::policy::DenyReason,
     },
     #[error("The request would have succeeded, but the DryRun option is set.")]
     DryRun,
@@ -120,5 +132,16 @@ impl From<crate::backend::BackendError> for Error {
             crate::backend::BackendError::InvalidInput(message) => Error::Validation { message },
             other => Error::internal(other),
         }
+    }
+}
+
+/// The end of AWS's `AccessDeniedException` message, by reason.
+fn deny_tail(reason: crate::policy::DenyReason, action: &str) -> String {
+    use crate::policy::DenyReason::*;
+    match reason {
+        NoResourcePolicy => format!("because no resource-based policy allows the {action} action"),
+        NoIdentityPolicy => format!("because no identity-based policy allows the {action} action"),
+        ExplicitInResourcePolicy => "with an explicit deny in a resource-based policy".to_owned(),
+        ExplicitInIdentityPolicy => "with an explicit deny in an identity-based policy".to_owned(),
     }
 }

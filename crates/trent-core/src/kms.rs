@@ -8,6 +8,8 @@ use crate::backend::{KeyBackend, RootKeyProvider};
 use crate::cache::KeyCache;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::iam::Directory;
+use crate::policy::Mode;
 use crate::secret::Secret;
 use crate::store::{Change, Store};
 
@@ -24,6 +26,8 @@ pub struct Kms {
     pub(crate) root: Arc<dyn RootKeyProvider>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: Arc<KeyCache>,
+    pub(crate) mode: Mode,
+    pub(crate) directory: Arc<Directory>,
 }
 
 impl Kms {
@@ -39,7 +43,10 @@ impl Kms {
         let listener = cache.clone();
         store.listen(Arc::new(move |change: &Change| match change {
             Change::Key { scope, id } => listener.invalidate_key(scope, id),
-            Change::Aliases { .. } => listener.invalidate_aliases(),
+            Change::Aliases { scope } => {
+                listener.invalidate_aliases();
+                listener.invalidate_scope(scope);
+            }
         }));
         Kms {
             store,
@@ -47,7 +54,20 @@ impl Kms {
             root,
             clock,
             cache,
+            mode: Mode::Enforce,
+            directory: Arc::new(Directory::default()),
         }
+    }
+
+    /// `--dev`: callers may use every key of their own account whatever its policy says.
+    pub fn permissive(mut self) -> Kms {
+        self.mode = Mode::Permissive;
+        self
+    }
+
+    /// The in-memory directory of accounts, principals and credentials.
+    pub fn directory(&self) -> &Arc<Directory> {
+        &self.directory
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -14,6 +14,7 @@ pub mod cache;
 pub mod clock;
 pub mod envelope;
 pub mod error;
+pub mod iam;
 pub mod kms;
 pub mod model;
 pub mod ops;

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKeyRecord, AccountRecord, AliasName, AliasRecord, KeyId, KeyRecord, MaterialId, Scope,
-    SealedMaterial, Tag, UnixMillis,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, KeyId,
+    KeyRecord, MaterialId, PrincipalRecord, PrincipalType, Scope, SealedMaterial, SessionRecord,
+    Tag, UnixMillis,
 };
 
 /// Failures of a store, by kind.
@@ -37,7 +38,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A committed change that caches must see.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
-    /// A key's record changed, or the key was created or deleted.
+    /// A key's record, tags or grants changed, or the key was created or deleted.
     Key { scope: Scope, id: KeyId },
     /// The aliases of a scope changed.
     Aliases { scope: Scope },
@@ -59,7 +60,8 @@ pub struct Page<T> {
     pub truncated: bool,
 }
 
-/// Durable state: accounts and access keys, keys with their sealed material, aliases, tags.
+/// Durable state: accounts, IAM principals, access keys and sessions; keys with their sealed
+/// material, aliases, tags and grants.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Registers a listener to call after every commit that changes keys or aliases.
@@ -76,6 +78,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn access_keys(&self) -> StoreResult<Vec<AccessKeyRecord>>;
     /// Removes an access key; absent keys are not an error.
     async fn delete_access_key(&self, id: &str) -> StoreResult<()>;
+
+    /// Creates or replaces an IAM user or role.
+    async fn put_principal(&self, principal: &PrincipalRecord) -> StoreResult<()>;
+    /// Deletes a user (with its access keys) or a role; `NotFound` if there is none.
+    async fn delete_principal(
+        &self,
+        account: &AccountId,
+        kind: PrincipalType,
+        name: &str,
+    ) -> StoreResult<()>;
+    /// Every user and role.
+    async fn principals(&self) -> StoreResult<Vec<PrincipalRecord>>;
+    async fn put_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// Sessions that expire after `now`.
+    async fn sessions(&self, now: UnixMillis) -> StoreResult<Vec<SessionRecord>>;
+    /// Forgets sessions that expired at or before `now`; how many.
+    async fn delete_expired_sessions(&self, now: UnixMillis) -> StoreResult<u64>;
 
     /// Creates a key with its first material, tags and aliases in one transaction.
     /// Fails with `Conflict { constraint: "keys" }` if the id exists, `"aliases"` if an alias does.
@@ -149,4 +168,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn tag_key(&self, scope: &Scope, id: &KeyId, tags: &[Tag], max: usize)
     -> StoreResult<()>;
     async fn untag_key(&self, scope: &Scope, id: &KeyId, keys: &[String]) -> StoreResult<()>;
+
+    /// Adds a grant; `Limit` if its key would have more than `max` grants, `NotFound` if the
+    /// key is gone.
+    async fn create_grant(&self, grant: &GrantRecord, max: usize) -> StoreResult<()>;
+    /// A key's grants in creation order.
+    async fn grants(&self, scope: &Scope, key: &KeyId) -> StoreResult<Vec<GrantRecord>>;
+    /// A grant by id, whatever its key.
+    async fn grant(&self, id: &str) -> StoreResult<Option<GrantRecord>>;
+    /// Grants whose retiring principal is `principal`, in id order.
+    async fn grants_retirable_by(&self, principal: &str) -> StoreResult<Vec<GrantRecord>>;
+    /// Deletes a grant of a key; `NotFound` if the key has no such grant.
+    async fn delete_grant(&self, scope: &Scope, key: &KeyId, id: &str) -> StoreResult<()>;
 }

@@ -1,10 +1,11 @@
-//! SigV4 authentication of a request: from headers and body to a [`RequestContext`].
+//! SigV4 authentication of a request: from headers and body to a [`RequestContext`], with
+//! long-term access keys and STS session credentials (`X-Amz-Security-Token`).
 
 use std::net::IpAddr;
 
 use axum::http::request::Parts;
 use trent_api::sigv4;
-use trent_api::{ErrorCode, SIGNING_NAME, WireError};
+use trent_api::{ErrorCode, WireError};
 use trent_core::model::{Region, RequestContext};
 
 use crate::state::AppState;
@@ -16,7 +17,14 @@ fn unrecognized() -> WireError {
     )
 }
 
-/// Authenticates a request.
+fn expired() -> WireError {
+    WireError::new(
+        ErrorCode::ExpiredTokenException,
+        "The security token included in the request is expired",
+    )
+}
+
+/// Authenticates a request signed for `service` (`kms`, `sts`).
 ///
 /// In `--dev` mode any signature is accepted: a parseable `Authorization` still chooses the
 /// region and, for a known access key, the principal; anything else acts as the default
@@ -27,8 +35,9 @@ pub fn authenticate(
     body: &[u8],
     source_ip: Option<IpAddr>,
     request_id: &str,
+    service: &str,
 ) -> Result<RequestContext, WireError> {
-    let pairs: Vec<(String, String)> = parts
+    let mut pairs: Vec<(String, String)> = parts
         .headers
         .iter()
         .map(|(n, v)| {
@@ -38,7 +47,6 @@ pub fn authenticate(
             )
         })
         .collect();
-    let mut pairs = pairs;
     if !pairs.iter().any(|(n, _)| n == "host") {
         // HTTP/2 carries the host in the `:authority` pseudo-header, which is part of the URI.
         if let Some(authority) = parts.uri.authority() {
@@ -52,12 +60,12 @@ pub fn authenticate(
         headers: &pairs,
         body,
     };
-    let context = |principal, region| RequestContext {
-        principal,
-        region,
-        request_id: request_id.to_owned(),
-        source_ip,
+    let context = |principal, region| {
+        let mut ctx = RequestContext::new(principal, region, request_id);
+        ctx.source_ip = source_ip;
+        ctx
     };
+    let directory = state.kms.directory();
 
     if state.dev {
         let (default_principal, default_region) = state.dev_default.clone().ok_or_else(|| {
@@ -66,8 +74,7 @@ pub fn authenticate(
         let Ok(auth) = sigv4::parse(&request) else {
             return Ok(context(default_principal, default_region));
         };
-        let principal = state
-            .identities
+        let principal = directory
             .credential(&auth.access_key_id)
             .map(|c| c.principal)
             .unwrap_or(default_principal);
@@ -76,25 +83,35 @@ pub fn authenticate(
     }
 
     let auth = sigv4::parse(&request)?;
-    if request.header("x-amz-security-token").is_some() {
-        // Temporary credentials come with STS, which Trent does not serve yet.
-        return Err(unrecognized());
-    }
-    let credential = state
-        .identities
+    let credential = directory
         .credential(&auth.access_key_id)
         .filter(|c| c.enabled)
         .ok_or_else(unrecognized)?;
+    let token = request.header("x-amz-security-token");
+    match (&credential.session_token, token) {
+        (None, None) => {}
+        (Some(expected), Some(given)) if sigv4::secrets_equal(expected.as_slice(), given.as_bytes()) => {
+            if credential
+                .expires
+                .is_some_and(|e| e <= state.kms.clock().now())
+            {
+                return Err(expired());
+            }
+        }
+        _ => return Err(unrecognized()),
+    }
     let now = state.auth_clock.now().0 / 1000;
-    let secret = String::from_utf8_lossy(credential.secret.as_slice()).into_owned();
-    let secret = zeroize::Zeroizing::new(secret);
-    sigv4::verify(&request, &auth, &secret, SIGNING_NAME, now)?;
+    let secret = zeroize::Zeroizing::new(
+        String::from_utf8_lossy(credential.secret.as_slice()).into_owned(),
+    );
+    sigv4::verify(&request, &auth, &secret, service, now)?;
     let region = Region::parse(&auth.region)
         .filter(|r| {
-            state
-                .identities
-                .regions(&credential.principal.account)
-                .is_some_and(|regions| regions.contains(r))
+            // STS is global: any region the SDK signs for will do.
+            service == "sts"
+                || directory
+                    .regions(&credential.principal.account)
+                    .is_some_and(|regions| regions.contains(r))
         })
         .ok_or_else(|| {
             WireError::new(

@@ -1,4 +1,4 @@
-//! The command line: `trent serve` and its options.
+//! The command line: `trent serve` and its options, and `trent admin`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,6 +23,27 @@ struct Cli {
 enum Command {
     /// Run the KMS server.
     Serve(ServeArgs),
+    /// Manage accounts, IAM users and roles, their policies and access keys on a running
+    /// server. Signs with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN).
+    Admin(AdminArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Actions: CreateAccount ListAccounts CreateUser DeleteUser ListUsers GetUser TagUser UntagUser PutUserPolicy DeleteUserPolicy CreateRole DeleteRole ListRoles GetRole TagRole UntagRole PutRolePolicy DeleteRolePolicy UpdateAssumeRolePolicy CreateAccessKey ListAccessKeys UpdateAccessKey DeleteAccessKey\n\nExample: trent admin create-user UserName=alice 'Tags=[{\"Key\":\"team\",\"Value\":\"blue\"}]'")]
+struct AdminArgs {
+    /// The Trent endpoint.
+    #[arg(long, env = "AWS_ENDPOINT_URL_KMS", default_value = "http://127.0.0.1:4599")]
+    endpoint: String,
+    /// The region to sign for.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    region: String,
+    /// The input as a JSON object.
+    #[arg(long)]
+    input: Option<String>,
+    /// The action, as `create-user` or `CreateUser`.
+    action: String,
+    /// Input members as `Name=Value` (a JSON value, or else a string).
+    members: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -80,6 +101,36 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Admin(args) => runtime.block_on(admin(args)),
+    }
+}
+
+async fn admin(args: AdminArgs) -> ExitCode {
+    let input = match crate::admin_client::input(args.input.as_deref(), &args.members) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("trent admin: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let call = crate::admin_client::AdminCall {
+        endpoint: args.endpoint,
+        region: args.region,
+        action: crate::admin_client::action_name(&args.action),
+        input,
+    };
+    match crate::admin_client::call(&call).await {
+        Ok(value) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("trent admin: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -1,9 +1,20 @@
-//! The TOML configuration file (`--config`): accounts, their regions, and access keys.
+//! The TOML configuration file (`--config`): accounts, their regions, IAM users and roles
+//! with tags and inline policies, and access keys.
 //!
 //! ```toml
-//! [[accounts]]
+//! [[accounts]]                             # the first account is the operator account
 //! id = "111122223333"
 //! regions = ["us-east-1", "eu-west-1"]   # optional: every AWS commercial region
+//!
+//! [[accounts.users]]
+//! name = "alice"
+//! tags = { team = "blue" }
+//! policies = { use-keys = '{"Version":"2012-10-17","Statement":[...]}' }
+//!
+//! [[accounts.roles]]
+//! name = "Ops"
+//! trust_policy = '{"Version":"2012-10-17","Statement":[...]}'
+//! max_session_seconds = 3600              # optional, 3600 to 43200
 //!
 //! [[accounts.access_keys]]
 //! id = "AKIAIOSFODNN7EXAMPLE"
@@ -11,6 +22,7 @@
 //! user = "alice"                           # optional: the account root when absent
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -67,6 +79,25 @@ struct RawAccount {
     regions: Option<Vec<String>>,
     #[serde(default)]
     access_keys: Vec<RawAccessKey>,
+    #[serde(default)]
+    users: Vec<PrincipalConfig>,
+    #[serde(default)]
+    roles: Vec<PrincipalConfig>,
+}
+
+/// A user or role declared in the config.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalConfig {
+    pub name: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Inline identity policies: name to JSON document.
+    #[serde(default)]
+    pub policies: BTreeMap<String, String>,
+    /// Roles only: who may assume the role.
+    pub trust_policy: Option<String>,
+    pub max_session_seconds: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +128,8 @@ pub struct AccountConfig {
     pub id: AccountId,
     pub regions: Vec<Region>,
     pub access_keys: Vec<AccessKeyConfig>,
+    pub users: Vec<PrincipalConfig>,
+    pub roles: Vec<PrincipalConfig>,
 }
 
 pub struct AccessKeyConfig {
@@ -170,10 +203,25 @@ impl Config {
                     user: k.user,
                 });
             }
+            for r in &a.roles {
+                if r.trust_policy.is_none() {
+                    return Err(format!("role '{}' of account {id} has no trust_policy", r.name));
+                }
+            }
+            for u in &a.users {
+                if u.trust_policy.is_some() || u.max_session_seconds.is_some() {
+                    return Err(format!(
+                        "user '{}' of account {id}: trust_policy and max_session_seconds are for roles",
+                        u.name
+                    ));
+                }
+            }
             accounts.push(AccountConfig {
                 id,
                 regions,
                 access_keys,
+                users: a.users,
+                roles: a.roles,
             });
         }
         Ok(Config { accounts })

@@ -17,7 +17,8 @@ use trent_core::model::RequestContext;
 
 use crate::error::ApiError;
 use crate::handlers::{
-    agreement, aliases, data_keys, encrypt, kem, key_policies, keys, mac, random, sign, tags,
+    agreement, aliases, data_keys, encrypt, grants, kem, key_policies, keys, mac, random, sign,
+    tags,
 };
 use crate::state::AppState;
 
@@ -40,6 +41,17 @@ pub async fn handle(
         .to_owned();
     let span = tracing::info_span!("request", id = %request_id, target = %target);
 
+    let form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if target.is_empty() && form && parts.method == axum::http::Method::POST {
+        return sts_request(&state, parts, body, peer, &request_id)
+            .instrument(span)
+            .await;
+    }
+
     let result = async {
         if parts.method != axum::http::Method::POST {
             return Err(ApiError::from(WireError::new(
@@ -48,7 +60,24 @@ pub async fn handle(
             )));
         }
         let body = read_body(&state, &parts, body).await?;
-        let ctx = crate::auth::authenticate(&state, &parts, &body, Some(peer.ip()), &request_id)?;
+        let ctx = crate::auth::authenticate(
+            &state,
+            &parts,
+            &body,
+            Some(peer.ip()),
+            &request_id,
+            trent_api::SIGNING_NAME,
+        )?;
+        if let Some(action) = target.strip_prefix(crate::admin::TARGET_PREFIX) {
+            let value = crate::admin::handle(&state, &ctx, action, &body).await?;
+            return serde_json::to_vec(&value).map_err(|e| ApiError {
+                wire: WireError::new(
+                    ErrorCode::KMSInternalException,
+                    crate::error::INTERNAL_MESSAGE,
+                ),
+                detail: Some(format!("encoding admin response: {e}")),
+            });
+        }
         let operation = op::parse_target(Some(&target))?.to_owned();
         dispatch(&state, &operation, ctx, &body).await
     }
@@ -71,6 +100,48 @@ pub async fn handle(
             response(status, e.wire.body(), &request_id)
         }
     }
+}
+
+/// An STS call over the query protocol: XML in both directions.
+async fn sts_request(
+    state: &Arc<AppState>,
+    parts: axum::http::request::Parts,
+    body: Body,
+    peer: SocketAddr,
+    request_id: &str,
+) -> Response<Body> {
+    use crate::sts;
+    let result = async {
+        let body = read_body(state, &parts, body)
+            .await
+            .map_err(|e| sts::auth_error(&e.wire))?;
+        let ctx = crate::auth::authenticate(
+            state,
+            &parts,
+            &body,
+            Some(peer.ip()),
+            request_id,
+            sts::SERVICE,
+        )
+        .map_err(|e| sts::auth_error(&e))?;
+        sts::handle(state, &ctx, &sts::params(&body)).await
+    }
+    .await;
+    let (status, text) = match result {
+        Ok(xml) => (StatusCode::OK, xml),
+        Err(e) => {
+            tracing::debug!(code = e.code, "STS error");
+            (
+                StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+                e.body(request_id),
+            )
+        }
+    };
+    let mut response = response(status, text.into_bytes(), request_id);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    response
 }
 
 /// Any path but `/`: AWS's answer for a request that names no operation.
@@ -128,7 +199,9 @@ where
     F: FnOnce(Arc<AppState>, RequestContext, O::Request) -> Fut,
     Fut: Future<Output = Result<O::Response, ApiError>>,
 {
-    let request = op::decode::<O>(body)?;
+    let (request, grant_tokens) = op::decode_with_tokens::<O>(body)?;
+    let mut ctx = ctx;
+    ctx.grant_tokens = grant_tokens;
     let response = handler(state.clone(), ctx, request).await?;
     serde_json::to_vec(&response).map_err(|e| ApiError {
         wire: WireError::new(
@@ -241,6 +314,14 @@ async fn dispatch(
             call::<op::ListKeyPolicies, _, _>(state, ctx, body, key_policies::list_key_policies)
                 .await
         }
+        "CreateGrant" => call::<op::CreateGrant, _, _>(state, ctx, body, grants::create_grant).await,
+        "ListGrants" => call::<op::ListGrants, _, _>(state, ctx, body, grants::list_grants).await,
+        "ListRetirableGrants" => {
+            call::<op::ListRetirableGrants, _, _>(state, ctx, body, grants::list_retirable_grants)
+                .await
+        }
+        "RetireGrant" => call::<op::RetireGrant, _, _>(state, ctx, body, grants::retire_grant).await,
+        "RevokeGrant" => call::<op::RevokeGrant, _, _>(state, ctx, body, grants::revoke_grant).await,
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.
             let value = op::parse_body(body)?;

@@ -28,7 +28,14 @@ impl From<Error> for ApiError {
             | Error::AliasNotFound { .. }
             | Error::PolicyNotFound { .. }
             | Error::InvalidKeyId { .. } => ErrorCode::NotFoundException,
-            Error::InvalidArn { .. } => ErrorCode::InvalidArnException,
+            Error::InvalidArn { .. } | Error::InvalidPrincipal { .. } => {
+                ErrorCode::InvalidArnException
+            }
+            Error::InvalidGrantToken => ErrorCode::InvalidGrantTokenException,
+            Error::InvalidGrantId => ErrorCode::InvalidGrantIdException,
+            Error::GrantNotFound { .. } => ErrorCode::NotFoundException,
+            Error::NoSuchEntity { .. } => ErrorCode::NoSuchEntityException,
+            Error::EntityAlreadyExists { .. } => ErrorCode::EntityAlreadyExistsException,
             Error::AliasAlreadyExists { .. } => ErrorCode::AlreadyExistsException,
             Error::Disabled { .. } => ErrorCode::DisabledException,
             Error::InvalidState { .. } | Error::NotPendingDeletion { .. } => {

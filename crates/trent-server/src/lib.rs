@@ -5,6 +5,8 @@
 //! `trent-core` types; it holds no business rules of its own.
 //! [`server::start`] is the entry point for both the binary and the integration tests.
 
+pub mod admin;
+pub mod admin_client;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;
@@ -16,5 +18,6 @@ pub mod scheduler;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod sts;
 
 pub use server::{RunningServer, ServerOptions, start};

@@ -1,6 +1,7 @@
 //! Background maintenance: the timer side of date-driven work (the logic lives in trent-core).
 //!
-//! Today that is the deletion sweep: keys whose waiting period has ended are deleted for good.
+//! The deletion sweep (keys whose waiting period has ended are deleted for good) and the purge
+//! of expired role sessions.
 //! A sweep is idempotent and catches up after downtime, so a key that fell due while Trent
 //! was stopped is deleted on the first sweep after start.
 
@@ -15,6 +16,10 @@ pub async fn run_once(kms: &Kms) -> Result<usize, trent_core::Error> {
     let deleted = kms.delete_due_keys(now).await?;
     if deleted > 0 {
         tracing::info!(deleted, "deleted keys whose waiting period ended");
+    }
+    let sessions = kms.purge_expired_sessions().await?;
+    if sessions > 0 {
+        tracing::debug!(sessions, "forgot expired role sessions");
     }
     Ok(deleted)
 }

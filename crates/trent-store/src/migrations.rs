@@ -9,6 +9,7 @@ use rusqlite::Connection;
 const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0001_initial.sql"),
     include_str!("../migrations/sqlite/0002_public_keys.sql"),
+    include_str!("../migrations/sqlite/0003_principals_grants.sql"),
 ];
 
 /// The schema version this build writes.

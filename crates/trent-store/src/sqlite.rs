@@ -11,10 +11,12 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
+use std::collections::BTreeMap;
+
 use trent_core::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, KeyId, KeyManager,
-    KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Scope, SealedMaterial, Tag,
-    UnixMillis,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, KeyId,
+    KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, PrincipalRecord,
+    PrincipalType, Region, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
 };
 use trent_core::store::{Change, ChangeListener, KeyChange, Page, Store, StoreError, StoreResult};
 
@@ -257,6 +259,58 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Resu
     Ok(())
 }
 
+const GRANT_COLUMNS: &str = "account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created";
+
+fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<GrantRecord> {
+    let (a, r, k): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+    let operations: String = row.get(8)?;
+    let equals: Option<String> = row.get(9)?;
+    let subset: Option<String> = row.get(10)?;
+    Ok(GrantRecord {
+        scope: Scope {
+            account: AccountId::parse(&a).ok_or_else(|| corrupt("grants.account"))?,
+            region: Region::parse(&r).ok_or_else(|| corrupt("grants.region"))?,
+        },
+        key: KeyId::parse(&k).ok_or_else(|| corrupt("grants.key_id"))?,
+        id: row.get(3)?,
+        name: row.get(4)?,
+        grantee: row.get(5)?,
+        retiring: row.get(6)?,
+        issuing_account: row.get(7)?,
+        operations: operations
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        context_equals: equals.as_deref().map(json_map).transpose()?,
+        context_subset: subset.as_deref().map(json_map).transpose()?,
+        created: UnixMillis(row.get(11)?),
+    })
+}
+
+fn map_json(map: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
+}
+
+fn json_map(text: &str) -> rusqlite::Result<BTreeMap<String, String>> {
+    serde_json::from_str(text).map_err(|_| corrupt("json object"))
+}
+
+fn tags_json(tags: &[Tag]) -> String {
+    let map: BTreeMap<String, String> = tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
+    map_json(&map)
+}
+
+fn json_tags(text: &str) -> rusqlite::Result<Vec<Tag>> {
+    Ok(json_map(text)?
+        .into_iter()
+        .map(|(key, value)| Tag { key, value })
+        .collect())
+}
+
 fn page<T>(mut items: Vec<T>, limit: usize) -> Page<T> {
     let truncated = items.len() > limit;
     items.truncate(limit);
@@ -367,10 +421,10 @@ impl Store for SqliteStore {
         let key = key.clone();
         self.with(move |c| {
             c.execute(
-                "INSERT INTO access_keys (id, account, user_name, sealed_secret, enabled) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO access_keys (id, account, user_name, sealed_secret, enabled, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (id) DO UPDATE SET account = excluded.account, user_name = excluded.user_name,
                  sealed_secret = excluded.sealed_secret, enabled = excluded.enabled",
-                params![key.id, key.account.as_str(), key.user, key.sealed_secret, i64::from(key.enabled)],
+                params![key.id, key.account.as_str(), key.user, key.sealed_secret, i64::from(key.enabled), key.created.0],
             )
             .map(|_| ())
         })
@@ -380,7 +434,7 @@ impl Store for SqliteStore {
     async fn access_keys(&self) -> StoreResult<Vec<AccessKeyRecord>> {
         self.with(|c| {
             let mut stmt = c.prepare(
-                "SELECT id, account, user_name, sealed_secret, enabled FROM access_keys ORDER BY id",
+                "SELECT id, account, user_name, sealed_secret, enabled, created FROM access_keys ORDER BY id",
             )?;
             let rows = stmt.query_map([], |r| {
                 let account: String = r.get(1)?;
@@ -391,6 +445,7 @@ impl Store for SqliteStore {
                     user: r.get(2)?,
                     sealed_secret: r.get(3)?,
                     enabled: r.get::<_, i64>(4)? != 0,
+                    created: UnixMillis(r.get(5)?),
                 })
             })?;
             rows.collect()
@@ -597,6 +652,10 @@ impl Store for SqliteStore {
                 p,
             )?;
             tx.execute(
+                "DELETE FROM grants WHERE account = ?1 AND region = ?2 AND key_id = ?3",
+                p,
+            )?;
+            tx.execute(
                 "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND target = ?3",
                 p,
             )?;
@@ -761,7 +820,11 @@ impl Store for SqliteStore {
         max: usize,
     ) -> StoreResult<()> {
         let (scope, id, tags) = (scope.clone(), id.clone(), tags.to_vec());
-        self.transaction(Vec::new(), move |tx| {
+        let changes = vec![Change::Key {
+            scope: scope.clone(),
+            id: id.clone(),
+        }];
+        self.transaction(changes, move |tx| {
             let (a, r, k) = (scope.account.as_str(), scope.region.as_str(), id.as_str());
             for tag in &tags {
                 tx.execute(
@@ -785,7 +848,11 @@ impl Store for SqliteStore {
 
     async fn untag_key(&self, scope: &Scope, id: &KeyId, keys: &[String]) -> StoreResult<()> {
         let (scope, id, keys) = (scope.clone(), id.clone(), keys.to_vec());
-        self.transaction(Vec::new(), move |tx| {
+        let changes = vec![Change::Key {
+            scope: scope.clone(),
+            id: id.clone(),
+        }];
+        self.transaction(changes, move |tx| {
             for key in &keys {
                 tx.execute(
                     "DELETE FROM tags WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND tag_key = ?4",
@@ -793,6 +860,241 @@ impl Store for SqliteStore {
                 )?;
             }
             Ok(Ok(()))
+        })
+        .await
+    }
+    async fn put_principal(&self, principal: &PrincipalRecord) -> StoreResult<()> {
+        let p = principal.clone();
+        self.transaction(Vec::new(), move |tx| {
+            tx.execute(
+                "INSERT INTO principals (account, kind, name, id, tags, policies, trust_policy, max_session_seconds, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (account, kind, name) DO UPDATE SET tags = excluded.tags, policies = excluded.policies,
+                 trust_policy = excluded.trust_policy, max_session_seconds = excluded.max_session_seconds",
+                params![
+                    p.account.as_str(),
+                    p.kind.as_str(),
+                    p.name,
+                    p.id,
+                    tags_json(&p.tags),
+                    map_json(&p.policies),
+                    p.trust_policy,
+                    p.max_session_seconds,
+                    p.created.0
+                ],
+            )?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn delete_principal(
+        &self,
+        account: &AccountId,
+        kind: PrincipalType,
+        name: &str,
+    ) -> StoreResult<()> {
+        let (account, name) = (account.clone(), name.to_owned());
+        self.transaction(Vec::new(), move |tx| {
+            let deleted = tx.execute(
+                "DELETE FROM principals WHERE account = ?1 AND kind = ?2 AND name = ?3",
+                params![account.as_str(), kind.as_str(), name],
+            )?;
+            if deleted == 0 {
+                return Ok(Err(StoreError::NotFound));
+            }
+            match kind {
+                PrincipalType::User => tx.execute(
+                    "DELETE FROM access_keys WHERE account = ?1 AND user_name = ?2",
+                    params![account.as_str(), name],
+                )?,
+                PrincipalType::Role => tx.execute(
+                    "DELETE FROM sessions WHERE account = ?1 AND role_name = ?2",
+                    params![account.as_str(), name],
+                )?,
+            };
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn principals(&self) -> StoreResult<Vec<PrincipalRecord>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT account, kind, name, id, tags, policies, trust_policy, max_session_seconds, created
+                 FROM principals ORDER BY account, kind, name",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                let account: String = r.get(0)?;
+                let kind: String = r.get(1)?;
+                Ok(PrincipalRecord {
+                    account: AccountId::parse(&account)
+                        .ok_or_else(|| corrupt("principals.account"))?,
+                    kind: PrincipalType::parse(&kind).ok_or_else(|| corrupt("principals.kind"))?,
+                    name: r.get(2)?,
+                    id: r.get(3)?,
+                    tags: json_tags(&r.get::<_, String>(4)?)?,
+                    policies: json_map(&r.get::<_, String>(5)?)?,
+                    trust_policy: r.get(6)?,
+                    max_session_seconds: r.get(7)?,
+                    created: UnixMillis(r.get(8)?),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn put_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        let s = session.clone();
+        self.transaction(Vec::new(), move |tx| {
+            tx.execute(
+                "INSERT INTO sessions (access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    s.access_key_id,
+                    s.sealed_secret,
+                    s.sealed_token,
+                    s.account.as_str(),
+                    s.role_name,
+                    s.session_name,
+                    tags_json(&s.tags),
+                    s.expires.0
+                ],
+            )?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn sessions(&self, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires
+                 FROM sessions WHERE expires > ?1 ORDER BY access_key_id",
+            )?;
+            let rows = stmt.query_map([now.0], |r| {
+                let account: String = r.get(3)?;
+                Ok(SessionRecord {
+                    access_key_id: r.get(0)?,
+                    sealed_secret: r.get(1)?,
+                    sealed_token: r.get(2)?,
+                    account: AccountId::parse(&account)
+                        .ok_or_else(|| corrupt("sessions.account"))?,
+                    role_name: r.get(4)?,
+                    session_name: r.get(5)?,
+                    tags: json_tags(&r.get::<_, String>(6)?)?,
+                    expires: UnixMillis(r.get(7)?),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn delete_expired_sessions(&self, now: UnixMillis) -> StoreResult<u64> {
+        self.transaction(Vec::new(), move |tx| {
+            let n = tx.execute("DELETE FROM sessions WHERE expires <= ?1", [now.0])?;
+            Ok(Ok(u64::try_from(n).unwrap_or_default()))
+        })
+        .await
+    }
+
+    async fn create_grant(&self, grant: &GrantRecord, max: usize) -> StoreResult<()> {
+        let g = grant.clone();
+        let changes = vec![Change::Key {
+            scope: g.scope.clone(),
+            id: g.key.clone(),
+        }];
+        self.transaction(changes, move |tx| {
+            let (a, r, k) = (g.scope.account.as_str(), g.scope.region.as_str(), g.key.as_str());
+            let exists: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3",
+                params![a, r, k],
+                |row| row.get(0),
+            )?;
+            if exists == 0 {
+                return Ok(Err(StoreError::NotFound));
+            }
+            let count: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM grants WHERE account = ?1 AND region = ?2 AND key_id = ?3",
+                params![a, r, k],
+                |row| row.get(0),
+            )?;
+            if usize::try_from(count).unwrap_or(usize::MAX) >= max {
+                return Ok(Err(StoreError::Limit("grants per key")));
+            }
+            tx.execute(
+                "INSERT INTO grants (account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    a,
+                    r,
+                    k,
+                    g.id,
+                    g.name,
+                    g.grantee,
+                    g.retiring,
+                    g.issuing_account,
+                    g.operations.join(","),
+                    g.context_equals.as_ref().map(map_json),
+                    g.context_subset.as_ref().map(map_json),
+                    g.created.0
+                ],
+            )?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn grants(&self, scope: &Scope, key: &KeyId) -> StoreResult<Vec<GrantRecord>> {
+        let (scope, key) = (scope.clone(), key.clone());
+        self.with(move |c| {
+            let sql = format!(
+                "SELECT {GRANT_COLUMNS} FROM grants WHERE account = ?1 AND region = ?2 AND key_id = ?3 ORDER BY created, id"
+            );
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt.query_map(
+                params![scope.account.as_str(), scope.region.as_str(), key.as_str()],
+                grant_from_row,
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn grant(&self, id: &str) -> StoreResult<Option<GrantRecord>> {
+        let id = id.to_owned();
+        self.with(move |c| {
+            let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = ?1");
+            c.query_row(&sql, [id], grant_from_row).optional()
+        })
+        .await
+    }
+
+    async fn grants_retirable_by(&self, principal: &str) -> StoreResult<Vec<GrantRecord>> {
+        let principal = principal.to_owned();
+        self.with(move |c| {
+            let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE retiring = ?1 ORDER BY id");
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt.query_map([principal], grant_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn delete_grant(&self, scope: &Scope, key: &KeyId, id: &str) -> StoreResult<()> {
+        let (scope, key, id) = (scope.clone(), key.clone(), id.to_owned());
+        let changes = vec![Change::Key {
+            scope: scope.clone(),
+            id: key.clone(),
+        }];
+        self.transaction(changes, move |tx| {
+            let n = tx.execute(
+                "DELETE FROM grants WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND id = ?4",
+                params![scope.account.as_str(), scope.region.as_str(), key.as_str(), id],
+            )?;
+            Ok(if n == 0 { Err(StoreError::NotFound) } else { Ok(()) })
         })
         .await
     }

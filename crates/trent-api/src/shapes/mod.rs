@@ -5,6 +5,7 @@ pub mod agreement;
 pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;
+pub mod grants;
 pub mod kem;
 pub mod key_policies;
 pub mod keys;

@@ -1,8 +1,12 @@
-//! Who is calling: accounts, access keys, principals, and the per-request context.
+//! Who is calling: accounts, IAM users and roles, access keys and role sessions, the resolved
+//! principal, and the per-request context.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
-use super::{AccountId, Region, Scope};
+use super::{AccountId, Region, Scope, Tag, UnixMillis};
+use crate::policy::Policy;
 
 /// An account and the regions it may use.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,16 +23,110 @@ pub struct AccessKeyRecord {
     /// The IAM user name the key belongs to (the account root when `None`).
     pub user: Option<String>,
     pub sealed_secret: Vec<u8>,
+    /// `Active` (true) or `Inactive` (false), as IAM's access key status.
     pub enabled: bool,
+    pub created: UnixMillis,
 }
 
-/// The authenticated caller.
+/// Whether an IAM principal is a user or a role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PrincipalType {
+    User,
+    Role,
+}
+
+impl PrincipalType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::User => "user",
+            PrincipalType::Role => "role",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PrincipalType> {
+        match text {
+            "user" => Some(PrincipalType::User),
+            "role" => Some(PrincipalType::Role),
+            _ => None,
+        }
+    }
+}
+
+/// An IAM user or role as the store keeps it, with its inline identity policies.
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrincipalRecord {
+    pub account: AccountId,
+    pub kind: PrincipalType,
+    pub name: String,
+    /// IAM's unique id (`AIDA...` for users, `AROA...` for roles): `aws:userid`.
+    pub id: String,
+    pub tags: Vec<Tag>,
+    /// Inline identity policies by name, verbatim.
+    pub policies: BTreeMap<String, String>,
+    /// A role's trust policy (who may assume it), verbatim.
+    pub trust_policy: Option<String>,
+    /// The longest session a role grants, in seconds (3600 to 43200; IAM's default 3600).
+    pub max_session_seconds: u32,
+    pub created: UnixMillis,
+}
+
+impl PrincipalRecord {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:{}/{}",
+            self.account,
+            self.kind.as_str(),
+            self.name
+        )
+    }
+}
+
+/// Temporary credentials issued by `AssumeRole`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// `ASIA...`.
+    pub access_key_id: String,
+    pub sealed_secret: Vec<u8>,
+    /// The session token, sealed under the root key like the secret.
+    pub sealed_token: Vec<u8>,
+    pub account: AccountId,
+    pub role_name: String,
+    pub session_name: String,
+    /// Session tags, which override the role's tags of the same key.
+    pub tags: Vec<Tag>,
+    pub expires: UnixMillis,
+}
+
+/// A parsed identity policy with its name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedPolicy {
+    pub name: String,
+    pub policy: Policy,
+}
+
+/// What kind of principal signed the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrincipalKind {
+    Root,
+    User { name: String },
+    AssumedRole { role_name: String, session_name: String },
+}
+
+/// The authenticated caller, with everything authorization reads about it.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Principal {
     pub account: AccountId,
-    /// `arn:aws:iam::<account>:root` or `arn:aws:iam::<account>:user/<name>`.
+    /// `arn:aws:iam::<a>:root`, `arn:aws:iam::<a>:user/<n>` or
+    /// `arn:aws:sts::<a>:assumed-role/<role>/<session>`.
     pub arn: String,
+    pub kind: PrincipalKind,
+    /// `aws:userid`: the account id for the root, the user's id, `<role id>:<session>`.
+    pub user_id: String,
     pub access_key_id: Option<String>,
+    /// `aws:PrincipalTag/*`: the user's or role's tags, with session tags over them.
+    pub tags: BTreeMap<String, String>,
+    /// The identity policies attached to the user or role.
+    pub policies: Arc<[NamedPolicy]>,
 }
 
 impl Principal {
@@ -36,24 +134,72 @@ impl Principal {
     pub fn root(account: AccountId) -> Principal {
         Principal {
             arn: format!("arn:aws:iam::{account}:root"),
+            user_id: account.as_str().to_owned(),
             account,
+            kind: PrincipalKind::Root,
             access_key_id: None,
+            tags: BTreeMap::new(),
+            policies: Arc::from(Vec::new()),
         }
+    }
+
+    /// For an assumed-role session, the role's ARN, which policies name.
+    pub fn role_arn(&self) -> Option<String> {
+        match &self.kind {
+            PrincipalKind::AssumedRole { role_name, .. } => {
+                Some(format!("arn:aws:iam::{}:role/{role_name}", self.account))
+            }
+            _ => None,
+        }
+    }
+
+    /// The user name (`aws:username`), for IAM users only.
+    pub fn user_name(&self) -> Option<&str> {
+        match &self.kind {
+            PrincipalKind::User { name } => Some(name),
+            _ => None,
+        }
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.kind == PrincipalKind::Root
+    }
+
+    /// A tag of the principal, by case-insensitive key as IAM compares tag keys.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// What every operation knows about its request: who, where, and which request.
-///
-/// Authorization (key policies, grants) will read the principal and the source from here.
 #[derive(Clone, Debug)]
 pub struct RequestContext {
     pub principal: Principal,
     pub region: Region,
     pub request_id: String,
     pub source_ip: Option<IpAddr>,
+    /// Whether the request came over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
+    /// The request's `GrantTokens`, which let grants act before they are visible everywhere.
+    pub grant_tokens: Vec<String>,
 }
 
 impl RequestContext {
+    /// A context for `principal` in `region` with nothing else set.
+    pub fn new(principal: Principal, region: Region, request_id: impl Into<String>) -> Self {
+        RequestContext {
+            principal,
+            region,
+            request_id: request_id.into(),
+            source_ip: None,
+            secure_transport: false,
+            grant_tokens: Vec::new(),
+        }
+    }
+
     /// The caller's own account and region, where names without an ARN are looked up.
     pub fn scope(&self) -> Scope {
         Scope {

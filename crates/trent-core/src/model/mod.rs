@@ -2,13 +2,18 @@
 //! encryption contexts.
 
 mod context;
+mod grant;
 mod identity;
 mod ids;
 mod key;
 mod spec;
 
 pub use context::EncryptionContext;
-pub use identity::{AccessKeyRecord, AccountRecord, Principal, RequestContext};
+pub use grant::{GRANT_OPERATIONS, GrantRecord};
+pub use identity::{
+    AccessKeyRecord, AccountRecord, NamedPolicy, Principal, PrincipalKind, PrincipalRecord,
+    PrincipalType, RequestContext, SessionRecord,
+};
 pub use ids::{AccountId, AliasName, KeyId, KeyRef, MaterialId, Region};
 pub use key::{
     AliasRecord, EncapsulationAlgorithm, EncryptionAlgorithm, KeyAgreementAlgorithm, KeyManager,

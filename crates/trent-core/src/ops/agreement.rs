@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
+use crate::policy::Facts;
 use crate::model::{KeyAgreementAlgorithm, KeyRecord, KeyRef, KeyUsage, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
 use crate::secret::Secret;
@@ -23,13 +24,14 @@ impl Kms {
         dry_run: bool,
     ) -> Result<SharedSecret> {
         let key = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Allowed,
                 "kms:DeriveSharedSecret",
                 StateRule::Enabled,
                 Some(KeyUsage::KeyAgreement),
+                Facts::new().with("kms:KeyAgreementAlgorithm", algorithm.as_str()),
             )
             .await?;
         let record = &key.key().record;

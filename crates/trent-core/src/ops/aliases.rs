@@ -16,6 +16,7 @@ impl Kms {
         if name.is_reserved() {
             return Err(Error::NotAuthorized);
         }
+        self.authorize_identity(ctx, "kms:CreateAlias", &name.arn(&ctx.scope()))?;
         let key = self
             .key_for(
                 ctx,
@@ -70,6 +71,20 @@ impl Kms {
                 alias_arn: name.arn(&scope),
             });
         };
+        self.authorize_identity(ctx, "kms:UpdateAlias", &name.arn(&scope))?;
+        // AWS asks for kms:UpdateAlias on the alias, the key it names now and the new key.
+        self.key_for(
+            ctx,
+            &KeyRef::Arn {
+                scope: scope.clone(),
+                id: current.target.clone(),
+            },
+            Aliases::Forbidden,
+            "kms:UpdateAlias",
+            StateRule::Any,
+            None,
+        )
+        .await?;
         let key = self
             .key_for(
                 ctx,
@@ -118,6 +133,23 @@ impl Kms {
             return Err(Error::NotAuthorized);
         }
         let scope = ctx.scope();
+        self.authorize_identity(ctx, "kms:DeleteAlias", &name.arn(&scope))?;
+        // The key the alias names must allow it too.
+        if let Some(alias) = self.store.alias(&scope, name).await? {
+            let key_ref = KeyRef::Arn {
+                scope: scope.clone(),
+                id: alias.target,
+            };
+            self.key_for(
+                ctx,
+                &key_ref,
+                Aliases::Forbidden,
+                "kms:DeleteAlias",
+                StateRule::Any,
+                None,
+            )
+            .await?;
+        }
         let result = self.store.delete_alias(&scope, name).await;
         match result {
             Ok(()) => Ok(()),
@@ -158,7 +190,10 @@ impl Kms {
                     .await?;
                 Some(key.key().record.id.clone())
             }
-            None => None,
+            None => {
+                self.authorize_identity(ctx, "kms:ListAliases", "*")?;
+                None
+            }
         };
         Ok(self
             .store

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
+use crate::policy::Facts;
 use crate::model::{EncryptionContext, KeyFamily, KeyRef, KeySpec, RequestContext};
 use crate::ops::encrypt::Encrypted;
 use crate::secret::Plaintext;
@@ -41,7 +42,7 @@ impl Kms {
         dry_run: bool,
     ) -> Result<DataKey> {
         let key = self
-            .encryption_key(ctx, key, action, None, context)
+            .encryption_key(ctx, key, action, None, context, Facts::new())
             .await
             .map_err(|e| match e {
                 // A data key is always sealed with a symmetric key.
@@ -101,7 +102,14 @@ impl Kms {
             }
         }
         let using = self
-            .encryption_key(ctx, key, action, None, context)
+            .encryption_key(
+                ctx,
+                key,
+                action,
+                None,
+                context,
+                Facts::new().with("kms:DataKeyPairSpec", pair_spec.as_str()),
+            )
             .await
             .map_err(|e| match e {
                 Error::InvalidKeyUsage { .. } => Error::InvalidKeyUsage {

@@ -9,7 +9,7 @@ use crate::model::{
     MaterialId, RequestContext, Scope,
 };
 use crate::ops::pipeline::{Aliases, StateRule};
-use crate::policy::AuthorizedKey;
+use crate::policy::{AuthorizedKey, Facts};
 use crate::secret::Plaintext;
 
 /// The result of Encrypt.
@@ -84,6 +84,22 @@ fn algorithm_for(
     Ok(algorithm)
 }
 
+/// The condition keys of an operation with an encryption context and algorithm.
+pub(crate) fn crypto_facts(
+    facts: Facts,
+    algorithm: Option<EncryptionAlgorithm>,
+    context: &EncryptionContext,
+) -> Facts {
+    facts
+        .with(
+            "kms:EncryptionAlgorithm",
+            algorithm
+                .unwrap_or(EncryptionAlgorithm::SymmetricDefault)
+                .as_str(),
+        )
+        .with_context(context)
+}
+
 impl Kms {
     /// Authorizes an ENCRYPT_DECRYPT key for `action` and settles the algorithm.
     pub(crate) async fn encryption_key(
@@ -93,15 +109,18 @@ impl Kms {
         action: &'static str,
         algorithm: Option<EncryptionAlgorithm>,
         context: &EncryptionContext,
+        facts: Facts,
     ) -> Result<Using> {
+        let facts = crypto_facts(facts, algorithm, context);
         let key = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Allowed,
                 action,
                 StateRule::Enabled,
                 Some(KeyUsage::EncryptDecrypt),
+                facts,
             )
             .await?;
         let algorithm = algorithm_for(&key.key().record, algorithm, context)?;
@@ -168,7 +187,7 @@ impl Kms {
         dry_run: bool,
     ) -> Result<Encrypted> {
         let using = self
-            .encryption_key(ctx, key, "kms:Encrypt", algorithm, context)
+            .encryption_key(ctx, key, "kms:Encrypt", algorithm, context, Facts::new())
             .await?;
         if dry_run {
             return Err(Error::DryRun);
@@ -184,17 +203,23 @@ impl Kms {
         ctx: &RequestContext,
         input: &DecryptInput<'a>,
         action: &'static str,
+        facts: Facts,
     ) -> Result<Source<'a>> {
-        let authorize = |key_ref: KeyRef| async move {
-            self.key_for(
-                ctx,
-                &key_ref,
-                Aliases::Allowed,
-                action,
-                StateRule::Enabled,
-                Some(KeyUsage::EncryptDecrypt),
-            )
-            .await
+        let facts = crypto_facts(facts, input.algorithm, input.context);
+        let authorize = |key_ref: KeyRef| {
+            let facts = facts.clone();
+            async move {
+                self.key_for_with(
+                    ctx,
+                    &key_ref,
+                    Aliases::Allowed,
+                    action,
+                    StateRule::Enabled,
+                    Some(KeyUsage::EncryptDecrypt),
+                    facts,
+                )
+                .await
+            }
         };
         let named = match input.key {
             Some(key_ref) => {
@@ -274,13 +299,26 @@ impl Kms {
         }
     }
 
+    /// Whether ReEncrypt's source and destination are one key (`kms:ReEncryptOnSameKey`);
+    /// `false` when either cannot be resolved (the request then fails on its own).
+    async fn same_key(&self, ctx: &RequestContext, source: &DecryptInput<'_>, destination: &KeyRef) -> bool {
+        let Ok((_, to)) = self.resolve(ctx, destination, Aliases::Allowed).await else {
+            return false;
+        };
+        let from = match source.key {
+            Some(key_ref) => self.resolve(ctx, key_ref, Aliases::Allowed).await.ok().map(|(_, id)| id),
+            None => Envelope::parse(source.ciphertext).and_then(|e| KeyId::parse(e.key_id)),
+        };
+        from.is_some_and(|id| id == to)
+    }
+
     pub async fn decrypt(
         &self,
         ctx: &RequestContext,
         input: DecryptInput<'_>,
         dry_run: bool,
     ) -> Result<Decrypted> {
-        let source = self.source(ctx, &input, "kms:Decrypt").await?;
+        let source = self.source(ctx, &input, "kms:Decrypt", Facts::new()).await?;
         if dry_run {
             return Err(Error::DryRun);
         }
@@ -298,7 +336,11 @@ impl Kms {
         destination_algorithm: Option<EncryptionAlgorithm>,
         dry_run: bool,
     ) -> Result<ReEncrypted> {
-        let from = self.source(ctx, &source, "kms:ReEncryptFrom").await?;
+        let same = self.same_key(ctx, &source, destination).await;
+        let same = Facts::new().with("kms:ReEncryptOnSameKey", same.to_string());
+        let from = self
+            .source(ctx, &source, "kms:ReEncryptFrom", same.clone())
+            .await?;
         let to = self
             .encryption_key(
                 ctx,
@@ -306,6 +348,7 @@ impl Kms {
                 "kms:ReEncryptTo",
                 destination_algorithm,
                 destination_context,
+                same,
             )
             .await?;
         if dry_run {

@@ -9,7 +9,8 @@ use crate::model::{KeyRef, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule, check_state};
 use crate::policy::condition::MapContext;
 use crate::policy::eval::{Caller, Decision, Request, evaluate};
-use crate::policy::{Policy, PolicyError};
+use crate::policy::document::Principals;
+use crate::policy::{Facts, Policy, PolicyError};
 
 /// The only policy name a key has.
 pub const DEFAULT_POLICY_NAME: &str = "default";
@@ -77,6 +78,24 @@ pub fn check_lockout(
 }
 
 impl Kms {
+    /// AWS refuses a key policy that names an IAM user or role that does not exist; Trent can
+    /// tell for the accounts it hosts.
+    pub(crate) fn check_principals(&self, policy: &Policy) -> Result<()> {
+        let unknown = policy.statements.iter().any(|s| match &s.principal {
+            Principals::Named { aws, .. } => aws
+                .iter()
+                .any(|p| self.directory.principal_exists(p) == Some(false)),
+            _ => false,
+        });
+        if unknown {
+            return Err(Error::MalformedPolicy {
+                message: "Policy contains a statement with one or more invalid principals."
+                    .to_owned(),
+            });
+        }
+        Ok(())
+    }
+
     pub async fn get_key_policy(
         &self,
         ctx: &RequestContext,
@@ -106,17 +125,22 @@ impl Kms {
         bypass_lockout_check: bool,
     ) -> Result<()> {
         let current = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Forbidden,
                 "kms:PutKeyPolicy",
                 StateRule::Any,
                 None,
+                Facts::new().with(
+                    "kms:BypassPolicyLockoutSafetyCheck",
+                    bypass_lockout_check.to_string(),
+                ),
             )
             .await?;
         policy_name(name)?;
         let policy = parse_key_policy(&text)?;
+        self.check_principals(&policy)?;
         let record = &current.key().record;
         if !bypass_lockout_check {
             check_lockout(ctx, &policy, &record.arn(), record.scope.account.as_str())?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
+use crate::policy::Facts;
 use crate::model::{
     AliasName, AliasRecord, KeyFamily, KeyId, KeyManager, KeyRecord, KeyRef, KeySpec, KeyState,
     KeyUsage, Origin, RequestContext, Scope, SealedMaterial, Tag, UnixMillis,
@@ -124,11 +125,23 @@ impl Kms {
             });
         }
         validate_tags(&input.tags)?;
+        let facts = Facts::new()
+            .with("kms:KeySpec", spec.as_str())
+            .with("kms:KeyUsage", usage.as_str())
+            .with("kms:KeyOrigin", origin.as_str())
+            .with("kms:MultiRegion", input.multi_region.to_string())
+            .with(
+                "kms:BypassPolicyLockoutSafetyCheck",
+                input.bypass_policy_lockout_safety_check.to_string(),
+            )
+            .with_request_tags(input.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())));
+        self.authorize_identity_with(ctx, "kms:CreateKey", "*", &facts)?;
         let scope = ctx.scope();
         let id = KeyId::random();
         let policy = match input.policy {
             Some(policy) => {
                 let parsed = crate::ops::key_policies::parse_key_policy(&policy)?;
+                self.check_principals(&parsed)?;
                 if !input.bypass_policy_lockout_safety_check {
                     crate::ops::key_policies::check_lockout(
                         ctx,
@@ -236,6 +249,7 @@ impl Kms {
                 message: format!("Invalid marker '{m}'"),
             });
         }
+        self.authorize_identity(ctx, "kms:ListKeys", "*")?;
         Ok(self.store.list_keys(&ctx.scope(), marker, limit).await?)
     }
 

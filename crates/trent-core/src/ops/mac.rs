@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
+use crate::policy::Facts;
 use crate::model::{KeyRecord, KeyRef, KeyUsage, MacAlgorithm, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
 use crate::policy::AuthorizedKey;
@@ -22,13 +23,14 @@ impl Kms {
         algorithm: MacAlgorithm,
     ) -> Result<AuthorizedKey> {
         let key = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Allowed,
                 action,
                 StateRule::Enabled,
                 Some(KeyUsage::GenerateVerifyMac),
+                Facts::new().with("kms:MacAlgorithm", algorithm.as_str()),
             )
             .await?;
         let record = &key.key().record;

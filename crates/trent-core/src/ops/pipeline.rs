@@ -6,7 +6,7 @@ use crate::cache::CachedKey;
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyId, KeyRef, KeyState, KeyUsage, MaterialId, RequestContext, Scope};
-use crate::policy::{self, AuthorizedKey};
+use crate::policy::{self, AuthorizedKey, Facts, Policy};
 use crate::secret::KeyMaterial;
 
 /// Whether an operation's `KeyId` member may name an alias.
@@ -88,7 +88,20 @@ impl Kms {
         let Some(record) = self.store.key(scope, id).await? else {
             return Ok(None);
         };
-        let entry = Arc::new(CachedKey::new(record));
+        let tags = self.store.tags(scope, id).await?;
+        let aliases = self
+            .store
+            .list_aliases(scope, Some(id), None, usize::MAX)
+            .await?
+            .items
+            .into_iter()
+            .map(|a| a.name.as_str().to_owned())
+            .collect();
+        let grants = self.store.grants(scope, id).await?;
+        let policy = Policy::parse(&record.policy, true).map_err(|e| {
+            Error::internal(format!("stored key policy of {} does not parse: {e}", record.arn()))
+        })?;
+        let entry = Arc::new(CachedKey::new(record, policy, tags, aliases, grants));
         self.cache.insert_key(entry.clone(), epoch);
         Ok(Some(entry))
     }
@@ -108,7 +121,7 @@ impl Kms {
             })
     }
 
-    /// The whole pipeline: resolve, load, check state and usage, authorize.
+    /// The whole pipeline: resolve, load, authorize, check state and usage.
     pub(crate) async fn key_for(
         &self,
         ctx: &RequestContext,
@@ -118,8 +131,41 @@ impl Kms {
         state: StateRule,
         usage: Option<KeyUsage>,
     ) -> Result<AuthorizedKey> {
+        self.key_for_with(ctx, key_ref, aliases, action, state, usage, Facts::new())
+            .await
+    }
+
+    /// [`Kms::key_for`] with the condition keys the operation adds.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn key_for_with(
+        &self,
+        ctx: &RequestContext,
+        key_ref: &KeyRef,
+        aliases: Aliases,
+        action: &'static str,
+        state: StateRule,
+        usage: Option<KeyUsage>,
+        facts: Facts,
+    ) -> Result<AuthorizedKey> {
         let key = self.find(ctx, key_ref, aliases).await?;
-        let authorized = policy::authorize(ctx, key, action)?;
+        let facts = match key_ref {
+            KeyRef::Alias(name) | KeyRef::AliasArn { name, .. } => {
+                facts.with("kms:RequestAlias", name.as_str())
+            }
+            _ => facts,
+        };
+        let token_grants = self.token_grants(ctx, &key).await?;
+        let authorized = policy::authorize(
+            &policy::Check {
+                ctx,
+                action,
+                facts: &facts,
+                now: self.clock.now(),
+                token_grants: &token_grants,
+                mode: self.mode,
+            },
+            key,
+        )?;
         let record = &authorized.key().record;
         check_state(record.state, &record.arn(), state)?;
         if let Some(usage) = usage
@@ -135,6 +181,26 @@ impl Kms {
             });
         }
         Ok(authorized)
+    }
+
+    /// The grants the request's grant tokens name that the cached key does not list yet
+    /// (a grant made on another node a moment ago). Only then is the store read.
+    pub(crate) async fn token_grants(
+        &self,
+        ctx: &RequestContext,
+        key: &CachedKey,
+    ) -> Result<Vec<crate::model::GrantRecord>> {
+        let mut found = Vec::new();
+        for token in &ctx.grant_tokens {
+            let id = crate::ops::grants::grant_id_of_token(token)?;
+            if key.grants.iter().any(|g| g.id == id) {
+                continue;
+            }
+            if let Some(grant) = self.store.grant(&id).await? {
+                found.push(grant);
+            }
+        }
+        Ok(found)
     }
 
     /// A material version of an authorized key, unsealed once and then served from memory.

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
+use crate::policy::Facts;
 use crate::model::{KeyRecord, KeyRef, KeyUsage, MessageType, RequestContext, SigningAlgorithm};
 use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
 
@@ -71,13 +72,16 @@ impl Kms {
         dry_run: bool,
     ) -> Result<Signed> {
         let key = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Allowed,
                 "kms:Sign",
                 StateRule::Enabled,
                 Some(KeyUsage::SignVerify),
+                Facts::new()
+                    .with("kms:SigningAlgorithm", algorithm.as_str())
+                    .with("kms:MessageType", message_type.as_str()),
             )
             .await?;
         let record = &key.key().record;
@@ -108,13 +112,16 @@ impl Kms {
         dry_run: bool,
     ) -> Result<KeyRecord> {
         let key = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Allowed,
                 "kms:Verify",
                 StateRule::Enabled,
                 Some(KeyUsage::SignVerify),
+                Facts::new()
+                    .with("kms:SigningAlgorithm", algorithm.as_str())
+                    .with("kms:MessageType", message_type.as_str()),
             )
             .await?;
         let record = &key.key().record;

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
+use crate::policy::Facts;
 use crate::model::{KeyRef, RequestContext, Tag};
 use crate::ops::pipeline::{Aliases, StateRule};
 use crate::store::StoreError;
@@ -42,13 +43,15 @@ impl Kms {
     ) -> Result<()> {
         validate_tags(tags)?;
         let key = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Forbidden,
                 "kms:TagResource",
                 StateRule::NotPendingDeletion,
                 None,
+                Facts::new()
+                    .with_request_tags(tags.iter().map(|t| (t.key.as_str(), t.value.as_str()))),
             )
             .await?;
         let record = &key.key().record;
@@ -76,13 +79,15 @@ impl Kms {
         tag_keys: &[String],
     ) -> Result<()> {
         let key = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Forbidden,
                 "kms:UntagResource",
                 StateRule::NotPendingDeletion,
                 None,
+                tag_keys.iter()
+                    .fold(Facts::new(), |f, k| f.with("aws:TagKeys", k.as_str())),
             )
             .await?;
         let record = &key.key().record;

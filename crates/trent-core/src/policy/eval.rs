@@ -98,6 +98,11 @@ pub enum Decision {
     /// The account root, allowed by a key policy statement that names its account.
     AllowedAsAccountRoot(StatementRef),
     AllowedByGrant(String),
+    /// Allowed by an identity policy alone, for actions on IAM and STS resources that have no
+    /// resource policy (the admin API).
+    AllowedByIdentity(StatementRef),
+    /// `--dev`: the caller's own account, policies not consulted.
+    Permissive,
     ExplicitDenyInKeyPolicy(StatementRef),
     ExplicitDenyInIdentityPolicy(StatementRef),
     NoResourcePolicyAllows,
@@ -112,6 +117,8 @@ impl Decision {
                 | Decision::AllowedByIdentityPolicy { .. }
                 | Decision::AllowedAsAccountRoot(_)
                 | Decision::AllowedByGrant(_)
+                | Decision::AllowedByIdentity(_)
+                | Decision::Permissive
         )
     }
 }
@@ -152,8 +159,10 @@ fn principal_match(statement: &Statement, caller: &Caller<'_>) -> PrincipalMatch
         }
     };
     if statement.not_principal {
-        // NotPrincipal applies to everyone it does not list.
-        if listed == PrincipalMatch::No {
+        // NotPrincipal applies to everyone it does not list. Naming an account spares only
+        // the account principal itself, not its users and roles (as at AWS), so only a
+        // direct match counts here.
+        if listed != PrincipalMatch::Direct {
             PrincipalMatch::Direct
         } else {
             PrincipalMatch::No
@@ -299,5 +308,34 @@ pub fn evaluate(
         Decision::NoIdentityPolicyAllows
     } else {
         Decision::NoResourcePolicyAllows
+    }
+}
+
+/// Decides a request on a resource that has no resource policy (an IAM user, role or access
+/// key of the caller's own account): an explicit deny wins, then an identity policy allow.
+pub fn evaluate_identity(request: &Request<'_>, identity: &[IdentityPolicy<'_>]) -> Decision {
+    let mut allow = None;
+    for policy in identity {
+        for (i, s) in policy.policy.statements.iter().enumerate() {
+            if !applies(s, request) {
+                continue;
+            }
+            match s.effect {
+                Effect::Deny => {
+                    return Decision::ExplicitDenyInIdentityPolicy(statement_ref(
+                        policy.name,
+                        i,
+                        s,
+                    ));
+                }
+                Effect::Allow => {
+                    allow.get_or_insert_with(|| statement_ref(policy.name, i, s));
+                }
+            }
+        }
+    }
+    match allow {
+        Some(s) => Decision::AllowedByIdentity(s),
+        None => Decision::NoIdentityPolicyAllows,
     }
 }

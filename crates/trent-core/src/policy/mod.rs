@@ -1,24 +1,46 @@
-//! Authorization: the policy language (parse, compile, evaluate) and the only maker of
-//! [`AuthorizedKey`], the capability through which operations reach key material.
+//! Authorization: the policy language (parse, compile, evaluate), the condition keys of a
+//! request, and the only maker of [`AuthorizedKey`], the capability through which operations
+//! reach key material.
 //!
 //! `document` parses policy JSON once, when it is stored; `condition` evaluates every condition
-//! operator family; `eval` is AWS KMS's decision logic over key policies, identity policies and
-//! grants. The requests of the API are not yet routed through `eval` (key policies are stored
-//! and validated, and the rule in force is AWS's default key policy: the key's own account may
-//! use it, other accounts may not); that wiring comes with principals, identity policies and
-//! grants.
+//! operator family; `request` supplies a request's condition keys; `eval` is AWS's decision
+//! logic over key policies, identity policies and grants.
 
 pub mod condition;
 pub mod document;
 pub mod eval;
+pub mod request;
 
 pub use document::{Policy, PolicyError};
+pub use eval::Decision;
+pub use request::{Conditions, Facts};
 
 use std::sync::Arc;
 
 use crate::cache::CachedKey;
 use crate::error::Error;
-use crate::model::RequestContext;
+use crate::model::{GrantRecord, RequestContext, UnixMillis};
+use eval::{Caller, GrantView, IdentityPolicy, Request};
+
+/// Why a request was denied, which picks AWS's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DenyReason {
+    NoResourcePolicy,
+    NoIdentityPolicy,
+    ExplicitInResourcePolicy,
+    ExplicitInIdentityPolicy,
+}
+
+impl DenyReason {
+    pub fn of(decision: &Decision) -> DenyReason {
+        match decision {
+            Decision::ExplicitDenyInKeyPolicy(_) => DenyReason::ExplicitInResourcePolicy,
+            Decision::ExplicitDenyInIdentityPolicy(_) => DenyReason::ExplicitInIdentityPolicy,
+            Decision::NoIdentityPolicyAllows => DenyReason::NoIdentityPolicy,
+            _ => DenyReason::NoResourcePolicy,
+        }
+    }
+}
 
 /// A key the caller has been allowed to use for one action.
 ///
@@ -27,6 +49,7 @@ use crate::model::RequestContext;
 pub struct AuthorizedKey {
     key: Arc<CachedKey>,
     action: &'static str,
+    decision: Decision,
 }
 
 impl AuthorizedKey {
@@ -38,22 +61,109 @@ impl AuthorizedKey {
     pub fn action(&self) -> &'static str {
         self.action
     }
+
+    /// Which statement or grant allowed it, for the audit trail.
+    pub fn decision(&self) -> &Decision {
+        &self.decision
+    }
 }
 
-/// Decides whether the caller may perform `action` on `key`.
-pub fn authorize(
-    ctx: &RequestContext,
-    key: Arc<CachedKey>,
-    action: &'static str,
-) -> Result<AuthorizedKey, Error> {
-    if key.record.scope.account != ctx.principal.account {
+/// How authorization is decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// AWS's evaluation logic.
+    Enforce,
+    /// `--dev`: any principal may use the keys of its own account, whatever the policies say.
+    Permissive,
+}
+
+/// Everything one authorization reads, all of it in memory.
+#[derive(Debug)]
+pub struct Check<'a> {
+    pub ctx: &'a RequestContext,
+    pub action: &'static str,
+    pub facts: &'a Facts,
+    pub now: UnixMillis,
+    /// Grants named by the request's grant tokens that the key's cached list lacks.
+    pub token_grants: &'a [GrantRecord],
+    pub mode: Mode,
+}
+
+/// The caller as policies see it; `role_arn` must outlive the returned value.
+pub fn caller<'a>(ctx: &'a RequestContext, role_arn: &'a Option<String>) -> Caller<'a> {
+    Caller {
+        arn: &ctx.principal.arn,
+        account: ctx.principal.account.as_str(),
+        role_arn: role_arn.as_deref(),
+    }
+}
+
+fn grant_view(g: &GrantRecord) -> GrantView<'_> {
+    GrantView {
+        id: &g.id,
+        grantee: &g.grantee,
+        operations: &g.operations,
+        context_equals: g.context_equals.as_ref(),
+        context_subset: g.context_subset.as_ref(),
+    }
+}
+
+/// Decides whether the caller may perform `check.action` on `key`.
+pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey, Error> {
+    let ctx = check.ctx;
+    let resource = key.record.arn();
+    let same_account = key.record.scope.account == ctx.principal.account;
+    let decision = if check.mode == Mode::Permissive && same_account {
+        Decision::Permissive
+    } else {
+        let role_arn = ctx.principal.role_arn();
+        let conditions = Conditions {
+            ctx,
+            now: check.now,
+            key: Some(&key),
+            facts: check.facts,
+        };
+        let grants: Vec<GrantView<'_>> = key
+            .grants
+            .iter()
+            .chain(check.token_grants.iter().filter(|g| {
+                g.key == key.record.id && g.scope == key.record.scope
+            }))
+            .map(grant_view)
+            .collect();
+        let identity: Vec<IdentityPolicy<'_>> = ctx
+            .principal
+            .policies
+            .iter()
+            .map(|p| IdentityPolicy {
+                name: &p.name,
+                policy: &p.policy,
+            })
+            .collect();
+        let request = Request {
+            caller: caller(ctx, &role_arn),
+            action: check.action,
+            resource: &resource,
+            resource_account: key.record.scope.account.as_str(),
+            context: &conditions,
+            encryption_context: check.facts.encryption_context.as_ref().map(|e| &e.0),
+        };
+        eval::evaluate(&request, &key.policy, &identity, &grants)
+    };
+    if !decision.allowed() {
+        tracing::debug!(principal = %ctx.principal.arn, action = check.action, resource = %resource, ?decision, "access denied");
         return Err(Error::AccessDenied {
             principal: ctx.principal.arn.clone(),
-            action: action.to_owned(),
-            resource: key.record.arn(),
+            action: check.action.to_owned(),
+            resource,
+            reason: DenyReason::of(&decision),
         });
     }
-    Ok(AuthorizedKey { key, action })
+    Ok(AuthorizedKey {
+        key,
+        action: check.action,
+        decision,
+    })
 }
 
 #[cfg(test)]

@@ -14,7 +14,10 @@ use super::document::Policy;
 use super::eval::{Caller, Decision, GrantView, IdentityPolicy, Request, evaluate};
 
 const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-const CASES: &str = include_str!("../../tests/data/policy-cases.json");
+const CASES: &[&str] = &[
+    include_str!("../../tests/data/policy-cases.json"),
+    include_str!("../../tests/data/policy-cases-2.json"),
+];
 
 #[derive(Deserialize)]
 struct GrantCase {
@@ -75,6 +78,8 @@ fn render(decision: &Decision) -> String {
         }
         Decision::NoResourcePolicyAllows => "deny:no-resource".to_owned(),
         Decision::NoIdentityPolicyAllows => "deny:no-identity".to_owned(),
+        Decision::AllowedByIdentity(r) => format!("allow:identity-only:{}:{}", r.policy, s(r)),
+        Decision::Permissive => "allow:permissive".to_owned(),
     }
 }
 
@@ -164,8 +169,17 @@ fn run(case: &Case) -> String {
 
 #[test]
 fn every_case_of_the_table() {
-    let cases: Vec<Case> = serde_json::from_str(CASES).unwrap_or_else(|e| panic!("{e}"));
-    assert!(cases.len() >= 150, "{} cases", cases.len());
+    let cases: Vec<Case> = CASES
+        .iter()
+        .flat_map(|text| {
+            serde_json::from_str::<Vec<Case>>(text).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    assert!(cases.len() >= 300, "{} cases", cases.len());
+    let mut names = std::collections::HashSet::new();
+    for c in &cases {
+        assert!(names.insert(c.name.as_str()), "duplicate case name {}", c.name);
+    }
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|c| {

@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 pub async fn generate_random(
     state: Arc<AppState>,
-    _ctx: RequestContext,
+    ctx: RequestContext,
     req: GenerateRandomRequest,
 ) -> Result<GenerateRandomResponse, ApiError> {
     super::no_recipient(req.recipient.as_ref())?;
@@ -22,7 +22,7 @@ pub async fn generate_random(
             format!("Custom key store '{id}' does not exist"),
         )));
     }
-    let bytes = state.kms.generate_random(req.number_of_bytes)?;
+    let bytes = state.kms.generate_random(&ctx, req.number_of_bytes)?;
     Ok(GenerateRandomResponse {
         plaintext: SecretBlob(bytes.into_inner()),
     })

@@ -206,14 +206,13 @@ pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
 
 /// The request context of account 111122223333's root in us-east-1, for in-process calls.
 pub fn root_ctx() -> trent_core::model::RequestContext {
-    trent_core::model::RequestContext {
-        principal: trent_core::model::Principal::root(
+    trent_core::model::RequestContext::new(
+        trent_core::model::Principal::root(
             trent_core::model::AccountId::parse("111122223333").unwrap(),
         ),
-        region: trent_core::model::Region::parse("us-east-1").unwrap(),
-        request_id: "in-process".into(),
-        source_ip: None,
-    }
+        trent_core::model::Region::parse("us-east-1").unwrap(),
+        "in-process",
+    )
 }
 
 /// A `Kms` over a SQLite store and root key in `dir`, as the server wires it; the store is

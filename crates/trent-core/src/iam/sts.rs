@@ -1,0 +1,249 @@
+//! STS: `AssumeRole` (role trust policies, session names, duration, session tags, temporary
+//! credentials) and `GetCallerIdentity`.
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{PrincipalKind, PrincipalType, RequestContext, SessionRecord, Tag, UnixMillis};
+use crate::ops::tags::validate_tags;
+use crate::policy::eval::{IdentityPolicy, Request, evaluate};
+use crate::policy::{Conditions, DenyReason, Facts, caller};
+
+use super::directory::session_credential;
+use super::token_aad;
+
+/// The shortest session STS issues, in seconds.
+pub const MIN_SESSION_SECONDS: u32 = 900;
+/// A session assumed by a role session may last at most an hour (role chaining).
+pub const CHAINED_SESSION_SECONDS: u32 = 3600;
+/// STS's limit of session tags.
+pub const MAX_SESSION_TAGS: usize = 50;
+
+/// What AssumeRole asks for.
+#[derive(Clone, Debug, Default)]
+pub struct AssumeRoleRequest {
+    pub role_arn: String,
+    pub session_name: String,
+    pub duration_seconds: Option<u32>,
+    pub tags: Vec<Tag>,
+    pub external_id: Option<String>,
+}
+
+/// Temporary credentials and who they act as.
+#[derive(Debug)]
+pub struct IssuedSession {
+    pub access_key_id: String,
+    pub secret: zeroize::Zeroizing<String>,
+    pub token: zeroize::Zeroizing<String>,
+    pub expires: UnixMillis,
+    /// `<role id>:<session name>`.
+    pub assumed_role_id: String,
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    pub arn: String,
+}
+
+/// What GetCallerIdentity answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+fn validation(message: impl Into<String>) -> Error {
+    Error::validation(message)
+}
+
+impl Kms {
+    pub fn get_caller_identity(&self, ctx: &RequestContext) -> CallerIdentity {
+        let p = &ctx.principal;
+        CallerIdentity {
+            account: p.account.as_str().to_owned(),
+            arn: p.arn.clone(),
+            user_id: p.user_id.clone(),
+        }
+    }
+
+    pub async fn assume_role(
+        &self,
+        ctx: &RequestContext,
+        request: &AssumeRoleRequest,
+    ) -> Result<IssuedSession> {
+        let name = &request.session_name;
+        if name.len() < 2
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+            )));
+        }
+        let duration = request.duration_seconds.unwrap_or(3600);
+        if duration < MIN_SESSION_SECONDS {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to {MIN_SESSION_SECONDS}"
+            )));
+        }
+        if request.tags.len() > MAX_SESSION_TAGS {
+            return Err(validation(format!(
+                "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to {MAX_SESSION_TAGS}"
+            )));
+        }
+        validate_tags(&request.tags)?;
+
+        let denied = |reason| Error::AccessDenied {
+            principal: ctx.principal.arn.clone(),
+            action: "sts:AssumeRole".to_owned(),
+            resource: request.role_arn.clone(),
+            reason,
+        };
+        let (account, role_name) = parse_role_arn(&request.role_arn)
+            .ok_or_else(|| validation(format!("{} is invalid", request.role_arn)))?;
+        let entry = self
+            .directory
+            .entry(&account, PrincipalType::Role, &role_name)
+            .ok_or_else(|| denied(DenyReason::NoResourcePolicy))?;
+        let trust = entry
+            .trust_policy
+            .clone()
+            .ok_or_else(|| denied(DenyReason::NoResourcePolicy))?;
+
+        let mut facts = Facts::new()
+            .with("sts:RoleSessionName", name.as_str())
+            .with_opt("sts:ExternalId", request.external_id.as_deref())
+            .with_request_tags(request.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())));
+        if let Some(source) = ctx.principal.tag("SourceIdentity") {
+            facts = facts.with("sts:SourceIdentity", source);
+        }
+        let conditions = Conditions {
+            ctx,
+            now: self.clock.now(),
+            key: None,
+            facts: &facts,
+        };
+        let role_arn = ctx.principal.role_arn();
+        let identity: Vec<IdentityPolicy<'_>> = ctx
+            .principal
+            .policies
+            .iter()
+            .map(|p| IdentityPolicy {
+                name: &p.name,
+                policy: &p.policy,
+            })
+            .collect();
+        let resource = entry.record.arn();
+        let mut actions = vec!["sts:AssumeRole"];
+        if !request.tags.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        for action in actions {
+            let req = Request {
+                caller: caller(ctx, &role_arn),
+                action,
+                resource: &resource,
+                resource_account: account.as_str(),
+                context: &conditions,
+                encryption_context: None,
+            };
+            let decision = evaluate(&req, &trust, &identity, &[]);
+            if !decision.allowed() {
+                return Err(Error::AccessDenied {
+                    principal: ctx.principal.arn.clone(),
+                    action: action.to_owned(),
+                    resource: resource.clone(),
+                    reason: DenyReason::of(&decision),
+                });
+            }
+        }
+
+        let chained = matches!(ctx.principal.kind, PrincipalKind::AssumedRole { .. });
+        if chained && duration > CHAINED_SESSION_SECONDS {
+            return Err(validation(
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+            ));
+        }
+        if duration > entry.record.max_session_seconds {
+            return Err(validation(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            ));
+        }
+
+        let access_key_id = self.new_iam_id("ASIA")?;
+        let secret = self.new_secret(40)?;
+        let token = self.new_secret(256)?;
+        let expires = UnixMillis(
+            self.clock
+                .now()
+                .0
+                .saturating_add(i64::from(duration).saturating_mul(1000)),
+        );
+        // A chained session keeps the caller's transitive session tags (Trent treats all
+        // session tags as transitive), under the new ones.
+        let mut tags = request.tags.clone();
+        if chained {
+            for (k, v) in &ctx.principal.tags {
+                if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k))
+                    && !entry.record.tags.iter().any(|t| t.key == *k)
+                {
+                    tags.push(Tag {
+                        key: k.clone(),
+                        value: v.clone(),
+                    });
+                }
+            }
+        }
+        let session = SessionRecord {
+            sealed_secret: self.seal_secret(&access_key_id, secret.as_bytes())?,
+            sealed_token: self
+                .root
+                .seal(token.as_bytes(), &token_aad(&access_key_id))?,
+            access_key_id: access_key_id.clone(),
+            account: account.clone(),
+            role_name: role_name.clone(),
+            session_name: name.clone(),
+            tags,
+            expires,
+        };
+        self.store.put_session(&session).await?;
+        let credential = session_credential(
+            &entry,
+            &session,
+            crate::secret::Secret::from_slice(secret.as_bytes()),
+            crate::secret::Secret::from_slice(token.as_bytes()),
+        );
+        let arn = credential.principal.arn.clone();
+        let assumed_role_id = credential.principal.user_id.clone();
+        self.directory
+            .add_credential(access_key_id.clone(), credential);
+        Ok(IssuedSession {
+            access_key_id,
+            secret,
+            token,
+            expires,
+            assumed_role_id,
+            arn,
+        })
+    }
+
+    /// Forgets expired role sessions, in memory and in the store.
+    /// Sessions are kept a day past expiry so that their use is answered
+    /// `ExpiredTokenException` rather than as an unknown key.
+    pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        let now = UnixMillis(self.clock.now().0.saturating_sub(UnixMillis::DAY));
+        self.directory.purge_expired(now);
+        Ok(self.store.delete_expired_sessions(now).await?)
+    }
+}
+
+/// `arn:aws:iam::<account>:role/<path/>name` into the account and the name.
+fn parse_role_arn(arn: &str) -> Option<(crate::model::AccountId, String)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path = resource.strip_prefix("role/")?;
+    let name = path.rsplit('/').next()?;
+    if name.is_empty() {
+        return None;
+    }
+    Some((crate::model::AccountId::parse(account)?, name.to_owned()))
+}

@@ -1,0 +1,63 @@
+//! Grants: permissions to use one key for some operations, given to a principal.
+
+use std::collections::BTreeMap;
+
+use super::{KeyId, Scope, UnixMillis};
+
+/// The operations a grant may allow (`GrantOperation`), in the model's order.
+pub const GRANT_OPERATIONS: &[&str] = &[
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "CreateGrant",
+    "RetireGrant",
+    "DescribeKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateMac",
+    "VerifyMac",
+    "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
+];
+
+/// A grant as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantRecord {
+    pub scope: Scope,
+    pub key: KeyId,
+    /// 64 hex characters, as AWS's grant ids.
+    pub id: String,
+    pub name: Option<String>,
+    pub grantee: String,
+    pub retiring: Option<String>,
+    /// `arn:aws:iam::<account>:root` of the account that created the grant.
+    pub issuing_account: String,
+    pub operations: Vec<String>,
+    pub context_equals: Option<BTreeMap<String, String>>,
+    pub context_subset: Option<BTreeMap<String, String>>,
+    pub created: UnixMillis,
+}
+
+impl GrantRecord {
+    /// Whether two grants ask for the same thing (CreateGrant's `Name` idempotency).
+    pub fn same_terms(&self, other: &GrantRecord) -> bool {
+        let mut a = self.operations.clone();
+        let mut b = other.operations.clone();
+        a.sort();
+        b.sort();
+        self.key == other.key
+            && self.name == other.name
+            && self.grantee == other.grantee
+            && self.retiring == other.retiring
+            && a == b
+            && self.context_equals == other.context_equals
+            && self.context_subset == other.context_subset
+    }
+}

@@ -1,0 +1,398 @@
+//! CreateGrant, ListGrants, ListRetirableGrants, RetireGrant and RevokeGrant, and grant tokens.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{
+    GRANT_OPERATIONS, GrantRecord, KeyId, KeyRef, RequestContext,
+};
+use crate::ops::pipeline::{Aliases, StateRule};
+use crate::policy::Facts;
+use crate::store::{Page, StoreError};
+
+/// AWS's quota of grants per KMS key.
+pub const MAX_GRANTS_PER_KEY: usize = 50_000;
+
+const TOKEN_PREFIX: &str = "TrentGrantToken1:";
+
+/// Operations without an encryption context, for which context constraints mean nothing.
+const NO_CONTEXT_OPERATIONS: &[&str] = &[
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "DescribeKey",
+    "GenerateMac",
+    "VerifyMac",
+    "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
+    "CreateGrant",
+    "RetireGrant",
+];
+
+/// The grant id a grant token names; `InvalidGrantTokenException` when it is not one.
+pub fn grant_id_of_token(token: &str) -> Result<String> {
+    token
+        .strip_prefix(TOKEN_PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(id, _)| id)
+        .filter(|id| is_grant_id(id))
+        .map(str::to_owned)
+        .ok_or(Error::InvalidGrantToken)
+}
+
+fn is_grant_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What CreateGrant asks for.
+#[derive(Clone, Debug, Default)]
+pub struct GrantRequest {
+    pub operations: Vec<String>,
+    pub grantee: Option<String>,
+    pub retiring: Option<String>,
+    pub name: Option<String>,
+    pub context_equals: Option<BTreeMap<String, String>>,
+    pub context_subset: Option<BTreeMap<String, String>>,
+    pub service_principal: bool,
+    pub dry_run: bool,
+}
+
+/// A grant id with a fresh token.
+#[derive(Clone, Debug)]
+pub struct CreatedGrant {
+    pub id: String,
+    pub token: String,
+}
+
+/// A principal a grant may name: an AWS account id or an IAM/STS ARN.
+fn valid_principal(value: &str) -> bool {
+    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", "aws", "iam" | "sts", "", account, resource]
+        if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !resource.is_empty())
+}
+
+impl Kms {
+    fn new_token(&self, id: &str) -> Result<String> {
+        let nonce = self.random(16)?;
+        Ok(format!("{TOKEN_PREFIX}{id}:{}", hex(nonce.as_slice())))
+    }
+
+    fn check_principal(&self, value: &str) -> Result<()> {
+        let known = self.directory.principal_exists(value);
+        if !valid_principal(value) || known == Some(false) {
+            return Err(Error::InvalidPrincipal {
+                value: value.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn create_grant(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        request: GrantRequest,
+    ) -> Result<CreatedGrant> {
+        if request.service_principal {
+            return Err(Error::Unsupported {
+                message: "Grants for AWS service principals are not supported by Trent."
+                    .to_owned(),
+            });
+        }
+        let grantee = request
+            .grantee
+            .clone()
+            .ok_or_else(|| Error::validation("GranteePrincipal is required."))?;
+        self.check_principal(&grantee)?;
+        if let Some(r) = &request.retiring {
+            self.check_principal(r)?;
+        }
+        let has_constraints = request.context_equals.is_some() || request.context_subset.is_some();
+        if has_constraints {
+            let bad: Vec<&str> = request
+                .operations
+                .iter()
+                .map(String::as_str)
+                .filter(|o| NO_CONTEXT_OPERATIONS.contains(o))
+                .collect();
+            if !bad.is_empty() {
+                return Err(Error::validation(format!(
+                    "Grant constraints are not supported for the following operations: {}",
+                    bad.join(", ")
+                )));
+            }
+        }
+        let mut operations: Vec<String> = Vec::new();
+        for op in &request.operations {
+            if GRANT_OPERATIONS.contains(&op.as_str()) && !operations.contains(op) {
+                operations.push(op.clone());
+            }
+        }
+        let mut facts = Facts::new()
+            .with("kms:GranteePrincipal", grantee.as_str())
+            .with_opt("kms:RetiringPrincipal", request.retiring.as_deref())
+            .with("kms:GrantIsForAWSResource", "false");
+        for op in &operations {
+            facts = facts.with("kms:GrantOperations", op.as_str());
+        }
+        if request.context_equals.is_some() {
+            facts = facts.with("kms:GrantConstraintType", "EncryptionContextEquals");
+        }
+        if request.context_subset.is_some() {
+            facts = facts.with("kms:GrantConstraintType", "EncryptionContextSubset");
+        }
+        let authorized = self
+            .key_for_with(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:CreateGrant",
+                StateRule::NotPendingDeletion,
+                None,
+                facts,
+            )
+            .await?;
+        if request.dry_run {
+            return Err(Error::DryRun);
+        }
+        let record = &authorized.key().record;
+        let grant = GrantRecord {
+            scope: record.scope.clone(),
+            key: record.id.clone(),
+            id: hex(self.random(32)?.as_slice()),
+            name: request.name.clone(),
+            grantee,
+            retiring: request.retiring.clone(),
+            issuing_account: format!("arn:aws:iam::{}:root", ctx.principal.account),
+            operations,
+            context_equals: request.context_equals,
+            context_subset: request.context_subset,
+            created: self.clock.now(),
+        };
+        // Name idempotency: the same request again returns the same grant, with a new token.
+        if grant.name.is_some()
+            && let Some(existing) = authorized
+                .key()
+                .grants
+                .iter()
+                .find(|g| g.same_terms(&grant))
+        {
+            return Ok(CreatedGrant {
+                token: self.new_token(&existing.id)?,
+                id: existing.id.clone(),
+            });
+        }
+        match self.store.create_grant(&grant, MAX_GRANTS_PER_KEY).await {
+            Ok(()) => {}
+            Err(StoreError::Limit(_)) => {
+                return Err(Error::LimitExceeded {
+                    message: format!(
+                        "The request was rejected because the KMS key {} has reached the limit of {MAX_GRANTS_PER_KEY} grants.",
+                        record.arn()
+                    ),
+                });
+            }
+            Err(StoreError::NotFound) => {
+                return Err(Error::KeyNotFound { arn: record.arn() });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(CreatedGrant {
+            token: self.new_token(&grant.id)?,
+            id: grant.id,
+        })
+    }
+
+    /// ListGrants: `marker` is the id of the last grant of the previous page.
+    pub async fn list_grants(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        grant_id: Option<&str>,
+        grantee: Option<&str>,
+        limit: usize,
+        marker: Option<&str>,
+    ) -> Result<Page<GrantRecord>> {
+        let authorized = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:ListGrants",
+                StateRule::Any,
+                None,
+            )
+            .await?;
+        let record = &authorized.key().record;
+        let grants: Vec<GrantRecord> = self
+            .store
+            .grants(&record.scope, &record.id)
+            .await?
+            .into_iter()
+            .filter(|g| grant_id.is_none_or(|id| g.id == id))
+            .filter(|g| grantee.is_none_or(|p| g.grantee == p))
+            .collect();
+        paginate(grants, limit, marker)
+    }
+
+    /// ListRetirableGrants: an IAM-policy-only action (no key is named).
+    pub async fn list_retirable_grants(
+        &self,
+        ctx: &RequestContext,
+        retiring: &str,
+        limit: usize,
+        marker: Option<&str>,
+    ) -> Result<Page<GrantRecord>> {
+        self.authorize_identity(ctx, "kms:ListRetirableGrants", "*")?;
+        let grants = self.store.grants_retirable_by(retiring).await?;
+        paginate(grants, limit, marker)
+    }
+
+    /// RetireGrant, by token or by key and grant id. The retiring principal, a grantee
+    /// allowed `RetireGrant`, the issuing account and principals allowed `kms:RetireGrant` on
+    /// the key may retire it.
+    pub async fn retire_grant(
+        &self,
+        ctx: &RequestContext,
+        token: Option<&str>,
+        key: Option<&KeyRef>,
+        grant_id: Option<&str>,
+        dry_run: bool,
+    ) -> Result<()> {
+        let grant = match (token, grant_id) {
+            (Some(token), _) => {
+                let id = grant_id_of_token(token)?;
+                self.store
+                    .grant(&id)
+                    .await?
+                    .ok_or(Error::InvalidGrantToken)?
+            }
+            (None, Some(id)) => {
+                let key = key.ok_or_else(|| {
+                    Error::validation("KeyId is required when GrantId is given.")
+                })?;
+                let found = self.find(ctx, key, Aliases::Forbidden).await?;
+                if !is_grant_id(id) {
+                    return Err(Error::InvalidGrantId);
+                }
+                found
+                    .grants
+                    .iter()
+                    .find(|g| g.id == id)
+                    .cloned()
+                    .ok_or_else(|| Error::GrantNotFound { id: id.to_owned() })?
+            }
+            (None, None) => {
+                return Err(Error::validation(
+                    "Either GrantToken, or both GrantId and KeyId, must be specified.",
+                ));
+            }
+        };
+        let p = &ctx.principal;
+        let role = p.role_arn();
+        let is = |who: &str| who == p.arn || Some(who) == role.as_deref();
+        let by_grant = grant.retiring.as_deref().is_some_and(is)
+            || (is(&grant.grantee) && grant.operations.iter().any(|o| o == "RetireGrant"))
+            || (p.is_root() && grant.issuing_account == p.arn);
+        if !by_grant {
+            let key_ref = KeyRef::Arn {
+                scope: grant.scope.clone(),
+                id: grant.key.clone(),
+            };
+            self.key_for(
+                ctx,
+                &key_ref,
+                Aliases::Forbidden,
+                "kms:RetireGrant",
+                StateRule::Any,
+                None,
+            )
+            .await?;
+        }
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        self.delete_grant(&grant.scope, &grant.key, &grant.id).await
+    }
+
+    pub async fn revoke_grant(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        grant_id: &str,
+        dry_run: bool,
+    ) -> Result<()> {
+        let authorized = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:RevokeGrant",
+                StateRule::Any,
+                None,
+            )
+            .await?;
+        if !is_grant_id(grant_id) {
+            return Err(Error::InvalidGrantId);
+        }
+        let record = &authorized.key().record;
+        if !authorized.key().grants.iter().any(|g| g.id == grant_id) {
+            return Err(Error::GrantNotFound {
+                id: grant_id.to_owned(),
+            });
+        }
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        self.delete_grant(&record.scope, &record.id, grant_id).await
+    }
+
+    async fn delete_grant(
+        &self,
+        scope: &crate::model::Scope,
+        key: &KeyId,
+        id: &str,
+    ) -> Result<()> {
+        match self.store.delete_grant(scope, key, id).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::NotFound) => Err(Error::GrantNotFound { id: id.to_owned() }),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn paginate(
+    grants: Vec<GrantRecord>,
+    limit: usize,
+    marker: Option<&str>,
+) -> Result<Page<GrantRecord>> {
+    let start = match marker {
+        None => 0,
+        Some(m) => grants
+            .iter()
+            .position(|g| g.id == m)
+            .map(|i| i.saturating_add(1))
+            .ok_or_else(|| Error::InvalidMarker {
+                message: format!("Invalid marker '{m}'"),
+            })?,
+    };
+    let rest: Vec<GrantRecord> = grants.into_iter().skip(start).collect();
+    let truncated = rest.len() > limit;
+    Ok(Page {
+        items: rest.into_iter().take(limit).collect(),
+        truncated,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
