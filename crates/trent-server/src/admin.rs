@@ -84,25 +84,27 @@ fn tag_json(tags: &[Tag]) -> Value {
 }
 
 fn principal_json(p: &PrincipalRecord) -> Value {
-    let mut v = json!({
-        "Arn": p.arn(),
-        "CreateDate": p.created.0 / 1000,
-        "Tags": tag_json(&p.tags),
-        "Policies": p.policies.keys().collect::<Vec<_>>(),
-    });
+    let mut v = serde_json::Map::new();
+    v.insert("Arn".into(), json!(p.arn()));
+    v.insert("CreateDate".into(), json!(p.created.0 / 1000));
+    v.insert("Tags".into(), tag_json(&p.tags));
+    v.insert(
+        "Policies".into(),
+        json!(p.policies.keys().collect::<Vec<_>>()),
+    );
     match p.kind {
         PrincipalType::User => {
-            v["UserName"] = json!(p.name);
-            v["UserId"] = json!(p.id);
+            v.insert("UserName".into(), json!(p.name));
+            v.insert("UserId".into(), json!(p.id));
         }
         PrincipalType::Role => {
-            v["RoleName"] = json!(p.name);
-            v["RoleId"] = json!(p.id);
-            v["AssumeRolePolicyDocument"] = json!(p.trust_policy);
-            v["MaxSessionDuration"] = json!(p.max_session_seconds);
+            v.insert("RoleName".into(), json!(p.name));
+            v.insert("RoleId".into(), json!(p.id));
+            v.insert("AssumeRolePolicyDocument".into(), json!(p.trust_policy));
+            v.insert("MaxSessionDuration".into(), json!(p.max_session_seconds));
         }
     }
-    v
+    Value::Object(v)
 }
 
 /// Runs one admin action for an authenticated caller.
@@ -153,7 +155,14 @@ pub async fn handle(
         }
         "CreateUser" => {
             let p = kms
-                .create_principal(ctx, user, &string(&input, "UserName")?, tags(&input)?, None, None)
+                .create_principal(
+                    ctx,
+                    user,
+                    &string(&input, "UserName")?,
+                    tags(&input)?,
+                    None,
+                    None,
+                )
                 .await?;
             json!({"User": principal_json(&p)})
         }
@@ -214,7 +223,9 @@ pub async fn handle(
                     })
                 })?;
             let mut v = principal_json(&found);
-            v["PolicyDocuments"] = json!(found.policies);
+            if let Some(map) = v.as_object_mut() {
+                map.insert("PolicyDocuments".into(), json!(found.policies));
+            }
             json!({ key: v })
         }
         "TagUser" | "TagRole" | "UntagUser" | "UntagRole" => {
@@ -230,7 +241,11 @@ pub async fn handle(
                 let keys: Vec<String> = input
                     .get("TagKeys")
                     .and_then(Value::as_array)
-                    .map(|l| l.iter().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|k| k.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 kms.untag_principal(ctx, kind, &name, keys).await?;
             }
@@ -291,7 +306,11 @@ pub async fn handle(
             let active = match status.as_str() {
                 "Active" => true,
                 "Inactive" => false,
-                other => return Err(invalid(format!("Status must be Active or Inactive, not '{other}'."))),
+                other => {
+                    return Err(invalid(format!(
+                        "Status must be Active or Inactive, not '{other}'."
+                    )));
+                }
             };
             kms.update_access_key(ctx, &string(&input, "AccessKeyId")?, active)
                 .await?;

@@ -12,6 +12,9 @@ use serde_json::Value;
 #[derive(Debug)]
 pub struct AdminCall {
     pub endpoint: String,
+    pub access_key_id: String,
+    pub secret: zeroize::Zeroizing<String>,
+    pub session_token: Option<String>,
     pub region: String,
     pub action: String,
     pub input: Value,
@@ -54,11 +57,7 @@ pub fn input(json: Option<&str>, pairs: &[String]) -> Result<Value, String> {
 
 /// Sends the call; the response's JSON on success, the error's `__type: message` otherwise.
 pub async fn call(call: &AdminCall) -> Result<Value, String> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let access_key_id = env("AWS_ACCESS_KEY_ID").ok_or("AWS_ACCESS_KEY_ID is not set")?;
-    let secret = zeroize::Zeroizing::new(
-        env("AWS_SECRET_ACCESS_KEY").ok_or("AWS_SECRET_ACCESS_KEY is not set")?,
-    );
+    let (access_key_id, secret) = (&call.access_key_id, &call.secret);
     let uri: hyper::Uri = call
         .endpoint
         .parse()
@@ -74,7 +73,10 @@ pub async fn call(call: &AdminCall) -> Result<Value, String> {
         .as_secs();
     let amz_date = trent_api::sigv4::format_amz_date(i64::try_from(now).unwrap_or_default());
     let mut headers = vec![
-        ("content-type".to_owned(), trent_api::CONTENT_TYPE.to_owned()),
+        (
+            "content-type".to_owned(),
+            trent_api::CONTENT_TYPE.to_owned(),
+        ),
         ("host".to_owned(), host),
         ("x-amz-date".to_owned(), amz_date),
         (
@@ -82,8 +84,8 @@ pub async fn call(call: &AdminCall) -> Result<Value, String> {
             format!("{}{}", crate::admin::TARGET_PREFIX, call.action),
         ),
     ];
-    if let Some(token) = env("AWS_SESSION_TOKEN") {
-        headers.push(("x-amz-security-token".to_owned(), token));
+    if let Some(token) = &call.session_token {
+        headers.push(("x-amz-security-token".to_owned(), token.clone()));
     }
     let request = trent_api::sigv4::Request {
         method: "POST",
@@ -94,8 +96,8 @@ pub async fn call(call: &AdminCall) -> Result<Value, String> {
     };
     let authorization = trent_api::sigv4::sign(
         &request,
-        &access_key_id,
-        &secret,
+        access_key_id,
+        secret,
         &call.region,
         trent_api::SIGNING_NAME,
     );
@@ -123,7 +125,10 @@ pub async fn call(call: &AdminCall) -> Result<Value, String> {
     if status.is_success() {
         Ok(value)
     } else {
-        let kind = value.get("__type").and_then(Value::as_str).unwrap_or("error");
+        let kind = value
+            .get("__type")
+            .and_then(Value::as_str)
+            .unwrap_or("error");
         let message = value.get("message").and_then(Value::as_str).unwrap_or("");
         Err(format!("{kind}: {message}"))
     }
@@ -139,7 +144,10 @@ mod tests {
         assert_eq!(action_name("PutRolePolicy"), "PutRolePolicy");
         let v = input(
             Some(r#"{"UserName":"a"}"#),
-            &["Tags=[{\"Key\":\"k\",\"Value\":\"v\"}]".into(), "Status=Inactive".into()],
+            &[
+                "Tags=[{\"Key\":\"k\",\"Value\":\"v\"}]".into(),
+                "Status=Inactive".into(),
+            ],
         )
         .unwrap();
         assert_eq!(v["UserName"], "a");

@@ -90,7 +90,9 @@ pub fn authenticate(
     let token = request.header("x-amz-security-token");
     match (&credential.session_token, token) {
         (None, None) => {}
-        (Some(expected), Some(given)) if sigv4::secrets_equal(expected.as_slice(), given.as_bytes()) => {
+        (Some(expected), Some(given))
+            if sigv4::secrets_equal(expected.as_slice(), given.as_bytes()) =>
+        {
             if credential
                 .expires
                 .is_some_and(|e| e <= state.kms.clock().now())
@@ -101,9 +103,8 @@ pub fn authenticate(
         _ => return Err(unrecognized()),
     }
     let now = state.auth_clock.now().0 / 1000;
-    let secret = zeroize::Zeroizing::new(
-        String::from_utf8_lossy(credential.secret.as_slice()).into_owned(),
-    );
+    let secret =
+        zeroize::Zeroizing::new(String::from_utf8_lossy(credential.secret.as_slice()).into_owned());
     sigv4::verify(&request, &auth, &secret, service, now)?;
     let region = Region::parse(&auth.region)
         .filter(|r| {

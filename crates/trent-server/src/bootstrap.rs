@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use trent_core::Kms;
 use std::collections::HashSet;
+use trent_core::Kms;
 
 use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, Principal, PrincipalRecord, PrincipalType, Region,
@@ -89,7 +89,11 @@ async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), String> {
             let id = match previous {
                 Some(prev) => prev.id.clone(),
                 None => {
-                    let prefix = if kind == PrincipalType::User { "AIDA" } else { "AROA" };
+                    let prefix = if kind == PrincipalType::User {
+                        "AIDA"
+                    } else {
+                        "AROA"
+                    };
                     new_access_key_id(kms)?.replacen("AKIA", prefix, 1)
                 }
             };
@@ -109,9 +113,14 @@ async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), String> {
                 policies: p.policies.clone(),
                 trust_policy: p.trust_policy.clone(),
                 max_session_seconds: p.max_session_seconds.unwrap_or(3600),
-                created: previous.map(|p| p.created).unwrap_or_else(|| kms.clock().now()),
+                created: previous
+                    .map(|p| p.created)
+                    .unwrap_or_else(|| kms.clock().now()),
             };
-            store.put_principal(&record).await.map_err(|e| e.to_string())?;
+            store
+                .put_principal(&record)
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
     Ok(())

@@ -29,10 +29,16 @@ enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Actions: CreateAccount ListAccounts CreateUser DeleteUser ListUsers GetUser TagUser UntagUser PutUserPolicy DeleteUserPolicy CreateRole DeleteRole ListRoles GetRole TagRole UntagRole PutRolePolicy DeleteRolePolicy UpdateAssumeRolePolicy CreateAccessKey ListAccessKeys UpdateAccessKey DeleteAccessKey\n\nExample: trent admin create-user UserName=alice 'Tags=[{\"Key\":\"team\",\"Value\":\"blue\"}]'")]
+#[command(
+    after_help = "Actions: CreateAccount ListAccounts CreateUser DeleteUser ListUsers GetUser TagUser UntagUser PutUserPolicy DeleteUserPolicy CreateRole DeleteRole ListRoles GetRole TagRole UntagRole PutRolePolicy DeleteRolePolicy UpdateAssumeRolePolicy CreateAccessKey ListAccessKeys UpdateAccessKey DeleteAccessKey\n\nExample: trent admin create-user UserName=alice 'Tags=[{\"Key\":\"team\",\"Value\":\"blue\"}]'"
+)]
 struct AdminArgs {
     /// The Trent endpoint.
-    #[arg(long, env = "AWS_ENDPOINT_URL_KMS", default_value = "http://127.0.0.1:4599")]
+    #[arg(
+        long,
+        env = "AWS_ENDPOINT_URL_KMS",
+        default_value = "http://127.0.0.1:4599"
+    )]
     endpoint: String,
     /// The region to sign for.
     #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
@@ -113,8 +119,18 @@ async fn admin(args: AdminArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (Some(access_key_id), Some(secret)) =
+        (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
+    else {
+        eprintln!("trent admin: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+        return ExitCode::from(2);
+    };
     let call = crate::admin_client::AdminCall {
         endpoint: args.endpoint,
+        access_key_id,
+        secret: zeroize::Zeroizing::new(secret),
+        session_token: env("AWS_SESSION_TOKEN"),
         region: args.region,
         action: crate::admin_client::action_name(&args.action),
         input,

@@ -205,7 +205,10 @@ impl Config {
             }
             for r in &a.roles {
                 if r.trust_policy.is_none() {
-                    return Err(format!("role '{}' of account {id} has no trust_policy", r.name));
+                    return Err(format!(
+                        "role '{}' of account {id} has no trust_policy",
+                        r.name
+                    ));
                 }
             }
             for u in &a.users {

@@ -314,14 +314,20 @@ async fn dispatch(
             call::<op::ListKeyPolicies, _, _>(state, ctx, body, key_policies::list_key_policies)
                 .await
         }
-        "CreateGrant" => call::<op::CreateGrant, _, _>(state, ctx, body, grants::create_grant).await,
+        "CreateGrant" => {
+            call::<op::CreateGrant, _, _>(state, ctx, body, grants::create_grant).await
+        }
         "ListGrants" => call::<op::ListGrants, _, _>(state, ctx, body, grants::list_grants).await,
         "ListRetirableGrants" => {
             call::<op::ListRetirableGrants, _, _>(state, ctx, body, grants::list_retirable_grants)
                 .await
         }
-        "RetireGrant" => call::<op::RetireGrant, _, _>(state, ctx, body, grants::retire_grant).await,
-        "RevokeGrant" => call::<op::RevokeGrant, _, _>(state, ctx, body, grants::revoke_grant).await,
+        "RetireGrant" => {
+            call::<op::RetireGrant, _, _>(state, ctx, body, grants::retire_grant).await
+        }
+        "RevokeGrant" => {
+            call::<op::RevokeGrant, _, _>(state, ctx, body, grants::revoke_grant).await
+        }
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.
             let value = op::parse_body(body)?;

@@ -74,7 +74,11 @@ pub fn auth_error(e: &trent_api::WireError) -> StsError {
         IncompleteSignatureException => "IncompleteSignature",
         _ => "SignatureDoesNotMatch",
     };
-    StsError::new(if code == "ExpiredToken" { 400 } else { 403 }, code, e.message.clone())
+    StsError::new(
+        if code == "ExpiredToken" { 400 } else { 403 },
+        code,
+        e.message.clone(),
+    )
 }
 
 /// XML text escaping.
@@ -144,7 +148,8 @@ pub async fn handle(
             ))
         }
         "AssumeRole" => {
-            if params.contains_key("Policy") || params.keys().any(|k| k.starts_with("PolicyArns.")) {
+            if params.contains_key("Policy") || params.keys().any(|k| k.starts_with("PolicyArns."))
+            {
                 return Err(StsError::new(
                     400,
                     "ValidationError",
@@ -166,7 +171,11 @@ pub async fn handle(
             let duration = match params.get("DurationSeconds") {
                 None => None,
                 Some(d) => Some(d.parse::<u32>().map_err(|_| {
-                    StsError::new(400, "ValidationError", format!("Invalid DurationSeconds '{d}'"))
+                    StsError::new(
+                        400,
+                        "ValidationError",
+                        format!("Invalid DurationSeconds '{d}'"),
+                    )
                 })?),
             };
             let request = AssumeRoleRequest {

@@ -1092,9 +1092,18 @@ impl Store for SqliteStore {
         self.transaction(changes, move |tx| {
             let n = tx.execute(
                 "DELETE FROM grants WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND id = ?4",
-                params![scope.account.as_str(), scope.region.as_str(), key.as_str(), id],
+                params![
+                    scope.account.as_str(),
+                    scope.region.as_str(),
+                    key.as_str(),
+                    id
+                ],
             )?;
-            Ok(if n == 0 { Err(StoreError::NotFound) } else { Ok(()) })
+            Ok(if n == 0 {
+                Err(StoreError::NotFound)
+            } else {
+                Ok(())
+            })
         })
         .await
     }

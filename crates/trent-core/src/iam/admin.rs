@@ -142,7 +142,11 @@ impl Kms {
             return Err(Error::EntityAlreadyExists {
                 message: format!(
                     "{} with name {name} already exists.",
-                    if kind == PrincipalType::User { "User" } else { "Role" }
+                    if kind == PrincipalType::User {
+                        "User"
+                    } else {
+                        "Role"
+                    }
                 ),
             });
         }
@@ -399,7 +403,11 @@ impl Kms {
         )?;
         let account = ctx.principal.account.clone();
         if let Some(u) = &user {
-            if self.directory.entry(&account, PrincipalType::User, u).is_none() {
+            if self
+                .directory
+                .entry(&account, PrincipalType::User, u)
+                .is_none()
+            {
                 return Err(no_such(PrincipalType::User, u));
             }
             if self.directory.access_keys(&account, Some(u)).len() >= MAX_ACCESS_KEYS {

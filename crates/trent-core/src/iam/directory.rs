@@ -152,12 +152,16 @@ impl Directory {
                     p.access_key_id = Some(key.id.clone());
                     p
                 }
-                Some(user) => match entries.get(&(key.account.clone(), PrincipalType::User, user.clone())) {
-                    Some(entry) => entry.user_principal(&key.id),
-                    // A key of a user the config names only by its access key: a user
-                    // without tags or policies.
-                    None => Entry::new(implicit_user(&key.account, user)).user_principal(&key.id),
-                },
+                Some(user) => {
+                    match entries.get(&(key.account.clone(), PrincipalType::User, user.clone())) {
+                        Some(entry) => entry.user_principal(&key.id),
+                        // A key of a user the config names only by its access key: a user
+                        // without tags or policies.
+                        None => {
+                            Entry::new(implicit_user(&key.account, user)).user_principal(&key.id)
+                        }
+                    }
+                }
             };
             credentials.insert(
                 key.id.clone(),
@@ -178,7 +182,10 @@ impl Directory {
             )) else {
                 continue;
             };
-            credentials.insert(session.access_key_id.clone(), session_credential(entry, &session, secret, token));
+            credentials.insert(
+                session.access_key_id.clone(),
+                session_credential(entry, &session, secret, token),
+            );
         }
         if let Ok(mut a) = self.accounts.write() {
             *a = snapshot.accounts.into_iter().collect();
@@ -233,7 +240,12 @@ impl Directory {
         ids
     }
 
-    pub fn entry(&self, account: &AccountId, kind: PrincipalType, name: &str) -> Option<Arc<Entry>> {
+    pub fn entry(
+        &self,
+        account: &AccountId,
+        kind: PrincipalType,
+        name: &str,
+    ) -> Option<Arc<Entry>> {
         self.entries
             .read()
             .ok()?

@@ -28,9 +28,11 @@ impl Kms {
         }
         snapshot.principals = self.store.principals().await?;
         for key in self.store.access_keys().await? {
-            let secret = self.unseal_secret(&key.id, &key.sealed_secret).map_err(|e| {
-                Error::internal(format!("cannot unseal access key {}: {e}", key.id))
-            })?;
+            let secret = self
+                .unseal_secret(&key.id, &key.sealed_secret)
+                .map_err(|e| {
+                    Error::internal(format!("cannot unseal access key {}: {e}", key.id))
+                })?;
             snapshot.access_keys.push((key, secret));
         }
         for session in self.store.sessions(now).await? {
@@ -64,9 +66,7 @@ impl Kms {
         resource: &str,
         facts: &Facts,
     ) -> Result<Decision> {
-        let own = |account: &str| {
-            resource == "*" || resource.split(':').nth(4) == Some(account)
-        };
+        let own = |account: &str| resource == "*" || resource.split(':').nth(4) == Some(account);
         if ctx.principal.is_root() || self.mode == Mode::Permissive {
             if own(ctx.principal.account.as_str()) {
                 return Ok(Decision::Permissive);
@@ -123,7 +123,11 @@ impl Kms {
             random
                 .as_slice()
                 .iter()
-                .filter_map(|b| SECRET_ALPHABET.get(usize::from(b % 64)).map(|c| char::from(*c)))
+                .filter_map(|b| {
+                    SECRET_ALPHABET
+                        .get(usize::from(b % 64))
+                        .map(|c| char::from(*c))
+                })
                 .collect(),
         ))
     }

@@ -112,7 +112,12 @@ impl Kms {
         let mut facts = Facts::new()
             .with("sts:RoleSessionName", name.as_str())
             .with_opt("sts:ExternalId", request.external_id.as_deref())
-            .with_request_tags(request.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())));
+            .with_request_tags(
+                request
+                    .tags
+                    .iter()
+                    .map(|t| (t.key.as_str(), t.value.as_str())),
+            );
         if let Some(source) = ctx.principal.tag("SourceIdentity") {
             facts = facts.with("sts:SourceIdentity", source);
         }

@@ -108,8 +108,13 @@ pub struct NamedPolicy {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrincipalKind {
     Root,
-    User { name: String },
-    AssumedRole { role_name: String, session_name: String },
+    User {
+        name: String,
+    },
+    AssumedRole {
+        role_name: String,
+        session_name: String,
+    },
 }
 
 /// The authenticated caller, with everything authorization reads about it.

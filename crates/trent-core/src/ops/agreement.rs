@@ -2,9 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
-use crate::policy::Facts;
 use crate::model::{KeyAgreementAlgorithm, KeyRecord, KeyRef, KeyUsage, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
+use crate::policy::Facts;
 use crate::secret::Secret;
 
 /// The result of DeriveSharedSecret.

@@ -2,9 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
-use crate::policy::Facts;
 use crate::model::{EncryptionContext, KeyFamily, KeyRef, KeySpec, RequestContext};
 use crate::ops::encrypt::Encrypted;
+use crate::policy::Facts;
 use crate::secret::Plaintext;
 
 /// A data key: its plaintext and its ciphertext under the KMS key.

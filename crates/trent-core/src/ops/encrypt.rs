@@ -301,12 +301,21 @@ impl Kms {
 
     /// Whether ReEncrypt's source and destination are one key (`kms:ReEncryptOnSameKey`);
     /// `false` when either cannot be resolved (the request then fails on its own).
-    async fn same_key(&self, ctx: &RequestContext, source: &DecryptInput<'_>, destination: &KeyRef) -> bool {
+    async fn same_key(
+        &self,
+        ctx: &RequestContext,
+        source: &DecryptInput<'_>,
+        destination: &KeyRef,
+    ) -> bool {
         let Ok((_, to)) = self.resolve(ctx, destination, Aliases::Allowed).await else {
             return false;
         };
         let from = match source.key {
-            Some(key_ref) => self.resolve(ctx, key_ref, Aliases::Allowed).await.ok().map(|(_, id)| id),
+            Some(key_ref) => self
+                .resolve(ctx, key_ref, Aliases::Allowed)
+                .await
+                .ok()
+                .map(|(_, id)| id),
             None => Envelope::parse(source.ciphertext).and_then(|e| KeyId::parse(e.key_id)),
         };
         from.is_some_and(|id| id == to)
@@ -318,7 +327,9 @@ impl Kms {
         input: DecryptInput<'_>,
         dry_run: bool,
     ) -> Result<Decrypted> {
-        let source = self.source(ctx, &input, "kms:Decrypt", Facts::new()).await?;
+        let source = self
+            .source(ctx, &input, "kms:Decrypt", Facts::new())
+            .await?;
         if dry_run {
             return Err(Error::DryRun);
         }

@@ -4,9 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
-use crate::model::{
-    GRANT_OPERATIONS, GrantRecord, KeyId, KeyRef, RequestContext,
-};
+use crate::model::{GRANT_OPERATIONS, GrantRecord, KeyId, KeyRef, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule};
 use crate::policy::Facts;
 use crate::store::{Page, StoreError};
@@ -100,8 +98,7 @@ impl Kms {
     ) -> Result<CreatedGrant> {
         if request.service_principal {
             return Err(Error::Unsupported {
-                message: "Grants for AWS service principals are not supported by Trent."
-                    .to_owned(),
+                message: "Grants for AWS service principals are not supported by Trent.".to_owned(),
             });
         }
         let grantee = request
@@ -273,9 +270,8 @@ impl Kms {
                     .ok_or(Error::InvalidGrantToken)?
             }
             (None, Some(id)) => {
-                let key = key.ok_or_else(|| {
-                    Error::validation("KeyId is required when GrantId is given.")
-                })?;
+                let key = key
+                    .ok_or_else(|| Error::validation("KeyId is required when GrantId is given."))?;
                 let found = self.find(ctx, key, Aliases::Forbidden).await?;
                 if !is_grant_id(id) {
                     return Err(Error::InvalidGrantId);
@@ -352,12 +348,7 @@ impl Kms {
         self.delete_grant(&record.scope, &record.id, grant_id).await
     }
 
-    async fn delete_grant(
-        &self,
-        scope: &crate::model::Scope,
-        key: &KeyId,
-        id: &str,
-    ) -> Result<()> {
+    async fn delete_grant(&self, scope: &crate::model::Scope, key: &KeyId, id: &str) -> Result<()> {
         match self.store.delete_grant(scope, key, id).await {
             Ok(()) => Ok(()),
             Err(StoreError::NotFound) => Err(Error::GrantNotFound { id: id.to_owned() }),

@@ -8,8 +8,8 @@ use crate::kms::Kms;
 use crate::model::{KeyRef, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule, check_state};
 use crate::policy::condition::MapContext;
-use crate::policy::eval::{Caller, Decision, Request, evaluate};
 use crate::policy::document::Principals;
+use crate::policy::eval::{Caller, Decision, Request, evaluate};
 use crate::policy::{Facts, Policy, PolicyError};
 
 /// The only policy name a key has.

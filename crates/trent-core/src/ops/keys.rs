@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
-use crate::policy::Facts;
 use crate::model::{
     AliasName, AliasRecord, KeyFamily, KeyId, KeyManager, KeyRecord, KeyRef, KeySpec, KeyState,
     KeyUsage, Origin, RequestContext, Scope, SealedMaterial, Tag, UnixMillis,
 };
 use crate::ops::pipeline::{Aliases, StateRule, check_state, material_aad};
 use crate::ops::tags::validate_tags;
+use crate::policy::Facts;
 use crate::secret::KeyMaterial;
 use crate::store::{Page, StoreError};
 
@@ -134,7 +134,12 @@ impl Kms {
                 "kms:BypassPolicyLockoutSafetyCheck",
                 input.bypass_policy_lockout_safety_check.to_string(),
             )
-            .with_request_tags(input.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())));
+            .with_request_tags(
+                input
+                    .tags
+                    .iter()
+                    .map(|t| (t.key.as_str(), t.value.as_str())),
+            );
         self.authorize_identity_with(ctx, "kms:CreateKey", "*", &facts)?;
         let scope = ctx.scope();
         let id = KeyId::random();

@@ -2,10 +2,10 @@
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
-use crate::policy::Facts;
 use crate::model::{KeyRecord, KeyRef, KeyUsage, MacAlgorithm, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
 use crate::policy::AuthorizedKey;
+use crate::policy::Facts;
 
 /// The result of GenerateMac.
 #[derive(Debug)]

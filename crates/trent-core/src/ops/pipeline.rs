@@ -99,7 +99,10 @@ impl Kms {
             .collect();
         let grants = self.store.grants(scope, id).await?;
         let policy = Policy::parse(&record.policy, true).map_err(|e| {
-            Error::internal(format!("stored key policy of {} does not parse: {e}", record.arn()))
+            Error::internal(format!(
+                "stored key policy of {} does not parse: {e}",
+                record.arn()
+            ))
         })?;
         let entry = Arc::new(CachedKey::new(record, policy, tags, aliases, grants));
         self.cache.insert_key(entry.clone(), epoch);

@@ -2,9 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
-use crate::policy::Facts;
 use crate::model::{KeyRecord, KeyRef, KeyUsage, MessageType, RequestContext, SigningAlgorithm};
 use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
+use crate::policy::Facts;
 
 /// The result of Sign.
 #[derive(Debug)]

@@ -4,9 +4,9 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
-use crate::policy::Facts;
 use crate::model::{KeyRef, RequestContext, Tag};
 use crate::ops::pipeline::{Aliases, StateRule};
+use crate::policy::Facts;
 use crate::store::StoreError;
 
 /// The most user tags a key may carry.
@@ -86,7 +86,8 @@ impl Kms {
                 "kms:UntagResource",
                 StateRule::NotPendingDeletion,
                 None,
-                tag_keys.iter()
+                tag_keys
+                    .iter()
                     .fold(Facts::new(), |f, k| f.with("aws:TagKeys", k.as_str())),
             )
             .await?;

@@ -126,9 +126,12 @@ pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey
         let grants: Vec<GrantView<'_>> = key
             .grants
             .iter()
-            .chain(check.token_grants.iter().filter(|g| {
-                g.key == key.record.id && g.scope == key.record.scope
-            }))
+            .chain(
+                check
+                    .token_grants
+                    .iter()
+                    .filter(|g| g.key == key.record.id && g.scope == key.record.scope),
+            )
             .map(grant_view)
             .collect();
         let identity: Vec<IdentityPolicy<'_>> = ctx

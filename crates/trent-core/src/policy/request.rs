@@ -41,7 +41,10 @@ impl Facts {
     }
 
     /// `aws:RequestTag/<k>` and `aws:TagKeys` for tags a request sets.
-    pub fn with_request_tags<'a>(mut self, tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Facts {
+    pub fn with_request_tags<'a>(
+        mut self,
+        tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Facts {
         for (k, v) in tags {
             self = self
                 .with(&format!("aws:requesttag/{k}"), v)
@@ -152,9 +155,7 @@ impl Context for Conditions<'_> {
                     "kms:keymanager" => one(r.manager.as_str()),
                     "kms:multiregion" => one(r.multi_region.to_string()),
                     "kms:multiregionkeytype" if r.multi_region => one("PRIMARY"),
-                    "kms:resourcealiases" => {
-                        (!k.aliases.is_empty()).then(|| k.aliases.clone())
-                    }
+                    "kms:resourcealiases" => (!k.aliases.is_empty()).then(|| k.aliases.clone()),
                     _ => None,
                 }
             }
@@ -169,7 +170,10 @@ mod tests {
     #[test]
     fn iso8601_renders_utc() {
         assert_eq!(iso8601(UnixMillis(0)), "1970-01-01T00:00:00Z");
-        assert_eq!(iso8601(UnixMillis(1_700_000_000_000)), "2023-11-14T22:13:20Z");
+        assert_eq!(
+            iso8601(UnixMillis(1_700_000_000_000)),
+            "2023-11-14T22:13:20Z"
+        );
         assert_eq!(iso8601(UnixMillis(951_825_600_000)), "2000-02-29T12:00:00Z");
     }
 }

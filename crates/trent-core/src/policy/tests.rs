@@ -171,14 +171,16 @@ fn run(case: &Case) -> String {
 fn every_case_of_the_table() {
     let cases: Vec<Case> = CASES
         .iter()
-        .flat_map(|text| {
-            serde_json::from_str::<Vec<Case>>(text).unwrap_or_else(|e| panic!("{e}"))
-        })
+        .flat_map(|text| serde_json::from_str::<Vec<Case>>(text).unwrap_or_else(|e| panic!("{e}")))
         .collect();
     assert!(cases.len() >= 300, "{} cases", cases.len());
     let mut names = std::collections::HashSet::new();
     for c in &cases {
-        assert!(names.insert(c.name.as_str()), "duplicate case name {}", c.name);
+        assert!(
+            names.insert(c.name.as_str()),
+            "duplicate case name {}",
+            c.name
+        );
     }
     let failures: Vec<String> = cases
         .iter()

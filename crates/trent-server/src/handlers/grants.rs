@@ -49,13 +49,12 @@ pub async fn create_grant(
 }
 
 fn entry(g: GrantRecord) -> GrantListEntry {
-    let constraints = (g.context_equals.is_some() || g.context_subset.is_some()).then(|| {
-        GrantConstraints {
+    let constraints =
+        (g.context_equals.is_some() || g.context_subset.is_some()).then(|| GrantConstraints {
             encryption_context_equals: g.context_equals.clone(),
             encryption_context_subset: g.context_subset.clone(),
             source_arn: None,
-        }
-    });
+        });
     GrantListEntry {
         key_id: g.key.arn(&g.scope),
         grant_id: g.id,

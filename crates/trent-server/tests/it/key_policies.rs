@@ -102,8 +102,10 @@ async fn the_lockout_safety_check_and_its_bypass() {
     let h = Harness::start().await;
     let kms = h.client();
     let id = h.key().await;
-    // A policy that only lets someone else administer the key would lock the caller out.
-    let lockout = policy("arn:aws:iam::111122223333:user/someone-else");
+    // A policy that only lets someone else administer the key would lock the caller out
+    // (the principal lives in an account Trent does not host, so it cannot be refused as
+    // unknown).
+    let lockout = policy("arn:aws:iam::999988887777:user/someone-else");
     assert_eq!(
         error_of(
             kms.put_key_policy()

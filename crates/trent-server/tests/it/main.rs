@@ -10,6 +10,7 @@
 
 mod aliases;
 mod asymmetric;
+mod authz;
 mod binary;
 mod concurrency;
 mod crypto;

@@ -294,6 +294,11 @@ async fn config_file_declares_accounts_regions_and_keys() {
 id = "444455556666"
 regions = ["eu-central-1"]
 
+[[accounts.users]]
+name = "ci"
+tags = { team = "build" }
+policies = { use-kms = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}' }
+
 [[accounts.access_keys]]
 id = "AKIAPINNEDFORTESTS01"
 secret = "pinned-secret-for-test-rigs-0000000000"

@@ -8,10 +8,12 @@
     clippy::panic
 )]
 
+use std::collections::BTreeMap;
+
 use trent_core::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, KeyId, KeyManager,
-    KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Scope, SealedMaterial, Tag,
-    UnixMillis,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, KeyId,
+    KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, PrincipalRecord,
+    PrincipalType, Region, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
 };
 use trent_core::store::{Store, StoreError};
 use trent_store::SqliteStore;
@@ -74,6 +76,8 @@ async fn conformance(store: &dyn Store) {
     tags(store).await;
     deletion_only_when_due(store).await;
     identities(store).await;
+    principals_and_sessions(store).await;
+    grants(store).await;
 }
 
 async fn keys_round_trip(store: &dyn Store) {
@@ -350,6 +354,7 @@ async fn identities(store: &dyn Store) {
         user: Some("alice".into()),
         sealed_secret: vec![9, 9],
         enabled: true,
+        created: UnixMillis(5),
     };
     store.put_access_key(&key).await.unwrap();
     store
@@ -371,6 +376,149 @@ async fn identities(store: &dyn Store) {
     store.put_meta("m", b"2").await.unwrap();
     assert_eq!(store.meta("m").await.unwrap(), Some(b"2".to_vec()));
     assert_eq!(store.meta("none").await.unwrap(), None);
+}
+
+async fn principals_and_sessions(store: &dyn Store) {
+    let account = AccountId::parse("777788889999").unwrap();
+    store
+        .put_account(&AccountRecord {
+            id: account.clone(),
+            regions: vec![Region::parse("us-east-1").unwrap()],
+        })
+        .await
+        .unwrap();
+    let mut user = PrincipalRecord {
+        account: account.clone(),
+        kind: PrincipalType::User,
+        name: "bob".into(),
+        id: "AIDABOB".into(),
+        tags: vec![Tag {
+            key: "team".into(),
+            value: "blue".into(),
+        }],
+        policies: BTreeMap::from([("p".to_owned(), "{\"Statement\":[]}".to_owned())]),
+        trust_policy: None,
+        max_session_seconds: 3600,
+        created: UnixMillis(3),
+    };
+    store.put_principal(&user).await.unwrap();
+    user.tags.clear();
+    store.put_principal(&user).await.unwrap();
+    let role = PrincipalRecord {
+        kind: PrincipalType::Role,
+        name: "Ops".into(),
+        id: "AROAOPS".into(),
+        trust_policy: Some("{}".into()),
+        ..user.clone()
+    };
+    store.put_principal(&role).await.unwrap();
+    let all = store.principals().await.unwrap();
+    assert!(all.contains(&user) && all.contains(&role), "{all:?}");
+    // A user's access keys go with it.
+    store
+        .put_access_key(&AccessKeyRecord {
+            id: "AKIABOB".into(),
+            account: account.clone(),
+            user: Some("bob".into()),
+            sealed_secret: vec![1],
+            enabled: true,
+            created: UnixMillis(4),
+        })
+        .await
+        .unwrap();
+    store
+        .delete_principal(&account, PrincipalType::User, "bob")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .delete_principal(&account, PrincipalType::User, "bob")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        !store
+            .access_keys()
+            .await
+            .unwrap()
+            .iter()
+            .any(|k| k.id == "AKIABOB")
+    );
+
+    let session = |id: &str, expires: i64| SessionRecord {
+        access_key_id: id.into(),
+        sealed_secret: vec![1],
+        sealed_token: vec![2],
+        account: account.clone(),
+        role_name: "Ops".into(),
+        session_name: "s".into(),
+        tags: vec![],
+        expires: UnixMillis(expires),
+    };
+    store.put_session(&session("ASIA1", 100)).await.unwrap();
+    store.put_session(&session("ASIA2", 200)).await.unwrap();
+    assert_eq!(
+        store.sessions(UnixMillis(150)).await.unwrap(),
+        vec![session("ASIA2", 200)]
+    );
+    assert_eq!(
+        store
+            .delete_expired_sessions(UnixMillis(150))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.sessions(UnixMillis(0)).await.unwrap().len(), 1);
+}
+
+async fn grants(store: &dyn Store) {
+    let k = key("99999999-9999-4999-8999-999999999999");
+    store.create_key(&k, &material(), &[], &[]).await.unwrap();
+    let grant = |id: &str| GrantRecord {
+        scope: scope(),
+        key: k.id.clone(),
+        id: id.into(),
+        name: Some("n".into()),
+        grantee: "arn:aws:iam::111122223333:user/alice".into(),
+        retiring: Some("arn:aws:iam::111122223333:root".into()),
+        issuing_account: "arn:aws:iam::111122223333:root".into(),
+        operations: vec!["Encrypt".into(), "Decrypt".into()],
+        context_equals: Some(BTreeMap::from([("a".to_owned(), "1".to_owned())])),
+        context_subset: None,
+        created: UnixMillis(10),
+    };
+    store.create_grant(&grant("g1"), 2).await.unwrap();
+    store.create_grant(&grant("g2"), 2).await.unwrap();
+    assert!(matches!(
+        store.create_grant(&grant("g3"), 2).await,
+        Err(StoreError::Limit(_))
+    ));
+    assert_eq!(
+        store.grants(&scope(), &k.id).await.unwrap(),
+        vec![grant("g1"), grant("g2")]
+    );
+    assert_eq!(store.grant("g2").await.unwrap(), Some(grant("g2")));
+    assert_eq!(
+        store
+            .grants_retirable_by("arn:aws:iam::111122223333:root")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    store.delete_grant(&scope(), &k.id, "g1").await.unwrap();
+    assert!(matches!(
+        store.delete_grant(&scope(), &k.id, "g1").await,
+        Err(StoreError::NotFound)
+    ));
+    let missing = GrantRecord {
+        key: KeyId::parse("88888888-8888-4888-8888-888888888888").unwrap(),
+        ..grant("g4")
+    };
+    assert!(matches!(
+        store.create_grant(&missing, 10).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 #[tokio::test]

@@ -1,0 +1,811 @@
+//! Authorization end to end: several principals (the account root, IAM users with tags and
+//! identity policies, an assumed role, a user of another account) against key policies,
+//! identity policies and grants, through `aws-sdk-kms`, `aws-sdk-sts` and the SDK's own
+//! `AssumeRoleProvider`; and the admin API changing identities without a restart.
+
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{GrantConstraints, GrantOperation, Tag};
+use serde_json::json;
+
+use crate::harness::{Harness, error_of};
+
+const A: &str = "111122223333";
+const B: &str = "444455556666";
+const ROOT: (&str, &str) = (
+    "AKIAROOTOFACCOUNTA01",
+    "root-secret-of-account-a-0000000000000",
+);
+const ALICE: (&str, &str) = (
+    "AKIAALICE00000000001",
+    "alice-secret-0000000000000000000000000",
+);
+const BOB: (&str, &str) = (
+    "AKIABOB0000000000001",
+    "bob-secret-000000000000000000000000000",
+);
+const CAROL: (&str, &str) = (
+    "AKIACAROL00000000001",
+    "carol-secret-00000000000000000000000000",
+);
+
+const CONFIG: &str = r#"
+[[accounts]]
+id = "111122223333"
+regions = ["us-east-1"]
+
+[[accounts.users]]
+name = "alice"
+tags = { team = "blue" }
+[accounts.users.policies]
+crypto = '{"Version": "2012-10-17", "Statement": [{"Sid": "UseKeys", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"], "Resource": "*"}, {"Sid": "NoDeleting", "Effect": "Deny", "Action": "kms:ScheduleKeyDeletion", "Resource": "*"}, {"Sid": "Roles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}'
+
+[[accounts.users]]
+name = "bob"
+tags = { team = "red" }
+
+[[accounts.roles]]
+name = "Ops"
+tags = { team = "ops" }
+trust_policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}'
+[accounts.roles.policies]
+decrypt-only = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}'
+
+[[accounts.access_keys]]
+id = "AKIAROOTOFACCOUNTA01"
+secret = "root-secret-of-account-a-0000000000000"
+
+[[accounts.access_keys]]
+id = "AKIAALICE00000000001"
+secret = "alice-secret-0000000000000000000000000"
+user = "alice"
+
+[[accounts.access_keys]]
+id = "AKIABOB0000000000001"
+secret = "bob-secret-000000000000000000000000000"
+user = "bob"
+
+[[accounts]]
+id = "444455556666"
+regions = ["us-east-1"]
+
+[[accounts.users]]
+name = "carol"
+[accounts.users.policies]
+use-partner-keys = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "arn:aws:kms:us-east-1:111122223333:key/*"}]}'
+
+[[accounts.access_keys]]
+id = "AKIACAROL00000000001"
+secret = "carol-secret-00000000000000000000000000"
+user = "carol"
+"#;
+
+async fn harness() -> Harness {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("trent.toml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let h = Harness::start_with(|o| o.config = Some(path.clone())).await;
+    // The config is read at start; the directory may go.
+    drop(tmp);
+    h
+}
+
+fn client(h: &Harness, who: (&str, &str)) -> aws_sdk_kms::Client {
+    h.client_for("us-east-1", who.0, who.1)
+}
+
+async fn key_with_policy(h: &Harness, policy: Option<String>) -> String {
+    let mut req = client(h, ROOT).create_key();
+    if let Some(p) = policy {
+        req = req.policy(p);
+    }
+    req.send().await.unwrap().key_metadata.unwrap().arn.unwrap()
+}
+
+async fn encrypt(kms: &aws_sdk_kms::Client, key: &str) -> Result<Blob, (String, String)> {
+    kms.encrypt()
+        .key_id(key)
+        .plaintext(Blob::new("secret"))
+        .send()
+        .await
+        .map(|o| o.ciphertext_blob.unwrap())
+        .map_err(|e| {
+            use aws_sdk_kms::error::ProvideErrorMetadata as _;
+            (
+                e.code().unwrap_or_default().to_owned(),
+                e.message().unwrap_or_default().to_owned(),
+            )
+        })
+}
+
+async fn admin(
+    h: &Harness,
+    who: (&str, &str),
+    action: &str,
+    input: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    trent_server::admin_client::call(&trent_server::admin_client::AdminCall {
+        endpoint: h.server.endpoint(),
+        access_key_id: who.0.to_owned(),
+        secret: zeroize::Zeroizing::new(who.1.to_owned()),
+        session_token: None,
+        region: "us-east-1".to_owned(),
+        action: action.to_owned(),
+        input,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn identity_policies_under_the_default_key_policy() {
+    let h = harness().await;
+    let key = key_with_policy(&h, None).await;
+    // Alice's identity policy allows Encrypt; the default key policy delegates to IAM.
+    let blob = encrypt(&client(&h, ALICE), &key).await.unwrap();
+    // Bob has no identity policy.
+    let (code, message) = encrypt(&client(&h, BOB), &key).await.unwrap_err();
+    assert_eq!(code, "AccessDeniedException");
+    assert_eq!(
+        message,
+        format!(
+            "User: arn:aws:iam::{A}:user/bob is not authorized to perform: kms:Encrypt on resource: {key} because no identity-based policy allows the kms:Encrypt action"
+        )
+    );
+    // Alice's explicit identity deny.
+    let (code, message) = error_of(
+        client(&h, ALICE)
+            .schedule_key_deletion()
+            .key_id(&key)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.ends_with("with an explicit deny in an identity-based policy"),
+        "{message}"
+    );
+    // Alice may not do what her policy does not list.
+    let (code, _) = error_of(client(&h, ALICE).disable_key().key_id(&key).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    // Creating keys and listing are IAM-only actions: Bob has neither.
+    assert_eq!(
+        error_of(client(&h, BOB).create_key().send().await).0,
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        error_of(client(&h, BOB).list_keys().send().await).0,
+        "AccessDeniedException"
+    );
+    // The root decrypts what Alice encrypted.
+    let out = client(&h, ROOT)
+        .decrypt()
+        .ciphertext_blob(blob)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.plaintext.unwrap().as_ref(), b"secret");
+}
+
+#[tokio::test]
+async fn key_policy_statements_decide_and_explicit_denies_win() {
+    let h = harness().await;
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "BobEncrypts", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:user/bob")}, "Action": "kms:Encrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:EncryptionContext:purpose": "backup"}}},
+            {"Sid": "NoAliceWithoutContext", "Effect": "Deny", "Principal": {"AWS": format!("arn:aws:iam::{A}:user/alice")}, "Action": "kms:Encrypt", "Resource": "*",
+             "Condition": {"Null": {"kms:EncryptionContextKeys": "true"}}}
+        ]
+    });
+    let key = key_with_policy(&h, Some(policy.to_string())).await;
+    let bob = client(&h, BOB);
+    // Bob, named directly, needs no identity policy, but only with the right context.
+    bob.encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new("x"))
+        .encryption_context("purpose", "backup")
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(
+        bob.encrypt()
+            .key_id(&key)
+            .plaintext(Blob::new("x"))
+            .encryption_context("purpose", "other")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.contains("because no identity-based policy allows the kms:Encrypt action"),
+        "{message}"
+    );
+    // Alice's identity policy allows Encrypt, but the key policy denies it without a context.
+    let (code, message) = encrypt(&client(&h, ALICE), &key).await.unwrap_err();
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.ends_with("with an explicit deny in a resource-based policy"),
+        "{message}"
+    );
+    client(&h, ALICE)
+        .encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new("x"))
+        .encryption_context("k", "v")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn abac_with_principal_and_resource_tags() {
+    let h = harness().await;
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "SameTeam", "Effect": "Allow", "Principal": "*", "Action": "kms:Encrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}", "kms:CallerAccount": A}}}
+        ]
+    });
+    let key = key_with_policy(&h, Some(policy.to_string())).await;
+    let root = client(&h, ROOT);
+    root.tag_resource()
+        .key_id(&key)
+        .tags(
+            Tag::builder()
+                .tag_key("team")
+                .tag_value("red")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // Bob is on team red: allowed by the key policy alone.
+    encrypt(&client(&h, BOB), &key).await.unwrap();
+    // Re-tag the key: the change is seen at once (the cached key is dropped).
+    root.tag_resource()
+        .key_id(&key)
+        .tags(
+            Tag::builder()
+                .tag_key("team")
+                .tag_value("blue")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        encrypt(&client(&h, BOB), &key).await.unwrap_err().0,
+        "AccessDeniedException"
+    );
+}
+
+#[tokio::test]
+async fn cross_account_use_needs_both_sides() {
+    let h = harness().await;
+    let carol = client(&h, CAROL);
+    // The default key policy trusts only its own account.
+    let private = key_with_policy(&h, None).await;
+    let (code, message) = encrypt(&carol, &private).await.unwrap_err();
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.contains("because no resource-based policy allows"),
+        "{message}"
+    );
+    // A key policy that names account B delegates to B's identity policies.
+    let shared = key_with_policy(
+        &h,
+        Some(
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
+                {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{B}:root")}, "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}
+            ]})
+            .to_string(),
+        ),
+    )
+    .await;
+    let blob = encrypt(&carol, &shared).await.unwrap();
+    // Carol's own policy does not allow Decrypt, so the key policy alone is not enough.
+    let (code, message) = error_of(
+        carol
+            .decrypt()
+            .key_id(&shared)
+            .ciphertext_blob(blob)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.contains("no identity-based policy allows the kms:Decrypt action"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn grants_allow_their_operations_under_their_constraints() {
+    let h = harness().await;
+    let key = key_with_policy(&h, None).await;
+    let root = client(&h, ROOT);
+    let bob = client(&h, BOB);
+    let blob = root
+        .encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new("granted"))
+        .encryption_context("tenant", "t1")
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
+    let decrypt = |ctx: &'static str| {
+        bob.decrypt()
+            .key_id(&key)
+            .ciphertext_blob(blob.clone())
+            .encryption_context("tenant", ctx)
+    };
+    assert_eq!(
+        error_of(decrypt("t1").send().await).0,
+        "AccessDeniedException"
+    );
+    let grant = root
+        .create_grant()
+        .key_id(&key)
+        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .operations(GrantOperation::Decrypt)
+        .constraints(
+            GrantConstraints::builder()
+                .encryption_context_subset("tenant", "t1")
+                .build(),
+        )
+        .name("bob-decrypts")
+        .send()
+        .await
+        .unwrap();
+    let (grant_id, token) = (grant.grant_id.unwrap(), grant.grant_token.unwrap());
+    // The grant token works in the same breath.
+    let out = decrypt("t1").grant_tokens(&token).send().await.unwrap();
+    assert_eq!(out.plaintext.unwrap().as_ref(), b"granted");
+    // Outside its constraint, or for another operation, the grant does not apply.
+    assert_eq!(
+        error_of(decrypt("t2").send().await).0,
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        error_of(encrypt_as(&bob, &key).await).0,
+        "AccessDeniedException"
+    );
+    // Name idempotency: the same request returns the same grant.
+    let again = root
+        .create_grant()
+        .key_id(&key)
+        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .operations(GrantOperation::Decrypt)
+        .constraints(
+            GrantConstraints::builder()
+                .encryption_context_subset("tenant", "t1")
+                .build(),
+        )
+        .name("bob-decrypts")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.grant_id.as_deref(), Some(grant_id.as_str()));
+    let listed = root.list_grants().key_id(&key).send().await.unwrap();
+    let grants = listed.grants.unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(
+        grants[0].grantee_principal.as_deref(),
+        Some(format!("arn:aws:iam::{A}:user/bob").as_str())
+    );
+    assert_eq!(grants[0].operations(), &[GrantOperation::Decrypt]);
+    let retirable = root
+        .list_retirable_grants()
+        .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retirable.grants.unwrap().len(), 1);
+    // Bob, the retiring principal, retires it; then he is denied again.
+    bob.retire_grant().grant_token(&token).send().await.unwrap();
+    assert_eq!(
+        error_of(decrypt("t1").send().await).0,
+        "AccessDeniedException"
+    );
+    // Revoke: another grant, revoked by the root.
+    let second = root
+        .create_grant()
+        .key_id(&key)
+        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .operations(GrantOperation::Decrypt)
+        .send()
+        .await
+        .unwrap();
+    decrypt("t1").send().await.unwrap();
+    root.revoke_grant()
+        .key_id(&key)
+        .grant_id(second.grant_id.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(decrypt("t1").send().await).0,
+        "AccessDeniedException"
+    );
+    // Errors of the grant API.
+    assert_eq!(
+        error_of(
+            root.revoke_grant()
+                .key_id(&key)
+                .grant_id("0".repeat(64))
+                .send()
+                .await
+        )
+        .0,
+        "NotFoundException"
+    );
+    assert_eq!(
+        error_of(
+            bob.decrypt()
+                .ciphertext_blob(blob.clone())
+                .grant_tokens("garbage")
+                .send()
+                .await
+        )
+        .0,
+        "InvalidGrantTokenException"
+    );
+    assert_eq!(
+        error_of(
+            root.create_grant()
+                .key_id(&key)
+                .grantee_principal(format!("arn:aws:iam::{A}:user/nobody"))
+                .operations(GrantOperation::Decrypt)
+                .send()
+                .await
+        )
+        .0,
+        "InvalidArnException"
+    );
+}
+
+async fn encrypt_as(
+    kms: &aws_sdk_kms::Client,
+    key: &str,
+) -> Result<
+    aws_sdk_kms::operation::encrypt::EncryptOutput,
+    aws_sdk_kms::error::SdkError<aws_sdk_kms::operation::encrypt::EncryptError>,
+> {
+    kms.encrypt()
+        .key_id(key)
+        .plaintext(Blob::new("x"))
+        .send()
+        .await
+}
+
+async fn sdk_config(
+    h: &Harness,
+    who: (&str, &str),
+    token: Option<String>,
+) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(h.server.endpoint())
+        .credentials_provider(aws_sdk_kms::config::Credentials::new(
+            who.0, who.1, token, None, "test",
+        ))
+        .load()
+        .await
+}
+
+#[tokio::test]
+async fn assume_role_through_the_sdk_credential_provider() {
+    let h = harness().await;
+    let key = key_with_policy(&h, None).await;
+    let blob = encrypt(&client(&h, ROOT), &key).await.unwrap();
+    let role = format!("arn:aws:iam::{A}:role/Ops");
+
+    // GetCallerIdentity for a long-term key.
+    let sts = aws_sdk_sts::Client::new(&sdk_config(&h, ALICE, None).await);
+    let me = sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(
+        me.arn(),
+        Some(format!("arn:aws:iam::{A}:user/alice").as_str())
+    );
+    assert_eq!(me.account(), Some(A));
+
+    // The SDK's own provider assumes the role and refreshes from STS.
+    let provider = aws_config::sts::AssumeRoleProvider::builder(&role)
+        .session_name("e2e")
+        .configure(&sdk_config(&h, ALICE, None).await)
+        .build()
+        .await;
+    let config = aws_sdk_kms::Config::builder()
+        .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+        .region(aws_sdk_kms::config::Region::new("us-east-1"))
+        .endpoint_url(h.server.endpoint())
+        .credentials_provider(provider)
+        .build();
+    let ops = aws_sdk_kms::Client::from_conf(config);
+    let out = ops
+        .decrypt()
+        .ciphertext_blob(blob.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.plaintext.unwrap().as_ref(), b"secret");
+    let (code, message) = encrypt(&ops, &key).await.unwrap_err();
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.starts_with(&format!(
+            "User: arn:aws:sts::{A}:assumed-role/Ops/e2e is not authorized"
+        )),
+        "{message}"
+    );
+
+    // The raw STS call: credentials, their identity, their expiry.
+    let assumed = sts
+        .assume_role()
+        .role_arn(&role)
+        .role_session_name("raw")
+        .duration_seconds(900)
+        .tags(
+            aws_sdk_sts::types::Tag::builder()
+                .key("project")
+                .value("x")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let creds = assumed.credentials.unwrap();
+    assert!(creds.access_key_id.starts_with("ASIA"));
+    assert_eq!(
+        assumed.assumed_role_user.unwrap().arn,
+        format!("arn:aws:sts::{A}:assumed-role/Ops/raw")
+    );
+    let session_config = sdk_config(
+        &h,
+        (&creds.access_key_id, &creds.secret_access_key),
+        Some(creds.session_token.clone()),
+    )
+    .await;
+    let who = aws_sdk_sts::Client::new(&session_config)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        who.arn(),
+        Some(format!("arn:aws:sts::{A}:assumed-role/Ops/raw").as_str())
+    );
+    let session_kms = aws_sdk_kms::Client::new(&session_config);
+    session_kms
+        .decrypt()
+        .ciphertext_blob(blob.clone())
+        .send()
+        .await
+        .unwrap();
+    // Without its token the session key is not recognized.
+    let tokenless = h.client_for("us-east-1", &creds.access_key_id, &creds.secret_access_key);
+    assert_eq!(
+        error_of(
+            tokenless
+                .decrypt()
+                .ciphertext_blob(blob.clone())
+                .send()
+                .await
+        )
+        .0,
+        "UnrecognizedClientException"
+    );
+    // After its 15 minutes, the session is expired.
+    h.clock.advance(std::time::Duration::from_secs(901));
+    assert_eq!(
+        error_of(session_kms.decrypt().ciphertext_blob(blob).send().await).0,
+        "ExpiredTokenException"
+    );
+
+    // Bob is not trusted by the role.
+    let err = aws_sdk_sts::Client::new(&sdk_config(&h, BOB, None).await)
+        .assume_role()
+        .role_arn(&role)
+        .role_session_name("nope")
+        .send()
+        .await
+        .unwrap_err();
+    use aws_sdk_sts::error::ProvideErrorMetadata as _;
+    assert_eq!(err.code(), Some("AccessDenied"));
+    assert!(
+        err.message().unwrap_or_default().starts_with(&format!(
+            "User: arn:aws:iam::{A}:user/bob is not authorized to perform: sts:AssumeRole on resource: {role}"
+        )),
+        "{:?}",
+        err.message()
+    );
+    // Longer than the role allows.
+    let err = sts
+        .assume_role()
+        .role_arn(&role)
+        .role_session_name("long")
+        .duration_seconds(7200)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationError"));
+}
+
+#[tokio::test]
+async fn the_admin_api_changes_identities_without_a_restart() {
+    let h = harness().await;
+    let key = key_with_policy(&h, None).await;
+    // Bob may not administer.
+    let denied = admin(&h, BOB, "CreateUser", json!({"UserName": "dave"}))
+        .await
+        .unwrap_err();
+    assert!(denied.starts_with("AccessDeniedException"), "{denied}");
+    // The root creates Dave, gives him a policy and a key.
+    let user = admin(
+        &h,
+        ROOT,
+        "CreateUser",
+        json!({"UserName": "dave", "Tags": [{"Key": "team", "Value": "green"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(user["User"]["Arn"], format!("arn:aws:iam::{A}:user/dave"));
+    assert!(
+        admin(&h, ROOT, "CreateUser", json!({"UserName": "dave"}))
+            .await
+            .unwrap_err()
+            .starts_with("EntityAlreadyExistsException")
+    );
+    let created = admin(&h, ROOT, "CreateAccessKey", json!({"UserName": "dave"}))
+        .await
+        .unwrap();
+    let dave_id = created["AccessKey"]["AccessKeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dave_secret = created["AccessKey"]["SecretAccessKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dave = h.client_for("us-east-1", &dave_id, &dave_secret);
+    assert_eq!(
+        encrypt(&dave, &key).await.unwrap_err().0,
+        "AccessDeniedException"
+    );
+    let bad = admin(
+        &h,
+        ROOT,
+        "PutUserPolicy",
+        json!({"UserName": "dave", "PolicyName": "p", "PolicyDocument": "{not json"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(bad.starts_with("MalformedPolicyDocumentException"), "{bad}");
+    admin(
+        &h,
+        ROOT,
+        "PutUserPolicy",
+        json!({"UserName": "dave", "PolicyName": "p", "PolicyDocument": json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}).to_string()}),
+    )
+    .await
+    .unwrap();
+    encrypt(&dave, &key).await.unwrap();
+    let keys = admin(&h, ROOT, "ListAccessKeys", json!({"UserName": "dave"}))
+        .await
+        .unwrap();
+    assert_eq!(keys["AccessKeyMetadata"][0]["Status"], "Active");
+    // Deactivated: the key stops working at once.
+    admin(
+        &h,
+        ROOT,
+        "UpdateAccessKey",
+        json!({"AccessKeyId": dave_id, "Status": "Inactive"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        encrypt(&dave, &key).await.unwrap_err().0,
+        "UnrecognizedClientException"
+    );
+    admin(
+        &h,
+        ROOT,
+        "UpdateAccessKey",
+        json!({"AccessKeyId": dave_id, "Status": "Active"}),
+    )
+    .await
+    .unwrap();
+    encrypt(&dave, &key).await.unwrap();
+    admin(&h, ROOT, "DeleteAccessKey", json!({"AccessKeyId": dave_id}))
+        .await
+        .unwrap();
+    assert_eq!(
+        encrypt(&dave, &key).await.unwrap_err().0,
+        "UnrecognizedClientException"
+    );
+    // Key policies may now name Dave; a deleted user may not be named.
+    let names_dave = |who: &str| {
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:user/{who}")}, "Action": "kms:Decrypt", "Resource": "*"}
+        ]}).to_string()
+    };
+    client(&h, ROOT)
+        .put_key_policy()
+        .key_id(&key)
+        .policy(names_dave("dave"))
+        .send()
+        .await
+        .unwrap();
+    admin(&h, ROOT, "DeleteUser", json!({"UserName": "dave"}))
+        .await
+        .unwrap();
+    let (code, message) = error_of(
+        client(&h, ROOT)
+            .put_key_policy()
+            .key_id(&key)
+            .policy(names_dave("dave"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "MalformedPolicyDocumentException");
+    assert_eq!(
+        message,
+        "Policy contains a statement with one or more invalid principals."
+    );
+    // Roles through the admin API, and the operator creating an account.
+    admin(&h, ROOT, "CreateRole", json!({"RoleName": "Batch", "AssumeRolePolicyDocument": json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "sts:AssumeRole"}]}).to_string()}))
+        .await
+        .unwrap();
+    let roles = admin(&h, ROOT, "ListRoles", json!({})).await.unwrap();
+    assert_eq!(roles["Roles"].as_array().unwrap().len(), 2);
+    let account = admin(
+        &h,
+        ROOT,
+        "CreateAccount",
+        json!({"AccountId": "999900001111", "Regions": ["us-east-1"]}),
+    )
+    .await
+    .unwrap();
+    let (id, secret) = (
+        account["AccessKey"]["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        account["AccessKey"]["SecretAccessKey"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    let newcomer = h.client_for("us-east-1", &id, &secret);
+    let made = newcomer
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(made.aws_account_id.as_deref(), Some("999900001111"));
+    // Only the operator's root creates accounts.
+    assert!(
+        admin(
+            &h,
+            (id.as_str(), secret.as_str()),
+            "CreateAccount",
+            json!({"AccountId": "999900002222"})
+        )
+        .await
+        .unwrap_err()
+        .starts_with("AccessDeniedException")
+    );
+}
