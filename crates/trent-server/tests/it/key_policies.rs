@@ -144,24 +144,37 @@ async fn the_lockout_safety_check_and_its_bypass() {
         .await
         .unwrap();
     let new_id = created.key_metadata.unwrap().key_id;
-    let text = kms
-        .get_key_policy()
-        .key_id(&new_id)
-        .send()
-        .await
-        .unwrap()
-        .policy
-        .unwrap();
-    assert_eq!(text, lockout);
+    // And the lockout is real: the caller can no longer read or change either policy.
+    for key in [&id, &new_id] {
+        let (code, message) = error_of(kms.get_key_policy().key_id(key).send().await);
+        assert_eq!(code, "AccessDeniedException");
+        assert!(
+            message
+                .ends_with("because no resource-based policy allows the kms:GetKeyPolicy action"),
+            "{message}"
+        );
+        assert_eq!(
+            error_of(
+                kms.put_key_policy()
+                    .key_id(key)
+                    .policy(policy("arn:aws:iam::111122223333:root"))
+                    .send()
+                    .await
+            )
+            .0,
+            "AccessDeniedException"
+        );
+    }
     // A key pending deletion takes no new policy.
+    let open = h.key().await;
     kms.schedule_key_deletion()
-        .key_id(&new_id)
+        .key_id(&open)
         .send()
         .await
         .unwrap();
     let (code, _) = error_of(
         kms.put_key_policy()
-            .key_id(&new_id)
+            .key_id(&open)
             .policy(policy("arn:aws:iam::111122223333:root"))
             .send()
             .await,
