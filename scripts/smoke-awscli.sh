@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test with the real AWS CLI: start `trent serve` from a fresh data directory, take the
 # credentials it prints (exactly as the README tells a person to), and drive create-key,
-# encrypt, decrypt, generate-data-key, aliases and tags through `aws kms`.
+# encrypt, decrypt, generate-data-key, aliases and tags through `aws kms`; then identities and
+# authorization: `aws sts`, `trent admin`, grants and an assumed role.
 #
 # Usage: scripts/smoke-awscli.sh [path/to/trent]   (installs awscli from PyPI when missing)
 set -euo pipefail
@@ -97,6 +98,40 @@ check "cancel-key-deletion leaves it disabled" Disabled \
 check "generate-random" 64 "$(aws kms generate-random --number-of-bytes 64 --query Plaintext --output text | base64 -d | wc -c | tr -d ' ')"
 bad=$(AWS_SECRET_ACCESS_KEY=wrong aws kms list-keys 2>&1 || true)
 check "wrong secret is InvalidSignatureException" 1 "$(grep -c InvalidSignatureException <<<"$bad")"
+
+# Identities and authorization: STS, the admin CLI, grants, an assumed role.
+endpoint=$AWS_ENDPOINT_URL_KMS
+aws kms enable-key --key-id "$key_id"
+account=$(aws sts get-caller-identity --endpoint-url "$endpoint" --query Account --output text)
+check "sts get-caller-identity" "arn:aws:iam::$account:root" \
+    "$(aws sts get-caller-identity --endpoint-url "$endpoint" --query Arn --output text)"
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+"$trent" admin create-user UserName=smoke >/dev/null
+user_key=$("$trent" admin create-access-key UserName=smoke)
+user_id=$(json 'd["AccessKey"]["AccessKeyId"]' <<<"$user_key")
+user_secret=$(json 'd["AccessKey"]["SecretAccessKey"]' <<<"$user_key")
+as_user() { AWS_ACCESS_KEY_ID=$user_id AWS_SECRET_ACCESS_KEY=$user_secret "$@"; }
+denied=$(as_user aws kms encrypt --key-id "$key_id" --plaintext "fileb://$work/plain" 2>&1 || true)
+check "a user without policies is denied" 1 "$(grep -c 'AccessDeniedException.*no identity-based policy allows the kms:Encrypt action' <<<"$denied")"
+"$trent" admin put-user-policy UserName=smoke PolicyName=crypto \
+    'PolicyDocument={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}]}' >/dev/null
+check "an identity policy lets the user encrypt" 1 \
+    "$(as_user aws kms encrypt --key-id "$key_id" --plaintext "fileb://$work/plain" --query KeyId --output text | grep -c "$key_id")"
+grant_id=$(aws kms create-grant --key-id "$key_id" --grantee-principal "arn:aws:iam::$account:user/smoke" \
+    --operations Decrypt --query GrantId --output text)
+check "create-grant/list-grants" "$grant_id" \
+    "$(aws kms list-grants --key-id "$key_id" --query 'Grants[0].GrantId' --output text)"
+check "the grant lets the user decrypt" "$(cat "$work/plain")" \
+    "$(as_user aws kms decrypt --ciphertext-blob "fileb://$work/blob2" --query Plaintext --output text | base64 -d)"
+aws kms revoke-grant --key-id "$key_id" --grant-id "$grant_id"
+"$trent" admin create-role RoleName=smoke-role \
+    "AssumeRolePolicyDocument={\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::$account:root\"},\"Action\":\"sts:AssumeRole\"}]}" >/dev/null
+creds=$(aws sts assume-role --endpoint-url "$endpoint" --role-arn "arn:aws:iam::$account:role/smoke-role" \
+    --role-session-name smoke --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
+read -r sid ssecret stoken <<<"$creds"
+check "assumed-role identity" "arn:aws:sts::$account:assumed-role/smoke-role/smoke" \
+    "$(AWS_ACCESS_KEY_ID=$sid AWS_SECRET_ACCESS_KEY=$ssecret AWS_SESSION_TOKEN=$stoken \
+        aws sts get-caller-identity --endpoint-url "$endpoint" --query Arn --output text)"
 
 echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

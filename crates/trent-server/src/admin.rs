@@ -53,6 +53,14 @@ fn string(input: &Value, name: &str) -> Result<String, ApiError> {
         .ok_or_else(|| invalid(format!("{name} is required and must be a string.")))
 }
 
+/// A policy document member: a JSON string, or the document itself as an object.
+fn document(input: &Value, name: &str) -> Result<String, ApiError> {
+    match input.get(name) {
+        Some(Value::Object(_)) => Ok(input.get(name).map(Value::to_string).unwrap_or_default()),
+        _ => string(input, name),
+    }
+}
+
 fn opt_string(input: &Value, name: &str) -> Option<String> {
     input.get(name).and_then(Value::as_str).map(str::to_owned)
 }
@@ -177,7 +185,7 @@ pub async fn handle(
                     role,
                     &string(&input, "RoleName")?,
                     tags(&input)?,
-                    Some(string(&input, "AssumeRolePolicyDocument")?),
+                    Some(document(&input, "AssumeRolePolicyDocument")?),
                     max,
                 )
                 .await?;
@@ -260,7 +268,7 @@ pub async fn handle(
             let name = string(&input, name_field)?;
             let policy_name = string(&input, "PolicyName")?;
             if action.starts_with("Put") {
-                let document = string(&input, "PolicyDocument")?;
+                let document = document(&input, "PolicyDocument")?;
                 kms.put_principal_policy(ctx, kind, &name, &policy_name, &document)
                     .await?;
             } else {
@@ -273,7 +281,7 @@ pub async fn handle(
             kms.update_trust_policy(
                 ctx,
                 &string(&input, "RoleName")?,
-                &string(&input, "PolicyDocument")?,
+                &document(&input, "PolicyDocument")?,
             )
             .await?;
             json!({})
