@@ -102,9 +102,9 @@ check "wrong secret is InvalidSignatureException" 1 "$(grep -c InvalidSignatureE
 # Identities and authorization: STS, the admin CLI, grants, an assumed role.
 endpoint=$AWS_ENDPOINT_URL_KMS
 aws kms enable-key --key-id "$key_id"
-account=$(aws sts get-caller-identity --endpoint-url "$endpoint" --query Account --output text)
+account=$(aws sts get-caller-identity --query Account --output text)
 check "sts get-caller-identity" "arn:aws:iam::$account:root" \
-    "$(aws sts get-caller-identity --endpoint-url "$endpoint" --query Arn --output text)"
+    "$(aws sts get-caller-identity --query Arn --output text)"
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 "$trent" admin create-user UserName=smoke >/dev/null
 user_key=$("$trent" admin create-access-key UserName=smoke)
@@ -126,12 +126,12 @@ check "the grant lets the user decrypt" "$(cat "$work/plain")" \
 aws kms revoke-grant --key-id "$key_id" --grant-id "$grant_id"
 "$trent" admin create-role RoleName=smoke-role \
     "AssumeRolePolicyDocument={\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::$account:root\"},\"Action\":\"sts:AssumeRole\"}]}" >/dev/null
-creds=$(aws sts assume-role --endpoint-url "$endpoint" --role-arn "arn:aws:iam::$account:role/smoke-role" \
+creds=$(aws sts assume-role --role-arn "arn:aws:iam::$account:role/smoke-role" \
     --role-session-name smoke --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
 read -r sid ssecret stoken <<<"$creds"
 check "assumed-role identity" "arn:aws:sts::$account:assumed-role/smoke-role/smoke" \
     "$(AWS_ACCESS_KEY_ID=$sid AWS_SECRET_ACCESS_KEY=$ssecret AWS_SESSION_TOKEN=$stoken \
-        aws sts get-caller-identity --endpoint-url "$endpoint" --query Arn --output text)"
+        aws sts get-caller-identity --query Arn --output text)"
 
 echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

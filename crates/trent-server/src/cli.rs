@@ -194,6 +194,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
         // The AWS CLI v1 and boto3 read the region from AWS_DEFAULT_REGION only.
         println!("export AWS_DEFAULT_REGION={}", id.region);
         println!("export AWS_ENDPOINT_URL_KMS={}", server.endpoint());
+        // STS (GetCallerIdentity, AssumeRole) is served on the same endpoint.
+        println!("export AWS_ENDPOINT_URL_STS={}", server.endpoint());
     }
     let stop = shutdown_signal();
     tokio::pin!(stop);
