@@ -809,3 +809,268 @@ async fn the_admin_api_changes_identities_without_a_restart() {
         .starts_with("AccessDeniedException")
     );
 }
+
+/// A user created through the admin API, with its access key.
+async fn new_user(h: &Harness, name: &str) -> aws_sdk_kms::Client {
+    admin(h, ROOT, "CreateUser", json!({ "UserName": name }))
+        .await
+        .unwrap();
+    let created = admin(h, ROOT, "CreateAccessKey", json!({ "UserName": name }))
+        .await
+        .unwrap();
+    h.client_for(
+        "us-east-1",
+        created["AccessKey"]["AccessKeyId"].as_str().unwrap(),
+        created["AccessKey"]["SecretAccessKey"].as_str().unwrap(),
+    )
+}
+
+async fn spec_key(
+    h: &Harness,
+    spec: aws_sdk_kms::types::KeySpec,
+    usage: aws_sdk_kms::types::KeyUsageType,
+) -> String {
+    client(h, ROOT)
+        .create_key()
+        .key_spec(spec)
+        .key_usage(usage)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .arn
+        .unwrap()
+}
+
+/// Runs one call per operation family and returns the error code of each (`ok` on success).
+async fn every_family(
+    kms: &aws_sdk_kms::Client,
+    keys: &[String; 5],
+) -> Vec<(&'static str, String)> {
+    use aws_sdk_kms::types::*;
+    let code = |r: Result<(), String>| r.err().unwrap_or_else(|| "ok".to_owned());
+    fn c<T, E: aws_sdk_kms::error::ProvideErrorMetadata>(r: Result<T, E>) -> Result<(), String> {
+        r.map(|_| ())
+            .map_err(|e| e.code().unwrap_or("?").to_owned())
+    }
+    let [sym, sign, hmac, agree, kem] = keys;
+    let peer = {
+        let pk = kms.get_public_key().key_id(agree).send().await;
+        pk.ok()
+            .and_then(|p| p.public_key)
+            .unwrap_or_else(|| Blob::new(vec![0u8; 91]))
+    };
+    vec![
+        (
+            "Encrypt",
+            code(c(kms
+                .encrypt()
+                .key_id(sym)
+                .plaintext(Blob::new("x"))
+                .send()
+                .await)),
+        ),
+        (
+            "GenerateDataKey",
+            code(c(kms
+                .generate_data_key()
+                .key_id(sym)
+                .key_spec(DataKeySpec::Aes256)
+                .send()
+                .await)),
+        ),
+        (
+            "GenerateDataKeyPair",
+            code(c(kms
+                .generate_data_key_pair()
+                .key_id(sym)
+                .key_pair_spec(DataKeyPairSpec::EccNistP256)
+                .send()
+                .await)),
+        ),
+        (
+            "DescribeKey",
+            code(c(kms.describe_key().key_id(sym).send().await)),
+        ),
+        (
+            "GetKeyPolicy",
+            code(c(kms.get_key_policy().key_id(sym).send().await)),
+        ),
+        (
+            "ListResourceTags",
+            code(c(kms.list_resource_tags().key_id(sym).send().await)),
+        ),
+        (
+            "TagResource",
+            code(c(kms
+                .tag_resource()
+                .key_id(sym)
+                .tags(Tag::builder().tag_key("k").tag_value("v").build().unwrap())
+                .send()
+                .await)),
+        ),
+        (
+            "ListGrants",
+            code(c(kms.list_grants().key_id(sym).send().await)),
+        ),
+        (
+            "UpdateKeyDescription",
+            code(c(kms
+                .update_key_description()
+                .key_id(sym)
+                .description("d")
+                .send()
+                .await)),
+        ),
+        (
+            "Sign",
+            code(c(kms
+                .sign()
+                .key_id(sign)
+                .message(Blob::new("m"))
+                .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+                .send()
+                .await)),
+        ),
+        (
+            "GetPublicKey",
+            code(c(kms.get_public_key().key_id(sign).send().await)),
+        ),
+        (
+            "GenerateMac",
+            code(c(kms
+                .generate_mac()
+                .key_id(hmac)
+                .message(Blob::new("m"))
+                .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+                .send()
+                .await)),
+        ),
+        (
+            "DeriveSharedSecret",
+            code(c(kms
+                .derive_shared_secret()
+                .key_id(agree)
+                .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+                .public_key(peer)
+                .send()
+                .await)),
+        ),
+        (
+            "Encapsulate",
+            code(c(kms
+                .encapsulate()
+                .key_id(kem)
+                .encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem)
+                .send()
+                .await)),
+        ),
+        (
+            "GenerateRandom",
+            code(c(kms.generate_random().number_of_bytes(8).send().await)),
+        ),
+        ("ListKeys", code(c(kms.list_keys().send().await))),
+        ("CreateKey", code(c(kms.create_key().send().await))),
+    ]
+}
+
+#[tokio::test]
+async fn every_operation_family_is_denied_without_a_policy_and_allowed_with_one() {
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    let h = harness().await;
+    let keys = [
+        key_with_policy(&h, None).await,
+        spec_key(&h, KeySpec::EccNistP256, KeyUsageType::SignVerify).await,
+        spec_key(&h, KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac).await,
+        spec_key(&h, KeySpec::EccNistP256, KeyUsageType::KeyAgreement).await,
+        spec_key(&h, KeySpec::MlKem768, KeyUsageType::EncapsulateDecapsulate).await,
+    ];
+    let frank = new_user(&h, "frank").await;
+    for (op, code) in every_family(&frank, &keys).await {
+        assert_eq!(code, "AccessDeniedException", "{op} without a policy");
+    }
+    admin(
+        &h,
+        ROOT,
+        "PutUserPolicy",
+        json!({"UserName": "frank", "PolicyName": "all", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}}),
+    )
+    .await
+    .unwrap();
+    for (op, code) in every_family(&frank, &keys).await {
+        assert_eq!(code, "ok", "{op} with kms:*");
+    }
+}
+
+#[tokio::test]
+async fn condition_keys_from_the_request_and_the_key() {
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType, SigningAlgorithmSpec};
+    let h = harness().await;
+    let gina = new_user(&h, "gina").await;
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "OnlyPss", "Effect": "Allow", "Action": "kms:Sign", "Resource": "*",
+         "Condition": {"StringLike": {"kms:SigningAlgorithm": "RSASSA_PSS_*"}, "StringEquals": {"kms:KeySpec": "RSA_2048", "kms:KeyUsage": "SIGN_VERIFY"}}},
+        {"Sid": "ViaAliasOnly", "Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:RequestAlias": "alias/app", "kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}}},
+        {"Sid": "KeysNamedApp", "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*",
+         "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/app*"}}},
+        {"Sid": "NoTestKeys", "Effect": "Deny", "Action": "kms:CreateKey", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestTag/env": "test"}}},
+        {"Sid": "CreateKeys", "Effect": "Allow", "Action": ["kms:CreateKey", "kms:TagResource"], "Resource": "*"}
+    ]});
+    admin(
+        &h,
+        ROOT,
+        "PutUserPolicy",
+        json!({"UserName": "gina", "PolicyName": "p", "PolicyDocument": policy}),
+    )
+    .await
+    .unwrap();
+    let rsa = spec_key(&h, KeySpec::Rsa2048, KeyUsageType::SignVerify).await;
+    let sign = |alg: SigningAlgorithmSpec| {
+        gina.sign()
+            .key_id(&rsa)
+            .message(Blob::new("m"))
+            .signing_algorithm(alg)
+            .send()
+    };
+    sign(SigningAlgorithmSpec::RsassaPssSha256).await.unwrap();
+    assert_eq!(
+        error_of(sign(SigningAlgorithmSpec::RsassaPkcs1V15Sha256).await).0,
+        "AccessDeniedException"
+    );
+
+    let sym = key_with_policy(&h, None).await;
+    assert_eq!(
+        encrypt(&gina, &sym).await.unwrap_err().0,
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        error_of(gina.describe_key().key_id(&sym).send().await).0,
+        "AccessDeniedException"
+    );
+    client(&h, ROOT)
+        .create_alias()
+        .alias_name("alias/app")
+        .target_key_id(&sym)
+        .send()
+        .await
+        .unwrap();
+    // By its alias the request carries kms:RequestAlias; the key now has a matching alias.
+    encrypt(&gina, "alias/app").await.unwrap();
+    assert_eq!(
+        encrypt(&gina, &sym).await.unwrap_err().0,
+        "AccessDeniedException"
+    );
+    gina.describe_key().key_id(&sym).send().await.unwrap();
+
+    let tag = |v: &str| Tag::builder().tag_key("env").tag_value(v).build().unwrap();
+    gina.create_key().tags(tag("prod")).send().await.unwrap();
+    let (code, message) = error_of(gina.create_key().tags(tag("test")).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.ends_with("with an explicit deny in an identity-based policy"),
+        "{message}"
+    );
+}
