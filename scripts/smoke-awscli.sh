@@ -114,7 +114,7 @@ as_user() { AWS_ACCESS_KEY_ID=$user_id AWS_SECRET_ACCESS_KEY=$user_secret "$@"; 
 denied=$(as_user aws kms encrypt --key-id "$key_id" --plaintext "fileb://$work/plain" 2>&1 || true)
 check "a user without policies is denied" 1 "$(grep -c 'AccessDeniedException.*no identity-based policy allows the kms:Encrypt action' <<<"$denied")"
 "$trent" admin put-user-policy UserName=smoke PolicyName=crypto \
-    'PolicyDocument={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}]}' >/dev/null
+    'PolicyDocument={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Encrypt","sts:AssumeRole"],"Resource":"*"}]}' >/dev/null
 check "an identity policy lets the user encrypt" 1 \
     "$(as_user aws kms encrypt --key-id "$key_id" --plaintext "fileb://$work/plain" --query KeyId --output text | grep -c "$key_id")"
 grant_id=$(aws kms create-grant --key-id "$key_id" --grantee-principal "arn:aws:iam::$account:user/smoke" \
@@ -126,7 +126,9 @@ check "the grant lets the user decrypt" "$(cat "$work/plain")" \
 aws kms revoke-grant --key-id "$key_id" --grant-id "$grant_id"
 "$trent" admin create-role RoleName=smoke-role \
     "AssumeRolePolicyDocument={\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::$account:root\"},\"Action\":\"sts:AssumeRole\"}]}" >/dev/null
-creds=$(aws sts assume-role --role-arn "arn:aws:iam::$account:role/smoke-role" \
+check "the root may not assume a role" 1 "$(aws sts assume-role --role-arn "arn:aws:iam::$account:role/smoke-role" \
+    --role-session-name smoke 2>&1 | grep -c 'Roles may not be assumed by root accounts')"
+creds=$(as_user aws sts assume-role --role-arn "arn:aws:iam::$account:role/smoke-role" \
     --role-session-name smoke --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
 read -r sid ssecret stoken <<<"$creds"
 check "assumed-role identity" "arn:aws:sts::$account:assumed-role/smoke-role/smoke" \

@@ -24,6 +24,9 @@ pub struct CachedKey {
     /// The key's alias names (`alias/...`), for `kms:ResourceAliases`.
     pub aliases: Vec<String>,
     pub grants: Vec<GrantRecord>,
+    /// Grant ids that grant tokens named and the store did not have for this key, so a
+    /// stale or foreign token costs one store read, not one per request.
+    missing_grants: RwLock<std::collections::HashSet<String>>,
     materials: RwLock<HashMap<MaterialId, Arc<KeyMaterial>>>,
 }
 
@@ -41,7 +44,23 @@ impl CachedKey {
             tags,
             aliases,
             grants,
+            missing_grants: RwLock::new(std::collections::HashSet::new()),
             materials: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn grant_missing(&self, id: &str) -> bool {
+        self.missing_grants
+            .read()
+            .map(|m| m.contains(id))
+            .unwrap_or(false)
+    }
+
+    pub fn note_missing_grant(&self, id: String) {
+        if let Ok(mut m) = self.missing_grants.write()
+            && m.len() < 1024
+        {
+            m.insert(id);
         }
     }
 

@@ -34,6 +34,9 @@ pub enum Error {
     NoSuchEntity { message: String },
     #[error("{message}")]
     EntityAlreadyExists { message: String },
+    /// An access denial whose message is not the policy-evaluation form.
+    #[error("{message}")]
+    Denied { message: String },
     #[error("An alias with the name {alias_arn} already exists")]
     AliasAlreadyExists { alias_arn: String },
     #[error("{arn} is disabled.")]

@@ -28,6 +28,9 @@ pub struct Kms {
     pub(crate) cache: Arc<KeyCache>,
     pub(crate) mode: Mode,
     pub(crate) directory: Arc<Directory>,
+    /// Serializes identity changes (each a store write and a directory rebuild), so that an
+    /// older snapshot never replaces a newer one.
+    pub(crate) identity_lock: tokio::sync::Mutex<()>,
 }
 
 impl Kms {
@@ -56,6 +59,7 @@ impl Kms {
             cache,
             mode: Mode::Enforce,
             directory: Arc::new(Directory::default()),
+            identity_lock: tokio::sync::Mutex::new(()),
         }
     }
 

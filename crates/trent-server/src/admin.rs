@@ -221,15 +221,7 @@ pub async fn handle(
                 (role, "RoleName", "Role")
             };
             let name = string(&input, name_field)?;
-            let found = kms
-                .list_principals(ctx, kind)?
-                .into_iter()
-                .find(|p| p.name == name)
-                .ok_or_else(|| {
-                    ApiError::from(trent_core::Error::NoSuchEntity {
-                        message: format!("The {} with name {name} cannot be found.", kind.as_str()),
-                    })
-                })?;
+            let found = kms.get_principal(ctx, kind, &name)?;
             let mut v = principal_json(&found);
             if let Some(map) = v.as_object_mut() {
                 map.insert("PolicyDocuments".into(), json!(found.policies));

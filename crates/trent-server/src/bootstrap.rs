@@ -23,6 +23,8 @@ pub const DEFAULT_ACCOUNT: &str = "111122223333";
 pub const DEFAULT_REGION: &str = "us-east-1";
 /// The meta row naming the access key created for the default account.
 const DEFAULT_KEY_META: &str = "default_access_key";
+/// The meta row naming the operator account, whose root may create accounts.
+const OPERATOR_META: &str = "operator_account";
 /// The meta row listing the access keys the last config declared.
 const CONFIG_KEYS_META: &str = "config_access_keys";
 
@@ -121,6 +123,32 @@ async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), String> {
                 .put_principal(&record)
                 .await
                 .map_err(|e| e.to_string())?;
+        }
+        // A user the config names only on an access key exists too (without tags or
+        // policies), so that policies may name it.
+        for key in &account.access_keys {
+            let Some(user) = &key.user else { continue };
+            let known = account.users.iter().any(|u| &u.name == user)
+                || existing.iter().any(|e| {
+                    e.account == account.id && e.kind == PrincipalType::User && &e.name == user
+                });
+            if !known {
+                let record = PrincipalRecord {
+                    account: account.id.clone(),
+                    kind: PrincipalType::User,
+                    name: user.clone(),
+                    id: new_access_key_id(kms)?.replacen("AKIA", "AIDA", 1),
+                    tags: Vec::new(),
+                    policies: std::collections::BTreeMap::new(),
+                    trust_policy: None,
+                    max_session_seconds: 3600,
+                    created: kms.clock().now(),
+                };
+                store
+                    .put_principal(&record)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
         }
     }
     Ok(())
@@ -232,17 +260,29 @@ pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Str
 
     kms.reload_identities().await.map_err(|e| e.to_string())?;
     let accounts = store.accounts().await.map_err(err)?;
-    // The operator account (whose root may create accounts): the config's first, else the
-    // default account.
+    // The operator account (whose root may create accounts): the config's first; without a
+    // config, the one recorded at the first start (the default account), never an account
+    // that was created later through the admin API.
+    let recorded = store
+        .meta(OPERATOR_META)
+        .await
+        .map_err(err)?
+        .and_then(|v| AccountId::parse(&String::from_utf8_lossy(&v)));
     let operator = config
         .and_then(|c| c.accounts.first().map(|a| a.id.clone()))
+        .or(recorded)
         .or_else(|| {
             accounts
                 .iter()
                 .find(|a| a.id.as_str() == DEFAULT_ACCOUNT)
-                .or(accounts.first())
                 .map(|a| a.id.clone())
         });
+    if let Some(op) = &operator {
+        store
+            .put_meta(OPERATOR_META, op.as_str().as_bytes())
+            .await
+            .map_err(err)?;
+    }
     kms.directory().set_operator(operator);
 
     let default_key = store

@@ -53,7 +53,7 @@ impl From<Error> for ApiError {
             Error::LimitExceeded { .. } => ErrorCode::LimitExceededException,
             Error::InvalidMarker { .. } => ErrorCode::InvalidMarkerException,
             Error::Unsupported { .. } => ErrorCode::UnsupportedOperationException,
-            Error::AccessDenied { .. } => ErrorCode::AccessDeniedException,
+            Error::AccessDenied { .. } | Error::Denied { .. } => ErrorCode::AccessDeniedException,
             Error::DryRun => ErrorCode::DryRunOperationException,
             Error::DependencyTimeout { .. } => ErrorCode::DependencyTimeoutException,
             Error::Internal { .. } => ErrorCode::KMSInternalException,

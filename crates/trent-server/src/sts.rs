@@ -50,7 +50,9 @@ impl From<Error> for StsError {
     fn from(e: Error) -> StsError {
         let message = e.to_string();
         match e {
-            Error::AccessDenied { .. } => StsError::new(403, "AccessDenied", message),
+            Error::AccessDenied { .. } | Error::Denied { .. } => {
+                StsError::new(403, "AccessDenied", message)
+            }
             Error::Validation { .. } | Error::Tag { .. } => {
                 StsError::new(400, "ValidationError", message)
             }

@@ -78,6 +78,7 @@ impl Kms {
         id: &AccountId,
         regions: Vec<Region>,
     ) -> Result<NewAccessKey> {
+        let _guard = self.identity_lock.lock().await;
         if !(self.is_operator(ctx) || self.mode == Mode::Permissive) {
             return Err(Error::AccessDenied {
                 principal: ctx.principal.arn.clone(),
@@ -130,6 +131,7 @@ impl Kms {
         trust_policy: Option<String>,
         max_session_seconds: Option<u32>,
     ) -> Result<PrincipalRecord> {
+        let _guard = self.identity_lock.lock().await;
         let action = match kind {
             PrincipalType::User => "iam:CreateUser",
             PrincipalType::Role => "iam:CreateRole",
@@ -194,6 +196,7 @@ impl Kms {
         action: &'static str,
         change: impl FnOnce(&mut PrincipalRecord) -> Result<()>,
     ) -> Result<PrincipalRecord> {
+        let _guard = self.identity_lock.lock().await;
         self.authorize_identity(ctx, action, &Self::principal_arn(ctx, kind, name))?;
         let entry = self
             .directory
@@ -212,6 +215,7 @@ impl Kms {
         kind: PrincipalType,
         name: &str,
     ) -> Result<()> {
+        let _guard = self.identity_lock.lock().await;
         let action = match kind {
             PrincipalType::User => "iam:DeleteUser",
             PrincipalType::Role => "iam:DeleteRole",
@@ -245,6 +249,24 @@ impl Kms {
             .iter()
             .map(|e| e.record.clone())
             .collect())
+    }
+
+    /// GetUser / GetRole.
+    pub fn get_principal(
+        &self,
+        ctx: &RequestContext,
+        kind: PrincipalType,
+        name: &str,
+    ) -> Result<PrincipalRecord> {
+        let action = match kind {
+            PrincipalType::User => "iam:GetUser",
+            PrincipalType::Role => "iam:GetRole",
+        };
+        self.authorize_identity(ctx, action, &Self::principal_arn(ctx, kind, name))?;
+        self.directory
+            .entry(&ctx.principal.account, kind, name)
+            .map(|e| e.record.clone())
+            .ok_or_else(|| no_such(kind, name))
     }
 
     pub async fn tag_principal(
@@ -395,6 +417,7 @@ impl Kms {
         ctx: &RequestContext,
         user: Option<&str>,
     ) -> Result<NewAccessKey> {
+        let _guard = self.identity_lock.lock().await;
         let user = user.or(ctx.principal.user_name()).map(str::to_owned);
         self.authorize_identity(
             ctx,
@@ -434,6 +457,9 @@ impl Kms {
         user: Option<&str>,
     ) -> Result<Vec<(String, bool)>> {
         let user = user.or(ctx.principal.user_name());
+        if user.is_none() && !ctx.principal.is_root() && self.mode != Mode::Permissive {
+            return Err(root_only(ctx));
+        }
         self.authorize_identity(
             ctx,
             "iam:ListAccessKeys",
@@ -452,6 +478,14 @@ impl Kms {
             .ok_or_else(|| Error::NoSuchEntity {
                 message: format!("The Access Key with id {id} cannot be found."),
             })
+            .and_then(|k| {
+                // As at AWS, only the root manages the root's own keys.
+                if k.user.is_none() && !ctx.principal.is_root() && self.mode != Mode::Permissive {
+                    Err(root_only(ctx))
+                } else {
+                    Ok(k)
+                }
+            })
     }
 
     /// UpdateAccessKey: `Active` or `Inactive`.
@@ -461,6 +495,7 @@ impl Kms {
         id: &str,
         active: bool,
     ) -> Result<()> {
+        let _guard = self.identity_lock.lock().await;
         let mut key = self.own_access_key(ctx, id).await?;
         self.authorize_identity(
             ctx,
@@ -473,6 +508,7 @@ impl Kms {
     }
 
     pub async fn delete_access_key(&self, ctx: &RequestContext, id: &str) -> Result<()> {
+        let _guard = self.identity_lock.lock().await;
         let key = self.own_access_key(ctx, id).await?;
         self.authorize_identity(
             ctx,
@@ -481,6 +517,15 @@ impl Kms {
         )?;
         self.store.delete_access_key(id).await?;
         self.commit_identities().await
+    }
+}
+
+fn root_only(ctx: &RequestContext) -> Error {
+    Error::Denied {
+        message: format!(
+            "User: {} is not authorized to manage the access keys of the account root: only the root may.",
+            ctx.principal.arn
+        ),
     }
 }
 

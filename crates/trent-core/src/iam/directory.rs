@@ -80,6 +80,7 @@ impl Entry {
                 .iter()
                 .map(|t| (t.key.clone(), t.value.clone()))
                 .collect(),
+            session_tags: BTreeMap::new(),
             policies: self.policies.clone(),
         }
     }
@@ -105,6 +106,11 @@ impl Entry {
             user_id: format!("{}:{}", self.record.id, session.session_name),
             access_key_id: Some(session.access_key_id.clone()),
             tags,
+            session_tags: session
+                .tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect(),
             policies: self.policies.clone(),
         }
     }

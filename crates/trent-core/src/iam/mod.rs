@@ -35,7 +35,10 @@ impl Kms {
                 })?;
             snapshot.access_keys.push((key, secret));
         }
-        for session in self.store.sessions(now).await? {
+        // Sessions expired less than a day ago are kept, so their use is answered
+        // ExpiredTokenException.
+        let recent = crate::model::UnixMillis(now.0.saturating_sub(crate::model::UnixMillis::DAY));
+        for session in self.store.sessions(recent).await? {
             let secret = self.unseal_secret(&session.access_key_id, &session.sealed_secret)?;
             let token = self
                 .root

@@ -98,6 +98,11 @@ impl Kms {
             resource: request.role_arn.clone(),
             reason,
         };
+        if ctx.principal.is_root() {
+            return Err(Error::Denied {
+                message: "Roles may not be assumed by root accounts.".to_owned(),
+            });
+        }
         let (account, role_name) = parse_role_arn(&request.role_arn)
             .ok_or_else(|| validation(format!("{} is invalid", request.role_arn)))?;
         let entry = self
@@ -109,7 +114,7 @@ impl Kms {
             .clone()
             .ok_or_else(|| denied(DenyReason::NoResourcePolicy))?;
 
-        let mut facts = Facts::new()
+        let facts = Facts::new()
             .with("sts:RoleSessionName", name.as_str())
             .with_opt("sts:ExternalId", request.external_id.as_deref())
             .with_request_tags(
@@ -118,9 +123,6 @@ impl Kms {
                     .iter()
                     .map(|t| (t.key.as_str(), t.value.as_str())),
             );
-        if let Some(source) = ctx.principal.tag("SourceIdentity") {
-            facts = facts.with("sts:SourceIdentity", source);
-        }
         let conditions = Conditions {
             ctx,
             now: self.clock.now(),
@@ -183,19 +185,15 @@ impl Kms {
                 .0
                 .saturating_add(i64::from(duration).saturating_mul(1000)),
         );
-        // A chained session keeps the caller's transitive session tags (Trent treats all
-        // session tags as transitive), under the new ones.
+        // A chained session keeps the caller's own session tags (Trent treats all session
+        // tags as transitive; the first role's tags are not session tags), under the new ones.
         let mut tags = request.tags.clone();
-        if chained {
-            for (k, v) in &ctx.principal.tags {
-                if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k))
-                    && !entry.record.tags.iter().any(|t| t.key == *k)
-                {
-                    tags.push(Tag {
-                        key: k.clone(),
-                        value: v.clone(),
-                    });
-                }
+        for (k, v) in &ctx.principal.session_tags {
+            if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
+                tags.push(Tag {
+                    key: k.clone(),
+                    value: v.clone(),
+                });
             }
         }
         let session = SessionRecord {
@@ -210,6 +208,7 @@ impl Kms {
             tags,
             expires,
         };
+        let _guard = self.identity_lock.lock().await;
         self.store.put_session(&session).await?;
         let credential = session_credential(
             &entry,
@@ -235,6 +234,7 @@ impl Kms {
     /// Sessions are kept a day past expiry so that their use is answered
     /// `ExpiredTokenException` rather than as an unknown key.
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        let _guard = self.identity_lock.lock().await;
         let now = UnixMillis(self.clock.now().0.saturating_sub(UnixMillis::DAY));
         self.directory.purge_expired(now);
         Ok(self.store.delete_expired_sessions(now).await?)

@@ -130,6 +130,8 @@ pub struct Principal {
     pub access_key_id: Option<String>,
     /// `aws:PrincipalTag/*`: the user's or role's tags, with session tags over them.
     pub tags: BTreeMap<String, String>,
+    /// A role session's own session tags (passed on when it assumes another role).
+    pub session_tags: BTreeMap<String, String>,
     /// The identity policies attached to the user or role.
     pub policies: Arc<[NamedPolicy]>,
 }
@@ -144,6 +146,7 @@ impl Principal {
             kind: PrincipalKind::Root,
             access_key_id: None,
             tags: BTreeMap::new(),
+            session_tags: BTreeMap::new(),
             policies: Arc::from(Vec::new()),
         }
     }

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{GRANT_OPERATIONS, GrantRecord, KeyId, KeyRef, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule};
-use crate::policy::Facts;
+use crate::policy::{Decision, DenyReason, Facts};
 use crate::store::{Page, StoreError};
 
 /// AWS's quota of grants per KMS key.
@@ -15,19 +15,46 @@ pub const MAX_GRANTS_PER_KEY: usize = 50_000;
 const TOKEN_PREFIX: &str = "TrentGrantToken1:";
 
 /// Operations without an encryption context, for which context constraints mean nothing.
+/// DescribeKey, RetireGrant and CreateGrant may carry them: the constraint does not apply to
+/// the first two and binds the grants the third creates.
 const NO_CONTEXT_OPERATIONS: &[&str] = &[
     "Sign",
     "Verify",
     "GetPublicKey",
-    "DescribeKey",
     "GenerateMac",
     "VerifyMac",
     "DeriveSharedSecret",
     "Encapsulate",
     "Decapsulate",
-    "CreateGrant",
-    "RetireGrant",
 ];
+
+/// Whether a grant made through `parent` asks for no more than the parent gives: a subset of
+/// its operations, under constraints at least as strict (AWS's rule for grants created by a
+/// grantee).
+fn narrower(parent: &GrantRecord, child: &GrantRequest) -> bool {
+    let ops = child
+        .operations
+        .iter()
+        .all(|o| parent.operations.contains(o));
+    let equals = parent
+        .context_equals
+        .as_ref()
+        .is_none_or(|want| child.context_equals.as_ref() == Some(want));
+    let contains = |have: &BTreeMap<String, String>, want: &BTreeMap<String, String>| {
+        want.iter().all(|(k, v)| have.get(k) == Some(v))
+    };
+    let subset = parent.context_subset.as_ref().is_none_or(|want| {
+        child
+            .context_subset
+            .as_ref()
+            .is_some_and(|c| contains(c, want))
+            || child
+                .context_equals
+                .as_ref()
+                .is_some_and(|c| contains(c, want))
+    });
+    ops && equals && subset
+}
 
 /// The grant id a grant token names; `InvalidGrantTokenException` when it is not one.
 pub fn grant_id_of_token(token: &str) -> Result<String> {
@@ -154,6 +181,22 @@ impl Kms {
                 facts,
             )
             .await?;
+        // A grantee whose grant allows CreateGrant may pass on no more than it holds.
+        if let Decision::AllowedByGrant(parent_id) = authorized.decision() {
+            let key = authorized.key();
+            let parent = match key.grants.iter().find(|g| &g.id == parent_id) {
+                Some(g) => Some(g.clone()),
+                None => self.store.grant(parent_id).await?,
+            };
+            if !parent.is_some_and(|p| narrower(&p, &request)) {
+                return Err(Error::AccessDenied {
+                    principal: ctx.principal.arn.clone(),
+                    action: "kms:CreateGrant".to_owned(),
+                    resource: key.record.arn(),
+                    reason: DenyReason::NoResourcePolicy,
+                });
+            }
+        }
         if request.dry_run {
             return Err(Error::DryRun);
         }
@@ -246,6 +289,20 @@ impl Kms {
         marker: Option<&str>,
     ) -> Result<Page<GrantRecord>> {
         self.authorize_identity(ctx, "kms:ListRetirableGrants", "*")?;
+        // Only the grants retirable by principals of the caller's own account.
+        let account = if retiring.len() == 12 {
+            Some(retiring)
+        } else {
+            retiring.split(':').nth(4)
+        };
+        if account != Some(ctx.principal.account.as_str()) {
+            return Err(Error::AccessDenied {
+                principal: ctx.principal.arn.clone(),
+                action: "kms:ListRetirableGrants".to_owned(),
+                resource: retiring.to_owned(),
+                reason: DenyReason::NoIdentityPolicy,
+            });
+        }
         let grants = self.store.grants_retirable_by(retiring).await?;
         paginate(grants, limit, marker)
     }
@@ -295,20 +352,14 @@ impl Kms {
         let by_grant = grant.retiring.as_deref().is_some_and(is)
             || (is(&grant.grantee) && grant.operations.iter().any(|o| o == "RetireGrant"))
             || (p.is_root() && grant.issuing_account == p.arn);
+        // Only the grant decides (kms:RetireGrant in a key policy does not let anyone retire).
         if !by_grant {
-            let key_ref = KeyRef::Arn {
-                scope: grant.scope.clone(),
-                id: grant.key.clone(),
-            };
-            self.key_for(
-                ctx,
-                &key_ref,
-                Aliases::Forbidden,
-                "kms:RetireGrant",
-                StateRule::Any,
-                None,
-            )
-            .await?;
+            return Err(Error::AccessDenied {
+                principal: p.arn.clone(),
+                action: "kms:RetireGrant".to_owned(),
+                resource: grant.key.arn(&grant.scope),
+                reason: DenyReason::NoResourcePolicy,
+            });
         }
         if dry_run {
             return Err(Error::DryRun);

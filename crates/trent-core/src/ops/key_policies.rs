@@ -46,9 +46,13 @@ pub fn check_lockout(
     key_account: &str,
 ) -> Result<()> {
     let caller_arn = ctx.principal.arn.clone();
+    let role_arn = ctx.principal.role_arn();
     let account = ctx.principal.account.as_str().to_owned();
     let mut values = HashMap::new();
-    values.insert("aws:principalarn".to_owned(), vec![caller_arn.clone()]);
+    values.insert(
+        "aws:principalarn".to_owned(),
+        vec![role_arn.clone().unwrap_or_else(|| caller_arn.clone())],
+    );
     values.insert("aws:principalaccount".to_owned(), vec![account.clone()]);
     values.insert("kms:calleraccount".to_owned(), vec![account.clone()]);
     if let Some(user) = caller_arn.rsplit_once(":user/").map(|(_, u)| u.to_owned()) {
@@ -59,7 +63,7 @@ pub fn check_lockout(
         caller: Caller {
             arn: &caller_arn,
             account: &account,
-            role_arn: None,
+            role_arn: role_arn.as_deref(),
         },
         action: "kms:PutKeyPolicy",
         resource: key_arn,

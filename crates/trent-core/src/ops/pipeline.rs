@@ -196,11 +196,14 @@ impl Kms {
         let mut found = Vec::new();
         for token in &ctx.grant_tokens {
             let id = crate::ops::grants::grant_id_of_token(token)?;
-            if key.grants.iter().any(|g| g.id == id) {
+            if key.grants.iter().any(|g| g.id == id) || key.grant_missing(&id) {
                 continue;
             }
-            if let Some(grant) = self.store.grant(&id).await? {
-                found.push(grant);
+            match self.store.grant(&id).await? {
+                Some(grant) if grant.key == key.record.id && grant.scope == key.record.scope => {
+                    found.push(grant);
+                }
+                _ => key.note_missing_grant(id),
             }
         }
         Ok(found)

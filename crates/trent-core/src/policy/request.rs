@@ -126,7 +126,8 @@ impl Context for Conditions<'_> {
                 .map(|(_, v)| vec![v.clone()]);
         }
         match key {
-            "aws:principalarn" => one(p.arn.clone()),
+            // For a role session, the role's ARN, as at AWS.
+            "aws:principalarn" => one(p.role_arn().unwrap_or_else(|| p.arn.clone())),
             "aws:principalaccount" | "kms:calleraccount" => one(p.account.as_str()),
             "aws:principaltype" => one(match p.kind {
                 PrincipalKind::Root => "Account",
@@ -166,6 +167,75 @@ impl Context for Conditions<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{AccountId, Principal, Region};
+
+    fn session() -> RequestContext {
+        let mut p =
+            Principal::root(AccountId::parse("111122223333").unwrap_or_else(|| unreachable!()));
+        p.arn = "arn:aws:sts::111122223333:assumed-role/Ops/s1".into();
+        p.kind = PrincipalKind::AssumedRole {
+            role_name: "Ops".into(),
+            session_name: "s1".into(),
+        };
+        p.user_id = "AROAOPS:s1".into();
+        p.tags.insert("Team".into(), "blue".into());
+        let mut ctx = RequestContext::new(
+            p,
+            Region::parse("eu-west-1").unwrap_or_else(|| unreachable!()),
+            "r",
+        );
+        ctx.source_ip = "192.0.2.1".parse().ok();
+        ctx
+    }
+
+    #[test]
+    fn global_and_request_keys() {
+        let ctx = session();
+        let mut ec = EncryptionContext::default();
+        ec.0.insert("Purpose".into(), "backup".into());
+        let facts = Facts::new()
+            .with("kms:SigningAlgorithm", "ECDSA_SHA_256")
+            .with("kms:GrantOperations", "Encrypt")
+            .with("kms:GrantOperations", "Decrypt")
+            .with_context(&ec)
+            .with_request_tags([("env", "prod")]);
+        let c = Conditions {
+            ctx: &ctx,
+            now: UnixMillis(1_700_000_000_000),
+            key: None,
+            facts: &facts,
+        };
+        let v = |k: &str| c.values(k);
+        let one = |s: &str| Some(vec![s.to_owned()]);
+        // A role session's aws:PrincipalArn is its role's ARN, as at AWS.
+        assert_eq!(
+            v("aws:principalarn"),
+            one("arn:aws:iam::111122223333:role/Ops")
+        );
+        assert_eq!(v("aws:principaltype"), one("AssumedRole"));
+        assert_eq!(v("aws:userid"), one("AROAOPS:s1"));
+        assert_eq!(v("aws:username"), None);
+        assert_eq!(v("aws:principaltag/team"), one("blue"));
+        assert_eq!(v("aws:sourceip"), one("192.0.2.1"));
+        assert_eq!(v("aws:currenttime"), one("2023-11-14T22:13:20Z"));
+        assert_eq!(v("aws:epochtime"), one("1700000000"));
+        assert_eq!(v("aws:securetransport"), one("false"));
+        assert_eq!(v("aws:requestedregion"), one("eu-west-1"));
+        assert_eq!(v("kms:calleraccount"), one("111122223333"));
+        assert_eq!(v("kms:signingalgorithm"), one("ECDSA_SHA_256"));
+        assert_eq!(
+            v("kms:grantoperations"),
+            Some(vec!["Encrypt".to_owned(), "Decrypt".to_owned()])
+        );
+        assert_eq!(v("kms:encryptioncontext:purpose"), one("backup"));
+        assert_eq!(v("kms:encryptioncontextkeys"), one("Purpose"));
+        assert_eq!(v("aws:requesttag/env"), one("prod"));
+        assert_eq!(v("aws:tagkeys"), one("env"));
+        assert_eq!(v("kms:grantisforawsresource"), one("false"));
+        // Keys of the KMS key are absent without one, and kms:ViaService never occurs.
+        assert_eq!(v("kms:keyspec"), None);
+        assert_eq!(v("kms:viaservice"), None);
+    }
 
     #[test]
     fn iso8601_renders_utc() {

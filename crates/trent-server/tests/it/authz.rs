@@ -437,6 +437,63 @@ async fn grants_allow_their_operations_under_their_constraints() {
         error_of(decrypt("t1").send().await).0,
         "AccessDeniedException"
     );
+    // Bob, the grantee of a CreateGrant+Decrypt grant, may pass on no more than that.
+    root.create_grant()
+        .key_id(&key)
+        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .operations(GrantOperation::CreateGrant)
+        .operations(GrantOperation::Decrypt)
+        .send()
+        .await
+        .unwrap();
+    let escalate = bob
+        .create_grant()
+        .key_id(&key)
+        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .operations(GrantOperation::Encrypt)
+        .send()
+        .await;
+    assert_eq!(error_of(escalate).0, "AccessDeniedException");
+    bob.create_grant()
+        .key_id(&key)
+        .grantee_principal(format!("arn:aws:iam::{A}:user/alice"))
+        .operations(GrantOperation::Decrypt)
+        .send()
+        .await
+        .unwrap();
+    // Grants retirable by another account's principals are not listed to this one.
+    let (code, _) = error_of(
+        client(&h, CAROL)
+            .list_retirable_grants()
+            .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    // Someone the grant does not name cannot retire it, whatever the key policy says.
+    let third = root
+        .create_grant()
+        .key_id(&key)
+        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .operations(GrantOperation::Decrypt)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(
+        client(&h, ALICE)
+            .retire_grant()
+            .key_id(&key)
+            .grant_id(third.grant_id.clone().unwrap())
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    root.retire_grant()
+        .key_id(&key)
+        .grant_id(third.grant_id.unwrap())
+        .send()
+        .await
+        .unwrap();
     // Errors of the grant API.
     assert_eq!(
         error_of(
@@ -628,6 +685,19 @@ async fn assume_role_through_the_sdk_credential_provider() {
         )),
         "{:?}",
         err.message()
+    );
+    // The account root may not assume roles, as at AWS.
+    let err = aws_sdk_sts::Client::new(&sdk_config(&h, ROOT, None).await)
+        .assume_role()
+        .role_arn(&role)
+        .role_session_name("root")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"));
+    assert_eq!(
+        err.message(),
+        Some("Roles may not be assumed by root accounts.")
     );
     // Longer than the role allows.
     let err = sts
