@@ -187,15 +187,26 @@ async fn serve(args: ServeArgs) -> ExitCode {
     }
     tracing::info!(endpoint = %server.endpoint(), data_dir = %args.data_dir.display(), "Trent is serving the AWS KMS API");
     if let Some(id) = &server.default_identity {
-        println!("# Trent is listening on {}. To use it:", server.endpoint());
-        println!("export AWS_ACCESS_KEY_ID={}", id.access_key_id);
-        println!("export AWS_SECRET_ACCESS_KEY={}", id.secret.as_str());
-        println!("export AWS_REGION={}", id.region);
-        // The AWS CLI v1 and boto3 read the region from AWS_DEFAULT_REGION only.
-        println!("export AWS_DEFAULT_REGION={}", id.region);
-        println!("export AWS_ENDPOINT_URL_KMS={}", server.endpoint());
-        // STS (GetCallerIdentity, AssumeRole) is served on the same endpoint.
-        println!("export AWS_ENDPOINT_URL_STS={}", server.endpoint());
+        let endpoint = server.endpoint();
+        let lines = format!(
+            "# Trent is listening on {endpoint}. To use it:\n\
+             export AWS_ACCESS_KEY_ID={}\n\
+             export AWS_SECRET_ACCESS_KEY={}\n\
+             export AWS_REGION={region}\n\
+             export AWS_DEFAULT_REGION={region}\n\
+             export AWS_ENDPOINT_URL_KMS={endpoint}\n\
+             export AWS_ENDPOINT_URL_STS={endpoint}\n",
+            id.access_key_id,
+            id.secret.as_str(),
+            region = id.region,
+        );
+        // The AWS CLI v1 and boto3 read the region from AWS_DEFAULT_REGION only; STS
+        // (GetCallerIdentity, AssumeRole) is served on the same endpoint. A reader that has
+        // gone away (a closed pipe) is not a reason to stop serving.
+        let lines = zeroize::Zeroizing::new(lines);
+        let mut out = std::io::stdout().lock();
+        let _ = std::io::Write::write_all(&mut out, lines.as_bytes());
+        let _ = std::io::Write::flush(&mut out);
     }
     let stop = shutdown_signal();
     tokio::pin!(stop);
