@@ -11,8 +11,8 @@ pub use directory::{Credential, Directory, Entry, Snapshot};
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::RequestContext;
-use crate::policy::eval::{IdentityPolicy, Request, evaluate_identity};
-use crate::policy::{Conditions, Decision, DenyReason, Facts, Mode, caller};
+use crate::policy::eval::{Request, evaluate_identity};
+use crate::policy::{Conditions, Decision, DenyReason, Facts, Mode, caller, identity_policies};
 
 const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -83,15 +83,7 @@ impl Kms {
             facts,
         };
         let role_arn = ctx.principal.role_arn();
-        let identity: Vec<IdentityPolicy<'_>> = ctx
-            .principal
-            .policies
-            .iter()
-            .map(|p| IdentityPolicy {
-                name: &p.name,
-                policy: &p.policy,
-            })
-            .collect();
+        let identity = identity_policies(&ctx.principal);
         let request = Request {
             caller: caller(ctx, &role_arn),
             action,

@@ -5,8 +5,8 @@ use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{PrincipalKind, PrincipalType, RequestContext, SessionRecord, Tag, UnixMillis};
 use crate::ops::tags::validate_tags;
-use crate::policy::eval::{IdentityPolicy, Request, evaluate};
-use crate::policy::{Conditions, DenyReason, Facts, caller};
+use crate::policy::eval::{Request, evaluate};
+use crate::policy::{Conditions, DenyReason, Facts, caller, identity_policies};
 
 use super::directory::session_credential;
 use super::token_aad;
@@ -130,15 +130,7 @@ impl Kms {
             facts: &facts,
         };
         let role_arn = ctx.principal.role_arn();
-        let identity: Vec<IdentityPolicy<'_>> = ctx
-            .principal
-            .policies
-            .iter()
-            .map(|p| IdentityPolicy {
-                name: &p.name,
-                policy: &p.policy,
-            })
-            .collect();
+        let identity = identity_policies(&ctx.principal);
         let resource = entry.record.arn();
         let mut actions = vec!["sts:AssumeRole"];
         if !request.tags.is_empty() {

@@ -252,26 +252,10 @@ pub fn evaluate(
             }
         }
     }
-    let mut identity_allow = None;
-    for policy in identity {
-        for (i, s) in policy.policy.statements.iter().enumerate() {
-            if !applies(s, request) {
-                continue;
-            }
-            match s.effect {
-                Effect::Deny => {
-                    return Decision::ExplicitDenyInIdentityPolicy(statement_ref(
-                        policy.name,
-                        i,
-                        s,
-                    ));
-                }
-                Effect::Allow => {
-                    identity_allow.get_or_insert_with(|| statement_ref(policy.name, i, s));
-                }
-            }
-        }
-    }
+    let identity_allow = match identity_allow(request, identity) {
+        Ok(allow) => allow,
+        Err(deny) => return deny,
+    };
     let same_account = caller.account == request.resource_account;
     if same_account {
         if let Some(s) = key_direct {
@@ -311,9 +295,12 @@ pub fn evaluate(
     }
 }
 
-/// Decides a request on a resource that has no resource policy (an IAM user, role or access
-/// key of the caller's own account): an explicit deny wins, then an identity policy allow.
-pub fn evaluate_identity(request: &Request<'_>, identity: &[IdentityPolicy<'_>]) -> Decision {
+/// The first identity policy statement that allows the request, or the explicit deny that
+/// decides it.
+fn identity_allow(
+    request: &Request<'_>,
+    identity: &[IdentityPolicy<'_>],
+) -> Result<Option<StatementRef>, Decision> {
     let mut allow = None;
     for policy in identity {
         for (i, s) in policy.policy.statements.iter().enumerate() {
@@ -322,11 +309,11 @@ pub fn evaluate_identity(request: &Request<'_>, identity: &[IdentityPolicy<'_>])
             }
             match s.effect {
                 Effect::Deny => {
-                    return Decision::ExplicitDenyInIdentityPolicy(statement_ref(
+                    return Err(Decision::ExplicitDenyInIdentityPolicy(statement_ref(
                         policy.name,
                         i,
                         s,
-                    ));
+                    )));
                 }
                 Effect::Allow => {
                     allow.get_or_insert_with(|| statement_ref(policy.name, i, s));
@@ -334,8 +321,15 @@ pub fn evaluate_identity(request: &Request<'_>, identity: &[IdentityPolicy<'_>])
             }
         }
     }
-    match allow {
-        Some(s) => Decision::AllowedByIdentity(s),
-        None => Decision::NoIdentityPolicyAllows,
+    Ok(allow)
+}
+
+/// Decides a request on a resource that has no resource policy (an IAM user, role or access
+/// key of the caller's own account): an explicit deny wins, then an identity policy allow.
+pub fn evaluate_identity(request: &Request<'_>, identity: &[IdentityPolicy<'_>]) -> Decision {
+    match identity_allow(request, identity) {
+        Err(deny) => deny,
+        Ok(Some(s)) => Decision::AllowedByIdentity(s),
+        Ok(None) => Decision::NoIdentityPolicyAllows,
     }
 }

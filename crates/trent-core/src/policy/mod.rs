@@ -98,6 +98,18 @@ pub fn caller<'a>(ctx: &'a RequestContext, role_arn: &'a Option<String>) -> Call
     }
 }
 
+/// The caller's identity policies, as evaluation takes them.
+pub fn identity_policies(principal: &crate::model::Principal) -> Vec<IdentityPolicy<'_>> {
+    principal
+        .policies
+        .iter()
+        .map(|p| IdentityPolicy {
+            name: &p.name,
+            policy: &p.policy,
+        })
+        .collect()
+}
+
 fn grant_view(g: &GrantRecord) -> GrantView<'_> {
     GrantView {
         id: &g.id,
@@ -134,15 +146,7 @@ pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey
             )
             .map(grant_view)
             .collect();
-        let identity: Vec<IdentityPolicy<'_>> = ctx
-            .principal
-            .policies
-            .iter()
-            .map(|p| IdentityPolicy {
-                name: &p.name,
-                policy: &p.policy,
-            })
-            .collect();
+        let identity = identity_policies(&ctx.principal);
         let request = Request {
             caller: caller(ctx, &role_arn),
             action: check.action,

@@ -351,21 +351,22 @@ async fn grants_allow_their_operations_under_their_constraints() {
         error_of(decrypt("t1").send().await).0,
         "AccessDeniedException"
     );
-    let grant = root
-        .create_grant()
-        .key_id(&key)
-        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
-        .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
-        .operations(GrantOperation::Decrypt)
-        .constraints(
-            GrantConstraints::builder()
-                .encryption_context_subset("tenant", "t1")
-                .build(),
-        )
-        .name("bob-decrypts")
-        .send()
-        .await
-        .unwrap();
+    // Bob may decrypt under tenant t1, and retire the grant himself.
+    let bob_decrypts = || {
+        root.create_grant()
+            .key_id(&key)
+            .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
+            .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
+            .operations(GrantOperation::Decrypt)
+            .constraints(
+                GrantConstraints::builder()
+                    .encryption_context_subset("tenant", "t1")
+                    .build(),
+            )
+            .name("bob-decrypts")
+            .send()
+    };
+    let grant = bob_decrypts().await.unwrap();
     let (grant_id, token) = (grant.grant_id.unwrap(), grant.grant_token.unwrap());
     // The grant token works in the same breath.
     let out = decrypt("t1").grant_tokens(&token).send().await.unwrap();
@@ -380,21 +381,7 @@ async fn grants_allow_their_operations_under_their_constraints() {
         "AccessDeniedException"
     );
     // Name idempotency: the same request returns the same grant.
-    let again = root
-        .create_grant()
-        .key_id(&key)
-        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
-        .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
-        .operations(GrantOperation::Decrypt)
-        .constraints(
-            GrantConstraints::builder()
-                .encryption_context_subset("tenant", "t1")
-                .build(),
-        )
-        .name("bob-decrypts")
-        .send()
-        .await
-        .unwrap();
+    let again = bob_decrypts().await.unwrap();
     assert_eq!(again.grant_id.as_deref(), Some(grant_id.as_str()));
     let listed = root.list_grants().key_id(&key).send().await.unwrap();
     let grants = listed.grants.unwrap();
