@@ -111,7 +111,8 @@ impl SqliteStore {
         })
     }
 
-    /// How many store calls have reached the database since it was opened.
+    /// How many store calls (reads and transactions) have reached the database since it was
+    /// opened.
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
     }
@@ -123,6 +124,7 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let conn = self.conn.clone();
+        self.calls.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             let mut guard = conn
                 .lock()

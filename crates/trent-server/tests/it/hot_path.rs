@@ -84,3 +84,92 @@ async fn warm_keys_make_no_store_calls() {
         .await
         .unwrap();
 }
+
+/// The longest authorization path stays in memory too: an IAM user whose identity policy has
+/// conditions, a key policy that delegates, a grant, and a grant token on every request.
+#[tokio::test]
+async fn authorization_makes_no_store_calls() {
+    use std::sync::Arc;
+    use trent_core::model::{NamedPolicy, Principal, PrincipalKind, RequestContext};
+    use trent_core::ops::grants::GrantRequest;
+    use trent_core::policy::Policy;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (store, kms) = local_kms(dir.path());
+    let root = root_ctx();
+    let key = kms
+        .create_key(&root, CreateKeyInput::default())
+        .await
+        .unwrap();
+    let by_id = KeyRef::Id(key.id.clone());
+    let user_arn = "arn:aws:iam::111122223333:user/hot";
+    let grant = kms
+        .create_grant(
+            &root,
+            &by_id,
+            GrantRequest {
+                operations: vec!["Decrypt".into()],
+                grantee: Some(user_arn.into()),
+                ..GrantRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    let policy = Policy::parse(
+        r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "kms:ScheduleKeyDeletion", "Resource": "*"},
+            {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:PrincipalTag/team": "hot", "kms:EncryptionContext:app": "x"}}}]}"#,
+        false,
+    )
+    .unwrap();
+    let mut principal = Principal::root(root.principal.account.clone());
+    principal.arn = user_arn.into();
+    principal.kind = PrincipalKind::User { name: "hot".into() };
+    principal.tags.insert("team".into(), "hot".into());
+    principal.policies = Arc::from(vec![NamedPolicy {
+        name: "p".into(),
+        policy,
+    }]);
+    let mut ctx = RequestContext::new(principal, root.region.clone(), "hot");
+    ctx.grant_tokens = vec![grant.token.clone()];
+    let mut ec = EncryptionContext::default();
+    ec.0.insert("app".into(), "x".into());
+    let plaintext = Secret::from_slice(b"hot path");
+    let warm = kms
+        .encrypt(&ctx, &by_id, &plaintext, &ec, None, false)
+        .await
+        .unwrap();
+    let decrypt = || DecryptInput {
+        ciphertext: &warm.ciphertext,
+        context: &ec,
+        key: None,
+        algorithm: None,
+    };
+    kms.decrypt(&ctx, decrypt(), false).await.unwrap();
+
+    let before = store.calls();
+    for _ in 0..100 {
+        kms.encrypt(&ctx, &by_id, &plaintext, &ec, None, false)
+            .await
+            .unwrap();
+        kms.decrypt(&ctx, decrypt(), false).await.unwrap();
+    }
+    assert_eq!(store.calls(), before, "authorization reached the store");
+    // And it decides: without the context the identity policy does not allow Encrypt.
+    let err = kms
+        .encrypt(
+            &ctx,
+            &by_id,
+            &plaintext,
+            &EncryptionContext::default(),
+            None,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, trent_core::Error::AccessDenied { .. }),
+        "{err:?}"
+    );
+}
