@@ -951,8 +951,8 @@ impl Store for SqliteStore {
         let s = session.clone();
         self.transaction(Vec::new(), move |tx| {
             tx.execute(
-                "INSERT INTO sessions (access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO sessions (access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     s.access_key_id,
                     s.sealed_secret,
@@ -961,7 +961,8 @@ impl Store for SqliteStore {
                     s.role_name,
                     s.session_name,
                     tags_json(&s.tags),
-                    s.expires.0
+                    s.expires.0,
+                    s.role_id
                 ],
             )?;
             Ok(Ok(()))
@@ -972,7 +973,7 @@ impl Store for SqliteStore {
     async fn sessions(&self, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {
         self.with(move |c| {
             let mut stmt = c.prepare(
-                "SELECT access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires
+                "SELECT access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id
                  FROM sessions WHERE expires > ?1 ORDER BY access_key_id",
             )?;
             let rows = stmt.query_map([now.0], |r| {
@@ -987,6 +988,7 @@ impl Store for SqliteStore {
                     session_name: r.get(5)?,
                     tags: json_tags(&r.get::<_, String>(6)?)?,
                     expires: UnixMillis(r.get(7)?),
+                    role_id: r.get(8)?,
                 })
             })?;
             rows.collect()

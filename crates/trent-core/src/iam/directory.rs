@@ -188,6 +188,10 @@ impl Directory {
             )) else {
                 continue;
             };
+            // A role deleted and created again does not inherit the old role's sessions.
+            if entry.record.id != session.role_id {
+                continue;
+            }
             credentials.insert(
                 session.access_key_id.clone(),
                 session_credential(entry, &session, secret, token),

@@ -196,6 +196,7 @@ impl Kms {
             access_key_id: access_key_id.clone(),
             account: account.clone(),
             role_name: role_name.clone(),
+            role_id: entry.record.id.clone(),
             session_name: name.clone(),
             tags,
             expires,

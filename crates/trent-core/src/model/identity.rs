@@ -91,6 +91,9 @@ pub struct SessionRecord {
     pub sealed_token: Vec<u8>,
     pub account: AccountId,
     pub role_name: String,
+    /// The role's unique id when the session was issued: a role deleted and created again
+    /// under the same name does not inherit the old role's sessions.
+    pub role_id: String,
     pub session_name: String,
     /// Session tags, which override the role's tags of the same key.
     pub tags: Vec<Tag>,

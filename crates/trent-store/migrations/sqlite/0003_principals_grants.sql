@@ -21,6 +21,7 @@ CREATE TABLE sessions (
     sealed_token  BLOB NOT NULL,
     account       TEXT NOT NULL,
     role_name     TEXT NOT NULL,
+    role_id       TEXT NOT NULL, -- the role's unique id: a recreated role does not inherit
     session_name  TEXT NOT NULL,
     tags          TEXT NOT NULL, -- JSON object
     expires       INTEGER NOT NULL

@@ -451,6 +451,7 @@ async fn principals_and_sessions(store: &dyn Store) {
         sealed_token: vec![2],
         account: account.clone(),
         role_name: "Ops".into(),
+        role_id: "AROAOPS".into(),
         session_name: "s".into(),
         tags: vec![],
         expires: UnixMillis(expires),
