@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyRecord, KeyRef, KeyUsage, MessageType, RequestContext, SigningAlgorithm};
 use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
-use crate::policy::Facts;
+use crate::policy::{AuthorizedKey, Facts};
 
 /// The result of Sign.
 #[derive(Debug)]
@@ -62,6 +62,38 @@ fn check_request(
 }
 
 impl Kms {
+    /// Authorizes a SIGN_VERIFY key for Sign or Verify and checks the request against it.
+    #[allow(clippy::too_many_arguments)]
+    async fn signing_key(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        action: &'static str,
+        algorithm: SigningAlgorithm,
+        message_type: MessageType,
+        message: &[u8],
+        dry_run: bool,
+    ) -> Result<AuthorizedKey> {
+        let key = self
+            .key_for_with(
+                ctx,
+                key,
+                Aliases::Allowed,
+                action,
+                StateRule::Enabled,
+                Some(KeyUsage::SignVerify),
+                Facts::new()
+                    .with("kms:SigningAlgorithm", algorithm.as_str())
+                    .with("kms:MessageType", message_type.as_str()),
+            )
+            .await?;
+        check_request(&key.key().record, algorithm, message_type, message)?;
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        Ok(key)
+    }
+
     pub async fn sign(
         &self,
         ctx: &RequestContext,
@@ -72,23 +104,17 @@ impl Kms {
         dry_run: bool,
     ) -> Result<Signed> {
         let key = self
-            .key_for_with(
+            .signing_key(
                 ctx,
                 key,
-                Aliases::Allowed,
                 "kms:Sign",
-                StateRule::Enabled,
-                Some(KeyUsage::SignVerify),
-                Facts::new()
-                    .with("kms:SigningAlgorithm", algorithm.as_str())
-                    .with("kms:MessageType", message_type.as_str()),
+                algorithm,
+                message_type,
+                message,
+                dry_run,
             )
             .await?;
         let record = &key.key().record;
-        check_request(record, algorithm, message_type, message)?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
         let private = self.material(&key, &record.current_material).await?;
         let signature =
             self.backend
@@ -112,23 +138,17 @@ impl Kms {
         dry_run: bool,
     ) -> Result<KeyRecord> {
         let key = self
-            .key_for_with(
+            .signing_key(
                 ctx,
                 key,
-                Aliases::Allowed,
                 "kms:Verify",
-                StateRule::Enabled,
-                Some(KeyUsage::SignVerify),
-                Facts::new()
-                    .with("kms:SigningAlgorithm", algorithm.as_str())
-                    .with("kms:MessageType", message_type.as_str()),
+                algorithm,
+                message_type,
+                message,
+                dry_run,
             )
             .await?;
         let record = &key.key().record;
-        check_request(record, algorithm, message_type, message)?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
         let public = record
             .public_key
             .as_deref()
