@@ -8,7 +8,7 @@ use crate::error::{ErrorCode, WireError};
 use crate::model;
 use crate::shapes::{
     Empty, agreement, aliases, data_keys, encrypt, grants, kem, key_policies, keys, mac, random,
-    sign, tags,
+    rotation, sign, tags,
 };
 
 /// The prefix of every KMS target: `TrentService.Encrypt`.
@@ -93,6 +93,11 @@ operations! {
     ListRetirableGrants: grants::ListRetirableGrantsRequest => grants::ListGrantsResponse;
     RetireGrant: grants::RetireGrantRequest => Empty;
     RevokeGrant: grants::RevokeGrantRequest => Empty;
+    EnableKeyRotation: rotation::EnableKeyRotationRequest => Empty;
+    DisableKeyRotation: rotation::RotationKeyIdRequest => Empty;
+    GetKeyRotationStatus: rotation::RotationKeyIdRequest => rotation::GetKeyRotationStatusResponse;
+    RotateKeyOnDemand: rotation::RotationKeyIdRequest => rotation::RotateKeyOnDemandResponse;
+    ListKeyRotations: rotation::ListKeyRotationsRequest => rotation::ListKeyRotationsResponse;
 }
 
 /// Decodes and validates a request body for operation `O`.

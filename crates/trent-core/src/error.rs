@@ -34,6 +34,10 @@ pub enum Error {
     NoSuchEntity { message: String },
     #[error("{message}")]
     EntityAlreadyExists { message: String },
+    /// A scheduled change found, inside its transaction, that it is no longer due (another
+    /// node or sweep did it). Never sent to a client.
+    #[error("not due")]
+    NotDue,
     /// An access denial whose message is not the policy-evaluation form.
     #[error("{message}")]
     Denied { message: String },

@@ -117,6 +117,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         id: &KeyId,
         change: KeyChange,
     ) -> StoreResult<Result<KeyRecord, crate::Error>>;
+    /// [`Store::modify_key`] that also adds a material version (a rotation), in the same
+    /// transaction; the change sets the key's current material and rotation state.
+    async fn rotate_key(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        material: &SealedMaterial,
+        change: KeyChange,
+    ) -> StoreResult<Result<KeyRecord, crate::Error>>;
+    /// Keys whose automatic rotation is due at or before `now`.
+    async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
+    /// A key's material versions, oldest first.
+    async fn materials(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<SealedMaterial>>;
     /// Keys of a scope in key-id order, starting after `after`.
     async fn list_keys(
         &self,

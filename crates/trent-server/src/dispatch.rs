@@ -17,8 +17,8 @@ use trent_core::model::RequestContext;
 
 use crate::error::ApiError;
 use crate::handlers::{
-    agreement, aliases, data_keys, encrypt, grants, kem, key_policies, keys, mac, random, sign,
-    tags,
+    agreement, aliases, data_keys, encrypt, grants, kem, key_policies, keys, mac, random, rotation,
+    sign, tags,
 };
 use crate::state::AppState;
 
@@ -327,6 +327,30 @@ async fn dispatch(
         }
         "RevokeGrant" => {
             call::<op::RevokeGrant, _, _>(state, ctx, body, grants::revoke_grant).await
+        }
+        "EnableKeyRotation" => {
+            call::<op::EnableKeyRotation, _, _>(state, ctx, body, rotation::enable_key_rotation)
+                .await
+        }
+        "DisableKeyRotation" => {
+            call::<op::DisableKeyRotation, _, _>(state, ctx, body, rotation::disable_key_rotation)
+                .await
+        }
+        "GetKeyRotationStatus" => {
+            call::<op::GetKeyRotationStatus, _, _>(
+                state,
+                ctx,
+                body,
+                rotation::get_key_rotation_status,
+            )
+            .await
+        }
+        "RotateKeyOnDemand" => {
+            call::<op::RotateKeyOnDemand, _, _>(state, ctx, body, rotation::rotate_key_on_demand)
+                .await
+        }
+        "ListKeyRotations" => {
+            call::<op::ListKeyRotations, _, _>(state, ctx, body, rotation::list_key_rotations).await
         }
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.

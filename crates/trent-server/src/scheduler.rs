@@ -1,7 +1,8 @@
 //! Background maintenance: the timer side of date-driven work (the logic lives in trent-core).
 //!
-//! The deletion sweep (keys whose waiting period has ended are deleted for good) and the purge
-//! of expired role sessions.
+//! The deletion sweep (keys whose waiting period has ended are deleted for good), automatic key
+//! rotation (keys whose rotation is due get new material, once, however long they were
+//! overdue), and the purge of expired role sessions.
 //! A sweep is idempotent and catches up after downtime, so a key that fell due while Trent
 //! was stopped is deleted on the first sweep after start.
 
@@ -16,6 +17,10 @@ pub async fn run_once(kms: &Kms) -> Result<usize, trent_core::Error> {
     let deleted = kms.delete_due_keys(now).await?;
     if deleted > 0 {
         tracing::info!(deleted, "deleted keys whose waiting period ended");
+    }
+    let rotated = kms.rotate_due_keys(now).await?;
+    if rotated > 0 {
+        tracing::info!(rotated, "rotated keys whose automatic rotation was due");
     }
     let sessions = kms.purge_expired_sessions().await?;
     if sessions > 0 {

@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, KeyId,
     KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, PrincipalRecord,
-    PrincipalType, Region, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
+    PrincipalType, Region, Rotation, RotationType, Scope, SealedMaterial, SessionRecord, Tag,
+    UnixMillis,
 };
 use trent_core::store::{Change, ChangeListener, KeyChange, Page, Store, StoreError, StoreResult};
 
@@ -176,6 +177,75 @@ impl SqliteStore {
         .map_err(unavailable)?
     }
 
+    /// Reads a key, lets `change` modify it, optionally adds a material version, and writes
+    /// the record back with its version bumped: one transaction.
+    async fn change_key(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        material: Option<SealedMaterial>,
+        change: KeyChange,
+    ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
+        let (scope, id) = (scope.clone(), id.clone());
+        let changes = vec![Change::Key {
+            scope: scope.clone(),
+            id: id.clone(),
+        }];
+        self.transaction(changes, move |tx| {
+            let current = tx
+                .query_row(
+                    &format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3"),
+                    params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
+                    key_from_row,
+                )
+                .optional()?;
+            let Some(current) = current else {
+                return Ok(Err(StoreError::NotFound));
+            };
+            let mut next = current.clone();
+            if let Err(refused) = change(&mut next) {
+                return Ok(Ok(Err(refused)));
+            }
+            if next == current && material.is_none() {
+                return Ok(Ok(Ok(current)));
+            }
+            if let Some(m) = &material {
+                insert_material(tx, &scope, &id, m)?;
+            }
+            tx.execute(
+                "UPDATE keys SET description = ?4, spec = ?5, usage = ?6, origin = ?7, manager = ?8, state = ?9,
+                 deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14,
+                 public_key = ?15, rotation_period_days = ?16, next_rotation = ?17, on_demand_rotations = ?18,
+                 on_demand_started = ?19, version = version + 1
+                 WHERE account = ?1 AND region = ?2 AND id = ?3",
+                params![
+                    scope.account.as_str(),
+                    scope.region.as_str(),
+                    id.as_str(),
+                    next.description,
+                    next.spec.as_str(),
+                    next.usage.as_str(),
+                    next.origin.as_str(),
+                    next.manager.as_str(),
+                    next.state.as_str(),
+                    next.deletion_date.map(|d| d.0),
+                    next.pending_window_days.map(i64::from),
+                    next.current_material.0.as_slice(),
+                    i64::from(next.multi_region),
+                    next.policy,
+                    next.public_key,
+                    next.rotation.period_days.map(i64::from),
+                    next.rotation.next.map(|d| d.0),
+                    i64::from(next.rotation.on_demand_count),
+                    next.rotation.on_demand_started.map(|d| d.0),
+                ],
+            )?;
+            next.version = current.version + 1;
+            Ok(Ok(Ok(next)))
+        })
+        .await
+    }
+
     /// Runs SQLite's integrity check; `Ok(())` when the file is sound.
     pub async fn integrity_check(&self) -> StoreResult<()> {
         let result: String = self
@@ -189,7 +259,7 @@ impl SqliteStore {
     }
 }
 
-const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key";
+const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started";
 
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     let text = |i: usize| row.get::<_, String>(i);
@@ -218,6 +288,14 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
         policy: text(14)?,
         version: row.get(15)?,
         public_key: row.get(16)?,
+        rotation: Rotation {
+            period_days: row
+                .get::<_, Option<i64>>(17)?
+                .and_then(|d| u32::try_from(d).ok()),
+            next: row.get::<_, Option<i64>>(18)?.map(UnixMillis),
+            on_demand_count: u32::try_from(row.get::<_, i64>(19)?).unwrap_or_default(),
+            on_demand_started: row.get::<_, Option<i64>>(20)?.map(UnixMillis),
+        },
     })
 }
 
@@ -237,7 +315,7 @@ fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<AliasRecord> {
 
 fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Result<()> {
     tx.execute(
-        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"),
         params![
             key.scope.account.as_str(),
             key.scope.region.as_str(),
@@ -256,6 +334,10 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Resu
             key.policy,
             key.version,
             key.public_key,
+            key.rotation.period_days.map(i64::from),
+            key.rotation.next.map(|d| d.0),
+            i64::from(key.rotation.on_demand_count),
+            key.rotation.on_demand_started.map(|d| d.0),
         ],
     )?;
     Ok(())
@@ -311,6 +393,55 @@ fn json_tags(text: &str) -> rusqlite::Result<Vec<Tag>> {
         .into_iter()
         .map(|(key, value)| Tag { key, value })
         .collect())
+}
+
+fn material_from_row(row: &Row<'_>) -> rusqlite::Result<SealedMaterial> {
+    let id: Vec<u8> = row.get(0)?;
+    let id: [u8; 32] = id
+        .try_into()
+        .map_err(|_| corrupt("key_materials.material_id"))?;
+    let rotation: Option<String> = row.get(3)?;
+    Ok(SealedMaterial {
+        id: MaterialId(id),
+        sealed: row.get(1)?,
+        created: UnixMillis(row.get(2)?),
+        rotation: rotation
+            .map(|r| RotationType::parse(&r).ok_or_else(|| corrupt("key_materials.rotation_type")))
+            .transpose()?,
+    })
+}
+
+fn insert_material(
+    tx: &rusqlite::Transaction<'_>,
+    scope: &Scope,
+    id: &KeyId,
+    m: &SealedMaterial,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO key_materials (account, region, key_id, material_id, sealed, created, rotation_type)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            scope.account.as_str(),
+            scope.region.as_str(),
+            id.as_str(),
+            m.id.0.as_slice(),
+            m.sealed,
+            m.created.0,
+            m.rotation.map(RotationType::as_str),
+        ],
+    )?;
+    Ok(())
+}
+
+fn scope_and_id(r: &Row<'_>) -> rusqlite::Result<(Scope, KeyId)> {
+    let (a, rg, id): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+    Ok((
+        Scope {
+            account: AccountId::parse(&a).ok_or_else(|| corrupt("keys.account"))?,
+            region: Region::parse(&rg).ok_or_else(|| corrupt("keys.region"))?,
+        },
+        KeyId::parse(&id).ok_or_else(|| corrupt("keys.id"))?,
+    ))
 }
 
 fn page<T>(mut items: Vec<T>, limit: usize) -> Page<T> {
@@ -471,15 +602,12 @@ impl Store for SqliteStore {
         let changes = key_and_aliases(&key.scope, &key.id);
         self.transaction(changes, move |tx| {
             insert_key(tx, &key)?;
+            insert_material(tx, &key.scope, &key.id, &material)?;
             let (account, region, id) = (
                 key.scope.account.as_str(),
                 key.scope.region.as_str(),
                 key.id.as_str(),
             );
-            tx.execute(
-                "INSERT INTO key_materials (account, region, key_id, material_id, sealed, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![account, region, id, material.id.0.as_slice(), material.sealed, material.created.0],
-            )?;
             for tag in &tags {
                 tx.execute(
                     "INSERT INTO tags (account, region, key_id, tag_key, tag_value) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -519,54 +647,43 @@ impl Store for SqliteStore {
         id: &KeyId,
         change: KeyChange,
     ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
-        let (scope, id) = (scope.clone(), id.clone());
-        let changes = vec![Change::Key {
-            scope: scope.clone(),
-            id: id.clone(),
-        }];
-        self.transaction(changes, move |tx| {
-            let current = tx
-                .query_row(
-                    &format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3"),
-                    params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
-                    key_from_row,
-                )
-                .optional()?;
-            let Some(current) = current else {
-                return Ok(Err(StoreError::NotFound));
-            };
-            let mut next = current.clone();
-            if let Err(refused) = change(&mut next) {
-                return Ok(Ok(Err(refused)));
-            }
-            if next == current {
-                return Ok(Ok(Ok(current)));
-            }
-            tx.execute(
-                "UPDATE keys SET description = ?4, spec = ?5, usage = ?6, origin = ?7, manager = ?8, state = ?9,
-                 deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14,
-                 public_key = ?15, version = version + 1
-                 WHERE account = ?1 AND region = ?2 AND id = ?3",
-                params![
-                    scope.account.as_str(),
-                    scope.region.as_str(),
-                    id.as_str(),
-                    next.description,
-                    next.spec.as_str(),
-                    next.usage.as_str(),
-                    next.origin.as_str(),
-                    next.manager.as_str(),
-                    next.state.as_str(),
-                    next.deletion_date.map(|d| d.0),
-                    next.pending_window_days.map(i64::from),
-                    next.current_material.0.as_slice(),
-                    i64::from(next.multi_region),
-                    next.policy,
-                    next.public_key,
-                ],
+        self.change_key(scope, id, None, change).await
+    }
+
+    async fn rotate_key(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        material: &SealedMaterial,
+        change: KeyChange,
+    ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
+        self.change_key(scope, id, Some(material.clone()), change)
+            .await
+    }
+
+    async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>> {
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT account, region, id FROM keys WHERE next_rotation IS NOT NULL AND next_rotation <= ?1 ORDER BY next_rotation",
             )?;
-            next.version = current.version + 1;
-            Ok(Ok(Ok(next)))
+            let rows = stmt.query_map([now.0], scope_and_id)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn materials(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<SealedMaterial>> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT material_id, sealed, created, rotation_type FROM key_materials
+                 WHERE account = ?1 AND region = ?2 AND key_id = ?3 ORDER BY created, rowid",
+            )?;
+            let rows = stmt.query_map(
+                params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
+                material_from_row,
+            )?;
+            rows.collect()
         })
         .await
     }
@@ -602,15 +719,9 @@ impl Store for SqliteStore {
         let (scope, id, material) = (scope.clone(), id.clone(), *material);
         self.with(move |c| {
             c.query_row(
-                "SELECT sealed, created FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4",
+                "SELECT material_id, sealed, created, rotation_type FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4",
                 params![scope.account.as_str(), scope.region.as_str(), id.as_str(), material.0.as_slice()],
-                |r| {
-                    Ok(SealedMaterial {
-                        id: material,
-                        sealed: r.get(0)?,
-                        created: UnixMillis(r.get(1)?),
-                    })
-                },
+                material_from_row,
             )
             .optional()
         })
@@ -675,16 +786,7 @@ impl Store for SqliteStore {
             let mut stmt = c.prepare(
                 "SELECT account, region, id FROM keys WHERE state = 'PendingDeletion' AND deletion_date <= ?1 ORDER BY deletion_date",
             )?;
-            let rows = stmt.query_map([now.0], |r| {
-                let (a, rg, id): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                Ok((
-                    Scope {
-                        account: AccountId::parse(&a).ok_or_else(|| corrupt("keys.account"))?,
-                        region: Region::parse(&rg).ok_or_else(|| corrupt("keys.region"))?,
-                    },
-                    KeyId::parse(&id).ok_or_else(|| corrupt("keys.id"))?,
-                ))
-            })?;
+            let rows = stmt.query_map([now.0], scope_and_id)?;
             rows.collect()
         })
         .await

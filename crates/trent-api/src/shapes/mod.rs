@@ -11,6 +11,7 @@ pub mod key_policies;
 pub mod keys;
 pub mod mac;
 pub mod random;
+pub mod rotation;
 pub mod sign;
 pub mod tags;
 

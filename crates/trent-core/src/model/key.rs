@@ -162,6 +162,27 @@ aws_enum! {
     }
 }
 
+aws_enum! {
+    /// How a key material version came to be (`RotationType`).
+    RotationType {
+        Automatic = "AUTOMATIC",
+        OnDemand = "ON_DEMAND",
+    }
+}
+
+/// A key's rotation state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rotation {
+    /// `Some` when automatic rotation is enabled: the period, 90 to 2560 days.
+    pub period_days: Option<u32>,
+    /// When the scheduler rotates the key next (automatic rotation only).
+    pub next: Option<UnixMillis>,
+    /// On-demand rotations so far (AWS allows 25 per key).
+    pub on_demand_count: u32,
+    /// When the last on-demand rotation started.
+    pub on_demand_started: Option<UnixMillis>,
+}
+
 /// An account and region: the space in which key ids and alias names are unique, as at AWS.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Scope {
@@ -202,6 +223,7 @@ pub struct KeyRecord {
     /// Bumped by every change the store applies; lets caches (and, later, other nodes) tell a
     /// fresh record from a stale one.
     pub version: i64,
+    pub rotation: Rotation,
 }
 
 impl KeyRecord {
@@ -222,6 +244,8 @@ pub struct SealedMaterial {
     /// The root-key provider's output; opaque here.
     pub sealed: Vec<u8>,
     pub created: UnixMillis,
+    /// `None` for a key's first material; how later ones were made.
+    pub rotation: Option<RotationType>,
 }
 
 /// An alias and the key it points at.

@@ -17,8 +17,8 @@ pub use identity::{
 pub use ids::{AccountId, AliasName, KeyId, KeyRef, MaterialId, Region};
 pub use key::{
     AliasRecord, EncapsulationAlgorithm, EncryptionAlgorithm, KeyAgreementAlgorithm, KeyManager,
-    KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, Origin, Scope,
-    SealedMaterial, SigningAlgorithm, Tag,
+    KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, Origin, Rotation,
+    RotationType, Scope, SealedMaterial, SigningAlgorithm, Tag,
 };
 pub use spec::KeyFamily;
 

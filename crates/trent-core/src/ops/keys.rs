@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{
     AliasName, AliasRecord, KeyFamily, KeyId, KeyManager, KeyRecord, KeyRef, KeySpec, KeyState,
-    KeyUsage, Origin, RequestContext, Scope, SealedMaterial, Tag, UnixMillis,
+    KeyUsage, MaterialId, Origin, RequestContext, Rotation, RotationType, Scope, SealedMaterial,
+    Tag, UnixMillis,
 };
 use crate::ops::pipeline::{Aliases, StateRule, check_state, material_aad};
 use crate::ops::tags::validate_tags;
@@ -178,8 +179,10 @@ impl Kms {
             policy,
             public_key,
             version: 0,
+            rotation: Rotation::default(),
         };
-        let sealed = self.seal_material(&record, &material, now)?;
+        let sealed =
+            self.seal_material(&record.arn(), record.current_material, &material, now, None)?;
         self.store
             .create_key(&record, &sealed, &input.tags, &[])
             .await?;
@@ -209,20 +212,23 @@ impl Kms {
         }
     }
 
-    fn seal_material(
+    /// Seals a material version of a key (its id bound in the AAD with the key's ARN).
+    pub(crate) fn seal_material(
         &self,
-        record: &KeyRecord,
+        arn: &str,
+        id: MaterialId,
         material: &KeyMaterial,
         now: UnixMillis,
+        rotation: Option<RotationType>,
     ) -> Result<SealedMaterial> {
-        let id = record.current_material;
         let sealed = self
             .root
-            .seal(material.as_slice(), &material_aad(&record.arn(), &id))?;
+            .seal(material.as_slice(), &material_aad(arn, &id))?;
         Ok(SealedMaterial {
             id,
             sealed,
             created: now,
+            rotation,
         })
     }
 
@@ -452,8 +458,10 @@ impl Kms {
             multi_region: false,
             public_key,
             version: 0,
+            rotation: Rotation::default(),
         };
-        let sealed = self.seal_material(&record, &material, now)?;
+        let sealed =
+            self.seal_material(&record.arn(), record.current_material, &material, now, None)?;
         let mut aliases = Vec::new();
         for name in seed.aliases {
             if name.is_reserved() {

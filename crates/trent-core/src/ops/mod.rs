@@ -14,6 +14,7 @@ pub mod keys;
 pub mod mac;
 pub(crate) mod pipeline;
 pub mod random;
+pub mod rotation;
 pub mod sign;
 pub mod tags;
 

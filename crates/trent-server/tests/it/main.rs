@@ -19,6 +19,7 @@ mod hot_path;
 mod key_policies;
 mod keys;
 mod lifecycle;
+mod rotation;
 mod sealing;
 mod seed;
 mod tags;

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, KeyId,
     KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, PrincipalRecord,
-    PrincipalType, Region, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
+    PrincipalType, Region, RotationType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
 };
 use trent_core::store::{Store, StoreError};
 use trent_store::SqliteStore;
@@ -43,6 +43,7 @@ fn key(id: &str) -> KeyRecord {
         policy: "{}".into(),
         public_key: Some(vec![0x30, 1, 2]),
         version: 0,
+        rotation: Default::default(),
     }
 }
 
@@ -51,6 +52,7 @@ fn material() -> SealedMaterial {
         id: MaterialId([7; 32]),
         sealed: vec![1, 2, 3],
         created: UnixMillis(1),
+        rotation: None,
     }
 }
 
@@ -78,6 +80,71 @@ async fn conformance(store: &dyn Store) {
     identities(store).await;
     principals_and_sessions(store).await;
     grants(store).await;
+    rotation(store).await;
+}
+
+async fn rotation(store: &dyn Store) {
+    let mut k = key("77777777-7777-4777-8777-777777777777");
+    k.rotation.period_days = Some(90);
+    k.rotation.next = Some(UnixMillis(1000));
+    store.create_key(&k, &material(), &[], &[]).await.unwrap();
+    assert_eq!(
+        store.keys_due_for_rotation(UnixMillis(999)).await.unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store.keys_due_for_rotation(UnixMillis(1000)).await.unwrap(),
+        vec![(scope(), k.id.clone())]
+    );
+    let second = SealedMaterial {
+        id: MaterialId([8; 32]),
+        sealed: vec![4, 5],
+        created: UnixMillis(1000),
+        rotation: Some(RotationType::Automatic),
+    };
+    let rotated = store
+        .rotate_key(
+            &scope(),
+            &k.id,
+            &second,
+            Box::new(|r| {
+                r.current_material = MaterialId([8; 32]);
+                r.rotation.next = Some(UnixMillis(5000));
+                Ok(())
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rotated.current_material, MaterialId([8; 32]));
+    assert_eq!(rotated.version, k.version + 1);
+    let stored = store.key(&scope(), &k.id).await.unwrap().unwrap();
+    assert_eq!(stored.rotation.next, Some(UnixMillis(5000)));
+    assert_eq!(stored.rotation.period_days, Some(90));
+    assert_eq!(
+        store.materials(&scope(), &k.id).await.unwrap(),
+        vec![material(), second.clone()]
+    );
+    assert_eq!(
+        store.material(&scope(), &k.id, &second.id).await.unwrap(),
+        Some(second.clone())
+    );
+    // A refused change adds no material.
+    let third = SealedMaterial {
+        id: MaterialId([9; 32]),
+        ..second
+    };
+    let refused = store
+        .rotate_key(
+            &scope(),
+            &k.id,
+            &third,
+            Box::new(|_| Err(trent_core::Error::NotDue)),
+        )
+        .await
+        .unwrap();
+    assert!(refused.is_err());
+    assert_eq!(store.materials(&scope(), &k.id).await.unwrap().len(), 2);
 }
 
 async fn keys_round_trip(store: &dyn Store) {

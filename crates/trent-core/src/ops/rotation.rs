@@ -1,0 +1,315 @@
+//! Key rotation: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
+//! RotateKeyOnDemand, ListKeyRotations, and the scheduler's sweep of keys whose automatic
+//! rotation is due.
+//!
+//! A rotation adds a material version and makes it current: new ciphertexts use it, every
+//! older one still decrypts (the blob names its material), ReEncrypt moves a ciphertext to it.
+
+use crate::error::{Error, Result};
+use crate::kms::Kms;
+use crate::model::{
+    KeyManager, KeyRecord, KeyRef, KeySpec, KeyUsage, Origin, RequestContext, RotationType,
+    SealedMaterial, UnixMillis,
+};
+use crate::ops::pipeline::{Aliases, StateRule};
+use crate::store::{Page, StoreError};
+
+/// AWS's default automatic rotation period.
+pub const DEFAULT_ROTATION_DAYS: u32 = 365;
+/// AWS's limit of on-demand rotations per key.
+pub const MAX_ON_DEMAND_ROTATIONS: u32 = 25;
+
+const NOT_ROTATABLE: &str = "You cannot perform this operation on a non-symmetric key or a key with non-ENCRYPT_DECRYPT key usage.";
+
+/// The rotation state GetKeyRotationStatus reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RotationStatus {
+    pub key: KeyRecord,
+    pub enabled: bool,
+}
+
+/// One entry of ListKeyRotations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RotationEntry {
+    pub material: SealedMaterial,
+    pub current: bool,
+}
+
+/// Whether a key's material can rotate: symmetric encryption keys Trent generated.
+fn rotatable(record: &KeyRecord) -> bool {
+    record.spec == KeySpec::SymmetricDefault
+        && record.usage == KeyUsage::EncryptDecrypt
+        && record.origin == Origin::AwsKms
+}
+
+fn require_rotatable(record: &KeyRecord) -> Result<()> {
+    if rotatable(record) {
+        Ok(())
+    } else {
+        Err(Error::Unsupported {
+            message: NOT_ROTATABLE.to_owned(),
+        })
+    }
+}
+
+impl Kms {
+    pub async fn enable_key_rotation(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        period_days: Option<u32>,
+    ) -> Result<()> {
+        let period = period_days.unwrap_or(DEFAULT_ROTATION_DAYS);
+        self.change_rotation(ctx, key, "kms:EnableKeyRotation", move |r, now| {
+            let base = match (r.rotation.period_days, r.rotation.next) {
+                // Already enabled: keep the schedule's origin, change the period.
+                (Some(old), Some(next)) => {
+                    UnixMillis(next.0.saturating_sub(i64::from(old) * UnixMillis::DAY))
+                }
+                _ => now,
+            };
+            let next = base.plus_days(period).max(now);
+            r.rotation.period_days = Some(period);
+            r.rotation.next = Some(next);
+        })
+        .await
+    }
+
+    pub async fn disable_key_rotation(&self, ctx: &RequestContext, key: &KeyRef) -> Result<()> {
+        self.change_rotation(ctx, key, "kms:DisableKeyRotation", |r, _| {
+            r.rotation.period_days = None;
+            r.rotation.next = None;
+        })
+        .await
+    }
+
+    async fn change_rotation(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        action: &'static str,
+        change: impl FnOnce(&mut KeyRecord, UnixMillis) + Send + 'static,
+    ) -> Result<()> {
+        let authorized = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                action,
+                StateRule::Enabled,
+                None,
+            )
+            .await?;
+        let record = &authorized.key().record;
+        require_rotatable(record)?;
+        if record.manager == KeyManager::Aws {
+            return Err(Error::Unsupported {
+                message: "You cannot change the rotation of an AWS managed key.".to_owned(),
+            });
+        }
+        let now = self.clock.now();
+        let (scope, id) = (record.scope.clone(), record.id.clone());
+        match self
+            .store
+            .modify_key(
+                &scope,
+                &id,
+                Box::new(move |r| {
+                    crate::ops::pipeline::check_state(r.state, &r.arn(), StateRule::Enabled)?;
+                    change(r, now);
+                    Ok(())
+                }),
+            )
+            .await
+        {
+            Ok(outcome) => outcome.map(|_| ()),
+            Err(StoreError::NotFound) => Err(Error::KeyNotFound {
+                arn: id.arn(&scope),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn get_key_rotation_status(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+    ) -> Result<RotationStatus> {
+        let authorized = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:GetKeyRotationStatus",
+                StateRule::Any,
+                None,
+            )
+            .await?;
+        let record = authorized.key().record.clone();
+        // As AWS now does: asymmetric and HMAC keys answer "not enabled" rather than an error.
+        Ok(RotationStatus {
+            enabled: rotatable(&record) && record.rotation.period_days.is_some(),
+            key: record,
+        })
+    }
+
+    /// RotateKeyOnDemand: a new material version now; the automatic schedule is unchanged.
+    pub async fn rotate_key_on_demand(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+    ) -> Result<KeyRecord> {
+        let authorized = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:RotateKeyOnDemand",
+                StateRule::Enabled,
+                None,
+            )
+            .await?;
+        let record = authorized.key().record.clone();
+        require_rotatable(&record)?;
+        if record.rotation.on_demand_count >= MAX_ON_DEMAND_ROTATIONS {
+            return Err(limit(&record));
+        }
+        self.rotate(&record, RotationType::OnDemand, self.clock.now())
+            .await
+    }
+
+    /// Adds a material version to a key and makes it current, in one store transaction that
+    /// re-checks what the caller decided on (so concurrent rotations do not both count).
+    async fn rotate(
+        &self,
+        record: &KeyRecord,
+        kind: RotationType,
+        now: UnixMillis,
+    ) -> Result<KeyRecord> {
+        let material = self.backend.generate_symmetric_material()?;
+        let material_id = self.backend.material_id(&material);
+        let sealed = self.seal_material(&record.arn(), material_id, &material, now, Some(kind))?;
+        let (scope, id) = (record.scope.clone(), record.id.clone());
+        let change = move |r: &mut KeyRecord| -> Result<()> {
+            crate::ops::pipeline::check_state(r.state, &r.arn(), StateRule::Enabled)?;
+            match kind {
+                RotationType::OnDemand => {
+                    if r.rotation.on_demand_count >= MAX_ON_DEMAND_ROTATIONS {
+                        return Err(limit(r));
+                    }
+                    r.rotation.on_demand_count += 1;
+                    r.rotation.on_demand_started = Some(now);
+                }
+                RotationType::Automatic => {
+                    let (Some(period), Some(next)) = (r.rotation.period_days, r.rotation.next)
+                    else {
+                        return Err(Error::NotDue);
+                    };
+                    if next > now {
+                        return Err(Error::NotDue);
+                    }
+                    // Once, however long the key was overdue; the next one a period from now.
+                    r.rotation.next = Some(now.plus_days(period));
+                }
+            }
+            r.current_material = material_id;
+            Ok(())
+        };
+        match self
+            .store
+            .rotate_key(&scope, &id, &sealed, Box::new(change))
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(StoreError::NotFound) => Err(Error::KeyNotFound {
+                arn: id.arn(&scope),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Rotates every enabled key whose automatic rotation is due; returns how many rotated.
+    /// A disabled key is rotated when it is enabled again and still overdue, as at AWS.
+    pub async fn rotate_due_keys(&self, now: UnixMillis) -> Result<usize> {
+        let mut rotated = 0;
+        for (scope, id) in self.store.keys_due_for_rotation(now).await? {
+            let Some(record) = self.store.key(&scope, &id).await? else {
+                continue;
+            };
+            if record.state != crate::model::KeyState::Enabled || !rotatable(&record) {
+                continue;
+            }
+            match self.rotate(&record, RotationType::Automatic, now).await {
+                Ok(_) => rotated += 1,
+                // Another node or sweep got there first, or the key changed meanwhile.
+                Err(Error::NotDue | Error::Disabled { .. } | Error::InvalidState { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(rotated)
+    }
+
+    /// ListKeyRotations: completed rotations (and, with `all`, the first material too), oldest
+    /// first; `marker` is the material id of the last entry of the previous page. Returns the
+    /// key's ARN with the page.
+    pub async fn list_key_rotations(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        all: bool,
+        limit: usize,
+        marker: Option<&str>,
+    ) -> Result<(String, Page<RotationEntry>)> {
+        let authorized = self
+            .key_for(
+                ctx,
+                key,
+                Aliases::Forbidden,
+                "kms:ListKeyRotations",
+                StateRule::Any,
+                None,
+            )
+            .await?;
+        let record = &authorized.key().record;
+        require_rotatable(record)?;
+        let entries: Vec<RotationEntry> = self
+            .store
+            .materials(&record.scope, &record.id)
+            .await?
+            .into_iter()
+            .filter(|m| all || m.rotation.is_some())
+            .map(|material| RotationEntry {
+                current: material.id == record.current_material,
+                material,
+            })
+            .collect();
+        let start = match marker {
+            None => 0,
+            Some(m) => entries
+                .iter()
+                .position(|e| e.material.id.to_hex() == m)
+                .map(|i| i.saturating_add(1))
+                .ok_or_else(|| Error::InvalidMarker {
+                    message: format!("Invalid marker '{m}'"),
+                })?,
+        };
+        let rest: Vec<RotationEntry> = entries.into_iter().skip(start).collect();
+        let truncated = rest.len() > limit;
+        Ok((
+            record.arn(),
+            Page {
+                items: rest.into_iter().take(limit).collect(),
+                truncated,
+            },
+        ))
+    }
+}
+
+fn limit(record: &KeyRecord) -> Error {
+    Error::LimitExceeded {
+        message: format!(
+            "The on-demand rotation limit of {MAX_ON_DEMAND_ROTATIONS} has been reached for key {}.",
+            record.arn()
+        ),
+    }
+}
