@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 use crate::error::{ErrorCode, WireError};
 use crate::model;
 use crate::shapes::{
-    Empty, agreement, aliases, data_keys, encrypt, grants, kem, key_policies, keys, mac, random,
-    rotation, sign, tags,
+    Empty, agreement, aliases, data_keys, encrypt, grants, import, kem, key_policies, keys, mac,
+    random, rotation, sign, tags,
 };
 
 /// The prefix of every KMS target: `TrentService.Encrypt`.
@@ -98,6 +98,9 @@ operations! {
     GetKeyRotationStatus: rotation::RotationKeyIdRequest => rotation::GetKeyRotationStatusResponse;
     RotateKeyOnDemand: rotation::RotationKeyIdRequest => rotation::RotateKeyOnDemandResponse;
     ListKeyRotations: rotation::ListKeyRotationsRequest => rotation::ListKeyRotationsResponse;
+    GetParametersForImport: import::GetParametersForImportRequest => import::GetParametersForImportResponse;
+    ImportKeyMaterial: import::ImportKeyMaterialRequest => import::ImportKeyMaterialResponse;
+    DeleteImportedKeyMaterial: import::DeleteImportedKeyMaterialRequest => import::DeleteImportedKeyMaterialResponse;
 }
 
 /// Decodes and validates a request body for operation `O`.

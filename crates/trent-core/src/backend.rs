@@ -151,6 +151,16 @@ pub trait KeyBackend: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<u8>, BackendError>;
 
     /// RSAES-OAEP decryption; `InvalidCiphertext` when the padding does not check.
+    /// Unwraps imported key material with a wrapping private key (PKCS#8 RSA): RSAES-OAEP
+    /// directly, or RSA-OAEP of an ephemeral AES-256 key followed by AES key wrap with padding
+    /// (RFC 5649) of the material. `InvalidCiphertext` when it does not unwrap.
+    fn unwrap_key_material(
+        &self,
+        wrapping_private: &KeyMaterial,
+        algorithm: crate::model::WrappingAlgorithm,
+        wrapped: &[u8],
+    ) -> Result<Secret, BackendError>;
+
     fn rsa_decrypt(
         &self,
         private: &KeyMaterial,

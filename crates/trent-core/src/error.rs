@@ -34,6 +34,12 @@ pub enum Error {
     NoSuchEntity { message: String },
     #[error("{message}")]
     EntityAlreadyExists { message: String },
+    #[error("Import token is invalid or does not belong to this key.")]
+    InvalidImportToken,
+    #[error("The import token has expired. Use GetParametersForImport to get a new one.")]
+    ExpiredImportToken,
+    #[error("The key material is not the key material that was previously imported into this key.")]
+    IncorrectKeyMaterial,
     /// A scheduled change found, inside its transaction, that it is no longer due (another
     /// node or sweep did it). Never sent to a client.
     #[error("not due")]

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, KeyId,
-    KeyRecord, MaterialId, PrincipalRecord, PrincipalType, Scope, SealedMaterial, SessionRecord,
-    Tag, UnixMillis,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, ImportToken,
+    KeyId, KeyRecord, MaterialId, PrincipalRecord, PrincipalType, Scope, SealedMaterial,
+    SessionRecord, Tag, UnixMillis,
 };
 
 /// Failures of a store, by kind.
@@ -96,12 +96,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Forgets sessions that expired at or before `now`; how many.
     async fn delete_expired_sessions(&self, now: UnixMillis) -> StoreResult<u64>;
 
-    /// Creates a key with its first material, tags and aliases in one transaction.
+    /// Creates a key with its first material (none for a key awaiting imported material), tags
+    /// and aliases in one transaction.
     /// Fails with `Conflict { constraint: "keys" }` if the id exists, `"aliases"` if an alias does.
     async fn create_key(
         &self,
         key: &KeyRecord,
-        material: &SealedMaterial,
+        material: Option<&SealedMaterial>,
         tags: &[Tag],
         aliases: &[AliasRecord],
     ) -> StoreResult<()>;
@@ -126,6 +127,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         material: &SealedMaterial,
         change: KeyChange,
     ) -> StoreResult<Result<KeyRecord, crate::Error>>;
+    /// [`Store::modify_key`] that also deletes every material version of the key (imported
+    /// material deleted or expired), in the same transaction.
+    async fn delete_materials(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        change: KeyChange,
+    ) -> StoreResult<Result<KeyRecord, crate::Error>>;
+    /// Keys whose imported material expires at or before `now`.
+    async fn keys_with_expiring_material(
+        &self,
+        now: UnixMillis,
+    ) -> StoreResult<Vec<(Scope, KeyId)>>;
+    async fn put_import_token(&self, token: &ImportToken) -> StoreResult<()>;
+    async fn import_token(&self, token: &str) -> StoreResult<Option<ImportToken>>;
     /// Keys whose automatic rotation is due at or before `now`.
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
     /// A key's material versions, oldest first.

@@ -17,8 +17,8 @@ use trent_core::model::RequestContext;
 
 use crate::error::ApiError;
 use crate::handlers::{
-    agreement, aliases, data_keys, encrypt, grants, kem, key_policies, keys, mac, random, rotation,
-    sign, tags,
+    agreement, aliases, data_keys, encrypt, grants, import, kem, key_policies, keys, mac, random,
+    rotation, sign, tags,
 };
 use crate::state::AppState;
 
@@ -351,6 +351,27 @@ async fn dispatch(
         }
         "ListKeyRotations" => {
             call::<op::ListKeyRotations, _, _>(state, ctx, body, rotation::list_key_rotations).await
+        }
+        "GetParametersForImport" => {
+            call::<op::GetParametersForImport, _, _>(
+                state,
+                ctx,
+                body,
+                import::get_parameters_for_import,
+            )
+            .await
+        }
+        "ImportKeyMaterial" => {
+            call::<op::ImportKeyMaterial, _, _>(state, ctx, body, import::import_key_material).await
+        }
+        "DeleteImportedKeyMaterial" => {
+            call::<op::DeleteImportedKeyMaterial, _, _>(
+                state,
+                ctx,
+                body,
+                import::delete_imported_key_material,
+            )
+            .await
         }
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.

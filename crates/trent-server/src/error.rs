@@ -32,6 +32,9 @@ impl From<Error> for ApiError {
                 ErrorCode::InvalidArnException
             }
             Error::InvalidGrantToken => ErrorCode::InvalidGrantTokenException,
+            Error::InvalidImportToken => ErrorCode::InvalidImportTokenException,
+            Error::ExpiredImportToken => ErrorCode::ExpiredImportTokenException,
+            Error::IncorrectKeyMaterial => ErrorCode::IncorrectKeyMaterialException,
             Error::InvalidGrantId => ErrorCode::InvalidGrantIdException,
             Error::GrantNotFound { .. } => ErrorCode::NotFoundException,
             Error::NoSuchEntity { .. } => ErrorCode::NoSuchEntityException,

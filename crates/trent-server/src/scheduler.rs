@@ -18,6 +18,13 @@ pub async fn run_once(kms: &Kms) -> Result<usize, trent_core::Error> {
     if deleted > 0 {
         tracing::info!(deleted, "deleted keys whose waiting period ended");
     }
+    let expired = kms.expire_imported_material(now).await?;
+    if expired > 0 {
+        tracing::info!(
+            expired,
+            "deleted imported key material whose ValidTo passed"
+        );
+    }
     let rotated = kms.rotate_due_keys(now).await?;
     if rotated > 0 {
         tracing::info!(rotated, "rotated keys whose automatic rotation was due");

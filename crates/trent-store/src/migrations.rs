@@ -11,6 +11,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0002_public_keys.sql"),
     include_str!("../migrations/sqlite/0003_principals_grants.sql"),
     include_str!("../migrations/sqlite/0004_rotation.sql"),
+    include_str!("../migrations/sqlite/0005_import.sql"),
 ];
 
 /// The schema version this build writes.

@@ -14,10 +14,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 
 use trent_core::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, KeyId,
-    KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, PrincipalRecord,
-    PrincipalType, Region, Rotation, RotationType, Scope, SealedMaterial, SessionRecord, Tag,
-    UnixMillis,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, ExpirationModel,
+    GrantRecord, ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage,
+    MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation, RotationType, Scope,
+    SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm, WrappingKeySpec,
 };
 use trent_core::store::{Change, ChangeListener, KeyChange, Page, Store, StoreError, StoreResult};
 
@@ -183,7 +183,7 @@ impl SqliteStore {
         &self,
         scope: &Scope,
         id: &KeyId,
-        material: Option<SealedMaterial>,
+        material: MaterialOp,
         change: KeyChange,
     ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
         let (scope, id) = (scope.clone(), id.clone());
@@ -206,17 +206,24 @@ impl SqliteStore {
             if let Err(refused) = change(&mut next) {
                 return Ok(Ok(Err(refused)));
             }
-            if next == current && material.is_none() {
+            if next == current && matches!(material, MaterialOp::Keep) {
                 return Ok(Ok(Ok(current)));
             }
-            if let Some(m) = &material {
-                insert_material(tx, &scope, &id, m)?;
+            match &material {
+                MaterialOp::Keep => {}
+                MaterialOp::Add(m) => insert_material(tx, &scope, &id, m)?,
+                MaterialOp::DeleteAll => {
+                    tx.execute(
+                        "DELETE FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3",
+                        params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
+                    )?;
+                }
             }
             tx.execute(
                 "UPDATE keys SET description = ?4, spec = ?5, usage = ?6, origin = ?7, manager = ?8, state = ?9,
                  deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14,
                  public_key = ?15, rotation_period_days = ?16, next_rotation = ?17, on_demand_rotations = ?18,
-                 on_demand_started = ?19, version = version + 1
+                 on_demand_started = ?19, valid_to = ?20, expiration_model = ?21, version = version + 1
                  WHERE account = ?1 AND region = ?2 AND id = ?3",
                 params![
                     scope.account.as_str(),
@@ -238,6 +245,8 @@ impl SqliteStore {
                     next.rotation.next.map(|d| d.0),
                     i64::from(next.rotation.on_demand_count),
                     next.rotation.on_demand_started.map(|d| d.0),
+                    next.valid_to.map(|d| d.0),
+                    next.expiration_model.map(ExpirationModel::as_str),
                 ],
             )?;
             next.version = current.version + 1;
@@ -259,7 +268,7 @@ impl SqliteStore {
     }
 }
 
-const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started";
+const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started, valid_to, expiration_model";
 
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     let text = |i: usize| row.get::<_, String>(i);
@@ -296,6 +305,11 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
             on_demand_count: u32::try_from(row.get::<_, i64>(19)?).unwrap_or_default(),
             on_demand_started: row.get::<_, Option<i64>>(20)?.map(UnixMillis),
         },
+        valid_to: row.get::<_, Option<i64>>(21)?.map(UnixMillis),
+        expiration_model: row
+            .get::<_, Option<String>>(22)?
+            .map(|m| ExpirationModel::parse(&m).ok_or_else(|| corrupt("keys.expiration_model")))
+            .transpose()?,
     })
 }
 
@@ -315,7 +329,7 @@ fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<AliasRecord> {
 
 fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Result<()> {
     tx.execute(
-        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"),
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"),
         params![
             key.scope.account.as_str(),
             key.scope.region.as_str(),
@@ -338,6 +352,8 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Resu
             key.rotation.next.map(|d| d.0),
             i64::from(key.rotation.on_demand_count),
             key.rotation.on_demand_started.map(|d| d.0),
+            key.valid_to.map(|d| d.0),
+            key.expiration_model.map(ExpirationModel::as_str),
         ],
     )?;
     Ok(())
@@ -393,6 +409,13 @@ fn json_tags(text: &str) -> rusqlite::Result<Vec<Tag>> {
         .into_iter()
         .map(|(key, value)| Tag { key, value })
         .collect())
+}
+
+/// What a key change does to the key's material versions.
+enum MaterialOp {
+    Keep,
+    Add(SealedMaterial),
+    DeleteAll,
 }
 
 fn material_from_row(row: &Row<'_>) -> rusqlite::Result<SealedMaterial> {
@@ -589,20 +612,22 @@ impl Store for SqliteStore {
     async fn create_key(
         &self,
         key: &KeyRecord,
-        material: &SealedMaterial,
+        material: Option<&SealedMaterial>,
         tags: &[Tag],
         aliases: &[AliasRecord],
     ) -> StoreResult<()> {
         let (key, material, tags, aliases) = (
             key.clone(),
-            material.clone(),
+            material.cloned(),
             tags.to_vec(),
             aliases.to_vec(),
         );
         let changes = key_and_aliases(&key.scope, &key.id);
         self.transaction(changes, move |tx| {
             insert_key(tx, &key)?;
-            insert_material(tx, &key.scope, &key.id, &material)?;
+            if let Some(material) = &material {
+                insert_material(tx, &key.scope, &key.id, material)?;
+            }
             let (account, region, id) = (
                 key.scope.account.as_str(),
                 key.scope.region.as_str(),
@@ -647,7 +672,7 @@ impl Store for SqliteStore {
         id: &KeyId,
         change: KeyChange,
     ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
-        self.change_key(scope, id, None, change).await
+        self.change_key(scope, id, MaterialOp::Keep, change).await
     }
 
     async fn rotate_key(
@@ -657,8 +682,87 @@ impl Store for SqliteStore {
         material: &SealedMaterial,
         change: KeyChange,
     ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
-        self.change_key(scope, id, Some(material.clone()), change)
+        self.change_key(scope, id, MaterialOp::Add(material.clone()), change)
             .await
+    }
+
+    async fn delete_materials(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        change: KeyChange,
+    ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
+        self.change_key(scope, id, MaterialOp::DeleteAll, change)
+            .await
+    }
+
+    async fn keys_with_expiring_material(
+        &self,
+        now: UnixMillis,
+    ) -> StoreResult<Vec<(Scope, KeyId)>> {
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT account, region, id FROM keys WHERE valid_to IS NOT NULL AND valid_to <= ?1 ORDER BY valid_to",
+            )?;
+            let rows = stmt.query_map([now.0], scope_and_id)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn put_import_token(&self, token: &ImportToken) -> StoreResult<()> {
+        let t = token.clone();
+        self.transaction(Vec::new(), move |tx| {
+            // Expired tokens go as new ones come.
+            tx.execute("DELETE FROM import_tokens WHERE expires <= ?1", [t.expires.0 - 2 * UnixMillis::DAY])?;
+            tx.execute(
+                "INSERT INTO import_tokens (token, account, region, key_id, sealed_private, wrapping_algorithm, wrapping_spec, expires)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    t.token,
+                    t.scope.account.as_str(),
+                    t.scope.region.as_str(),
+                    t.key.as_str(),
+                    t.sealed_private,
+                    t.algorithm.as_str(),
+                    t.spec.as_str(),
+                    t.expires.0
+                ],
+            )?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn import_token(&self, token: &str) -> StoreResult<Option<ImportToken>> {
+        let token = token.to_owned();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT token, account, region, key_id, sealed_private, wrapping_algorithm, wrapping_spec, expires
+                 FROM import_tokens WHERE token = ?1",
+                [token],
+                |r| {
+                    let (a, rg, k): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
+                    let (alg, spec): (String, String) = (r.get(5)?, r.get(6)?);
+                    Ok(ImportToken {
+                        token: r.get(0)?,
+                        scope: Scope {
+                            account: AccountId::parse(&a).ok_or_else(|| corrupt("import_tokens.account"))?,
+                            region: Region::parse(&rg).ok_or_else(|| corrupt("import_tokens.region"))?,
+                        },
+                        key: KeyId::parse(&k).ok_or_else(|| corrupt("import_tokens.key_id"))?,
+                        sealed_private: r.get(4)?,
+                        algorithm: WrappingAlgorithm::parse(&alg)
+                            .ok_or_else(|| corrupt("import_tokens.wrapping_algorithm"))?,
+                        spec: WrappingKeySpec::parse(&spec)
+                            .ok_or_else(|| corrupt("import_tokens.wrapping_spec"))?,
+                        expires: UnixMillis(r.get(7)?),
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
     }
 
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>> {

@@ -40,6 +40,8 @@ pub struct KeyMetadata {
     pub deletion_date: Option<EpochMillis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<EpochMillis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<String>,
     pub origin: String,
     pub key_manager: String,
     pub customer_master_key_spec: String,

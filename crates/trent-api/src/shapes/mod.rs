@@ -6,6 +6,7 @@ pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;
 pub mod grants;
+pub mod import;
 pub mod kem;
 pub mod key_policies;
 pub mod keys;

@@ -163,6 +163,49 @@ aws_enum! {
 }
 
 aws_enum! {
+    /// How imported key material is wrapped (`AlgorithmSpec`).
+    WrappingAlgorithm {
+        RsaesPkcs1V15 = "RSAES_PKCS1_V1_5",
+        RsaesOaepSha1 = "RSAES_OAEP_SHA_1",
+        RsaesOaepSha256 = "RSAES_OAEP_SHA_256",
+        RsaAesKeyWrapSha1 = "RSA_AES_KEY_WRAP_SHA_1",
+        RsaAesKeyWrapSha256 = "RSA_AES_KEY_WRAP_SHA_256",
+        Sm2Pke = "SM2PKE",
+    }
+}
+
+aws_enum! {
+    /// The wrapping key's type (`WrappingKeySpec`).
+    WrappingKeySpec {
+        Rsa2048 = "RSA_2048",
+        Rsa3072 = "RSA_3072",
+        Rsa4096 = "RSA_4096",
+        Sm2 = "SM2",
+    }
+}
+
+aws_enum! {
+    /// Whether imported material expires (`ExpirationModelType`).
+    ExpirationModel {
+        Expires = "KEY_MATERIAL_EXPIRES",
+        DoesNotExpire = "KEY_MATERIAL_DOES_NOT_EXPIRE",
+    }
+}
+
+/// A wrapping key handed out by GetParametersForImport, named by its import token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportToken {
+    pub token: String,
+    pub scope: Scope,
+    pub key: KeyId,
+    /// The wrapping private key (PKCS#8), sealed under the root key.
+    pub sealed_private: Vec<u8>,
+    pub algorithm: WrappingAlgorithm,
+    pub spec: WrappingKeySpec,
+    pub expires: UnixMillis,
+}
+
+aws_enum! {
     /// How a key material version came to be (`RotationType`).
     RotationType {
         Automatic = "AUTOMATIC",
@@ -224,6 +267,11 @@ pub struct KeyRecord {
     /// fresh record from a stale one.
     pub version: i64,
     pub rotation: Rotation,
+    /// Imported material: when it expires (with `KEY_MATERIAL_EXPIRES`).
+    pub valid_to: Option<UnixMillis>,
+    /// Imported material: whether it expires; `None` before the first import and for keys
+    /// whose material Trent generated.
+    pub expiration_model: Option<ExpirationModel>,
 }
 
 impl KeyRecord {

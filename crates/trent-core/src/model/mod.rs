@@ -16,9 +16,10 @@ pub use identity::{
 };
 pub use ids::{AccountId, AliasName, KeyId, KeyRef, MaterialId, Region};
 pub use key::{
-    AliasRecord, EncapsulationAlgorithm, EncryptionAlgorithm, KeyAgreementAlgorithm, KeyManager,
-    KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, Origin, Rotation,
-    RotationType, Scope, SealedMaterial, SigningAlgorithm, Tag,
+    AliasRecord, EncapsulationAlgorithm, EncryptionAlgorithm, ExpirationModel, ImportToken,
+    KeyAgreementAlgorithm, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm,
+    MessageType, Origin, Rotation, RotationType, Scope, SealedMaterial, SigningAlgorithm, Tag,
+    WrappingAlgorithm, WrappingKeySpec,
 };
 pub use spec::KeyFamily;
 

@@ -110,9 +110,17 @@ impl Kms {
                 "KeyUsage {usage} is not compatible with KeySpec {spec}"
             )));
         }
-        if origin != Origin::AwsKms {
+        let external = origin == Origin::External;
+        if origin != Origin::AwsKms && !external {
             return Err(Error::Unsupported {
                 message: format!("Origin {origin} is not supported by this version of Trent."),
+            });
+        }
+        if external && !crate::ops::import::importable(spec) {
+            return Err(Error::Unsupported {
+                message: format!(
+                    "KeySpec {spec} does not support imported key material in this version of Trent."
+                ),
             });
         }
         if input.multi_region {
@@ -160,8 +168,14 @@ impl Kms {
             }
             None => default_key_policy(&scope),
         };
-        let (material, public_key) = self.new_material(spec)?;
         let now = self.clock.now();
+        // A key for imported material has none until ImportKeyMaterial.
+        let (material, public_key) = if external {
+            (None, None)
+        } else {
+            let (m, p) = self.new_material(spec)?;
+            (Some(m), p)
+        };
         let record = KeyRecord {
             scope,
             id,
@@ -171,20 +185,30 @@ impl Kms {
             usage,
             origin,
             manager: KeyManager::Customer,
-            state: KeyState::Enabled,
+            state: if external {
+                KeyState::PendingImport
+            } else {
+                KeyState::Enabled
+            },
             deletion_date: None,
             pending_window_days: None,
-            current_material: self.backend.material_id(&material),
+            current_material: material
+                .as_ref()
+                .map(|m| self.backend.material_id(m))
+                .unwrap_or(MaterialId([0; 32])),
             multi_region: false,
             policy,
             public_key,
             version: 0,
             rotation: Rotation::default(),
+            valid_to: None,
+            expiration_model: None,
         };
-        let sealed =
-            self.seal_material(&record.arn(), record.current_material, &material, now, None)?;
+        let sealed = material
+            .map(|m| self.seal_material(&record.arn(), record.current_material, &m, now, None))
+            .transpose()?;
         self.store
-            .create_key(&record, &sealed, &input.tags, &[])
+            .create_key(&record, sealed.as_ref(), &input.tags, &[])
             .await?;
         Ok(record)
     }
@@ -459,6 +483,8 @@ impl Kms {
             public_key,
             version: 0,
             rotation: Rotation::default(),
+            valid_to: None,
+            expiration_model: None,
         };
         let sealed =
             self.seal_material(&record.arn(), record.current_material, &material, now, None)?;
@@ -493,7 +519,7 @@ impl Kms {
         }
         match self
             .store
-            .create_key(record, &seed.sealed, &seed.tags, &seed.aliases)
+            .create_key(record, Some(&seed.sealed), &seed.tags, &seed.aliases)
             .await
         {
             Ok(()) => Ok(SeedOutcome::Created),

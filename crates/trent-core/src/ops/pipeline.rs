@@ -25,6 +25,8 @@ pub(crate) enum StateRule {
     NotPendingDeletion,
     /// Enabled only (cryptographic operations).
     Enabled,
+    /// Enabled, Disabled or PendingImport (GetParametersForImport, ImportKeyMaterial).
+    Importable,
 }
 
 /// The material AAD: binds a sealed material to its key ARN and material id.
@@ -261,7 +263,8 @@ pub(crate) fn check_state(state: KeyState, arn: &str, rule: StateRule) -> Result
     match (rule, state) {
         (StateRule::Any, _) => Ok(()),
         (_, KeyState::Enabled) => Ok(()),
-        (StateRule::NotPendingDeletion, KeyState::Disabled) => Ok(()),
+        (StateRule::NotPendingDeletion | StateRule::Importable, KeyState::Disabled) => Ok(()),
+        (StateRule::Importable, KeyState::PendingImport) => Ok(()),
         (StateRule::Enabled, KeyState::Disabled) => Err(Error::Disabled {
             arn: arn.to_owned(),
         }),

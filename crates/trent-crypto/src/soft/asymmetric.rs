@@ -464,6 +464,46 @@ pub(super) fn rsa_decrypt(
     Ok(Secret::new(std::mem::take(&mut *out)))
 }
 
+/// Unwraps imported key material (GetParametersForImport's wrapping algorithms).
+pub(super) fn unwrap_key_material(
+    wrapping_private: &KeyMaterial,
+    algorithm: trent_core::model::WrappingAlgorithm,
+    wrapped: &[u8],
+) -> Result<Secret, BackendError> {
+    use aws_lc_rs::key_wrap::{AES_256, AesKek, KeyWrapPadded as _};
+    use trent_core::model::WrappingAlgorithm as W;
+    let (oaep_alg, kwp) = match algorithm {
+        W::RsaesOaepSha1 => (EncryptionAlgorithm::RsaesOaepSha1, false),
+        W::RsaesOaepSha256 => (EncryptionAlgorithm::RsaesOaepSha256, false),
+        W::RsaAesKeyWrapSha1 => (EncryptionAlgorithm::RsaesOaepSha1, true),
+        W::RsaAesKeyWrapSha256 => (EncryptionAlgorithm::RsaesOaepSha256, true),
+        W::RsaesPkcs1V15 | W::Sm2Pke => {
+            return Err(BackendError::InvalidInput(format!(
+                "wrapping algorithm {algorithm} is not supported"
+            )));
+        }
+    };
+    if !kwp {
+        return rsa_decrypt(wrapping_private, oaep_alg, wrapped);
+    }
+    let key = PrivateDecryptingKey::from_pkcs8(wrapping_private.as_slice())
+        .map_err(|_| fatal("stored wrapping key does not load"))?;
+    let modulus = key.key_size_bytes();
+    let (rsa_part, kwp_part) = wrapped
+        .split_at_checked(modulus)
+        .ok_or(BackendError::InvalidCiphertext)?;
+    let aes_key = rsa_decrypt(wrapping_private, oaep_alg, rsa_part)?;
+    let kek =
+        AesKek::new(&AES_256, aes_key.as_slice()).map_err(|_| BackendError::InvalidCiphertext)?;
+    let mut out = Secret::new(vec![0u8; kwp_part.len()]).into_inner();
+    let len = kek
+        .unwrap_with_padding(kwp_part, &mut out)
+        .map_err(|_| BackendError::InvalidCiphertext)?
+        .len();
+    out.truncate(len);
+    Ok(Secret::new(std::mem::take(&mut *out)))
+}
+
 /// ECDH on a NIST curve: the raw shared secret (the x coordinate), as AWS's DeriveSharedSecret
 /// returns it.
 pub(super) fn derive_shared_secret(

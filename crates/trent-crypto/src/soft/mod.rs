@@ -10,6 +10,7 @@ use aws_lc_rs::{digest, hkdf, rand};
 use trent_core::backend::{BackendError, KeyBackend, KeyPair, SymmetricNonces};
 use trent_core::model::{
     EncryptionAlgorithm, KeySpec, MacAlgorithm, MaterialId, MessageType, SigningAlgorithm,
+    WrappingAlgorithm,
 };
 use trent_core::secret::{KeyMaterial, Plaintext, Secret};
 
@@ -205,6 +206,15 @@ impl KeyBackend for SoftBackend {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, BackendError> {
         asymmetric::rsa_encrypt(public, algorithm, plaintext)
+    }
+
+    fn unwrap_key_material(
+        &self,
+        wrapping_private: &KeyMaterial,
+        algorithm: WrappingAlgorithm,
+        wrapped: &[u8],
+    ) -> Result<Secret, BackendError> {
+        asymmetric::unwrap_key_material(wrapping_private, algorithm, wrapped)
     }
 
     fn rsa_decrypt(

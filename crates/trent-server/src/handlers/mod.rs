@@ -6,6 +6,7 @@ pub mod aliases;
 pub mod data_keys;
 pub mod encrypt;
 pub mod grants;
+pub mod import;
 pub mod kem;
 pub mod key_policies;
 pub mod keys;
@@ -119,7 +120,8 @@ pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
         key_usage: key.usage.as_str().to_owned(),
         key_state: key.state.as_str().to_owned(),
         deletion_date: key.deletion_date.map(millis),
-        valid_to: None,
+        valid_to: key.valid_to.map(millis),
+        expiration_model: key.expiration_model.map(|m| m.as_str().to_owned()),
         origin: key.origin.as_str().to_owned(),
         key_manager: key.manager.as_str().to_owned(),
         customer_master_key_spec: key.spec.as_str().to_owned(),
@@ -132,7 +134,9 @@ pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
         multi_region: key.multi_region,
         pending_deletion_window_in_days: key.pending_window_days,
         // As AWS: only symmetric keys (which rotate) name their current material.
-        current_key_material_id: (key.spec == trent_core::model::KeySpec::SymmetricDefault)
+        // A key awaiting imported material has none.
+        current_key_material_id: (key.spec == trent_core::model::KeySpec::SymmetricDefault
+            && key.state != trent_core::model::KeyState::PendingImport)
             .then(|| key.current_material.to_hex()),
     }
 }

@@ -258,7 +258,22 @@ async fn create_key_rejects_what_this_version_does_not_serve() {
             .await,
     );
     assert_eq!(code, "ValidationException");
-    let (code, _) = error_of(kms.create_key().origin(OriginType::External).send().await);
+    let (code, _) = error_of(
+        kms.create_key()
+            .origin(OriginType::AwsCloudhsm)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "UnsupportedOperationException");
+    // Imported material for a spec that takes none.
+    let (code, _) = error_of(
+        kms.create_key()
+            .origin(OriginType::External)
+            .key_spec(KeySpec::MlKem768)
+            .key_usage(KeyUsageType::EncapsulateDecapsulate)
+            .send()
+            .await,
+    );
     assert_eq!(code, "UnsupportedOperationException");
     let (code, _) = error_of(kms.create_key().policy("not json").send().await);
     assert_eq!(code, "MalformedPolicyDocumentException");

@@ -16,6 +16,7 @@ mod concurrency;
 mod crypto;
 mod harness;
 mod hot_path;
+mod import;
 mod key_policies;
 mod keys;
 mod lifecycle;

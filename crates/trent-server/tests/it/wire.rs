@@ -158,13 +158,14 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
     // And through the SDK.
     let (code, message) = error_of(
         h.client()
-            .get_key_rotation_status()
-            .key_id("k")
+            .update_primary_region()
+            .key_id("mrk-1234abcd12ab34cd56ef1234567890ab")
+            .primary_region("eu-west-1")
             .send()
             .await,
     );
     assert_eq!(code, "UnsupportedOperationException");
-    assert!(message.contains("GetKeyRotationStatus"), "{message}");
+    assert!(message.contains("UpdatePrimaryRegion"), "{message}");
 }
 
 #[tokio::test]

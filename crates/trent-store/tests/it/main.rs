@@ -11,9 +11,10 @@
 use std::collections::BTreeMap;
 
 use trent_core::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, KeyId,
-    KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin, PrincipalRecord,
-    PrincipalType, Region, RotationType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, ExpirationModel,
+    GrantRecord, KeyId, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, MaterialId, Origin,
+    PrincipalRecord, PrincipalType, Region, RotationType, Scope, SealedMaterial, SessionRecord,
+    Tag, UnixMillis,
 };
 use trent_core::store::{Store, StoreError};
 use trent_store::SqliteStore;
@@ -44,6 +45,8 @@ fn key(id: &str) -> KeyRecord {
         public_key: Some(vec![0x30, 1, 2]),
         version: 0,
         rotation: Default::default(),
+        valid_to: Some(UnixMillis(9_000)),
+        expiration_model: Some(ExpirationModel::Expires),
     }
 }
 
@@ -87,7 +90,10 @@ async fn rotation(store: &dyn Store) {
     let mut k = key("77777777-7777-4777-8777-777777777777");
     k.rotation.period_days = Some(90);
     k.rotation.next = Some(UnixMillis(1000));
-    store.create_key(&k, &material(), &[], &[]).await.unwrap();
+    store
+        .create_key(&k, Some(&material()), &[], &[])
+        .await
+        .unwrap();
     assert_eq!(
         store.keys_due_for_rotation(UnixMillis(999)).await.unwrap(),
         vec![]
@@ -152,7 +158,7 @@ async fn keys_round_trip(store: &dyn Store) {
     store
         .create_key(
             &k,
-            &material(),
+            Some(&material()),
             &[Tag {
                 key: "t".into(),
                 value: "v".into(),
@@ -177,7 +183,7 @@ async fn keys_round_trip(store: &dyn Store) {
         None
     );
     assert!(matches!(
-        store.create_key(&k, &material(), &[], &[]).await,
+        store.create_key(&k, Some(&material()), &[], &[]).await,
         Err(StoreError::Conflict { constraint: "keys" })
     ));
     let other_region = Scope {
@@ -241,7 +247,7 @@ async fn create_key_is_all_or_nothing(store: &dyn Store) {
     let result = store
         .create_key(
             &b,
-            &material(),
+            Some(&material()),
             &[Tag {
                 key: "x".into(),
                 value: "y".into(),
@@ -268,7 +274,7 @@ async fn create_key_is_all_or_nothing(store: &dyn Store) {
         None
     );
     store
-        .create_key(&b, &material(), &[], &[alias("alias/b", B)])
+        .create_key(&b, Some(&material()), &[], &[alias("alias/b", B)])
         .await
         .unwrap();
 }
@@ -541,7 +547,10 @@ async fn principals_and_sessions(store: &dyn Store) {
 
 async fn grants(store: &dyn Store) {
     let k = key("99999999-9999-4999-8999-999999999999");
-    store.create_key(&k, &material(), &[], &[]).await.unwrap();
+    store
+        .create_key(&k, Some(&material()), &[], &[])
+        .await
+        .unwrap();
     let grant = |id: &str| GrantRecord {
         scope: scope(),
         key: k.id.clone(),
