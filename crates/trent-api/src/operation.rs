@@ -101,6 +101,7 @@ operations! {
     GetParametersForImport: import::GetParametersForImportRequest => import::GetParametersForImportResponse;
     ImportKeyMaterial: import::ImportKeyMaterialRequest => import::ImportKeyMaterialResponse;
     DeleteImportedKeyMaterial: import::DeleteImportedKeyMaterialRequest => import::DeleteImportedKeyMaterialResponse;
+    GetKeyLastUsage: keys::GetKeyLastUsageRequest => keys::GetKeyLastUsageResponse;
 }
 
 /// Decodes and validates a request body for operation `O`.

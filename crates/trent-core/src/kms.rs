@@ -31,6 +31,8 @@ pub struct Kms {
     /// Serializes identity changes (each a store write and a directory rebuild), so that an
     /// older snapshot never replaces a newer one.
     pub(crate) identity_lock: tokio::sync::Mutex<()>,
+    /// Key usage noted in memory until the next flush.
+    pub(crate) usage: crate::usage::UsageLog,
 }
 
 impl Kms {
@@ -60,6 +62,7 @@ impl Kms {
             mode: Mode::Enforce,
             directory: Arc::new(Directory::default()),
             identity_lock: tokio::sync::Mutex::new(()),
+            usage: crate::usage::UsageLog::default(),
         }
     }
 

@@ -23,6 +23,7 @@ pub mod secret;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod usage;
 
 pub use error::{Error, Result};
 pub use kms::Kms;

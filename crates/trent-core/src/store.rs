@@ -11,7 +11,7 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, ImportToken,
-    KeyId, KeyRecord, MaterialId, PrincipalRecord, PrincipalType, Scope, SealedMaterial,
+    KeyId, KeyRecord, LastUsage, MaterialId, PrincipalRecord, PrincipalType, Scope, SealedMaterial,
     SessionRecord, Tag, UnixMillis,
 };
 
@@ -141,6 +141,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: UnixMillis,
     ) -> StoreResult<Vec<(Scope, KeyId)>>;
     async fn put_import_token(&self, token: &ImportToken) -> StoreResult<()>;
+    /// Records keys' last usage in one transaction; keys that no longer exist are skipped.
+    async fn record_key_usage(&self, usage: &[(Scope, KeyId, LastUsage)]) -> StoreResult<()>;
+    async fn key_usage(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<LastUsage>>;
     async fn import_token(&self, token: &str) -> StoreResult<Option<ImportToken>>;
     /// Keys whose automatic rotation is due at or before `now`.
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;

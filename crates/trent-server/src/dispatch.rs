@@ -373,6 +373,9 @@ async fn dispatch(
             )
             .await
         }
+        "GetKeyLastUsage" => {
+            call::<op::GetKeyLastUsage, _, _>(state, ctx, body, keys::get_key_last_usage).await
+        }
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.
             let value = op::parse_body(body)?;

@@ -29,6 +29,10 @@ pub async fn run_once(kms: &Kms) -> Result<usize, trent_core::Error> {
     if rotated > 0 {
         tracing::info!(rotated, "rotated keys whose automatic rotation was due");
     }
+    let noted = kms.flush_key_usage().await?;
+    if noted > 0 {
+        tracing::debug!(keys = noted, "recorded key usage");
+    }
     let sessions = kms.purge_expired_sessions().await?;
     if sessions > 0 {
         tracing::debug!(sessions, "forgot expired role sessions");

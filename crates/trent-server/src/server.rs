@@ -83,18 +83,24 @@ impl RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match self.serve.take() {
-            Some(handle) => handle.await.map_err(std::io::Error::other)?,
-            None => Ok(()),
-        }
+        self.finish().await
     }
 
     /// Waits until the server stops (for the binary: it runs until a signal).
     pub async fn wait(mut self) -> std::io::Result<()> {
-        match self.serve.take() {
+        self.finish().await
+    }
+
+    /// Waits for in-flight requests, then writes the key usage noted since the last round.
+    async fn finish(&mut self) -> std::io::Result<()> {
+        let served = match self.serve.take() {
             Some(handle) => handle.await.map_err(std::io::Error::other)?,
             None => Ok(()),
+        };
+        if let Err(e) = self.kms.flush_key_usage().await {
+            tracing::warn!(error = %e, "could not record key usage at shutdown");
         }
+        served
     }
 
     /// Asks the server to stop gracefully.

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, ExpirationModel,
-    GrantRecord, ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage,
+    GrantRecord, ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, LastUsage,
     MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation, RotationType, Scope,
     SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm, WrappingKeySpec,
 };
@@ -730,6 +730,50 @@ impl Store for SqliteStore {
                 ],
             )?;
             Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn record_key_usage(&self, usage: &[(Scope, KeyId, LastUsage)]) -> StoreResult<()> {
+        let usage = usage.to_vec();
+        self.transaction(Vec::new(), move |tx| {
+            for (scope, id, u) in &usage {
+                tx.execute(
+                    "INSERT INTO key_usage (account, region, key_id, operation, at, request_id)
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6
+                     WHERE EXISTS (SELECT 1 FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3)
+                     ON CONFLICT (account, region, key_id) DO UPDATE SET operation = excluded.operation,
+                     at = excluded.at, request_id = excluded.request_id WHERE excluded.at >= key_usage.at",
+                    params![
+                        scope.account.as_str(),
+                        scope.region.as_str(),
+                        id.as_str(),
+                        u.operation,
+                        u.at.0,
+                        u.request_id
+                    ],
+                )?;
+            }
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn key_usage(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<LastUsage>> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.with(move |c| {
+            c.query_row(
+                "SELECT operation, at, request_id FROM key_usage WHERE account = ?1 AND region = ?2 AND key_id = ?3",
+                params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
+                |r| {
+                    Ok(LastUsage {
+                        operation: r.get(0)?,
+                        at: UnixMillis(r.get(1)?),
+                        request_id: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
         })
         .await
     }

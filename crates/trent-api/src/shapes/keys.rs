@@ -141,3 +141,29 @@ pub struct ScheduleKeyDeletionResponse {
 pub struct CancelKeyDeletionResponse {
     pub key_id: String,
 }
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetKeyLastUsageRequest {
+    pub key_id: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyLastUsageData {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<EpochMillis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_request_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetKeyLastUsageResponse {
+    pub key_id: String,
+    pub key_creation_date: EpochMillis,
+    pub tracking_start_date: EpochMillis,
+    pub key_last_usage: KeyLastUsageData,
+}

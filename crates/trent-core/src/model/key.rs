@@ -285,6 +285,15 @@ impl KeyRecord {
     }
 }
 
+/// The last successful cryptographic operation with a key (GetKeyLastUsage).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastUsage {
+    /// The operation's name (`Encrypt`, `GenerateDataKeyWithoutPlaintext`).
+    pub operation: String,
+    pub at: UnixMillis,
+    pub request_id: String,
+}
+
 /// One version of a key's material, sealed under the root key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SealedMaterial {

@@ -17,9 +17,9 @@ pub use identity::{
 pub use ids::{AccountId, AliasName, KeyId, KeyRef, MaterialId, Region};
 pub use key::{
     AliasRecord, EncapsulationAlgorithm, EncryptionAlgorithm, ExpirationModel, ImportToken,
-    KeyAgreementAlgorithm, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm,
-    MessageType, Origin, Rotation, RotationType, Scope, SealedMaterial, SigningAlgorithm, Tag,
-    WrappingAlgorithm, WrappingKeySpec,
+    KeyAgreementAlgorithm, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, LastUsage,
+    MacAlgorithm, MessageType, Origin, Rotation, RotationType, Scope, SealedMaterial,
+    SigningAlgorithm, Tag, WrappingAlgorithm, WrappingKeySpec,
 };
 pub use spec::KeyFamily;
 

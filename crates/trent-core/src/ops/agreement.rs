@@ -47,6 +47,7 @@ impl Kms {
         let secret = self
             .backend
             .derive_shared_secret(record.spec, &private, peer_public)?;
+        self.note_use(ctx, record, "DeriveSharedSecret");
         Ok(SharedSecret {
             key: record.clone(),
             secret,

@@ -56,6 +56,7 @@ impl Kms {
         }
         let plaintext = self.backend.random(length)?;
         let encrypted = self.seal(&key, context, plaintext.as_slice()).await?;
+        self.note_use(ctx, &encrypted.key, action);
         Ok(DataKey {
             plaintext,
             encrypted,
@@ -122,6 +123,7 @@ impl Kms {
         }
         let pair = self.backend.generate_data_key_pair(pair_spec)?;
         let encrypted = self.seal(&using, context, pair.private.as_slice()).await?;
+        self.note_use(ctx, &encrypted.key, action);
         Ok(DataKeyPair {
             spec: pair_spec,
             private: pair.private,

@@ -192,7 +192,9 @@ impl Kms {
         if dry_run {
             return Err(Error::DryRun);
         }
-        self.seal(&using, context, plaintext.as_slice()).await
+        let out = self.seal(&using, context, plaintext.as_slice()).await?;
+        self.note_use(ctx, &out.key, "Encrypt");
+        Ok(out)
     }
 
     /// Settles what opens a ciphertext: an RSA key named by `KeyId`, or the symmetric key the
@@ -333,7 +335,9 @@ impl Kms {
         if dry_run {
             return Err(Error::DryRun);
         }
-        self.open(&source, &input).await
+        let out = self.open(&source, &input).await?;
+        self.note_use(ctx, &out.key, "Decrypt");
+        Ok(out)
     }
 
     /// ReEncrypt: decrypt under the source key and encrypt under the destination key, without
@@ -369,6 +373,8 @@ impl Kms {
         let encrypted = self
             .seal(&to, destination_context, decrypted.plaintext.as_slice())
             .await?;
+        self.note_use(ctx, &decrypted.key, "ReEncrypt");
+        self.note_use(ctx, &encrypted.key, "ReEncrypt");
         Ok(ReEncrypted {
             source: decrypted,
             destination: encrypted,

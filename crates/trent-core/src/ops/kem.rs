@@ -59,6 +59,7 @@ impl Kms {
             .as_deref()
             .ok_or_else(|| Error::internal(format!("{} has no public key", record.arn())))?;
         let (secret, ciphertext) = self.backend.encapsulate(record.spec, public)?;
+        self.note_use(ctx, record, "Encapsulate");
         Ok(Encapsulated {
             key: record.clone(),
             secret,
@@ -83,6 +84,7 @@ impl Kms {
         let secret = self
             .backend
             .decapsulate(record.spec, &private, ciphertext)?;
+        self.note_use(ctx, record, "Decapsulate");
         Ok((record.clone(), secret))
     }
 }

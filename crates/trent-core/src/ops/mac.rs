@@ -52,9 +52,11 @@ impl Kms {
         }
         let record = &key.key().record;
         let material = self.material(&key, &record.current_material).await?;
+        let mac = self.backend.mac(&material, algorithm, message)?;
+        self.note_use(ctx, record, "GenerateMac");
         Ok(Mac {
             key: record.clone(),
-            mac: self.backend.mac(&material, algorithm, message)?,
+            mac,
         })
     }
 
@@ -78,6 +80,7 @@ impl Kms {
             .backend
             .verify_mac(&material, algorithm, message, mac)?
         {
+            self.note_use(ctx, record, "VerifyMac");
             Ok(record.clone())
         } else {
             Err(Error::InvalidMac)

@@ -119,6 +119,7 @@ impl Kms {
         let signature =
             self.backend
                 .sign(record.spec, &private, algorithm, message_type, message)?;
+        self.note_use(ctx, record, "Sign");
         Ok(Signed {
             key: record.clone(),
             signature,
@@ -162,6 +163,7 @@ impl Kms {
             signature,
         )?;
         if valid {
+            self.note_use(ctx, record, "Verify");
             Ok(record.clone())
         } else {
             Err(Error::InvalidSignature)

@@ -140,3 +140,25 @@ pub async fn cancel_key_deletion(
         .await?;
     Ok(CancelKeyDeletionResponse { key_id: key.arn() })
 }
+
+pub async fn get_key_last_usage(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    req: GetKeyLastUsageRequest,
+) -> Result<GetKeyLastUsageResponse, ApiError> {
+    let report = state
+        .kms
+        .get_key_last_usage(&ctx, &key_ref(&req.key_id)?)
+        .await?;
+    let last = report.last.map(|u| KeyLastUsageData {
+        operation: Some(u.operation),
+        timestamp: Some(millis(u.at)),
+        kms_request_id: Some(u.request_id),
+    });
+    Ok(GetKeyLastUsageResponse {
+        key_id: report.key.arn(),
+        key_creation_date: millis(report.key.created),
+        tracking_start_date: millis(report.tracking_start),
+        key_last_usage: last.unwrap_or_default(),
+    })
+}

@@ -235,3 +235,59 @@ async fn a_different_root_key_is_refused_at_start() {
     let err = trent_server::start(options).await.expect_err("must refuse");
     assert!(err.contains("root key"), "{err}");
 }
+
+/// GetKeyLastUsage: the last successful cryptographic operation, noted in memory and written
+/// by the maintenance round or a graceful stop, so it survives a restart.
+#[tokio::test]
+async fn key_last_usage_is_tracked_and_survives_a_restart() {
+    use aws_sdk_kms::operation::RequestId as _;
+    let h = Harness::start().await;
+    let kms = h.client();
+    let key = h.key().await;
+    let fresh = kms.get_key_last_usage().key_id(&key).send().await.unwrap();
+    let usage = fresh.key_last_usage.unwrap();
+    assert!(usage.operation.is_none() && usage.timestamp.is_none());
+    assert_eq!(fresh.tracking_start_date, fresh.key_creation_date);
+
+    let out = kms
+        .encrypt()
+        .key_id(&key)
+        .plaintext(aws_sdk_kms::primitives::Blob::new("x"))
+        .send()
+        .await
+        .unwrap();
+    let request_id = out.request_id().unwrap().to_owned();
+    // A failed operation is not usage.
+    let _ = kms
+        .decrypt()
+        .ciphertext_blob(aws_sdk_kms::primitives::Blob::new(vec![1u8; 200]))
+        .send()
+        .await;
+    let seen = kms
+        .get_key_last_usage()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap()
+        .key_last_usage
+        .unwrap();
+    assert_eq!(
+        seen.operation,
+        Some(aws_sdk_kms::types::KeyLastUsageTrackingOperation::Encrypt)
+    );
+    assert_eq!(seen.kms_request_id.as_deref(), Some(request_id.as_str()));
+
+    // A graceful stop writes what the last maintenance round has not.
+    let h = h.restart().await;
+    let kept = h
+        .client()
+        .get_key_last_usage()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap()
+        .key_last_usage
+        .unwrap();
+    assert_eq!(kept.kms_request_id.as_deref(), Some(request_id.as_str()));
+    assert!(kept.timestamp.is_some());
+}

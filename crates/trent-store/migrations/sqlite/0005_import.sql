@@ -16,3 +16,16 @@ CREATE TABLE import_tokens (
     expires            INTEGER NOT NULL,
     FOREIGN KEY (account, region, key_id) REFERENCES keys (account, region, id) ON DELETE CASCADE
 );
+
+-- The last successful cryptographic operation with each key (GetKeyLastUsage), written in
+-- batches by the scheduler.
+CREATE TABLE key_usage (
+    account    TEXT NOT NULL,
+    region     TEXT NOT NULL,
+    key_id     TEXT NOT NULL,
+    operation  TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    request_id TEXT NOT NULL,
+    PRIMARY KEY (account, region, key_id),
+    FOREIGN KEY (account, region, key_id) REFERENCES keys (account, region, id) ON DELETE CASCADE
+);
