@@ -40,6 +40,10 @@ pub enum Error {
     ExpiredImportToken,
     #[error("The key material is not the key material that was previously imported into this key.")]
     IncorrectKeyMaterial,
+    #[error(
+        "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls."
+    )]
+    Throttling,
     /// A scheduled change found, inside its transaction, that it is no longer due (another
     /// node or sweep did it). Never sent to a client.
     #[error("not due")]

@@ -33,6 +33,7 @@ pub struct Kms {
     pub(crate) identity_lock: tokio::sync::Mutex<()>,
     /// Key usage noted in memory until the next flush.
     pub(crate) usage: crate::usage::UsageLog,
+    pub(crate) limiter: crate::quota::Limiter,
 }
 
 impl Kms {
@@ -63,6 +64,7 @@ impl Kms {
             directory: Arc::new(Directory::default()),
             identity_lock: tokio::sync::Mutex::new(()),
             usage: crate::usage::UsageLog::default(),
+            limiter: crate::quota::Limiter::new(crate::quota::RateLimits::default()),
         }
     }
 
@@ -70,6 +72,27 @@ impl Kms {
     pub fn permissive(mut self) -> Kms {
         self.mode = Mode::Permissive;
         self
+    }
+
+    /// Replaces the request-rate quotas (AWS's defaults until then).
+    pub fn with_rate_limits(mut self, limits: crate::quota::RateLimits) -> Kms {
+        self.limiter = crate::quota::Limiter::new(limits);
+        self
+    }
+
+    /// The quotas in force.
+    pub fn quotas(&self) -> &crate::quota::RateLimits {
+        self.limiter.limits()
+    }
+
+    /// Counts a request against a quota class of the caller's account.
+    pub fn throttle(
+        &self,
+        ctx: &crate::model::RequestContext,
+        class: &crate::quota::QuotaClass,
+    ) -> Result<()> {
+        self.limiter
+            .take(&ctx.principal.account, &ctx.region, class, self.clock.now())
     }
 
     /// The in-memory directory of accounts, principals and credentials.

@@ -19,6 +19,7 @@ pub mod kms;
 pub mod model;
 pub mod ops;
 pub mod policy;
+pub mod quota;
 pub mod secret;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]

@@ -149,6 +149,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
     /// A key's material versions, oldest first.
     async fn materials(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<SealedMaterial>>;
+    /// How many keys a scope holds (the KMS-keys-per-Region quota).
+    async fn count_keys(&self, scope: &Scope) -> StoreResult<usize>;
     /// Keys of a scope in key-id order, starting after `after`.
     async fn list_keys(
         &self,

@@ -20,6 +20,12 @@
 //! id = "AKIAIOSFODNN7EXAMPLE"
 //! secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 //! user = "alice"                           # optional: the account root when absent
+//!
+//! [quotas]                                 # optional: AWS's defaults otherwise
+//! enabled = true                           # false: no request-rate limits (load tests)
+//! rates = { symmetric = 100000, rsa = 1000, ecc = 1000, CreateKey = 5, RSA_2048 = 20 }
+//! keys_per_region = 100000                 # resource quotas
+//! aliases_per_key = 50
 //! ```
 
 use std::collections::BTreeMap;
@@ -70,6 +76,23 @@ pub const DEFAULT_REGIONS: &[&str] = &[
 struct RawConfig {
     #[serde(default)]
     accounts: Vec<RawAccount>,
+    quotas: Option<RawQuotas>,
+}
+
+/// `[quotas]`: request-rate quotas per account, requests per second.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuotas {
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default)]
+    rates: BTreeMap<String, u32>,
+    keys_per_region: Option<usize>,
+    aliases_per_key: Option<usize>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,6 +144,8 @@ impl std::fmt::Debug for RawAccessKey {
 #[derive(Debug, Default)]
 pub struct Config {
     pub accounts: Vec<AccountConfig>,
+    /// Request-rate quotas; AWS's defaults when the file has no `[quotas]`.
+    pub quotas: Option<trent_core::quota::RateLimits>,
 }
 
 #[derive(Debug)]
@@ -227,7 +252,30 @@ impl Config {
                 roles: a.roles,
             });
         }
-        Ok(Config { accounts })
+        let quotas = match raw.quotas {
+            None => None,
+            Some(q) => {
+                let mut limits = trent_core::quota::RateLimits {
+                    enabled: q.enabled,
+                    ..Default::default()
+                };
+                if let Some(n) = q.keys_per_region {
+                    limits.keys_per_region = n;
+                }
+                if let Some(n) = q.aliases_per_key {
+                    limits.aliases_per_key = n;
+                }
+                for (name, rate) in &q.rates {
+                    if *rate == 0 || !limits.set(name, *rate) {
+                        return Err(format!(
+                            "quota '{name}': expected symmetric, rsa, ecc, post_quantum or a management operation such as CreateKey, with a rate of at least 1"
+                        ));
+                    }
+                }
+                Some(limits)
+            }
+        };
+        Ok(Config { accounts, quotas })
     }
 }
 

@@ -79,6 +79,11 @@ pub async fn handle(
             });
         }
         let operation = op::parse_target(Some(&target))?.to_owned();
+        // Management operations count against their own quota here; cryptographic ones
+        // against their key type's shared quota once the key is known (in the core).
+        if let Some(class) = operation_quota(&operation) {
+            state.kms.throttle(&ctx, &class)?;
+        }
         dispatch(&state, &operation, ctx, &body).await
     }
     .instrument(span.clone())
@@ -142,6 +147,18 @@ async fn sts_request(
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
     response
+}
+
+/// The quota a management operation (or GenerateRandom) counts against.
+fn operation_quota(operation: &str) -> Option<trent_core::quota::QuotaClass> {
+    use trent_core::quota::{OPERATION_DEFAULTS, QuotaClass};
+    if operation == "GenerateRandom" {
+        return Some(QuotaClass::Symmetric);
+    }
+    OPERATION_DEFAULTS
+        .iter()
+        .any(|(op, _)| *op == operation)
+        .then(|| QuotaClass::Operation(operation.to_owned()))
 }
 
 /// Any path but `/`: AWS's answer for a request that names no operation.

@@ -32,6 +32,7 @@ impl From<Error> for ApiError {
                 ErrorCode::InvalidArnException
             }
             Error::InvalidGrantToken => ErrorCode::InvalidGrantTokenException,
+            Error::Throttling => ErrorCode::ThrottlingException,
             Error::InvalidImportToken => ErrorCode::InvalidImportTokenException,
             Error::ExpiredImportToken => ErrorCode::ExpiredImportTokenException,
             Error::IncorrectKeyMaterial => ErrorCode::IncorrectKeyMaterialException,

@@ -37,6 +37,8 @@ pub struct ServerOptions {
     pub maintenance_interval: Duration,
     /// The KMS's clock (tests move it); SigV4 always uses the system clock.
     pub clock: Arc<dyn Clock>,
+    /// Request-rate quotas when the config file sets none (AWS's defaults).
+    pub rate_limits: trent_core::quota::RateLimits,
 }
 
 impl ServerOptions {
@@ -49,6 +51,7 @@ impl ServerOptions {
             dev: false,
             maintenance_interval: Duration::from_secs(10),
             clock: Arc::new(SystemClock),
+            rate_limits: trent_core::quota::RateLimits::default(),
         }
     }
 }
@@ -162,6 +165,15 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         Arc::new(root),
         options.clock.clone(),
     );
+    let mut limits = config
+        .as_ref()
+        .and_then(|c| c.quotas.clone())
+        .unwrap_or_else(|| options.rate_limits.clone());
+    if options.dev {
+        // --dev is for local tests, which call faster than AWS's per-operation quotas.
+        limits.enabled = false;
+    }
+    let kms = kms.with_rate_limits(limits);
     // --dev: any signature, and every key of the caller's account usable whatever its policy.
     let kms = Arc::new(if options.dev { kms.permissive() } else { kms });
     kms.check_root_key().await.map_err(|e| e.to_string())?;

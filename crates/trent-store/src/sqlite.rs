@@ -809,6 +809,20 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn count_keys(&self, scope: &Scope) -> StoreResult<usize> {
+        let scope = scope.clone();
+        let n: i64 = self
+            .with(move |c| {
+                c.query_row(
+                    "SELECT COUNT(*) FROM keys WHERE account = ?1 AND region = ?2",
+                    params![scope.account.as_str(), scope.region.as_str()],
+                    |r| r.get(0),
+                )
+            })
+            .await?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>> {
         self.with(move |c| {
             let mut stmt = c.prepare(

@@ -33,6 +33,15 @@ impl Kms {
             // An alias lives in the caller's account and must point at a key there.
             return Err(Error::KeyNotFound { arn: record.arn() });
         }
+        let max = self.quotas().aliases_per_key;
+        if key.key().aliases.len() >= max {
+            return Err(Error::LimitExceeded {
+                message: format!(
+                    "The request was rejected because {} already has the maximum of {max} aliases.",
+                    record.arn()
+                ),
+            });
+        }
         let now = self.clock.now();
         let result = self
             .store

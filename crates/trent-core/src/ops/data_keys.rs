@@ -102,6 +102,10 @@ impl Kms {
                 });
             }
         }
+        self.throttle(
+            ctx,
+            &crate::quota::QuotaClass::DataKeyPair(pair_spec.as_str().to_owned()),
+        )?;
         let using = self
             .encryption_key(
                 ctx,

@@ -151,6 +151,15 @@ impl Kms {
             );
         self.authorize_identity_with(ctx, "kms:CreateKey", "*", &facts)?;
         let scope = ctx.scope();
+        let max = self.quotas().keys_per_region;
+        if self.store.count_keys(&scope).await? >= max {
+            return Err(Error::LimitExceeded {
+                message: format!(
+                    "The request was rejected because it would exceed the quota of {max} KMS keys in account {} in {}.",
+                    scope.account, scope.region
+                ),
+            });
+        }
         let id = KeyId::random();
         let policy = match input.policy {
             Some(policy) => {

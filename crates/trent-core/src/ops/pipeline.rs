@@ -153,6 +153,9 @@ impl Kms {
         facts: Facts,
     ) -> Result<AuthorizedKey> {
         let key = self.find(ctx, key_ref, aliases).await?;
+        if let Some(class) = crate::quota::crypto_class(action, &key.record) {
+            self.throttle(ctx, &class)?;
+        }
         let facts = match key_ref {
             KeyRef::Alias(name) | KeyRef::AliasArn { name, .. } => {
                 facts.with("kms:RequestAlias", name.as_str())
