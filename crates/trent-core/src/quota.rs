@@ -298,8 +298,16 @@ mod tests {
         assert!(limiter.take(&b, &east, &class, t).is_ok());
         assert!(limiter.take(&a, &west, &class, t).is_ok());
         // Half a second refills one request at 2/s.
-        assert!(limiter.take(&a, &east, &class, UnixMillis(t.0 + 499)).is_err());
-        assert!(limiter.take(&a, &east, &class, UnixMillis(t.0 + 1000)).is_ok());
+        assert!(
+            limiter
+                .take(&a, &east, &class, UnixMillis(t.0 + 499))
+                .is_err()
+        );
+        assert!(
+            limiter
+                .take(&a, &east, &class, UnixMillis(t.0 + 1000))
+                .is_ok()
+        );
         // Switched off, nothing is limited.
         let off = Limiter::new(RateLimits::off());
         for _ in 0..10 {

@@ -13,6 +13,7 @@ pub mod kem;
 pub mod key_policies;
 pub mod keys;
 pub mod mac;
+pub mod managed;
 pub(crate) mod pipeline;
 pub mod random;
 pub mod rotation;

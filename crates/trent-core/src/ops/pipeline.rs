@@ -73,9 +73,17 @@ impl Kms {
                         self.cache.insert_alias(&scope, name, &alias.target, epoch);
                         Ok((scope, alias.target))
                     }
-                    None => Err(Error::AliasNotFound {
-                        alias_arn: name.arn(&scope),
-                    }),
+                    // An AWS managed key comes to be the first time its alias is used, in the
+                    // caller's own account.
+                    None => match crate::ops::managed::managed_service(name) {
+                        Some((service, endpoint)) if scope == ctx.scope() => {
+                            let id = self.managed_key(&scope, name, service, endpoint).await?;
+                            Ok((scope, id))
+                        }
+                        _ => Err(Error::AliasNotFound {
+                            alias_arn: name.arn(&scope),
+                        }),
+                    },
                 }
             }
         }

@@ -125,7 +125,9 @@ pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey
     let ctx = check.ctx;
     let resource = key.record.arn();
     let same_account = key.record.scope.account == ctx.principal.account;
-    let decision = if check.mode == Mode::Permissive && same_account {
+    // AWS managed keys keep their policy even in --dev: it is what makes them immutable.
+    let customer = key.record.manager == crate::model::KeyManager::Customer;
+    let decision = if check.mode == Mode::Permissive && same_account && customer {
         Decision::Permissive
     } else {
         let role_arn = ctx.principal.role_arn();

@@ -20,6 +20,7 @@ mod import;
 mod key_policies;
 mod keys;
 mod lifecycle;
+mod managed;
 mod quotas;
 mod rotation;
 mod sealing;
