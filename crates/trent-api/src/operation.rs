@@ -102,6 +102,8 @@ operations! {
     ImportKeyMaterial: import::ImportKeyMaterialRequest => import::ImportKeyMaterialResponse;
     DeleteImportedKeyMaterial: import::DeleteImportedKeyMaterialRequest => import::DeleteImportedKeyMaterialResponse;
     GetKeyLastUsage: keys::GetKeyLastUsageRequest => keys::GetKeyLastUsageResponse;
+    ReplicateKey: keys::ReplicateKeyRequest => keys::ReplicateKeyResponse;
+    UpdatePrimaryRegion: keys::UpdatePrimaryRegionRequest => Empty;
 }
 
 /// Decodes and validates a request body for operation `O`.

@@ -34,6 +34,9 @@ pub enum Error {
     NoSuchEntity { message: String },
     #[error("{message}")]
     EntityAlreadyExists { message: String },
+    /// A resource (a multi-Region replica) that exists already.
+    #[error("{message}")]
+    AlreadyExists { message: String },
     #[error("Import token is invalid or does not belong to this key.")]
     InvalidImportToken,
     #[error("The import token has expired. Use GetParametersForImport to get a new one.")]

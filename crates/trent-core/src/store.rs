@@ -11,8 +11,8 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, ImportToken,
-    KeyId, KeyRecord, LastUsage, MaterialId, PrincipalRecord, PrincipalType, Scope, SealedMaterial,
-    SessionRecord, Tag, UnixMillis,
+    KeyId, KeyRecord, LastUsage, MaterialId, PrincipalRecord, PrincipalType, Region, Scope,
+    SealedMaterial, SessionRecord, Tag, UnixMillis,
 };
 
 /// Failures of a store, by kind.
@@ -96,13 +96,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Forgets sessions that expired at or before `now`; how many.
     async fn delete_expired_sessions(&self, now: UnixMillis) -> StoreResult<u64>;
 
-    /// Creates a key with its first material (none for a key awaiting imported material), tags
-    /// and aliases in one transaction.
+    /// Creates a key with its material versions (none for a key awaiting imported material;
+    /// every version of its primary for a multi-Region replica), tags and aliases in one
+    /// transaction.
     /// Fails with `Conflict { constraint: "keys" }` if the id exists, `"aliases"` if an alias does.
     async fn create_key(
         &self,
         key: &KeyRecord,
-        material: Option<&SealedMaterial>,
+        materials: &[SealedMaterial],
         tags: &[Tag],
         aliases: &[AliasRecord],
     ) -> StoreResult<()>;
@@ -149,6 +150,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
     /// A key's material versions, oldest first.
     async fn materials(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<SealedMaterial>>;
+    /// Every key of an account with this id, one per Region (a multi-Region key set).
+    async fn key_set(&self, account: &AccountId, id: &KeyId) -> StoreResult<Vec<KeyRecord>>;
+    /// Makes `primary` the primary Region of a multi-Region key set, in every Region of it
+    /// (`regions`, whose cached records are dropped), in one transaction.
+    async fn set_primary_region(
+        &self,
+        account: &AccountId,
+        id: &KeyId,
+        regions: &[Region],
+        primary: &Region,
+    ) -> StoreResult<()>;
+    /// Primary keys waiting for their replicas to be deleted.
+    async fn keys_pending_replica_deletion(&self) -> StoreResult<Vec<(Scope, KeyId)>>;
     /// How many keys a scope holds (the KMS-keys-per-Region quota).
     async fn count_keys(&self, scope: &Scope) -> StoreResult<usize>;
     /// Keys of a scope in key-id order, starting after `after`.

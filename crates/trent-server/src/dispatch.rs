@@ -390,6 +390,13 @@ async fn dispatch(
             )
             .await
         }
+        "ReplicateKey" => {
+            call::<op::ReplicateKey, _, _>(state, ctx, body, keys::replicate_key).await
+        }
+        "UpdatePrimaryRegion" => {
+            call::<op::UpdatePrimaryRegion, _, _>(state, ctx, body, keys::update_primary_region)
+                .await
+        }
         "GetKeyLastUsage" => {
             call::<op::GetKeyLastUsage, _, _>(state, ctx, body, keys::get_key_last_usage).await
         }

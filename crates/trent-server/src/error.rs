@@ -40,7 +40,9 @@ impl From<Error> for ApiError {
             Error::GrantNotFound { .. } => ErrorCode::NotFoundException,
             Error::NoSuchEntity { .. } => ErrorCode::NoSuchEntityException,
             Error::EntityAlreadyExists { .. } => ErrorCode::EntityAlreadyExistsException,
-            Error::AliasAlreadyExists { .. } => ErrorCode::AlreadyExistsException,
+            Error::AliasAlreadyExists { .. } | Error::AlreadyExists { .. } => {
+                ErrorCode::AlreadyExistsException
+            }
             Error::Disabled { .. } => ErrorCode::DisabledException,
             Error::InvalidState { .. } | Error::NotPendingDeletion { .. } => {
                 ErrorCode::KMSInvalidStateException

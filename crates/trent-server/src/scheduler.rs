@@ -18,6 +18,13 @@ pub async fn run_once(kms: &Kms) -> Result<usize, trent_core::Error> {
     if deleted > 0 {
         tracing::info!(deleted, "deleted keys whose waiting period ended");
     }
+    let released = kms.release_primaries(now).await?;
+    if released > 0 {
+        tracing::info!(
+            released,
+            "multi-Region primaries whose replicas are gone start their waiting period"
+        );
+    }
     let expired = kms.expire_imported_material(now).await?;
     if expired > 0 {
         tracing::info!(

@@ -223,7 +223,8 @@ impl SqliteStore {
                 "UPDATE keys SET description = ?4, spec = ?5, usage = ?6, origin = ?7, manager = ?8, state = ?9,
                  deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14,
                  public_key = ?15, rotation_period_days = ?16, next_rotation = ?17, on_demand_rotations = ?18,
-                 on_demand_started = ?19, valid_to = ?20, expiration_model = ?21, version = version + 1
+                 on_demand_started = ?19, valid_to = ?20, expiration_model = ?21, primary_region = ?22,
+                 version = version + 1
                  WHERE account = ?1 AND region = ?2 AND id = ?3",
                 params![
                     scope.account.as_str(),
@@ -247,6 +248,7 @@ impl SqliteStore {
                     next.rotation.on_demand_started.map(|d| d.0),
                     next.valid_to.map(|d| d.0),
                     next.expiration_model.map(ExpirationModel::as_str),
+                    next.primary_region.as_ref().map(Region::as_str),
                 ],
             )?;
             next.version = current.version + 1;
@@ -268,7 +270,7 @@ impl SqliteStore {
     }
 }
 
-const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started, valid_to, expiration_model";
+const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started, valid_to, expiration_model, primary_region";
 
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     let text = |i: usize| row.get::<_, String>(i);
@@ -310,6 +312,10 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
             .get::<_, Option<String>>(22)?
             .map(|m| ExpirationModel::parse(&m).ok_or_else(|| corrupt("keys.expiration_model")))
             .transpose()?,
+        primary_region: row
+            .get::<_, Option<String>>(23)?
+            .map(|r| Region::parse(&r).ok_or_else(|| corrupt("keys.primary_region")))
+            .transpose()?,
     })
 }
 
@@ -329,7 +335,7 @@ fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<AliasRecord> {
 
 fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Result<()> {
     tx.execute(
-        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"),
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"),
         params![
             key.scope.account.as_str(),
             key.scope.region.as_str(),
@@ -354,6 +360,7 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Resu
             key.rotation.on_demand_started.map(|d| d.0),
             key.valid_to.map(|d| d.0),
             key.expiration_model.map(ExpirationModel::as_str),
+            key.primary_region.as_ref().map(Region::as_str),
         ],
     )?;
     Ok(())
@@ -612,20 +619,20 @@ impl Store for SqliteStore {
     async fn create_key(
         &self,
         key: &KeyRecord,
-        material: Option<&SealedMaterial>,
+        materials: &[SealedMaterial],
         tags: &[Tag],
         aliases: &[AliasRecord],
     ) -> StoreResult<()> {
-        let (key, material, tags, aliases) = (
+        let (key, materials, tags, aliases) = (
             key.clone(),
-            material.cloned(),
+            materials.to_vec(),
             tags.to_vec(),
             aliases.to_vec(),
         );
         let changes = key_and_aliases(&key.scope, &key.id);
         self.transaction(changes, move |tx| {
             insert_key(tx, &key)?;
-            if let Some(material) = &material {
+            for material in &materials {
                 insert_material(tx, &key.scope, &key.id, material)?;
             }
             let (account, region, id) = (
@@ -805,6 +812,58 @@ impl Store for SqliteStore {
                 },
             )
             .optional()
+        })
+        .await
+    }
+
+    async fn key_set(&self, account: &AccountId, id: &KeyId) -> StoreResult<Vec<KeyRecord>> {
+        let (account, id) = (account.clone(), id.clone());
+        self.with(move |c| {
+            let sql = format!(
+                "SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND id = ?2 ORDER BY region"
+            );
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt.query_map(params![account.as_str(), id.as_str()], key_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn set_primary_region(
+        &self,
+        account: &AccountId,
+        id: &KeyId,
+        regions: &[Region],
+        primary: &Region,
+    ) -> StoreResult<()> {
+        let (account, id, primary) = (account.clone(), id.clone(), primary.clone());
+        let changes = regions
+            .iter()
+            .map(|r| Change::Key {
+                scope: Scope {
+                    account: account.clone(),
+                    region: r.clone(),
+                },
+                id: id.clone(),
+            })
+            .collect();
+        self.transaction(changes, move |tx| {
+            let n = tx.execute(
+                "UPDATE keys SET primary_region = ?3, version = version + 1 WHERE account = ?1 AND id = ?2",
+                params![account.as_str(), id.as_str(), primary.as_str()],
+            )?;
+            Ok(if n == 0 { Err(StoreError::NotFound) } else { Ok(()) })
+        })
+        .await
+    }
+
+    async fn keys_pending_replica_deletion(&self) -> StoreResult<Vec<(Scope, KeyId)>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT account, region, id FROM keys WHERE state = 'PendingReplicaDeletion' ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], scope_and_id)?;
+            rows.collect()
         })
         .await
     }

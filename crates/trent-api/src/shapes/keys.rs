@@ -42,6 +42,8 @@ pub struct KeyMetadata {
     pub valid_to: Option<EpochMillis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_region_configuration: Option<MultiRegionConfiguration>,
     pub origin: String,
     pub key_manager: String,
     pub customer_master_key_spec: String,
@@ -166,4 +168,46 @@ pub struct GetKeyLastUsageResponse {
     pub key_creation_date: EpochMillis,
     pub tracking_start_date: EpochMillis,
     pub key_last_usage: KeyLastUsageData,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MultiRegionKey {
+    pub arn: String,
+    pub region: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MultiRegionConfiguration {
+    pub multi_region_key_type: String,
+    pub primary_key: MultiRegionKey,
+    pub replica_keys: Vec<MultiRegionKey>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicateKeyRequest {
+    pub key_id: String,
+    pub replica_region: String,
+    pub policy: Option<String>,
+    pub bypass_policy_lockout_safety_check: Option<bool>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<super::Tag>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicateKeyResponse {
+    pub replica_key_metadata: KeyMetadata,
+    pub replica_policy: String,
+    pub replica_tags: Vec<super::Tag>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdatePrimaryRegionRequest {
+    pub key_id: String,
+    pub primary_region: String,
 }

@@ -79,6 +79,16 @@ impl KeyId {
         KeyId(uuid::Uuid::new_v4().hyphenated().to_string())
     }
 
+    /// A new multi-Region key id: `mrk-` and 32 hex digits.
+    pub fn random_multi_region() -> KeyId {
+        KeyId(format!("mrk-{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    /// Whether this is a multi-Region key id.
+    pub fn is_multi_region(&self) -> bool {
+        self.0.starts_with("mrk-")
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -272,11 +272,25 @@ pub struct KeyRecord {
     /// Imported material: whether it expires; `None` before the first import and for keys
     /// whose material Trent generated.
     pub expiration_model: Option<ExpirationModel>,
+    /// Multi-Region keys: the Region of the set's primary key.
+    pub primary_region: Option<Region>,
 }
 
 impl KeyRecord {
     pub fn arn(&self) -> String {
         self.id.arn(&self.scope)
+    }
+
+    /// A multi-Region key that is its set's primary.
+    pub fn is_primary(&self) -> bool {
+        self.primary_region.as_ref() == Some(&self.scope.region)
+    }
+
+    /// A multi-Region key that is a replica.
+    pub fn is_replica(&self) -> bool {
+        self.primary_region
+            .as_ref()
+            .is_some_and(|r| r != &self.scope.region)
     }
 
     /// The encryption algorithms DescribeKey lists for this key.

@@ -123,9 +123,9 @@ impl Kms {
                 ),
             });
         }
-        if input.multi_region {
+        if input.multi_region && external {
             return Err(Error::Unsupported {
-                message: "Multi-Region keys are not supported by this version of Trent.".to_owned(),
+                message: "Multi-Region keys with imported key material are not supported by this version of Trent.".to_owned(),
             });
         }
         if input.custom_key_store {
@@ -160,7 +160,11 @@ impl Kms {
                 ),
             });
         }
-        let id = KeyId::random();
+        let id = if input.multi_region {
+            KeyId::random_multi_region()
+        } else {
+            KeyId::random()
+        };
         let policy = match input.policy {
             Some(policy) => {
                 let parsed = crate::ops::key_policies::parse_key_policy(&policy)?;
@@ -205,19 +209,22 @@ impl Kms {
                 .as_ref()
                 .map(|m| self.backend.material_id(m))
                 .unwrap_or(MaterialId([0; 32])),
-            multi_region: false,
+            multi_region: input.multi_region,
             policy,
             public_key,
             version: 0,
             rotation: Rotation::default(),
             valid_to: None,
             expiration_model: None,
+            primary_region: input.multi_region.then(|| ctx.region.clone()),
         };
-        let sealed = material
+        let sealed: Vec<SealedMaterial> = material
             .map(|m| self.seal_material(&record.arn(), record.current_material, &m, now, None))
-            .transpose()?;
+            .transpose()?
+            .into_iter()
+            .collect();
         self.store
-            .create_key(&record, sealed.as_ref(), &input.tags, &[])
+            .create_key(&record, sealed.as_slice(), &input.tags, &[])
             .await?;
         Ok(record)
     }
@@ -374,10 +381,25 @@ impl Kms {
             ));
         }
         let now = self.clock.now();
+        // A multi-Region primary with replicas waits for them (PendingReplicaDeletion) before
+        // its own waiting period starts.
+        let found = self.find(ctx, key, Aliases::Forbidden).await?;
+        let has_replicas = found.record.is_primary()
+            && self
+                .store
+                .key_set(&found.record.scope.account, &found.record.id)
+                .await?
+                .len()
+                > 1;
         self.modify_key(ctx, key, "kms:ScheduleKeyDeletion", move |r| {
             check_state(r.state, &r.arn(), StateRule::NotPendingDeletion)?;
-            r.state = KeyState::PendingDeletion;
-            r.deletion_date = Some(now.plus_days(days));
+            if has_replicas {
+                r.state = KeyState::PendingReplicaDeletion;
+                r.deletion_date = None;
+            } else {
+                r.state = KeyState::PendingDeletion;
+                r.deletion_date = Some(now.plus_days(days));
+            }
             r.pending_window_days = Some(days);
             Ok(())
         })
@@ -392,7 +414,7 @@ impl Kms {
     ) -> Result<KeyRecord> {
         let now = self.clock.now();
         self.modify_key(ctx, key, "kms:CancelKeyDeletion", move |r| {
-            if r.state != KeyState::PendingDeletion {
+            if r.state != KeyState::PendingDeletion && r.state != KeyState::PendingReplicaDeletion {
                 return Err(Error::NotPendingDeletion { arn: r.arn() });
             }
             if r.deletion_date.is_some_and(|due| due <= now) {
@@ -494,6 +516,7 @@ impl Kms {
             rotation: Rotation::default(),
             valid_to: None,
             expiration_model: None,
+            primary_region: None,
         };
         let sealed =
             self.seal_material(&record.arn(), record.current_material, &material, now, None)?;
@@ -528,7 +551,12 @@ impl Kms {
         }
         match self
             .store
-            .create_key(record, Some(&seed.sealed), &seed.tags, &seed.aliases)
+            .create_key(
+                record,
+                std::slice::from_ref(&seed.sealed),
+                &seed.tags,
+                &seed.aliases,
+            )
             .await
         {
             Ok(()) => Ok(SeedOutcome::Created),

@@ -119,6 +119,7 @@ impl Kms {
             },
             valid_to: None,
             expiration_model: None,
+            primary_region: None,
         };
         let sealed =
             self.seal_material(&record.arn(), record.current_material, &material, now, None)?;
@@ -131,7 +132,7 @@ impl Kms {
         };
         match self
             .store
-            .create_key(&record, Some(&sealed), &[], &[alias_record])
+            .create_key(&record, std::slice::from_ref(&sealed), &[], &[alias_record])
             .await
         {
             Ok(()) => Ok(record.id),

@@ -14,6 +14,7 @@ pub mod key_policies;
 pub mod keys;
 pub mod mac;
 pub mod managed;
+pub mod multi_region;
 pub(crate) mod pipeline;
 pub mod random;
 pub mod rotation;

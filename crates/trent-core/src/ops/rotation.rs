@@ -43,13 +43,25 @@ fn rotatable(record: &KeyRecord) -> bool {
 }
 
 fn require_rotatable(record: &KeyRecord) -> Result<()> {
-    if rotatable(record) {
-        Ok(())
-    } else {
-        Err(Error::Unsupported {
+    if !rotatable(record) {
+        return Err(Error::Unsupported {
             message: NOT_ROTATABLE.to_owned(),
-        })
+        });
     }
+    Ok(())
+}
+
+/// Rotation of a multi-Region key set is the primary's to change.
+fn require_not_replica(record: &KeyRecord) -> Result<()> {
+    if record.is_replica() {
+        return Err(Error::Unsupported {
+            message: format!(
+                "{} is a multi-Region replica key: rotate its primary key instead.",
+                record.arn()
+            ),
+        });
+    }
+    Ok(())
 }
 
 impl Kms {
@@ -102,6 +114,7 @@ impl Kms {
             .await?;
         let record = &authorized.key().record;
         require_rotatable(record)?;
+        require_not_replica(record)?;
         if record.manager == KeyManager::Aws {
             return Err(Error::Unsupported {
                 message: "You cannot change the rotation of an AWS managed key.".to_owned(),
@@ -122,12 +135,44 @@ impl Kms {
             )
             .await
         {
-            Ok(outcome) => outcome.map(|_| ()),
+            Ok(outcome) => {
+                let changed = outcome?;
+                // The rotation period is a shared property of a multi-Region key set.
+                if changed.is_primary() {
+                    self.sync_rotation_period(&changed).await?;
+                }
+                Ok(())
+            }
             Err(StoreError::NotFound) => Err(Error::KeyNotFound {
                 arn: id.arn(&scope),
             }),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn sync_rotation_period(&self, primary: &KeyRecord) -> Result<()> {
+        for replica in self
+            .store
+            .key_set(&primary.scope.account, &primary.id)
+            .await?
+        {
+            if replica.scope == primary.scope {
+                continue;
+            }
+            let period = primary.rotation.period_days;
+            self.store
+                .modify_key(
+                    &replica.scope,
+                    &replica.id,
+                    Box::new(move |r| {
+                        r.rotation.period_days = period;
+                        r.rotation.next = None;
+                        Ok(())
+                    }),
+                )
+                .await??;
+        }
+        Ok(())
     }
 
     pub async fn get_key_rotation_status(
@@ -171,6 +216,7 @@ impl Kms {
             .await?;
         let record = authorized.key().record.clone();
         require_rotatable(&record)?;
+        require_not_replica(&record)?;
         if record.rotation.on_demand_count >= MAX_ON_DEMAND_ROTATIONS {
             return Err(limit(&record));
         }
@@ -220,7 +266,14 @@ impl Kms {
             .rotate_key(&scope, &id, &sealed, Box::new(change))
             .await
         {
-            Ok(outcome) => outcome,
+            Ok(outcome) => {
+                let rotated = outcome?;
+                // A multi-Region primary rotates its whole set.
+                if rotated.is_primary() {
+                    self.sync_replicas(&rotated, &sealed).await?;
+                }
+                Ok(rotated)
+            }
             Err(StoreError::NotFound) => Err(Error::KeyNotFound {
                 arn: id.arn(&scope),
             }),

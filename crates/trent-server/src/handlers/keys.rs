@@ -7,7 +7,7 @@ use trent_api::shapes::keys::*;
 use trent_core::model::{KeySpec, KeyUsage, Origin, RequestContext};
 use trent_core::ops::keys::CreateKeyInput;
 
-use super::{key_ref, limit, metadata, millis, next_marker, tags_in};
+use super::{full_metadata, key_ref, limit, millis, next_marker, tags_in};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -43,7 +43,7 @@ pub async fn create_key(
     };
     let key = state.kms.create_key(&ctx, input).await?;
     Ok(CreateKeyResponse {
-        key_metadata: metadata(&key),
+        key_metadata: full_metadata(&state, &key).await?,
     })
 }
 
@@ -54,7 +54,7 @@ pub async fn describe_key(
 ) -> Result<DescribeKeyResponse, ApiError> {
     let key = state.kms.describe_key(&ctx, &key_ref(&req.key_id)?).await?;
     Ok(DescribeKeyResponse {
-        key_metadata: metadata(&key),
+        key_metadata: full_metadata(&state, &key).await?,
     })
 }
 
@@ -161,4 +161,50 @@ pub async fn get_key_last_usage(
         tracking_start_date: millis(report.tracking_start),
         key_last_usage: last.unwrap_or_default(),
     })
+}
+
+pub async fn replicate_key(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    req: ReplicateKeyRequest,
+) -> Result<ReplicateKeyResponse, ApiError> {
+    let (replica, tags) = state
+        .kms
+        .replicate_key(
+            &ctx,
+            &key_ref(&req.key_id)?,
+            trent_core::ops::multi_region::ReplicaRequest {
+                region: req.replica_region,
+                policy: req.policy,
+                bypass_policy_lockout_safety_check: req
+                    .bypass_policy_lockout_safety_check
+                    .unwrap_or(false),
+                description: req.description,
+                tags: tags_in(req.tags),
+            },
+        )
+        .await?;
+    Ok(ReplicateKeyResponse {
+        replica_key_metadata: full_metadata(&state, &replica).await?,
+        replica_policy: replica.policy.clone(),
+        replica_tags: tags
+            .into_iter()
+            .map(|t| trent_api::shapes::Tag {
+                tag_key: t.key,
+                tag_value: t.value,
+            })
+            .collect(),
+    })
+}
+
+pub async fn update_primary_region(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    req: UpdatePrimaryRegionRequest,
+) -> Result<Empty, ApiError> {
+    state
+        .kms
+        .update_primary_region(&ctx, &key_ref(&req.key_id)?, &req.primary_region)
+        .await?;
+    Ok(Empty {})
 }

@@ -122,6 +122,7 @@ pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
         deletion_date: key.deletion_date.map(millis),
         valid_to: key.valid_to.map(millis),
         expiration_model: key.expiration_model.map(|m| m.as_str().to_owned()),
+        multi_region_configuration: None,
         origin: key.origin.as_str().to_owned(),
         key_manager: key.manager.as_str().to_owned(),
         customer_master_key_spec: key.spec.as_str().to_owned(),
@@ -139,4 +140,33 @@ pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
             && key.state != trent_core::model::KeyState::PendingImport)
             .then(|| key.current_material.to_hex()),
     }
+}
+
+/// `KeyMetadata` with the multi-Region configuration of the key's set, for the operations that
+/// return it (CreateKey, DescribeKey, ReplicateKey).
+pub(crate) async fn full_metadata(
+    state: &crate::state::AppState,
+    key: &KeyRecord,
+) -> Result<KeyMetadata, ApiError> {
+    let mut meta = metadata(key);
+    if let Some(set) = state.kms.multi_region_set(key).await? {
+        let entry = |region: &trent_core::model::Region| trent_api::shapes::keys::MultiRegionKey {
+            arn: key.id.arn(&trent_core::model::Scope {
+                account: key.scope.account.clone(),
+                region: region.clone(),
+            }),
+            region: region.as_str().to_owned(),
+        };
+        meta.multi_region_configuration = Some(trent_api::shapes::keys::MultiRegionConfiguration {
+            multi_region_key_type: if key.is_primary() {
+                "PRIMARY"
+            } else {
+                "REPLICA"
+            }
+            .to_owned(),
+            primary_key: entry(&set.primary),
+            replica_keys: set.replicas.iter().map(entry).collect(),
+        });
+    }
+    Ok(meta)
 }

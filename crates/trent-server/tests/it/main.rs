@@ -21,6 +21,7 @@ mod key_policies;
 mod keys;
 mod lifecycle;
 mod managed;
+mod multi_region;
 mod quotas;
 mod rotation;
 mod sealing;

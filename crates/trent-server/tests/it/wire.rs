@@ -120,8 +120,8 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
     let h = Harness::start().await;
     let (status, _, body) = h
         .raw(&h.request(
-            "TrentService.ReplicateKey",
-            r#"{"KeyId":"k","ReplicaRegion":"eu-west-1"}"#,
+            "TrentService.ConnectCustomKeyStore",
+            r#"{"CustomKeyStoreId":"cks-1234567890abcdef0"}"#,
             true,
         ))
         .await;
@@ -132,7 +132,7 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
         body["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("ReplicateKey")
+            .contains("ConnectCustomKeyStore")
     );
     // Still validated first, as AWS would.
     let (_, _, body) = h
@@ -156,16 +156,9 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
             .contains("Recipient")
     );
     // And through the SDK.
-    let (code, message) = error_of(
-        h.client()
-            .update_primary_region()
-            .key_id("mrk-1234abcd12ab34cd56ef1234567890ab")
-            .primary_region("eu-west-1")
-            .send()
-            .await,
-    );
+    let (code, message) = error_of(h.client().describe_custom_key_stores().send().await);
     assert_eq!(code, "UnsupportedOperationException");
-    assert!(message.contains("UpdatePrimaryRegion"), "{message}");
+    assert!(message.contains("DescribeCustomKeyStores"), "{message}");
 }
 
 #[tokio::test]

@@ -47,6 +47,7 @@ fn key(id: &str) -> KeyRecord {
         rotation: Default::default(),
         valid_to: Some(UnixMillis(9_000)),
         expiration_model: Some(ExpirationModel::Expires),
+        primary_region: None,
     }
 }
 
@@ -84,16 +85,57 @@ async fn conformance(store: &dyn Store) {
     principals_and_sessions(store).await;
     grants(store).await;
     rotation(store).await;
+    multi_region(store).await;
+}
+
+async fn multi_region(store: &dyn Store) {
+    let id = "mrk-1234abcd12ab34cd56ef1234567890ab";
+    let mut primary = key("11111111-1111-4111-8111-111111111111");
+    primary.id = KeyId::parse(id).unwrap();
+    primary.primary_region = Some(scope().region);
+    let west = Scope {
+        account: scope().account,
+        region: Region::parse("eu-west-1").unwrap(),
+    };
+    let replica = KeyRecord {
+        scope: west.clone(),
+        ..primary.clone()
+    };
+    store
+        .create_key(&primary, &[material()], &[], &[])
+        .await
+        .unwrap();
+    store
+        .create_key(&replica, &[material()], &[], &[])
+        .await
+        .unwrap();
+    let set = store.key_set(&scope().account, &primary.id).await.unwrap();
+    assert_eq!(set.len(), 2);
+    assert!(set.iter().all(|k| k.primary_region == Some(scope().region)));
+    let regions = vec![scope().region, west.region.clone()];
+    store
+        .set_primary_region(&scope().account, &primary.id, &regions, &west.region)
+        .await
+        .unwrap();
+    let set = store.key_set(&scope().account, &primary.id).await.unwrap();
+    assert!(
+        set.iter()
+            .all(|k| k.primary_region == Some(west.region.clone()))
+    );
+    assert!(
+        store
+            .keys_pending_replica_deletion()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn rotation(store: &dyn Store) {
     let mut k = key("77777777-7777-4777-8777-777777777777");
     k.rotation.period_days = Some(90);
     k.rotation.next = Some(UnixMillis(1000));
-    store
-        .create_key(&k, Some(&material()), &[], &[])
-        .await
-        .unwrap();
+    store.create_key(&k, &[material()], &[], &[]).await.unwrap();
     assert_eq!(
         store.keys_due_for_rotation(UnixMillis(999)).await.unwrap(),
         vec![]
@@ -158,7 +200,7 @@ async fn keys_round_trip(store: &dyn Store) {
     store
         .create_key(
             &k,
-            Some(&material()),
+            &[material()],
             &[Tag {
                 key: "t".into(),
                 value: "v".into(),
@@ -183,7 +225,7 @@ async fn keys_round_trip(store: &dyn Store) {
         None
     );
     assert!(matches!(
-        store.create_key(&k, Some(&material()), &[], &[]).await,
+        store.create_key(&k, &[material()], &[], &[]).await,
         Err(StoreError::Conflict { constraint: "keys" })
     ));
     let other_region = Scope {
@@ -247,7 +289,7 @@ async fn create_key_is_all_or_nothing(store: &dyn Store) {
     let result = store
         .create_key(
             &b,
-            Some(&material()),
+            &[material()],
             &[Tag {
                 key: "x".into(),
                 value: "y".into(),
@@ -274,7 +316,7 @@ async fn create_key_is_all_or_nothing(store: &dyn Store) {
         None
     );
     store
-        .create_key(&b, Some(&material()), &[], &[alias("alias/b", B)])
+        .create_key(&b, &[material()], &[], &[alias("alias/b", B)])
         .await
         .unwrap();
 }
@@ -547,10 +589,7 @@ async fn principals_and_sessions(store: &dyn Store) {
 
 async fn grants(store: &dyn Store) {
     let k = key("99999999-9999-4999-8999-999999999999");
-    store
-        .create_key(&k, Some(&material()), &[], &[])
-        .await
-        .unwrap();
+    store.create_key(&k, &[material()], &[], &[]).await.unwrap();
     let grant = |id: &str| GrantRecord {
         scope: scope(),
         key: k.id.clone(),
