@@ -128,6 +128,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         material: &SealedMaterial,
         change: KeyChange,
     ) -> StoreResult<Result<KeyRecord, crate::Error>>;
+    /// [`Store::modify_key`] that also makes a pending material version (imported as new key
+    /// material) a completed rotation of `kind`; `NotFound` if no such pending version.
+    async fn promote_material(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        material: &MaterialId,
+        kind: crate::model::RotationType,
+        change: KeyChange,
+    ) -> StoreResult<Result<KeyRecord, crate::Error>>;
     /// [`Store::modify_key`] that also deletes every material version of the key (imported
     /// material deleted or expired), in the same transaction.
     async fn delete_materials(

@@ -212,6 +212,23 @@ impl SqliteStore {
             match &material {
                 MaterialOp::Keep => {}
                 MaterialOp::Add(m) => insert_material(tx, &scope, &id, m)?,
+                MaterialOp::Promote(material, kind) => {
+                    let n = tx.execute(
+                        "UPDATE key_materials SET pending = 0, rotation_type = ?5, created = ?6
+                         WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4 AND pending = 1",
+                        params![
+                            scope.account.as_str(),
+                            scope.region.as_str(),
+                            id.as_str(),
+                            material.0.as_slice(),
+                            kind.as_str(),
+                            next.rotation.on_demand_started.map_or(0, |d| d.0)
+                        ],
+                    )?;
+                    if n == 0 {
+                        return Ok(Err(StoreError::NotFound));
+                    }
+                }
                 MaterialOp::DeleteAll => {
                     tx.execute(
                         "DELETE FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3",
@@ -423,6 +440,8 @@ enum MaterialOp {
     Keep,
     Add(SealedMaterial),
     DeleteAll,
+    /// A pending version becomes a completed rotation.
+    Promote(MaterialId, RotationType),
 }
 
 fn material_from_row(row: &Row<'_>) -> rusqlite::Result<SealedMaterial> {
@@ -438,6 +457,8 @@ fn material_from_row(row: &Row<'_>) -> rusqlite::Result<SealedMaterial> {
         rotation: rotation
             .map(|r| RotationType::parse(&r).ok_or_else(|| corrupt("key_materials.rotation_type")))
             .transpose()?,
+        description: row.get(4)?,
+        pending: row.get::<_, i64>(5)? != 0,
     })
 }
 
@@ -448,8 +469,8 @@ fn insert_material(
     m: &SealedMaterial,
 ) -> rusqlite::Result<()> {
     tx.execute(
-        "INSERT INTO key_materials (account, region, key_id, material_id, sealed, created, rotation_type)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO key_materials (account, region, key_id, material_id, sealed, created, rotation_type, description, pending)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             scope.account.as_str(),
             scope.region.as_str(),
@@ -458,6 +479,8 @@ fn insert_material(
             m.sealed,
             m.created.0,
             m.rotation.map(RotationType::as_str),
+            m.description,
+            i64::from(m.pending),
         ],
     )?;
     Ok(())
@@ -693,6 +716,18 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn promote_material(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        material: &MaterialId,
+        kind: RotationType,
+        change: KeyChange,
+    ) -> StoreResult<Result<KeyRecord, trent_core::Error>> {
+        self.change_key(scope, id, MaterialOp::Promote(*material, kind), change)
+            .await
+    }
+
     async fn delete_materials(
         &self,
         scope: &Scope,
@@ -897,7 +932,7 @@ impl Store for SqliteStore {
         let (scope, id) = (scope.clone(), id.clone());
         self.with(move |c| {
             let mut stmt = c.prepare(
-                "SELECT material_id, sealed, created, rotation_type FROM key_materials
+                "SELECT material_id, sealed, created, rotation_type, description, pending FROM key_materials
                  WHERE account = ?1 AND region = ?2 AND key_id = ?3 ORDER BY created, rowid",
             )?;
             let rows = stmt.query_map(
@@ -940,7 +975,7 @@ impl Store for SqliteStore {
         let (scope, id, material) = (scope.clone(), id.clone(), *material);
         self.with(move |c| {
             c.query_row(
-                "SELECT material_id, sealed, created, rotation_type FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4",
+                "SELECT material_id, sealed, created, rotation_type, description, pending FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4",
                 params![scope.account.as_str(), scope.region.as_str(), id.as_str(), material.0.as_slice()],
                 material_from_row,
             )

@@ -55,6 +55,10 @@ pub struct RotationsListEntry {
     pub rotation_date: EpochMillis,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_state: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -317,6 +317,11 @@ pub struct SealedMaterial {
     pub created: UnixMillis,
     /// `None` for a key's first material; how later ones were made.
     pub rotation: Option<RotationType>,
+    /// Imported material: the importer's description (`KeyMaterialDescription`).
+    pub description: Option<String>,
+    /// Imported as NEW_KEY_MATERIAL into a key that has material: waits for RotateKeyOnDemand
+    /// to become current (`PENDING_ROTATION`).
+    pub pending: bool,
 }
 
 /// An alias and the key it points at.

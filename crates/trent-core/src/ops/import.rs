@@ -45,6 +45,7 @@ pub struct ImportRequest<'a> {
     /// `Some(true)` for NEW_KEY_MATERIAL, `Some(false)` for EXISTING_KEY_MATERIAL.
     pub new_material: Option<bool>,
     pub material_id: Option<&'a str>,
+    pub description: Option<&'a str>,
 }
 
 fn token_aad(token: &str, arn: &str) -> Vec<u8> {
@@ -205,17 +206,49 @@ impl Kms {
         let public_key = self.check_imported(&record, &material)?;
         let material_id = self.backend.material_id(&material);
 
-        // The first import sets the key's material for good; later ones must bring it back.
+        // The first import gives the key its material. Later ones either bring back a version
+        // the key has had (EXISTING_KEY_MATERIAL, the default), or add a new version that
+        // waits for RotateKeyOnDemand (NEW_KEY_MATERIAL, symmetric keys only).
         let has_had_material = record.current_material != MaterialId([0; 32]);
-        if has_had_material {
-            if request.new_material == Some(true) {
+        let versions = self.store.materials(&record.scope, &record.id).await?;
+        let known =
+            material_id == record.current_material || versions.iter().any(|v| v.id == material_id);
+        let new_version = has_had_material && request.new_material == Some(true);
+        if new_version {
+            if record.spec != KeySpec::SymmetricDefault {
                 return Err(Error::Unsupported {
-                    message: "Importing new key material into a key that already has key material (rotation of imported material) is not supported by this version of Trent.".to_owned(),
+                    message: "ImportType NEW_KEY_MATERIAL is only for symmetric encryption keys."
+                        .to_owned(),
                 });
             }
-            if material_id != record.current_material {
+            if request.material_id.is_some() {
+                return Err(Error::validation(
+                    "You cannot specify a KeyMaterialId with ImportType NEW_KEY_MATERIAL.",
+                ));
+            }
+            if known {
                 return Err(Error::IncorrectKeyMaterial);
             }
+            if versions.iter().any(|v| v.pending) {
+                return Err(Error::validation(
+                    "The key already has key material pending rotation; rotate it first.",
+                ));
+            }
+            let mut sealed =
+                self.seal_material(&record.arn(), material_id, &material, now, None)?;
+            sealed.pending = true;
+            sealed.description = request.description.map(str::to_owned);
+            return match self
+                .store
+                .rotate_key(&record.scope, &record.id, &sealed, Box::new(|_| Ok(())))
+                .await
+            {
+                Ok(result) => result.map(|r| (r, material_id)),
+                Err(e) => Err(e.into()),
+            };
+        }
+        if has_had_material && !known {
+            return Err(Error::IncorrectKeyMaterial);
         }
         if let Some(given) = request.material_id
             && given != material_id.to_hex()
@@ -223,19 +256,18 @@ impl Kms {
             return Err(Error::IncorrectKeyMaterial);
         }
 
-        let present = self
-            .store
-            .material(&record.scope, &record.id, &material_id)
-            .await?
-            .is_some();
+        let present = versions.iter().any(|v| v.id == material_id);
+        let is_current = !has_had_material || material_id == record.current_material;
         let change = move |r: &mut KeyRecord| -> Result<()> {
             crate::ops::pipeline::check_state(r.state, &r.arn(), StateRule::Importable)?;
             if r.state == KeyState::PendingImport {
                 r.state = KeyState::Enabled;
             }
-            r.current_material = material_id;
-            r.valid_to = valid_to;
-            r.expiration_model = Some(model);
+            if is_current {
+                r.current_material = material_id;
+                r.valid_to = valid_to;
+                r.expiration_model = Some(model);
+            }
             if public_key.is_some() {
                 r.public_key = public_key;
             }
@@ -245,7 +277,9 @@ impl Kms {
         let outcome = if present {
             self.store.modify_key(&scope, &id, Box::new(change)).await
         } else {
-            let sealed = self.seal_material(&record.arn(), material_id, &material, now, None)?;
+            let mut sealed =
+                self.seal_material(&record.arn(), material_id, &material, now, None)?;
+            sealed.description = request.description.map(str::to_owned);
             self.store
                 .rotate_key(&scope, &id, &sealed, Box::new(change))
                 .await

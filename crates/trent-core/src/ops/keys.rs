@@ -269,6 +269,8 @@ impl Kms {
             sealed,
             created: now,
             rotation,
+            description: None,
+            pending: false,
         })
     }
 

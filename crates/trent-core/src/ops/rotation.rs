@@ -33,13 +33,24 @@ pub struct RotationStatus {
 pub struct RotationEntry {
     pub material: SealedMaterial,
     pub current: bool,
+    /// Material imported into an EXTERNAL key.
+    pub imported: bool,
 }
 
-/// Whether a key's material can rotate: symmetric encryption keys Trent generated.
+/// Whether a key's material can rotate: symmetric encryption keys, automatically only when
+/// Trent generated the material.
 fn rotatable(record: &KeyRecord) -> bool {
     record.spec == KeySpec::SymmetricDefault
         && record.usage == KeyUsage::EncryptDecrypt
         && record.origin == Origin::AwsKms
+}
+
+/// Imported symmetric keys rotate on demand, to key material imported as new.
+fn rotatable_on_demand(record: &KeyRecord) -> bool {
+    rotatable(record)
+        || (record.spec == KeySpec::SymmetricDefault
+            && record.usage == KeyUsage::EncryptDecrypt
+            && record.origin == Origin::External)
 }
 
 fn require_rotatable(record: &KeyRecord) -> Result<()> {
@@ -215,13 +226,64 @@ impl Kms {
             )
             .await?;
         let record = authorized.key().record.clone();
-        require_rotatable(&record)?;
+        if !rotatable_on_demand(&record) {
+            return Err(Error::Unsupported {
+                message: NOT_ROTATABLE.to_owned(),
+            });
+        }
         require_not_replica(&record)?;
         if record.rotation.on_demand_count >= MAX_ON_DEMAND_ROTATIONS {
             return Err(limit(&record));
         }
+        if record.origin == Origin::External {
+            return self.rotate_to_imported(&record).await;
+        }
         self.rotate(&record, RotationType::OnDemand, self.clock.now())
             .await
+    }
+
+    /// On-demand rotation of an imported key: the version imported as new key material
+    /// becomes current.
+    async fn rotate_to_imported(&self, record: &KeyRecord) -> Result<KeyRecord> {
+        let pending = self
+            .store
+            .materials(&record.scope, &record.id)
+            .await?
+            .into_iter()
+            .find(|m| m.pending)
+            .ok_or_else(|| {
+                Error::validation(format!(
+                    "{} has no key material pending rotation: import new key material (ImportType NEW_KEY_MATERIAL) first.",
+                    record.arn()
+                ))
+            })?;
+        let now = self.clock.now();
+        let id = pending.id;
+        let change = move |r: &mut KeyRecord| -> Result<()> {
+            crate::ops::pipeline::check_state(r.state, &r.arn(), StateRule::Enabled)?;
+            if r.rotation.on_demand_count >= MAX_ON_DEMAND_ROTATIONS {
+                return Err(limit(r));
+            }
+            r.rotation.on_demand_count += 1;
+            r.rotation.on_demand_started = Some(now);
+            r.current_material = id;
+            Ok(())
+        };
+        match self
+            .store
+            .promote_material(
+                &record.scope,
+                &record.id,
+                &id,
+                RotationType::OnDemand,
+                Box::new(change),
+            )
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(StoreError::NotFound) => Err(Error::KeyNotFound { arn: record.arn() }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Adds a material version to a key and makes it current, in one store transaction that
@@ -324,15 +386,20 @@ impl Kms {
             )
             .await?;
         let record = &authorized.key().record;
-        require_rotatable(record)?;
+        if !rotatable_on_demand(record) {
+            return Err(Error::Unsupported {
+                message: NOT_ROTATABLE.to_owned(),
+            });
+        }
         let entries: Vec<RotationEntry> = self
             .store
             .materials(&record.scope, &record.id)
             .await?
             .into_iter()
-            .filter(|m| all || m.rotation.is_some())
+            .filter(|m| all || (m.rotation.is_some() && !m.pending))
             .map(|material| RotationEntry {
                 current: material.id == record.current_material,
+                imported: record.origin == Origin::External,
                 material,
             })
             .collect();

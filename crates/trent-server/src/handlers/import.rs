@@ -62,6 +62,7 @@ pub async fn import_key_material(
                 expiration_model: model,
                 new_material: req.import_type.as_deref().map(|t| t == "NEW_KEY_MATERIAL"),
                 material_id: req.key_material_id.as_deref(),
+                description: req.key_material_description.as_deref(),
             },
         )
         .await?;

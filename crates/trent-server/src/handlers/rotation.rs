@@ -91,9 +91,22 @@ pub async fn list_key_rotations(
         .map(|e| RotationsListEntry {
             key_id: arn.clone(),
             key_material_id: e.material.id.to_hex(),
-            key_material_state: if e.current { "CURRENT" } else { "NON_CURRENT" }.to_owned(),
+            key_material_state: if e.current {
+                "CURRENT"
+            } else if e.material.pending {
+                "PENDING_ROTATION"
+            } else {
+                "NON_CURRENT"
+            }
+            .to_owned(),
             rotation_date: millis(e.material.created),
-            rotation_type: e.material.rotation.map(|r| r.as_str().to_owned()),
+            rotation_type: e
+                .material
+                .rotation
+                .filter(|_| !e.material.pending)
+                .map(|r| r.as_str().to_owned()),
+            import_state: e.imported.then(|| "IMPORTED".to_owned()),
+            key_material_description: e.material.description,
         })
         .collect();
     let next_marker = next_marker(page.truncated, &rotations, |r| r.key_material_id.clone());

@@ -526,3 +526,106 @@ async fn hmac_and_asymmetric_material() {
     let public = kms.get_public_key().key_id(&ec).send().await.unwrap();
     assert!(public.public_key.is_some());
 }
+
+#[tokio::test]
+async fn new_key_material_rotates_an_imported_key_on_demand() {
+    use aws_sdk_kms::types::{ImportType, IncludeKeyMaterial, KeyMaterialState};
+    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let kms = h.client();
+    let key = external_key(&h, KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt).await;
+    let first = import(
+        &h,
+        dir.path(),
+        &key,
+        &[1u8; 32],
+        AlgorithmSpec::RsaesOaepSha256,
+        WrappingKeySpec::Rsa2048,
+        None,
+    )
+    .await
+    .unwrap();
+    let old = h.encrypt(&key, "first material").await;
+    // Without new material there is nothing to rotate to.
+    assert_eq!(
+        error_of(kms.rotate_key_on_demand().key_id(&key).send().await).0,
+        "ValidationException"
+    );
+    // Import new material: it waits, pending rotation.
+    let params = kms
+        .get_parameters_for_import()
+        .key_id(&key)
+        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
+        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
+        .send()
+        .await
+        .unwrap();
+    let wrapped = wrap(
+        dir.path(),
+        params.public_key.unwrap().as_ref(),
+        &[2u8; 32],
+        &AlgorithmSpec::RsaesOaepSha256,
+    );
+    let second = kms
+        .import_key_material()
+        .key_id(&key)
+        .import_token(params.import_token.unwrap())
+        .encrypted_key_material(Blob::new(wrapped))
+        .import_type(ImportType::NewKeyMaterial)
+        .key_material_description("second generation")
+        .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+        .send()
+        .await
+        .unwrap()
+        .key_material_id
+        .unwrap();
+    assert_ne!(second, first);
+    assert_eq!(
+        h.describe(&key).await.current_key_material_id.as_deref(),
+        Some(first.as_str())
+    );
+    let listed = kms
+        .list_key_rotations()
+        .key_id(&key)
+        .include_key_material(IncludeKeyMaterial::AllKeyMaterial)
+        .send()
+        .await
+        .unwrap();
+    let pending = listed
+        .rotations()
+        .iter()
+        .find(|r| r.key_material_id.as_deref() == Some(second.as_str()))
+        .unwrap();
+    assert_eq!(
+        pending.key_material_state,
+        Some(KeyMaterialState::PendingRotation)
+    );
+    assert_eq!(
+        pending.key_material_description.as_deref(),
+        Some("second generation")
+    );
+
+    // RotateKeyOnDemand makes it current; the first material still decrypts.
+    kms.rotate_key_on_demand()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        h.describe(&key).await.current_key_material_id.as_deref(),
+        Some(second.as_str())
+    );
+    let back = kms.decrypt().ciphertext_blob(old).send().await.unwrap();
+    assert_eq!(back.plaintext.unwrap().as_ref(), b"first material");
+    let rotations = kms.list_key_rotations().key_id(&key).send().await.unwrap();
+    assert_eq!(rotations.rotations().len(), 1);
+    assert_eq!(
+        rotations.rotations()[0].key_material_state,
+        Some(KeyMaterialState::Current)
+    );
+    // Automatic rotation stays unavailable for imported keys.
+    assert_eq!(
+        error_of(kms.enable_key_rotation().key_id(&key).send().await).0,
+        "UnsupportedOperationException"
+    );
+}

@@ -57,6 +57,8 @@ fn material() -> SealedMaterial {
         sealed: vec![1, 2, 3],
         created: UnixMillis(1),
         rotation: None,
+        description: Some("first".into()),
+        pending: false,
     }
 }
 
@@ -149,6 +151,8 @@ async fn rotation(store: &dyn Store) {
         sealed: vec![4, 5],
         created: UnixMillis(1000),
         rotation: Some(RotationType::Automatic),
+        description: None,
+        pending: true,
     };
     let rotated = store
         .rotate_key(
@@ -177,6 +181,37 @@ async fn rotation(store: &dyn Store) {
         store.material(&scope(), &k.id, &second.id).await.unwrap(),
         Some(second.clone())
     );
+    // A pending version becomes a completed rotation.
+    let promoted = store
+        .promote_material(
+            &scope(),
+            &k.id,
+            &second.id,
+            RotationType::OnDemand,
+            Box::new(|r| {
+                r.rotation.on_demand_started = Some(UnixMillis(2000));
+                Ok(())
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(promoted.rotation.on_demand_started, Some(UnixMillis(2000)));
+    let versions = store.materials(&scope(), &k.id).await.unwrap();
+    assert!(!versions[1].pending);
+    assert_eq!(versions[1].rotation, Some(RotationType::OnDemand));
+    assert!(matches!(
+        store
+            .promote_material(
+                &scope(),
+                &k.id,
+                &second.id,
+                RotationType::OnDemand,
+                Box::new(|_| Ok(()))
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
     // A refused change adds no material.
     let third = SealedMaterial {
         id: MaterialId([9; 32]),
