@@ -140,6 +140,7 @@ impl From<crate::store::StoreError> for Error {
     fn from(e: crate::store::StoreError) -> Error {
         match e {
             crate::store::StoreError::Unavailable(m) => Error::DependencyTimeout { message: m },
+            crate::store::StoreError::Refused(e) => *e,
             other => Error::internal(other),
         }
     }

@@ -34,6 +34,9 @@ pub struct Kms {
     /// Key usage noted in memory until the next flush.
     pub(crate) usage: crate::usage::UsageLog,
     pub(crate) limiter: crate::quota::Limiter,
+    /// Serializes changes to multi-Region key sets (replication, rotation of a set, primary
+    /// moves), so that a replica never misses a material version.
+    pub(crate) set_lock: tokio::sync::Mutex<()>,
 }
 
 impl Kms {
@@ -65,6 +68,7 @@ impl Kms {
             identity_lock: tokio::sync::Mutex::new(()),
             usage: crate::usage::UsageLog::default(),
             limiter: crate::quota::Limiter::new(crate::quota::RateLimits::default()),
+            set_lock: tokio::sync::Mutex::new(()),
         }
     }
 

@@ -104,6 +104,7 @@ pub const OPERATION_DEFAULTS: &[(&str, u32)] = &[
     ("ListResourceTags", 2000),
     ("ListRetirableGrants", 100),
     ("PutKeyPolicy", 15),
+    ("ReplicateKey", 5),
     ("RetireGrant", 50),
     ("RevokeGrant", 50),
     ("RotateKeyOnDemand", 5),
@@ -112,6 +113,7 @@ pub const OPERATION_DEFAULTS: &[(&str, u32)] = &[
     ("UntagResource", 5),
     ("UpdateAlias", 5),
     ("UpdateKeyDescription", 5),
+    ("UpdatePrimaryRegion", 5),
 ];
 
 /// GenerateDataKeyPair(WithoutPlaintext) quotas by key pair spec, outside the shared ones.

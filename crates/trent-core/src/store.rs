@@ -11,8 +11,8 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, ImportToken,
-    KeyId, KeyRecord, LastUsage, MaterialId, PrincipalRecord, PrincipalType, Region, Scope,
-    SealedMaterial, SessionRecord, Tag, UnixMillis,
+    KeyId, KeyRecord, LastUsage, MaterialId, PrincipalRecord, PrincipalType, Scope, SealedMaterial,
+    SessionRecord, Tag, UnixMillis,
 };
 
 /// Failures of a store, by kind.
@@ -31,6 +31,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("store corrupt: {0}")]
     Corrupt(String),
+    /// A change of a batch refused; the batch was rolled back.
+    #[error("refused: {0}")]
+    Refused(Box<crate::Error>),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -52,6 +55,24 @@ pub type ChangeListener = Arc<dyn Fn(&Change) + Send + Sync>;
 
 /// A change to a key record, applied inside the store's transaction; it may refuse.
 pub type KeyChange = Box<dyn FnOnce(&mut KeyRecord) -> Result<(), crate::Error> + Send>;
+
+/// One key's part of a change to several keys at once (a multi-Region set).
+pub struct SetChange {
+    pub scope: Scope,
+    pub id: KeyId,
+    /// A material version to add (or fill again).
+    pub material: Option<SealedMaterial>,
+    pub change: KeyChange,
+}
+
+impl std::fmt::Debug for SetChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetChange")
+            .field("scope", &self.scope)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
 
 /// A page of results and whether more follow.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,17 +181,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
     /// A key's material versions, oldest first.
     async fn materials(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<SealedMaterial>>;
+    /// Applies changes to several keys (each with an optional material version) in one
+    /// transaction; `Refused` if any change refuses, and then nothing is written.
+    async fn change_keys(&self, changes: Vec<SetChange>) -> StoreResult<()>;
     /// Every key of an account with this id, one per Region (a multi-Region key set).
     async fn key_set(&self, account: &AccountId, id: &KeyId) -> StoreResult<Vec<KeyRecord>>;
-    /// Makes `primary` the primary Region of a multi-Region key set, in every Region of it
-    /// (`regions`, whose cached records are dropped), in one transaction.
-    async fn set_primary_region(
-        &self,
-        account: &AccountId,
-        id: &KeyId,
-        regions: &[Region],
-        primary: &Region,
-    ) -> StoreResult<()>;
     /// Primary keys waiting for their replicas to be deleted.
     async fn keys_pending_replica_deletion(&self) -> StoreResult<Vec<(Scope, KeyId)>>;
     /// How many keys a scope holds (the KMS-keys-per-Region quota).

@@ -19,7 +19,9 @@ use trent_core::model::{
     MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation, RotationType, Scope,
     SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm, WrappingKeySpec,
 };
-use trent_core::store::{Change, ChangeListener, KeyChange, Page, Store, StoreError, StoreResult};
+use trent_core::store::{
+    Change, ChangeListener, KeyChange, Page, SetChange, Store, StoreError, StoreResult,
+};
 
 use crate::migrations;
 
@@ -192,84 +194,10 @@ impl SqliteStore {
             id: id.clone(),
         }];
         self.transaction(changes, move |tx| {
-            let current = tx
-                .query_row(
-                    &format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3"),
-                    params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
-                    key_from_row,
-                )
-                .optional()?;
-            let Some(current) = current else {
-                return Ok(Err(StoreError::NotFound));
-            };
-            let mut next = current.clone();
-            if let Err(refused) = change(&mut next) {
-                return Ok(Ok(Err(refused)));
-            }
-            if next == current && matches!(material, MaterialOp::Keep) {
-                return Ok(Ok(Ok(current)));
-            }
-            match &material {
-                MaterialOp::Keep => {}
-                MaterialOp::Add(m) => insert_material(tx, &scope, &id, m)?,
-                MaterialOp::Promote(material, kind) => {
-                    let n = tx.execute(
-                        "UPDATE key_materials SET pending = 0, rotation_type = ?5, created = ?6
-                         WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4 AND pending = 1",
-                        params![
-                            scope.account.as_str(),
-                            scope.region.as_str(),
-                            id.as_str(),
-                            material.0.as_slice(),
-                            kind.as_str(),
-                            next.rotation.on_demand_started.map_or(0, |d| d.0)
-                        ],
-                    )?;
-                    if n == 0 {
-                        return Ok(Err(StoreError::NotFound));
-                    }
-                }
-                MaterialOp::DeleteAll => {
-                    tx.execute(
-                        "DELETE FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3",
-                        params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
-                    )?;
-                }
-            }
-            tx.execute(
-                "UPDATE keys SET description = ?4, spec = ?5, usage = ?6, origin = ?7, manager = ?8, state = ?9,
-                 deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14,
-                 public_key = ?15, rotation_period_days = ?16, next_rotation = ?17, on_demand_rotations = ?18,
-                 on_demand_started = ?19, valid_to = ?20, expiration_model = ?21, primary_region = ?22,
-                 version = version + 1
-                 WHERE account = ?1 AND region = ?2 AND id = ?3",
-                params![
-                    scope.account.as_str(),
-                    scope.region.as_str(),
-                    id.as_str(),
-                    next.description,
-                    next.spec.as_str(),
-                    next.usage.as_str(),
-                    next.origin.as_str(),
-                    next.manager.as_str(),
-                    next.state.as_str(),
-                    next.deletion_date.map(|d| d.0),
-                    next.pending_window_days.map(i64::from),
-                    next.current_material.0.as_slice(),
-                    i64::from(next.multi_region),
-                    next.policy,
-                    next.public_key,
-                    next.rotation.period_days.map(i64::from),
-                    next.rotation.next.map(|d| d.0),
-                    i64::from(next.rotation.on_demand_count),
-                    next.rotation.on_demand_started.map(|d| d.0),
-                    next.valid_to.map(|d| d.0),
-                    next.expiration_model.map(ExpirationModel::as_str),
-                    next.primary_region.as_ref().map(Region::as_str),
-                ],
-            )?;
-            next.version = current.version + 1;
-            Ok(Ok(Ok(next)))
+            Ok(match apply_change(tx, &scope, &id, material, change)? {
+                Ok(outcome) => Ok(outcome),
+                Err(e) => Err(e),
+            })
         })
         .await
     }
@@ -435,6 +363,101 @@ fn json_tags(text: &str) -> rusqlite::Result<Vec<Tag>> {
         .collect())
 }
 
+/// Reads a key, lets `change` modify it, applies `material`, and writes the record back with
+/// its version bumped, inside the caller's transaction. `Err` for a store-level refusal (no
+/// such key, no such pending version); `Ok(Err)` when `change` refuses.
+#[allow(clippy::type_complexity)]
+fn apply_change(
+    tx: &rusqlite::Transaction<'_>,
+    scope: &Scope,
+    id: &KeyId,
+    material: MaterialOp,
+    change: KeyChange,
+) -> rusqlite::Result<Result<Result<KeyRecord, trent_core::Error>, StoreError>> {
+    let current = tx
+        .query_row(
+            &format!(
+                "SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND id = ?3"
+            ),
+            params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
+            key_from_row,
+        )
+        .optional()?;
+    let Some(current) = current else {
+        return Ok(Err(StoreError::NotFound));
+    };
+    let mut next = current.clone();
+    if let Err(refused) = change(&mut next) {
+        return Ok(Ok(Err(refused)));
+    }
+    if next == current && matches!(material, MaterialOp::Keep) {
+        return Ok(Ok(Ok(current)));
+    }
+    match &material {
+        MaterialOp::Keep => {}
+        MaterialOp::Add(m) => insert_material(tx, scope, id, m)?,
+        MaterialOp::Promote(material, kind) => {
+            let n = tx.execute(
+                "UPDATE key_materials SET pending = 0, rotation_type = ?5, created = ?6
+                 WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4 AND pending = 1",
+                params![
+                    scope.account.as_str(),
+                    scope.region.as_str(),
+                    id.as_str(),
+                    material.0.as_slice(),
+                    kind.as_str(),
+                    next.rotation.on_demand_started.map_or(0, |d| d.0)
+                ],
+            )?;
+            if n == 0 {
+                return Ok(Err(StoreError::NotFound));
+            }
+        }
+        MaterialOp::DeleteAll => {
+            // The versions stay known (their ids, dates, descriptions), so that the
+            // same material can be imported again; only the sealed bytes go.
+            tx.execute(
+                "UPDATE key_materials SET sealed = X'' WHERE account = ?1 AND region = ?2 AND key_id = ?3",
+                params![scope.account.as_str(), scope.region.as_str(), id.as_str()],
+            )?;
+        }
+    }
+    tx.execute(
+        "UPDATE keys SET description = ?4, spec = ?5, usage = ?6, origin = ?7, manager = ?8, state = ?9,
+         deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14,
+         public_key = ?15, rotation_period_days = ?16, next_rotation = ?17, on_demand_rotations = ?18,
+         on_demand_started = ?19, valid_to = ?20, expiration_model = ?21, primary_region = ?22,
+         version = version + 1
+         WHERE account = ?1 AND region = ?2 AND id = ?3",
+        params![
+            scope.account.as_str(),
+            scope.region.as_str(),
+            id.as_str(),
+            next.description,
+            next.spec.as_str(),
+            next.usage.as_str(),
+            next.origin.as_str(),
+            next.manager.as_str(),
+            next.state.as_str(),
+            next.deletion_date.map(|d| d.0),
+            next.pending_window_days.map(i64::from),
+            next.current_material.0.as_slice(),
+            i64::from(next.multi_region),
+            next.policy,
+            next.public_key,
+            next.rotation.period_days.map(i64::from),
+            next.rotation.next.map(|d| d.0),
+            i64::from(next.rotation.on_demand_count),
+            next.rotation.on_demand_started.map(|d| d.0),
+            next.valid_to.map(|d| d.0),
+            next.expiration_model.map(ExpirationModel::as_str),
+            next.primary_region.as_ref().map(Region::as_str),
+        ],
+    )?;
+    next.version = current.version + 1;
+    Ok(Ok(Ok(next)))
+}
+
 /// What a key change does to the key's material versions.
 enum MaterialOp {
     Keep,
@@ -459,6 +482,13 @@ fn material_from_row(row: &Row<'_>) -> rusqlite::Result<SealedMaterial> {
             .transpose()?,
         description: row.get(4)?,
         pending: row.get::<_, i64>(5)? != 0,
+        valid_to: row.get::<_, Option<i64>>(6)?.map(UnixMillis),
+        expiration_model: row
+            .get::<_, Option<String>>(7)?
+            .map(|m| {
+                ExpirationModel::parse(&m).ok_or_else(|| corrupt("key_materials.expiration_model"))
+            })
+            .transpose()?,
     })
 }
 
@@ -469,8 +499,11 @@ fn insert_material(
     m: &SealedMaterial,
 ) -> rusqlite::Result<()> {
     tx.execute(
-        "INSERT INTO key_materials (account, region, key_id, material_id, sealed, created, rotation_type, description, pending)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO key_materials (account, region, key_id, material_id, sealed, created, rotation_type, description, pending, valid_to, expiration_model)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (account, region, key_id, material_id) DO UPDATE SET sealed = excluded.sealed,
+         description = COALESCE(excluded.description, key_materials.description),
+         valid_to = excluded.valid_to, expiration_model = excluded.expiration_model",
         params![
             scope.account.as_str(),
             scope.region.as_str(),
@@ -481,6 +514,8 @@ fn insert_material(
             m.rotation.map(RotationType::as_str),
             m.description,
             i64::from(m.pending),
+            m.valid_to.map(|t| t.0),
+            m.expiration_model.map(ExpirationModel::as_str),
         ],
     )?;
     Ok(())
@@ -851,6 +886,29 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn change_keys(&self, changes: Vec<SetChange>) -> StoreResult<()> {
+        let notices = changes
+            .iter()
+            .map(|c| Change::Key {
+                scope: c.scope.clone(),
+                id: c.id.clone(),
+            })
+            .collect();
+        self.transaction(notices, move |tx| {
+            for c in changes {
+                let op = c.material.map_or(MaterialOp::Keep, MaterialOp::Add);
+                match apply_change(tx, &c.scope, &c.id, op, c.change)? {
+                    Ok(Ok(_)) => {}
+                    // Any refusal rolls the whole set back.
+                    Ok(Err(refused)) => return Ok(Err(StoreError::Refused(Box::new(refused)))),
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
+            Ok(Ok(()))
+        })
+        .await
+    }
+
     async fn key_set(&self, account: &AccountId, id: &KeyId) -> StoreResult<Vec<KeyRecord>> {
         let (account, id) = (account.clone(), id.clone());
         self.with(move |c| {
@@ -860,34 +918,6 @@ impl Store for SqliteStore {
             let mut stmt = c.prepare(&sql)?;
             let rows = stmt.query_map(params![account.as_str(), id.as_str()], key_from_row)?;
             rows.collect()
-        })
-        .await
-    }
-
-    async fn set_primary_region(
-        &self,
-        account: &AccountId,
-        id: &KeyId,
-        regions: &[Region],
-        primary: &Region,
-    ) -> StoreResult<()> {
-        let (account, id, primary) = (account.clone(), id.clone(), primary.clone());
-        let changes = regions
-            .iter()
-            .map(|r| Change::Key {
-                scope: Scope {
-                    account: account.clone(),
-                    region: r.clone(),
-                },
-                id: id.clone(),
-            })
-            .collect();
-        self.transaction(changes, move |tx| {
-            let n = tx.execute(
-                "UPDATE keys SET primary_region = ?3, version = version + 1 WHERE account = ?1 AND id = ?2",
-                params![account.as_str(), id.as_str(), primary.as_str()],
-            )?;
-            Ok(if n == 0 { Err(StoreError::NotFound) } else { Ok(()) })
         })
         .await
     }
@@ -932,7 +962,7 @@ impl Store for SqliteStore {
         let (scope, id) = (scope.clone(), id.clone());
         self.with(move |c| {
             let mut stmt = c.prepare(
-                "SELECT material_id, sealed, created, rotation_type, description, pending FROM key_materials
+                "SELECT material_id, sealed, created, rotation_type, description, pending, valid_to, expiration_model FROM key_materials
                  WHERE account = ?1 AND region = ?2 AND key_id = ?3 ORDER BY created, rowid",
             )?;
             let rows = stmt.query_map(
@@ -975,7 +1005,7 @@ impl Store for SqliteStore {
         let (scope, id, material) = (scope.clone(), id.clone(), *material);
         self.with(move |c| {
             c.query_row(
-                "SELECT material_id, sealed, created, rotation_type, description, pending FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4",
+                "SELECT material_id, sealed, created, rotation_type, description, pending, valid_to, expiration_model FROM key_materials WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND material_id = ?4 AND length(sealed) > 0",
                 params![scope.account.as_str(), scope.region.as_str(), id.as_str(), material.0.as_slice()],
                 material_from_row,
             )

@@ -322,6 +322,9 @@ pub struct SealedMaterial {
     /// Imported as NEW_KEY_MATERIAL into a key that has material: waits for RotateKeyOnDemand
     /// to become current (`PENDING_ROTATION`).
     pub pending: bool,
+    /// Imported material: its own expiry, which the key takes when the version is current.
+    pub valid_to: Option<UnixMillis>,
+    pub expiration_model: Option<ExpirationModel>,
 }
 
 /// An alias and the key it points at.

@@ -9,6 +9,7 @@ use crate::model::{
     Origin, RequestContext, UnixMillis, WrappingAlgorithm, WrappingKeySpec,
 };
 use crate::ops::pipeline::{Aliases, StateRule};
+use crate::policy::Facts;
 use crate::secret::KeyMaterial;
 use crate::store::StoreError;
 
@@ -89,13 +90,16 @@ impl Kms {
         spec: WrappingKeySpec,
     ) -> Result<ImportParameters> {
         let authorized = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Forbidden,
                 "kms:GetParametersForImport",
                 StateRule::Importable,
                 None,
+                Facts::new()
+                    .with("kms:WrappingAlgorithm", algorithm.as_str())
+                    .with("kms:WrappingKeySpec", spec.as_str()),
             )
             .await?;
         let record = authorized.key().record.clone();
@@ -152,13 +156,25 @@ impl Kms {
         request: ImportRequest<'_>,
     ) -> Result<(KeyRecord, MaterialId)> {
         let authorized = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Forbidden,
                 "kms:ImportKeyMaterial",
                 StateRule::Importable,
                 None,
+                Facts::new()
+                    .with(
+                        "kms:ExpirationModel",
+                        request
+                            .expiration_model
+                            .unwrap_or(ExpirationModel::Expires)
+                            .as_str(),
+                    )
+                    .with_opt(
+                        "kms:ValidTo",
+                        request.valid_to.map(|t| t.0.div_euclid(1000).to_string()),
+                    ),
             )
             .await?;
         let record = authorized.key().record.clone();
@@ -238,6 +254,9 @@ impl Kms {
                 self.seal_material(&record.arn(), material_id, &material, now, None)?;
             sealed.pending = true;
             sealed.description = request.description.map(str::to_owned);
+            // Its expiry applies once it is current.
+            sealed.valid_to = valid_to;
+            sealed.expiration_model = Some(model);
             return match self
                 .store
                 .rotate_key(&record.scope, &record.id, &sealed, Box::new(|_| Ok(())))
@@ -256,11 +275,11 @@ impl Kms {
             return Err(Error::IncorrectKeyMaterial);
         }
 
-        let present = versions.iter().any(|v| v.id == material_id);
         let is_current = !has_had_material || material_id == record.current_material;
         let change = move |r: &mut KeyRecord| -> Result<()> {
             crate::ops::pipeline::check_state(r.state, &r.arn(), StateRule::Importable)?;
-            if r.state == KeyState::PendingImport {
+            // The key is usable again once its current version is back.
+            if is_current && r.state == KeyState::PendingImport {
                 r.state = KeyState::Enabled;
             }
             if is_current {
@@ -274,16 +293,21 @@ impl Kms {
             Ok(())
         };
         let (scope, id) = (record.scope.clone(), record.id.clone());
-        let outcome = if present {
-            self.store.modify_key(&scope, &id, Box::new(change)).await
-        } else {
-            let mut sealed =
-                self.seal_material(&record.arn(), material_id, &material, now, None)?;
-            sealed.description = request.description.map(str::to_owned);
-            self.store
-                .rotate_key(&scope, &id, &sealed, Box::new(change))
-                .await
-        };
+        // The version is written (or filled again after a deletion) in the same transaction
+        // as the key's change, whatever happened meanwhile.
+        let mut sealed = self.seal_material(&record.arn(), material_id, &material, now, None)?;
+        sealed.description = request.description.map(str::to_owned);
+        sealed.valid_to = valid_to;
+        sealed.expiration_model = Some(model);
+        if let Some(previous) = versions.iter().find(|v| v.id == material_id) {
+            sealed.created = previous.created;
+            sealed.rotation = previous.rotation;
+            sealed.pending = previous.pending;
+        }
+        let outcome = self
+            .store
+            .rotate_key(&scope, &id, &sealed, Box::new(change))
+            .await;
         match outcome {
             Ok(result) => result.map(|r| (r, material_id)),
             Err(StoreError::NotFound) => Err(Error::KeyNotFound {

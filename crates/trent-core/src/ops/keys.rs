@@ -271,6 +271,8 @@ impl Kms {
             rotation,
             description: None,
             pending: false,
+            valid_to: None,
+            expiration_model: None,
         })
     }
 

@@ -14,7 +14,8 @@ use crate::model::{
 };
 use crate::ops::pipeline::{Aliases, StateRule, material_aad};
 use crate::ops::tags::validate_tags;
-use crate::store::StoreError;
+use crate::policy::Facts;
+use crate::store::{SetChange, StoreError};
 
 /// What ReplicateKey asks for.
 #[derive(Debug, Default)]
@@ -65,19 +66,21 @@ impl Kms {
         request: ReplicaRequest,
     ) -> Result<(KeyRecord, Vec<Tag>)> {
         let authorized = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Forbidden,
                 "kms:ReplicateKey",
                 StateRule::NotPendingDeletion,
                 None,
+                Facts::new().with("kms:ReplicaRegion", request.region.as_str()),
             )
             .await?;
         let primary = authorized.key().record.clone();
         if !primary.is_primary() {
             return Err(not_primary(&primary));
         }
+        let _set = self.set_lock.lock().await;
         validate_tags(&request.tags)?;
         let region = Region::parse(&request.region)
             .filter(|r| {
@@ -105,10 +108,35 @@ impl Kms {
                 message: format!("{} already exists.", primary.id.arn(&scope)),
             });
         }
-        // Creating the replica is a CreateKey in its Region.
+        // Creating the replica is a CreateKey in its Region: its permission, its quotas.
         let mut in_region = ctx.clone();
         in_region.region = region.clone();
-        self.authorize_identity(&in_region, "kms:CreateKey", "*")?;
+        let facts = Facts::new()
+            .with("kms:KeySpec", primary.spec.as_str())
+            .with("kms:KeyUsage", primary.usage.as_str())
+            .with("kms:KeyOrigin", primary.origin.as_str())
+            .with("kms:MultiRegion", "true")
+            .with("kms:MultiRegionKeyType", "REPLICA")
+            .with_request_tags(
+                request
+                    .tags
+                    .iter()
+                    .map(|t| (t.key.as_str(), t.value.as_str())),
+            );
+        self.authorize_identity_with(&in_region, "kms:CreateKey", "*", &facts)?;
+        self.throttle(
+            &in_region,
+            &crate::quota::QuotaClass::Operation("CreateKey".to_owned()),
+        )?;
+        let max = self.quotas().keys_per_region;
+        if self.store.count_keys(&scope).await? >= max {
+            return Err(Error::LimitExceeded {
+                message: format!(
+                    "The request was rejected because it would exceed the quota of {max} KMS keys in account {} in {}.",
+                    scope.account, scope.region
+                ),
+            });
+        }
         let arn = primary.id.arn(&scope);
         let policy = match request.policy {
             Some(text) => {
@@ -171,7 +199,7 @@ impl Kms {
     }
 
     /// A material version of `from`, sealed again for the key `to_arn` of the same set.
-    fn reseal(
+    pub(crate) fn reseal(
         &self,
         from: &KeyRecord,
         to_arn: &str,
@@ -188,69 +216,32 @@ impl Kms {
         })
     }
 
-    /// Copies a rotation of the primary (its new material and rotation state) to every
-    /// replica, so that ciphertexts made anywhere in the set decrypt everywhere.
-    pub(crate) async fn sync_replicas(
-        &self,
-        primary: &KeyRecord,
-        material: &SealedMaterial,
-    ) -> Result<()> {
-        for replica in self
-            .store
-            .key_set(&primary.scope.account, &primary.id)
-            .await?
-        {
-            if replica.scope == primary.scope {
-                continue;
-            }
-            let sealed = self.reseal(primary, &replica.arn(), material)?;
-            let (current, rotation) = (primary.current_material, primary.rotation.clone());
-            let change = move |r: &mut KeyRecord| -> Result<()> {
-                r.current_material = current;
-                r.rotation = Rotation {
-                    next: None,
-                    ..rotation
-                };
-                Ok(())
-            };
-            match self
-                .store
-                .rotate_key(&replica.scope, &replica.id, &sealed, Box::new(change))
-                .await
-            {
-                Ok(outcome) => {
-                    outcome?;
-                }
-                // Deleted meanwhile: nothing to keep in step.
-                Err(StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
-    }
-
-    /// UpdatePrimaryRegion: called on the current primary; the replica in `region` becomes the
-    /// primary, and the old primary a replica.
+    /// UpdatePrimaryRegion: called on the current primary, and allowed on the replica in
+    /// `region` too; that replica becomes the primary (with the automatic rotation schedule),
+    /// the old primary a replica, across the set in one transaction.
     pub async fn update_primary_region(
         &self,
         ctx: &RequestContext,
         key: &KeyRef,
         region: &str,
     ) -> Result<()> {
+        let facts = Facts::new().with("kms:PrimaryRegion", region);
         let authorized = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Forbidden,
                 "kms:UpdatePrimaryRegion",
                 StateRule::Enabled,
                 None,
+                facts.clone(),
             )
             .await?;
         let primary = authorized.key().record.clone();
         if !primary.is_primary() {
             return Err(not_primary(&primary));
         }
+        let _set = self.set_lock.lock().await;
         let set = self
             .store
             .key_set(&primary.scope.account, &primary.id)
@@ -263,34 +254,49 @@ impl Kms {
         if target == primary.scope.region {
             return Ok(());
         }
-        let regions: Vec<Region> = set.iter().map(|k| k.scope.region.clone()).collect();
-        // The schedule moves with the primary.
+        // The replica must allow it too, in its own Region, and not be on its way out.
+        let mut in_region = ctx.clone();
+        in_region.region = target.clone();
+        self.key_for_with(
+            &in_region,
+            &KeyRef::Arn {
+                scope: Scope {
+                    account: primary.scope.account.clone(),
+                    region: target.clone(),
+                },
+                id: primary.id.clone(),
+            },
+            Aliases::Forbidden,
+            "kms:UpdatePrimaryRegion",
+            StateRule::NotPendingDeletion,
+            None,
+            facts,
+        )
+        .await?;
         let next = primary.rotation.next;
-        self.store
-            .set_primary_region(&primary.scope.account, &primary.id, &regions, &target)
-            .await?;
-        let new_scope = Scope {
-            account: primary.scope.account.clone(),
-            region: target,
-        };
-        let old_scope = primary.scope.clone();
-        for (scope, next) in [(new_scope, next), (old_scope, None)] {
-            self.store
-                .modify_key(
-                    &scope,
-                    &primary.id,
-                    Box::new(move |r| {
-                        r.rotation.next = if r.rotation.period_days.is_some() {
+        let changes = set
+            .into_iter()
+            .map(|k| {
+                let becomes_primary = k.scope.region == target;
+                let primary_region = target.clone();
+                SetChange {
+                    scope: k.scope,
+                    id: k.id,
+                    material: None,
+                    change: Box::new(move |r: &mut KeyRecord| {
+                        r.primary_region = Some(primary_region);
+                        // The schedule moves with the primary.
+                        r.rotation.next = if becomes_primary && r.rotation.period_days.is_some() {
                             next
                         } else {
                             None
                         };
                         Ok(())
                     }),
-                )
-                .await??;
-        }
-        Ok(())
+                }
+            })
+            .collect();
+        Ok(self.store.change_keys(changes).await?)
     }
 
     /// Primaries in `PendingReplicaDeletion` whose replicas are all gone start their own
@@ -321,7 +327,9 @@ impl Kms {
             match outcome {
                 Ok(_) => released += 1,
                 Err(Error::NotDue) => {}
-                Err(e) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(key = %id.arn(&scope), error = %e, "could not start the waiting period; will retry")
+                }
             }
         }
         Ok(released)

@@ -9,6 +9,33 @@ use crate::model::{KeyId, KeyRef, KeyState, KeyUsage, MaterialId, RequestContext
 use crate::policy::{self, AuthorizedKey, Facts, Policy};
 use crate::secret::KeyMaterial;
 
+/// The actions a principal of another account may be allowed on a key (AWS's "cross-account
+/// use: yes"); every other one needs the key's own account.
+const CROSS_ACCOUNT: &[&str] = &[
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:GenerateMac",
+    "kms:VerifyMac",
+    "kms:GetKeyRotationStatus",
+    "kms:GetPublicKey",
+    "kms:ListGrants",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:Sign",
+    "kms:Verify",
+    "kms:DeriveSharedSecret",
+    "kms:Encapsulate",
+    "kms:Decapsulate",
+];
+
 /// Whether an operation's `KeyId` member may name an alias.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Aliases {
@@ -161,6 +188,15 @@ impl Kms {
         facts: Facts,
     ) -> Result<AuthorizedKey> {
         let key = self.find(ctx, key_ref, aliases).await?;
+        // Most operations are for the key's own account only, whatever its policy says.
+        if key.record.scope.account != ctx.principal.account && !CROSS_ACCOUNT.contains(&action) {
+            return Err(Error::AccessDenied {
+                principal: ctx.principal.arn.clone(),
+                action: action.to_owned(),
+                resource: key.record.arn(),
+                reason: policy::DenyReason::NoResourcePolicy,
+            });
+        }
         if let Some(class) = crate::quota::crypto_class(action, &key.record) {
             self.throttle(ctx, &class)?;
         }

@@ -12,7 +12,8 @@ use crate::model::{
     SealedMaterial, UnixMillis,
 };
 use crate::ops::pipeline::{Aliases, StateRule};
-use crate::store::{Page, StoreError};
+use crate::policy::Facts;
+use crate::store::{Page, SetChange, StoreError};
 
 /// AWS's default automatic rotation period.
 pub const DEFAULT_ROTATION_DAYS: u32 = 365;
@@ -83,7 +84,13 @@ impl Kms {
         period_days: Option<u32>,
     ) -> Result<()> {
         let period = period_days.unwrap_or(DEFAULT_ROTATION_DAYS);
-        self.change_rotation(ctx, key, "kms:EnableKeyRotation", move |r, now| {
+        if !(90..=2560).contains(&period) {
+            return Err(Error::validation(format!(
+                "1 validation error detected: Value '{period}' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value between 90 and 2560"
+            )));
+        }
+        let facts = Facts::new().with("kms:RotationPeriodInDays", period.to_string());
+        self.change_rotation(ctx, key, "kms:EnableKeyRotation", facts, move |r, now| {
             let base = match (r.rotation.period_days, r.rotation.next) {
                 // Already enabled: keep the schedule's origin, change the period.
                 (Some(old), Some(next)) => {
@@ -99,7 +106,7 @@ impl Kms {
     }
 
     pub async fn disable_key_rotation(&self, ctx: &RequestContext, key: &KeyRef) -> Result<()> {
-        self.change_rotation(ctx, key, "kms:DisableKeyRotation", |r, _| {
+        self.change_rotation(ctx, key, "kms:DisableKeyRotation", Facts::new(), |r, _| {
             r.rotation.period_days = None;
             r.rotation.next = None;
         })
@@ -111,16 +118,18 @@ impl Kms {
         ctx: &RequestContext,
         key: &KeyRef,
         action: &'static str,
+        facts: Facts,
         change: impl FnOnce(&mut KeyRecord, UnixMillis) + Send + 'static,
     ) -> Result<()> {
         let authorized = self
-            .key_for(
+            .key_for_with(
                 ctx,
                 key,
                 Aliases::Forbidden,
                 action,
                 StateRule::Enabled,
                 None,
+                facts,
             )
             .await?;
         let record = &authorized.key().record;
@@ -162,6 +171,8 @@ impl Kms {
     }
 
     async fn sync_rotation_period(&self, primary: &KeyRecord) -> Result<()> {
+        let _set = self.set_lock.lock().await;
+        let mut changes = Vec::new();
         for replica in self
             .store
             .key_set(&primary.scope.account, &primary.id)
@@ -171,19 +182,18 @@ impl Kms {
                 continue;
             }
             let period = primary.rotation.period_days;
-            self.store
-                .modify_key(
-                    &replica.scope,
-                    &replica.id,
-                    Box::new(move |r| {
-                        r.rotation.period_days = period;
-                        r.rotation.next = None;
-                        Ok(())
-                    }),
-                )
-                .await??;
+            changes.push(SetChange {
+                scope: replica.scope,
+                id: replica.id,
+                material: None,
+                change: Box::new(move |r: &mut KeyRecord| {
+                    r.rotation.period_days = period;
+                    r.rotation.next = None;
+                    Ok(())
+                }),
+            });
         }
-        Ok(())
+        Ok(self.store.change_keys(changes).await?)
     }
 
     pub async fn get_key_rotation_status(
@@ -259,6 +269,7 @@ impl Kms {
             })?;
         let now = self.clock.now();
         let id = pending.id;
+        let (valid_to, expiration_model) = (pending.valid_to, pending.expiration_model);
         let change = move |r: &mut KeyRecord| -> Result<()> {
             crate::ops::pipeline::check_state(r.state, &r.arn(), StateRule::Enabled)?;
             if r.rotation.on_demand_count >= MAX_ON_DEMAND_ROTATIONS {
@@ -267,6 +278,9 @@ impl Kms {
             r.rotation.on_demand_count += 1;
             r.rotation.on_demand_started = Some(now);
             r.current_material = id;
+            // The key takes the expiry the material was imported with.
+            r.valid_to = valid_to;
+            r.expiration_model = expiration_model;
             Ok(())
         };
         match self
@@ -287,7 +301,8 @@ impl Kms {
     }
 
     /// Adds a material version to a key and makes it current, in one store transaction that
-    /// re-checks what the caller decided on (so concurrent rotations do not both count).
+    /// re-checks what the caller decided on (so concurrent rotations do not both count). A
+    /// multi-Region primary rotates its whole set in that same transaction.
     async fn rotate(
         &self,
         record: &KeyRecord,
@@ -323,24 +338,52 @@ impl Kms {
             r.current_material = material_id;
             Ok(())
         };
-        match self
-            .store
-            .rotate_key(&scope, &id, &sealed, Box::new(change))
-            .await
-        {
-            Ok(outcome) => {
-                let rotated = outcome?;
-                // A multi-Region primary rotates its whole set.
-                if rotated.is_primary() {
-                    self.sync_replicas(&rotated, &sealed).await?;
-                }
-                Ok(rotated)
-            }
-            Err(StoreError::NotFound) => Err(Error::KeyNotFound {
-                arn: id.arn(&scope),
-            }),
-            Err(e) => Err(e.into()),
+        if !record.is_primary() {
+            return match self
+                .store
+                .rotate_key(&scope, &id, &sealed, Box::new(change))
+                .await
+            {
+                Ok(outcome) => outcome,
+                Err(StoreError::NotFound) => Err(Error::KeyNotFound {
+                    arn: id.arn(&scope),
+                }),
+                Err(e) => Err(e.into()),
+            };
         }
+        // The set: the primary's change, and every replica taking the same version.
+        let _set = self.set_lock.lock().await;
+        let mut changes = vec![SetChange {
+            scope: scope.clone(),
+            id: id.clone(),
+            material: Some(sealed.clone()),
+            change: Box::new(change),
+        }];
+        for replica in self.store.key_set(&scope.account, &id).await? {
+            if replica.scope == scope {
+                continue;
+            }
+            changes.push(SetChange {
+                material: Some(self.reseal(record, &replica.arn(), &sealed)?),
+                scope: replica.scope,
+                id: replica.id,
+                change: Box::new(move |r: &mut KeyRecord| {
+                    if kind == RotationType::OnDemand {
+                        r.rotation.on_demand_count = r.rotation.on_demand_count.saturating_add(1);
+                        r.rotation.on_demand_started = Some(now);
+                    }
+                    r.current_material = material_id;
+                    Ok(())
+                }),
+            });
+        }
+        self.store.change_keys(changes).await?;
+        self.store
+            .key(&scope, &id)
+            .await?
+            .ok_or_else(|| Error::KeyNotFound {
+                arn: id.arn(&scope),
+            })
     }
 
     /// Rotates every enabled key whose automatic rotation is due; returns how many rotated.
@@ -351,14 +394,21 @@ impl Kms {
             let Some(record) = self.store.key(&scope, &id).await? else {
                 continue;
             };
-            if record.state != crate::model::KeyState::Enabled || !rotatable(&record) {
+            // Replicas rotate with their primary, never on their own.
+            if record.state != crate::model::KeyState::Enabled
+                || !rotatable(&record)
+                || record.is_replica()
+            {
                 continue;
             }
             match self.rotate(&record, RotationType::Automatic, now).await {
                 Ok(_) => rotated += 1,
                 // Another node or sweep got there first, or the key changed meanwhile.
                 Err(Error::NotDue | Error::Disabled { .. } | Error::InvalidState { .. }) => {}
-                Err(e) => return Err(e),
+                // One key's failure does not stop the round for the others.
+                Err(e) => {
+                    tracing::warn!(key = %record.arn(), error = %e, "automatic rotation failed; will retry")
+                }
             }
         }
         Ok(rotated)

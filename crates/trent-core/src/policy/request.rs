@@ -155,7 +155,9 @@ impl Context for Conditions<'_> {
                     "kms:keyorigin" => one(r.origin.as_str()),
                     "kms:keymanager" => one(r.manager.as_str()),
                     "kms:multiregion" => one(r.multi_region.to_string()),
-                    "kms:multiregionkeytype" if r.multi_region => one("PRIMARY"),
+                    "kms:multiregionkeytype" if r.multi_region => {
+                        one(if r.is_primary() { "PRIMARY" } else { "REPLICA" })
+                    }
                     "kms:resourcealiases" => (!k.aliases.is_empty()).then(|| k.aliases.clone()),
                     _ => None,
                 }

@@ -309,6 +309,26 @@ async fn cross_account_use_needs_both_sides() {
     )
     .await;
     let blob = encrypt(&carol, &shared).await.unwrap();
+    // Management operations are for the key's own account only, whatever the policy says.
+    let all = key_with_policy(
+        &h,
+        Some(
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
+                {"Sid": "PartnerAll", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{B}:user/carol")}, "Action": "kms:*", "Resource": "*"}
+            ]})
+            .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        error_of(carol.disable_key().key_id(&all).send().await).0,
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        error_of(carol.schedule_key_deletion().key_id(&all).send().await).0,
+        "AccessDeniedException"
+    );
     // Carol's own policy does not allow Decrypt, so the key policy alone is not enough.
     let (code, message) = error_of(
         carol

@@ -629,3 +629,94 @@ async fn new_key_material_rotates_an_imported_key_on_demand() {
         "UnsupportedOperationException"
     );
 }
+
+#[tokio::test]
+async fn deleted_material_versions_stay_known_for_reimport() {
+    use aws_sdk_kms::types::ImportType;
+    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let kms = h.client();
+    let key = external_key(&h, KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt).await;
+    let (a, b) = ([3u8; 32], [4u8; 32]);
+    import(
+        &h,
+        dir.path(),
+        &key,
+        &a,
+        AlgorithmSpec::RsaesOaepSha256,
+        WrappingKeySpec::Rsa2048,
+        None,
+    )
+    .await
+    .unwrap();
+    let under_a = h.encrypt(&key, "under a").await;
+    // B is imported as new material and made current.
+    let params = kms
+        .get_parameters_for_import()
+        .key_id(&key)
+        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
+        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
+        .send()
+        .await
+        .unwrap();
+    let wrapped = wrap(
+        dir.path(),
+        params.public_key.unwrap().as_ref(),
+        &b,
+        &AlgorithmSpec::RsaesOaepSha256,
+    );
+    kms.import_key_material()
+        .key_id(&key)
+        .import_token(params.import_token.unwrap())
+        .encrypted_key_material(Blob::new(wrapped))
+        .import_type(ImportType::NewKeyMaterial)
+        .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+        .send()
+        .await
+        .unwrap();
+    kms.rotate_key_on_demand()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    let under_b = h.encrypt(&key, "under b").await;
+
+    kms.delete_imported_key_material()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    // A, an older version, can still be brought back; the key stays PendingImport until its
+    // current version (B) is back too, and then both ciphertexts decrypt.
+    import(
+        &h,
+        dir.path(),
+        &key,
+        &a,
+        AlgorithmSpec::RsaesOaepSha256,
+        WrappingKeySpec::Rsa2048,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        h.describe(&key).await.key_state,
+        Some(KeyState::PendingImport)
+    );
+    import(
+        &h,
+        dir.path(),
+        &key,
+        &b,
+        AlgorithmSpec::RsaesOaepSha256,
+        WrappingKeySpec::Rsa2048,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.describe(&key).await.key_state, Some(KeyState::Enabled));
+    for (blob, text) in [(under_a, "under a"), (under_b, "under b")] {
+        let back = kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
+        assert_eq!(back.plaintext.unwrap().as_ref(), text.as_bytes());
+    }
+}

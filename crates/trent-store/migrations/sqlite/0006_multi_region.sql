@@ -8,3 +8,5 @@ CREATE INDEX keys_by_id ON keys (account, id);
 -- on-demand rotation to become current (NEW_KEY_MATERIAL imported into a key that has some).
 ALTER TABLE key_materials ADD COLUMN description TEXT;
 ALTER TABLE key_materials ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE key_materials ADD COLUMN valid_to INTEGER;
+ALTER TABLE key_materials ADD COLUMN expiration_model TEXT;

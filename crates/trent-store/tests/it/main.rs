@@ -16,7 +16,7 @@ use trent_core::model::{
     PrincipalRecord, PrincipalType, Region, RotationType, Scope, SealedMaterial, SessionRecord,
     Tag, UnixMillis,
 };
-use trent_core::store::{Store, StoreError};
+use trent_core::store::{SetChange, Store, StoreError};
 use trent_store::SqliteStore;
 
 fn scope() -> Scope {
@@ -59,6 +59,8 @@ fn material() -> SealedMaterial {
         rotation: None,
         description: Some("first".into()),
         pending: false,
+        valid_to: None,
+        expiration_model: None,
     }
 }
 
@@ -114,9 +116,34 @@ async fn multi_region(store: &dyn Store) {
     let set = store.key_set(&scope().account, &primary.id).await.unwrap();
     assert_eq!(set.len(), 2);
     assert!(set.iter().all(|k| k.primary_region == Some(scope().region)));
-    let regions = vec![scope().region, west.region.clone()];
+    // One transaction across the set: both change, or, when one refuses, neither.
+    let west_region = west.region.clone();
+    let to_west = |scope: Scope| {
+        let region = west_region.clone();
+        SetChange {
+            scope,
+            id: primary.id.clone(),
+            material: None,
+            change: Box::new(move |r| {
+                r.primary_region = Some(region);
+                Ok(())
+            }),
+        }
+    };
+    let refusing = SetChange {
+        scope: west.clone(),
+        id: primary.id.clone(),
+        material: None,
+        change: Box::new(|_| Err(trent_core::Error::NotDue)),
+    };
+    assert!(matches!(
+        store.change_keys(vec![to_west(scope()), refusing]).await,
+        Err(StoreError::Refused(_))
+    ));
+    let set = store.key_set(&scope().account, &primary.id).await.unwrap();
+    assert!(set.iter().all(|k| k.primary_region == Some(scope().region)));
     store
-        .set_primary_region(&scope().account, &primary.id, &regions, &west.region)
+        .change_keys(vec![to_west(scope()), to_west(west.clone())])
         .await
         .unwrap();
     let set = store.key_set(&scope().account, &primary.id).await.unwrap();
@@ -153,6 +180,8 @@ async fn rotation(store: &dyn Store) {
         rotation: Some(RotationType::Automatic),
         description: None,
         pending: true,
+        valid_to: Some(UnixMillis(7)),
+        expiration_model: Some(ExpirationModel::Expires),
     };
     let rotated = store
         .rotate_key(
