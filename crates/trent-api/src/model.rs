@@ -30,6 +30,8 @@ static MODEL: LazyLock<Model> = LazyLock::new(Model::load);
 struct Model {
     /// Operation name to its input shape name.
     inputs: HashMap<String, String>,
+    /// Operation name to its output shape name.
+    outputs: HashMap<String, String>,
     shapes: HashMap<String, Shape>,
 }
 
@@ -69,10 +71,14 @@ impl Model {
     fn load() -> Model {
         let raw: Value = serde_json::from_str(MODEL_JSON).unwrap_or(Value::Null);
         let mut inputs = HashMap::new();
+        let mut outputs = HashMap::new();
         if let Some(ops) = raw.get("operations").and_then(Value::as_object) {
             for (name, op) in ops {
                 if let Some(input) = op.pointer("/input/shape").and_then(Value::as_str) {
                     inputs.insert(name.clone(), input.to_owned());
+                }
+                if let Some(output) = op.pointer("/output/shape").and_then(Value::as_str) {
+                    outputs.insert(name.clone(), output.to_owned());
                 }
             }
         }
@@ -84,7 +90,11 @@ impl Model {
                 }
             }
         }
-        Model { inputs, shapes }
+        Model {
+            inputs,
+            outputs,
+            shapes,
+        }
     }
 }
 
@@ -144,6 +154,68 @@ impl Shape {
             }),
             sensitive: s.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
         })
+    }
+}
+
+/// A request body as the audit trail records it (CloudTrail's `requestParameters`): members
+/// in lowerCamelCase, and every blob (plaintexts, ciphertexts, messages, signatures, key
+/// material) and every member the model marks sensitive left out.
+pub fn redact_request(operation: &str, body: &Value) -> Value {
+    match MODEL.inputs.get(operation) {
+        Some(shape) => redact(shape, body),
+        None => Value::Null,
+    }
+}
+
+/// A response body as the audit trail records it (`responseElements`), redacted the same way.
+pub fn redact_response(operation: &str, body: &Value) -> Value {
+    match MODEL.outputs.get(operation) {
+        Some(shape) => redact(shape, body),
+        None => Value::Null,
+    }
+}
+
+fn lower_camel(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+fn redact(shape_name: &str, value: &Value) -> Value {
+    let Some(shape) = MODEL.shapes.get(shape_name) else {
+        return Value::Null;
+    };
+    if shape.sensitive {
+        return Value::Null;
+    }
+    match (&shape.kind, value) {
+        (Kind::Structure { members, .. }, Value::Object(fields)) => {
+            let mut out = serde_json::Map::new();
+            for (name, member_shape) in members {
+                let Some(v) = fields.get(name) else { continue };
+                let keep = MODEL
+                    .shapes
+                    .get(member_shape)
+                    .is_some_and(|s| !s.sensitive && !matches!(s.kind, Kind::Blob));
+                if keep {
+                    out.insert(lower_camel(name), redact(member_shape, v));
+                }
+            }
+            Value::Object(out)
+        }
+        (Kind::List { member }, Value::Array(items)) => {
+            Value::Array(items.iter().map(|i| redact(member, i)).collect())
+        }
+        (Kind::Map { value: v_shape, .. }, Value::Object(fields)) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), redact(v_shape, v)))
+                .collect(),
+        ),
+        (Kind::Blob, _) => Value::Null,
+        (_, v) => v.clone(),
     }
 }
 

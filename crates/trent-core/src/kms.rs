@@ -137,6 +137,16 @@ impl Kms {
         }
     }
 
+    /// Seals a secret of the server's own (the audit signing key) under the root key.
+    pub fn seal_blob(&self, secret: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
+        Ok(self.root.seal(secret, aad)?)
+    }
+
+    /// Opens what [`Kms::seal_blob`] sealed.
+    pub fn unseal_blob(&self, sealed: &[u8], aad: &[u8]) -> Result<Secret> {
+        Ok(self.root.unseal(sealed, aad)?)
+    }
+
     /// Seals an access key's secret for storage.
     pub fn seal_secret(&self, access_key_id: &str, secret: &[u8]) -> Result<Vec<u8>> {
         Ok(self.root.seal(secret, &access_key_aad(access_key_id))?)

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, GrantRecord, ImportToken,
-    KeyId, KeyRecord, LastUsage, MaterialId, PrincipalRecord, PrincipalType, Scope, SealedMaterial,
-    SessionRecord, Tag, UnixMillis,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
+    GrantRecord, ImportToken, KeyId, KeyRecord, LastUsage, MaterialId, PrincipalRecord,
+    PrincipalType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
 };
 
 /// Failures of a store, by kind.
@@ -181,6 +181,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
     /// A key's material versions, oldest first.
     async fn materials(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<SealedMaterial>>;
+    /// Appends audit records (numbered and chained by the caller) in one transaction.
+    async fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<()>;
+    /// The last audit record, to continue the chain from.
+    async fn audit_tail(&self) -> StoreResult<Option<AuditRecord>>;
+    /// Audit records after `after_seq`, in order, at most `limit`.
+    async fn audit_records(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<AuditRecord>>;
+    async fn put_audit_digest(&self, digest: &AuditDigest) -> StoreResult<()>;
+    /// Every digest, in order.
+    async fn audit_digests(&self) -> StoreResult<Vec<AuditDigest>>;
     /// Applies changes to several keys (each with an optional material version) in one
     /// transaction; `Refused` if any change refuses, and then nothing is written.
     async fn change_keys(&self, changes: Vec<SetChange>) -> StoreResult<()>;

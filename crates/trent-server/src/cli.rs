@@ -1,4 +1,4 @@
-//! The command line: `trent serve` and its options, and `trent admin`.
+//! The command line: `trent serve` and its options, `trent admin`, and `trent audit`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,6 +26,42 @@ enum Command {
     /// Manage accounts, IAM users and roles, their policies and access keys on a running
     /// server. Signs with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN).
     Admin(AdminArgs),
+    /// Read and check the audit trail of a data directory (the server may be running).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and every signed digest; says where the trail was altered.
+    Verify {
+        #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Print matching events as JSON lines (no filter: export the whole trail).
+    Search {
+        #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
+        data_dir: PathBuf,
+        /// A key ARN or key id among the event's resources.
+        #[arg(long)]
+        key: Option<String>,
+        /// The caller's ARN.
+        #[arg(long)]
+        principal: Option<String>,
+        #[arg(long)]
+        event_name: Option<String>,
+        /// Earliest event time, RFC 3339 (2026-11-23T10:00:00Z) or epoch seconds.
+        #[arg(long)]
+        since: Option<String>,
+        /// Latest event time, as --since.
+        #[arg(long)]
+        until: Option<String>,
+        /// Failed calls only.
+        #[arg(long)]
+        errors: bool,
+        #[arg(long, default_value_t = usize::MAX)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,6 +144,99 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Admin(args) => runtime.block_on(admin(args)),
+        Command::Audit(command) => runtime.block_on(audit(command)),
+    }
+}
+
+/// A time given as RFC 3339 or epoch seconds, in milliseconds.
+fn parse_time(text: &str) -> Option<i64> {
+    if let Ok(secs) = text.parse::<i64>() {
+        return secs.checked_mul(1000);
+    }
+    trent_core::policy::condition::parse_date(text).and_then(|s| s.checked_mul(1000))
+}
+
+async fn audit(command: AuditCommand) -> ExitCode {
+    let open = |dir: &std::path::Path| {
+        trent_store::SqliteStore::open(&dir.join("trent.db"))
+            .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))
+    };
+    match command {
+        AuditCommand::Verify { data_dir } => {
+            let store = match open(&data_dir) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("trent audit: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match crate::audit::verify(&store).await {
+                Ok(crate::audit::Verdict::Intact { events, digests }) => {
+                    println!("intact: {events} events, {digests} signed digests");
+                    ExitCode::SUCCESS
+                }
+                Ok(crate::audit::Verdict::Broken { at, problem }) => {
+                    println!("TAMPERED at event {at}: {problem}");
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eprintln!("trent audit: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        AuditCommand::Search {
+            data_dir,
+            key,
+            principal,
+            event_name,
+            since,
+            until,
+            errors,
+            limit,
+        } => {
+            let store = match open(&data_dir) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("trent audit: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let time = |t: Option<String>| match t {
+                None => Ok(None),
+                Some(text) => parse_time(&text)
+                    .map(Some)
+                    .ok_or_else(|| format!("cannot read the time '{text}'")),
+            };
+            let (since, until) = match (time(since), time(until)) {
+                (Ok(s), Ok(u)) => (s, u),
+                (Err(e), _) | (_, Err(e)) => {
+                    eprintln!("trent audit: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let filter = crate::audit::Filter {
+                key,
+                principal,
+                event_name,
+                since,
+                until,
+                errors_only: errors,
+                access_key_id: None,
+            };
+            match crate::audit::search(&store, &filter, limit).await {
+                Ok(found) => {
+                    for (_, event) in found {
+                        println!("{event}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("trent audit: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
 

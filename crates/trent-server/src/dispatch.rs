@@ -52,6 +52,7 @@ pub async fn handle(
             .await;
     }
 
+    let mut facts = crate::audit_event::Facts::default();
     let result = async {
         if parts.method != axum::http::Method::POST {
             return Err(ApiError::from(WireError::new(
@@ -60,15 +61,37 @@ pub async fn handle(
             )));
         }
         let body = read_body(&state, &parts, body).await?;
+        facts.request = serde_json::from_slice(&body).ok();
+        facts.access_key_id = signed_access_key(&parts);
+        let cloudtrail = target.strip_prefix(crate::cloudtrail::TARGET_PREFIX);
         let ctx = crate::auth::authenticate(
             &state,
             &parts,
             &body,
             Some(peer.ip()),
             &request_id,
-            trent_api::SIGNING_NAME,
+            if cloudtrail.is_some() {
+                crate::cloudtrail::SERVICE
+            } else {
+                trent_api::SIGNING_NAME
+            },
         )?;
+        facts.principal = Some(ctx.principal.clone());
+        facts.region = Some(ctx.region.clone());
+        let notes = ctx.audit.clone();
+        if let Some(action) = cloudtrail {
+            facts.operation = Some(action.to_owned());
+            let value = crate::cloudtrail::handle(&state, &ctx, action, &body).await?;
+            return serde_json::to_vec(&value).map_err(|e| ApiError {
+                wire: WireError::new(
+                    ErrorCode::KMSInternalException,
+                    crate::error::INTERNAL_MESSAGE,
+                ),
+                detail: Some(format!("encoding LookupEvents response: {e}")),
+            });
+        }
         if let Some(action) = target.strip_prefix(crate::admin::TARGET_PREFIX) {
+            facts.operation = Some(action.to_owned());
             let value = crate::admin::handle(&state, &ctx, action, &body).await?;
             return serde_json::to_vec(&value).map_err(|e| ApiError {
                 wire: WireError::new(
@@ -79,15 +102,55 @@ pub async fn handle(
             });
         }
         let operation = op::parse_target(Some(&target))?.to_owned();
+        facts.operation = Some(operation.clone());
         // Management operations count against their own quota here; cryptographic ones
         // against their key type's shared quota once the key is known (in the core).
         if let Some(class) = operation_quota(&operation) {
             state.kms.throttle(&ctx, &class)?;
         }
-        dispatch(&state, &operation, ctx, &body).await
+        let out = dispatch(&state, &operation, ctx, &body).await;
+        facts.notes = notes.take();
+        out
     }
     .instrument(span.clone())
     .await;
+
+    // The call is on the record before its answer leaves.
+    let source = if target.starts_with(crate::admin::TARGET_PREFIX) {
+        crate::audit_event::Source::Admin
+    } else if target.starts_with(crate::cloudtrail::TARGET_PREFIX) {
+        crate::audit_event::Source::CloudTrail
+    } else {
+        crate::audit_event::Source::Kms
+    };
+    let response_value = result
+        .as_ref()
+        .ok()
+        .filter(|_| !crate::audit_event::read_only(facts.operation.as_deref().unwrap_or("")))
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
+    let error = result
+        .as_ref()
+        .err()
+        .map(|e| (e.wire.code.as_str(), e.wire.message.as_str()));
+    let event = crate::audit_event::build(
+        source,
+        &facts,
+        &target,
+        &request_id,
+        &peer.ip().to_string(),
+        user_agent(&parts),
+        state.kms.clock().now(),
+        response_value.as_ref(),
+        error,
+    );
+    if let Err(e) = state.audit.record(event.to_string()).await {
+        tracing::error!(parent: &span, error = %e, "could not record the call; answering with an internal error");
+        let wire = WireError::new(
+            ErrorCode::KMSInternalException,
+            crate::error::INTERNAL_MESSAGE,
+        );
+        return response(StatusCode::INTERNAL_SERVER_ERROR, wire.body(), &request_id);
+    }
 
     match result {
         Ok(bytes) => {
@@ -107,6 +170,21 @@ pub async fn handle(
     }
 }
 
+/// The access key id of the request's `Authorization` header, if it has one.
+fn signed_access_key(parts: &axum::http::request::Parts) -> Option<String> {
+    let auth = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let credential = auth.split("Credential=").nth(1)?;
+    credential.split('/').next().map(str::to_owned)
+}
+
+fn user_agent(parts: &axum::http::request::Parts) -> &str {
+    parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 /// An STS call over the query protocol: XML in both directions.
 async fn sts_request(
     state: &Arc<AppState>,
@@ -116,10 +194,15 @@ async fn sts_request(
     request_id: &str,
 ) -> Response<Body> {
     use crate::sts;
+    let mut facts = crate::audit_event::Facts::default();
     let result = async {
         let body = read_body(state, &parts, body)
             .await
             .map_err(|e| sts::auth_error(&e.wire))?;
+        let params = sts::params(&body);
+        facts.operation = params.get("Action").cloned();
+        facts.request = serde_json::to_value(&params).ok();
+        facts.access_key_id = signed_access_key(&parts);
         let ctx = crate::auth::authenticate(
             state,
             &parts,
@@ -129,9 +212,41 @@ async fn sts_request(
             sts::SERVICE,
         )
         .map_err(|e| sts::auth_error(&e))?;
-        sts::handle(state, &ctx, &sts::params(&body)).await
+        facts.principal = Some(ctx.principal.clone());
+        facts.region = Some(ctx.region.clone());
+        sts::handle(state, &ctx, &params).await
     }
     .await;
+    let error = result.as_ref().err().map(|e| (e.code, e.message.as_str()));
+    let event = crate::audit_event::build(
+        crate::audit_event::Source::Sts,
+        &facts,
+        "",
+        request_id,
+        &peer.ip().to_string(),
+        user_agent(&parts),
+        state.kms.clock().now(),
+        None,
+        error,
+    );
+    if let Err(e) = state.audit.record(event.to_string()).await {
+        tracing::error!(error = %e, "could not record the call; answering with an internal error");
+        let failure = sts::StsError {
+            status: 500,
+            sender: false,
+            code: "InternalFailure",
+            message: "An internal error occurred.".to_owned(),
+        };
+        let mut response = response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            failure.body(request_id).into_bytes(),
+            request_id,
+        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+        return response;
+    }
     let (status, text) = match result {
         Ok(xml) => (StatusCode::OK, xml),
         Err(e) => {

@@ -7,9 +7,12 @@
 
 pub mod admin;
 pub mod admin_client;
+pub mod audit;
+pub mod audit_event;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;
+pub mod cloudtrail;
 pub mod config;
 pub mod dispatch;
 pub mod error;

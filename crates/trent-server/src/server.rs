@@ -61,6 +61,8 @@ impl ServerOptions {
 pub struct RunningServer {
     pub local_addr: SocketAddr,
     pub kms: Arc<Kms>,
+    /// The audit trail's writer.
+    pub audit: crate::audit::AuditLog,
     pub default_identity: Option<DefaultIdentity>,
     pub seed_report: Option<SeedReport>,
     pub root_key_created: bool,
@@ -127,8 +129,19 @@ impl Drop for RunningServer {
 pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", any(crate::dispatch::handle))
+        .route("/audit/public-key", axum::routing::get(audit_public_key))
         .fallback(crate::dispatch::fallback)
         .with_state(state)
+}
+
+/// `GET /audit/public-key`: the key that verifies the audit trail's digests, as PEM.
+async fn audit_public_key(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+) -> (axum::http::StatusCode, String) {
+    match crate::audit::public_key_pem(state.kms.store().as_ref()).await {
+        Some(pem) => (axum::http::StatusCode::OK, pem),
+        None => (axum::http::StatusCode::NOT_FOUND, String::new()),
+    }
 }
 
 /// Opens the data directory, applies config and seed, and starts listening.
@@ -198,7 +211,9 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         .await
         .map_err(|e| e.to_string())?;
 
+    let audit = crate::audit::AuditLog::start(kms.clone()).await?;
     let state = Arc::new(AppState {
+        audit: audit.clone(),
         kms: kms.clone(),
         dev: options.dev,
         dev_default: loaded.dev_default,
@@ -224,6 +239,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     ));
     Ok(RunningServer {
         local_addr,
+        audit,
         kms,
         default_identity: loaded.default_identity,
         seed_report,

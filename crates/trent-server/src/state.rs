@@ -18,4 +18,6 @@ pub struct AppState {
     pub auth_clock: Arc<dyn Clock>,
     /// The largest request body accepted.
     pub max_body: usize,
+    /// Where every call is recorded before its response goes out.
+    pub audit: crate::audit::AuditLog,
 }

@@ -13,6 +13,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0004_rotation.sql"),
     include_str!("../migrations/sqlite/0005_import.sql"),
     include_str!("../migrations/sqlite/0006_multi_region.sql"),
+    include_str!("../migrations/sqlite/0007_audit.sql"),
 ];
 
 /// The schema version this build writes.

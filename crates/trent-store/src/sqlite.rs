@@ -14,10 +14,11 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 
 use trent_core::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, ExpirationModel,
-    GrantRecord, ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, LastUsage,
-    MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation, RotationType, Scope,
-    SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm, WrappingKeySpec,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
+    ExpirationModel, GrantRecord, ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState,
+    KeyUsage, LastUsage, MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation,
+    RotationType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm,
+    WrappingKeySpec,
 };
 use trent_core::store::{
     Change, ChangeListener, KeyChange, Page, SetChange, Store, StoreError, StoreResult,
@@ -521,6 +522,15 @@ fn insert_material(
     Ok(())
 }
 
+fn audit_from_row(r: &Row<'_>) -> rusqlite::Result<AuditRecord> {
+    Ok(AuditRecord {
+        seq: r.get(0)?,
+        time: UnixMillis(r.get(1)?),
+        event: r.get(2)?,
+        hash: r.get(3)?,
+    })
+}
+
 fn scope_and_id(r: &Row<'_>) -> rusqlite::Result<(Scope, KeyId)> {
     let (a, rg, id): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
     Ok((
@@ -882,6 +892,74 @@ impl Store for SqliteStore {
                 },
             )
             .optional()
+        })
+        .await
+    }
+
+    async fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<()> {
+        let records = records.to_vec();
+        self.transaction(Vec::new(), move |tx| {
+            for r in &records {
+                tx.execute(
+                    "INSERT INTO audit_events (seq, time, event, hash) VALUES (?1, ?2, ?3, ?4)",
+                    params![r.seq, r.time.0, r.event, r.hash],
+                )?;
+            }
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn audit_tail(&self) -> StoreResult<Option<AuditRecord>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT seq, time, event, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+                [],
+                audit_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn audit_records(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<AuditRecord>> {
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT seq, time, event, hash FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![after_seq, sql_limit(limit) - 1], audit_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn put_audit_digest(&self, digest: &AuditDigest) -> StoreResult<()> {
+        let d = digest.clone();
+        self.transaction(Vec::new(), move |tx| {
+            tx.execute(
+                "INSERT INTO audit_digests (last_seq, first_seq, last_hash, time, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![d.last_seq, d.first_seq, d.last_hash, d.time.0, d.signature],
+            )?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn audit_digests(&self) -> StoreResult<Vec<AuditDigest>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT first_seq, last_seq, last_hash, time, signature FROM audit_digests ORDER BY last_seq",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(AuditDigest {
+                    first_seq: r.get(0)?,
+                    last_seq: r.get(1)?,
+                    last_hash: r.get(2)?,
+                    time: UnixMillis(r.get(3)?),
+                    signature: r.get(4)?,
+                })
+            })?;
+            rows.collect()
         })
         .await
     }

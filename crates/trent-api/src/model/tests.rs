@@ -189,3 +189,36 @@ proptest::proptest! {
         crate::fuzzing::request_json(&bytes);
     }
 }
+
+#[test]
+fn audit_redaction_drops_blobs_and_sensitive_members() {
+    let request = serde_json::json!({
+        "KeyId": "alias/app",
+        "Plaintext": "c2VjcmV0",
+        "EncryptionContext": {"Purpose": "backup"},
+        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"
+    });
+    let redacted = super::redact_request("Encrypt", &request);
+    assert_eq!(
+        redacted,
+        serde_json::json!({
+            "keyId": "alias/app",
+            "encryptionContext": {"Purpose": "backup"},
+            "encryptionAlgorithm": "SYMMETRIC_DEFAULT"
+        })
+    );
+    let response = serde_json::json!({
+        "KeyId": "arn:aws:kms:us-east-1:111122223333:key/k",
+        "Plaintext": "c2VjcmV0",
+        "CiphertextBlob": "AAAA"
+    });
+    assert_eq!(
+        super::redact_response("GenerateDataKey", &response),
+        serde_json::json!({"keyId": "arn:aws:kms:us-east-1:111122223333:key/k"})
+    );
+    let pair = serde_json::json!({"PrivateKeyPlaintext": "AAAA", "PublicKey": "AAAA", "KeyPairSpec": "RSA_2048"});
+    assert_eq!(
+        super::redact_response("GenerateDataKeyPair", &pair),
+        serde_json::json!({"keyPairSpec": "RSA_2048"})
+    );
+}

@@ -196,6 +196,37 @@ pub struct RequestContext {
     pub secure_transport: bool,
     /// The request's `GrantTokens`, which let grants act before they are visible everywhere.
     pub grant_tokens: Vec<String>,
+    /// What authorization decided about which keys, for the audit trail.
+    pub audit: AuditNotes,
+}
+
+/// The keys a request touched and the decision about each, noted by authorization and read
+/// by the audit trail when the request ends.
+#[derive(Clone, Debug, Default)]
+pub struct AuditNotes(Arc<std::sync::Mutex<Vec<AuditNote>>>);
+
+/// One authorization of one key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditNote {
+    /// The key's ARN.
+    pub resource: String,
+    /// Which statement or grant decided, and how.
+    pub decision: String,
+}
+
+impl AuditNotes {
+    pub fn note(&self, resource: String, decision: String) {
+        if let Ok(mut notes) = self.0.lock() {
+            notes.push(AuditNote { resource, decision });
+        }
+    }
+
+    pub fn take(&self) -> Vec<AuditNote> {
+        self.0
+            .lock()
+            .map(|mut n| std::mem::take(&mut *n))
+            .unwrap_or_default()
+    }
 }
 
 impl RequestContext {
@@ -208,6 +239,7 @@ impl RequestContext {
             source_ip: None,
             secure_transport: false,
             grant_tokens: Vec::new(),
+            audit: AuditNotes::default(),
         }
     }
 

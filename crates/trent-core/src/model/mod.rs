@@ -1,6 +1,7 @@
 //! The domain vocabulary: identifiers, keys and their states, aliases, tags, identities,
 //! encryption contexts.
 
+mod audit;
 mod context;
 mod grant;
 mod identity;
@@ -8,11 +9,12 @@ mod ids;
 mod key;
 mod spec;
 
+pub use audit::{AuditDigest, AuditRecord};
 pub use context::EncryptionContext;
 pub use grant::{GRANT_OPERATIONS, GrantRecord};
 pub use identity::{
-    AccessKeyRecord, AccountRecord, NamedPolicy, Principal, PrincipalKind, PrincipalRecord,
-    PrincipalType, RequestContext, SessionRecord,
+    AccessKeyRecord, AccountRecord, AuditNote, AuditNotes, NamedPolicy, Principal, PrincipalKind,
+    PrincipalRecord, PrincipalType, RequestContext, SessionRecord,
 };
 pub use ids::{AccountId, AliasName, KeyId, KeyRef, MaterialId, Region};
 pub use key::{

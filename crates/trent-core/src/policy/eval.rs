@@ -109,6 +109,30 @@ pub enum Decision {
     NoIdentityPolicyAllows,
 }
 
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Decision::AllowedByKeyPolicy(s) => write!(f, "allowed by {s}"),
+            Decision::AllowedByIdentityPolicy {
+                key_policy,
+                identity,
+            } => write!(f, "allowed by {identity}, delegated by {key_policy}"),
+            Decision::AllowedAsAccountRoot(s) => write!(f, "allowed as account root by {s}"),
+            Decision::AllowedByGrant(id) => write!(f, "allowed by grant {id}"),
+            Decision::AllowedByIdentity(s) => write!(f, "allowed by {s}"),
+            Decision::Permissive => f.write_str("allowed by --dev"),
+            Decision::ExplicitDenyInKeyPolicy(s) => write!(f, "denied by {s}"),
+            Decision::ExplicitDenyInIdentityPolicy(s) => write!(f, "denied by {s}"),
+            Decision::NoResourcePolicyAllows => {
+                f.write_str("denied: no resource-based policy allows")
+            }
+            Decision::NoIdentityPolicyAllows => {
+                f.write_str("denied: no identity-based policy allows")
+            }
+        }
+    }
+}
+
 impl Decision {
     pub fn allowed(&self) -> bool {
         matches!(

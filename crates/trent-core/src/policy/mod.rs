@@ -159,6 +159,7 @@ pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey
         };
         eval::evaluate(&request, &key.policy, &identity, &grants)
     };
+    ctx.audit.note(resource.clone(), decision.to_string());
     if !decision.allowed() {
         tracing::debug!(principal = %ctx.principal.arn, action = check.action, resource = %resource, ?decision, "access denied");
         return Err(Error::AccessDenied {

@@ -1,0 +1,382 @@
+//! The audit trail: one CloudTrail-format event per API call, hash-chained and written with
+//! group commit before the call's response is sent, and sealed by signed digests.
+//!
+//! One writer task owns the chain. Requests hand it their event and wait; it writes every
+//! event waiting at that moment in one transaction (so a burst of requests costs one commit),
+//! then answers them all. Every `DIGEST_EVERY` events, and on demand, it signs a digest of the
+//! chain with the audit signing key (Ed25519, sealed under the root key; its public key is
+//! published at `GET /audit/public-key`), as CloudTrail's log file integrity validation does.
+
+use std::sync::Arc;
+
+use aws_lc_rs::digest;
+use aws_lc_rs::signature::{self, Ed25519KeyPair, KeyPair as _};
+use tokio::sync::{mpsc, oneshot};
+use trent_core::Kms;
+use trent_core::model::{AuditDigest, AuditRecord, UnixMillis};
+
+/// A digest is signed after this many events (and on demand).
+pub const DIGEST_EVERY: i64 = 1000;
+/// The most events one transaction writes.
+const BATCH: usize = 512;
+const SIGNING_KEY_META: &str = "audit_signing_key";
+const PUBLIC_KEY_META: &str = "audit_public_key";
+const SIGNING_KEY_AAD: &[u8] = b"trent:audit-signing-key";
+
+enum Job {
+    Event(String, oneshot::Sender<Result<(), String>>),
+    Digest(oneshot::Sender<Result<(), String>>),
+}
+
+/// The handle requests use to record their events.
+#[derive(Clone, Debug)]
+pub struct AuditLog {
+    tx: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Job::Event(..) => "Event",
+            Job::Digest(_) => "Digest",
+        })
+    }
+}
+
+/// SHA-256 over the previous hash, the sequence number and the event.
+pub fn chain_hash(previous: &[u8], seq: i64, event: &str) -> Vec<u8> {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(previous);
+    ctx.update(&seq.to_be_bytes());
+    ctx.update(event.as_bytes());
+    ctx.finish().as_ref().to_vec()
+}
+
+/// The hash the first record chains to.
+pub const GENESIS: [u8; 32] = [0; 32];
+
+impl AuditLog {
+    /// Loads (or creates) the audit signing key and starts the writer.
+    pub async fn start(kms: Arc<Kms>) -> Result<AuditLog, String> {
+        let store = kms.store().clone();
+        let sealed = store
+            .meta(SIGNING_KEY_META)
+            .await
+            .map_err(|e| e.to_string())?;
+        let pkcs8 = match sealed {
+            Some(sealed) => kms
+                .unseal_blob(&sealed, SIGNING_KEY_AAD)
+                .map_err(|e| format!("cannot open the audit signing key: {e}"))?,
+            None => {
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                let doc = Ed25519KeyPair::generate_pkcs8(&rng)
+                    .map_err(|_| "cannot generate the audit signing key".to_owned())?;
+                let secret = trent_core::secret::Secret::from_slice(doc.as_ref());
+                let pair = Ed25519KeyPair::from_pkcs8(secret.as_slice())
+                    .map_err(|_| "audit signing key".to_owned())?;
+                let sealed = kms
+                    .seal_blob(secret.as_slice(), SIGNING_KEY_AAD)
+                    .map_err(|e| e.to_string())?;
+                store
+                    .put_meta(PUBLIC_KEY_META, pair.public_key().as_ref())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                store
+                    .put_meta(SIGNING_KEY_META, &sealed)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                secret
+            }
+        };
+        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_slice())
+            .map_err(|_| "the audit signing key does not load".to_owned())?;
+        let tail = store.audit_tail().await.map_err(|e| e.to_string())?;
+        let digests = store.audit_digests().await.map_err(|e| e.to_string())?;
+        let (seq, hash) = tail
+            .map(|r| (r.seq, r.hash))
+            .unwrap_or((0, GENESIS.to_vec()));
+        let digested = digests.last().map_or(0, |d| d.last_seq);
+        let (tx, rx) = mpsc::channel(4096);
+        tokio::spawn(writer(kms, key, rx, seq, hash, digested));
+        Ok(AuditLog { tx })
+    }
+
+    /// Records an event and waits until it is durable.
+    pub async fn record(&self, event: String) -> Result<(), String> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send(Job::Event(event, done))
+            .await
+            .map_err(|_| "the audit writer has stopped".to_owned())?;
+        wait.await
+            .map_err(|_| "the audit writer has stopped".to_owned())?
+    }
+
+    /// Signs a digest of the events since the last one now.
+    pub async fn seal(&self) -> Result<(), String> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send(Job::Digest(done))
+            .await
+            .map_err(|_| "the audit writer has stopped".to_owned())?;
+        wait.await
+            .map_err(|_| "the audit writer has stopped".to_owned())?
+    }
+}
+
+async fn writer(
+    kms: Arc<Kms>,
+    key: Ed25519KeyPair,
+    mut rx: mpsc::Receiver<Job>,
+    mut seq: i64,
+    mut hash: Vec<u8>,
+    mut digested: i64,
+) {
+    let store = kms.store().clone();
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let now = kms.clock().now();
+        let mut records = Vec::new();
+        let mut waiting = Vec::new();
+        let mut digest_waiting = Vec::new();
+        let (mut next_seq, mut next_hash) = (seq, hash.clone());
+        for job in jobs {
+            match job {
+                Job::Event(event, done) => {
+                    next_seq += 1;
+                    next_hash = chain_hash(&next_hash, next_seq, &event);
+                    records.push(AuditRecord {
+                        seq: next_seq,
+                        time: now,
+                        event,
+                        hash: next_hash.clone(),
+                    });
+                    waiting.push(done);
+                }
+                Job::Digest(done) => digest_waiting.push(done),
+            }
+        }
+        let written = if records.is_empty() {
+            Ok(())
+        } else {
+            store
+                .append_audit(&records)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        if written.is_ok() {
+            (seq, hash) = (next_seq, next_hash);
+        } else {
+            tracing::error!(error = ?written, "could not write audit events; their requests fail");
+        }
+        for done in waiting {
+            let _ = done.send(written.clone());
+        }
+        let due = seq - digested >= DIGEST_EVERY;
+        if (due || !digest_waiting.is_empty()) && seq > digested {
+            let mut d = AuditDigest {
+                first_seq: digested + 1,
+                last_seq: seq,
+                last_hash: hash.clone(),
+                time: now,
+                signature: Vec::new(),
+            };
+            d.signature = key.sign(&d.signed_bytes()).as_ref().to_vec();
+            match store.put_audit_digest(&d).await {
+                Ok(()) => digested = seq,
+                Err(e) => tracing::error!(error = %e, "could not write an audit digest"),
+            }
+        }
+        for done in digest_waiting {
+            let _ = done.send(Ok(()));
+        }
+    }
+}
+
+/// What `trent audit verify` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every record chains, every digest verifies and covers what it says.
+    Intact { events: i64, digests: usize },
+    /// The first problem, with the sequence number where it shows.
+    Broken { at: i64, problem: String },
+}
+
+/// Verifies the whole trail of a store: the chain from the first record, every digest's
+/// signature against the published key, and that the records a digest covers still end in its
+/// hash (so truncation, deletion, insertion, reordering and modification all show).
+pub async fn verify(store: &dyn trent_core::store::Store) -> Result<Verdict, String> {
+    let public = store
+        .meta(PUBLIC_KEY_META)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("this data directory has no audit signing key")?;
+    let digests = store.audit_digests().await.map_err(|e| e.to_string())?;
+    let verifier = signature::UnparsedPublicKey::new(&signature::ED25519, public);
+    let mut hash = GENESIS.to_vec();
+    let mut expected = 1;
+    let mut hashes_at = std::collections::HashMap::new();
+    let mut after = 0;
+    loop {
+        let page = store
+            .audit_records(after, 1000)
+            .await
+            .map_err(|e| e.to_string())?;
+        if page.is_empty() {
+            break;
+        }
+        for r in page {
+            if r.seq != expected {
+                return Ok(Verdict::Broken {
+                    at: expected,
+                    problem: format!("record {expected} is missing (next is {})", r.seq),
+                });
+            }
+            let want = chain_hash(&hash, r.seq, &r.event);
+            if want != r.hash {
+                return Ok(Verdict::Broken {
+                    at: r.seq,
+                    problem: "the record does not chain: it was modified, inserted or moved"
+                        .to_owned(),
+                });
+            }
+            hash = want;
+            hashes_at.insert(r.seq, hash.clone());
+            expected += 1;
+            after = r.seq;
+        }
+    }
+    let last = expected - 1;
+    for d in &digests {
+        if verifier.verify(&d.signed_bytes(), &d.signature).is_err() {
+            return Ok(Verdict::Broken {
+                at: d.last_seq,
+                problem: "a digest's signature does not verify".to_owned(),
+            });
+        }
+        match hashes_at.get(&d.last_seq) {
+            Some(h) if *h == d.last_hash => {}
+            Some(_) => {
+                return Ok(Verdict::Broken {
+                    at: d.last_seq,
+                    problem: "the records differ from what the digest signed".to_owned(),
+                });
+            }
+            None => {
+                return Ok(Verdict::Broken {
+                    at: last + 1,
+                    problem: format!(
+                        "the trail ends at {last} but a signed digest covers up to {}: records were removed",
+                        d.last_seq
+                    ),
+                });
+            }
+        }
+    }
+    Ok(Verdict::Intact {
+        events: last,
+        digests: digests.len(),
+    })
+}
+
+/// The published audit public key as PEM (an Ed25519 SubjectPublicKeyInfo).
+pub async fn public_key_pem(store: &dyn trent_core::store::Store) -> Option<String> {
+    let raw = store.meta(PUBLIC_KEY_META).await.ok()??;
+    // SubjectPublicKeyInfo for Ed25519: a fixed 12-byte prefix and the 32-byte key.
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend_from_slice(&raw);
+    Some(pem::encode(&pem::Pem::new("PUBLIC KEY", der)))
+}
+
+/// The current time as CloudTrail writes it.
+pub fn event_time(t: UnixMillis) -> String {
+    trent_core::policy::request::iso8601(t)
+}
+
+/// What `trent audit search` selects; every given filter must match.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// A key ARN or id among the event's resources.
+    pub key: Option<String>,
+    /// The caller's ARN.
+    pub principal: Option<String>,
+    pub event_name: Option<String>,
+    /// Inclusive bounds on the event time, milliseconds since the epoch.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Only failed calls (with an errorCode).
+    pub errors_only: bool,
+    /// An access key id.
+    pub access_key_id: Option<String>,
+}
+
+impl Filter {
+    pub fn matches(&self, record: &AuditRecord, event: &serde_json::Value) -> bool {
+        let s = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+        let key_ok = self.key.as_ref().is_none_or(|k| {
+            crate::audit_event::field(event, &["resources"])
+                .as_array()
+                .is_some_and(|rs| {
+                    rs.iter().any(|r| {
+                        s(crate::audit_event::field(r, &["ARN"]))
+                            .is_some_and(|a| a == *k || a.ends_with(&format!("/{k}")))
+                    })
+                })
+        });
+        key_ok
+            && self.principal.as_ref().is_none_or(|p| {
+                s(crate::audit_event::field(event, &["userIdentity", "arn"])).as_ref() == Some(p)
+            })
+            && self.event_name.as_ref().is_none_or(|n| {
+                s(crate::audit_event::field(event, &["eventName"])).as_ref() == Some(n)
+            })
+            && self.access_key_id.as_ref().is_none_or(|a| {
+                s(crate::audit_event::field(
+                    event,
+                    &["userIdentity", "accessKeyId"],
+                ))
+                .as_ref()
+                    == Some(a)
+            })
+            && self.since.is_none_or(|t| record.time.0 >= t)
+            && self.until.is_none_or(|t| record.time.0 <= t)
+            && (!self.errors_only || event.get("errorCode").is_some())
+    }
+}
+
+/// The events that match, oldest first (at most `limit`).
+pub async fn search(
+    store: &dyn trent_core::store::Store,
+    filter: &Filter,
+    limit: usize,
+) -> Result<Vec<(AuditRecord, serde_json::Value)>, String> {
+    let mut found = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store
+            .audit_records(after, 1000)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for r in page {
+            let event: serde_json::Value =
+                serde_json::from_str(&r.event).unwrap_or(serde_json::Value::Null);
+            if filter.matches(&r, &event) {
+                found.push((r, event));
+                if found.len() >= limit {
+                    return Ok(found);
+                }
+            }
+        }
+    }
+    Ok(found)
+}

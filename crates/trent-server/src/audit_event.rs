@@ -1,0 +1,196 @@
+//! Building one CloudTrail-format event from a finished request: who (userIdentity), what
+//! (eventName, redacted requestParameters and responseElements), on what (resources), with
+//! which outcome (errorCode, errorMessage) and why (the authorization decisions, in
+//! additionalEventData).
+
+use serde_json::{Value, json};
+use trent_core::model::{AuditNote, Principal, PrincipalKind, Region, UnixMillis};
+
+/// A member of a JSON value by path; `Null` where there is none (never panics).
+pub fn field<'a>(value: &'a serde_json::Value, path: &[&str]) -> &'a serde_json::Value {
+    static NULL: serde_json::Value = serde_json::Value::Null;
+    path.iter()
+        .try_fold(value, |v, k| v.get(*k))
+        .unwrap_or(&NULL)
+}
+
+/// What the dispatcher learned about a request as it went.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub principal: Option<Principal>,
+    /// The access key id the request was signed with, even when it was not recognized.
+    pub access_key_id: Option<String>,
+    pub region: Option<Region>,
+    pub operation: Option<String>,
+    pub request: Option<Value>,
+    pub notes: Vec<AuditNote>,
+}
+
+/// The event source of a request's service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Kms,
+    Sts,
+    Admin,
+    CloudTrail,
+}
+
+impl Source {
+    fn name(self) -> &'static str {
+        match self {
+            Source::Kms => "kms.amazonaws.com",
+            Source::Sts => "sts.amazonaws.com",
+            Source::Admin => "iam.amazonaws.com",
+            Source::CloudTrail => "cloudtrail.amazonaws.com",
+        }
+    }
+}
+
+/// Operations that change nothing (CloudTrail's `readOnly`).
+pub fn read_only(operation: &str) -> bool {
+    const WRITES: &[&str] = &[
+        "Create",
+        "Delete",
+        "Update",
+        "Put",
+        "Enable",
+        "Disable",
+        "Schedule",
+        "Cancel",
+        "Tag",
+        "Untag",
+        "Import",
+        "Replicate",
+        "Revoke",
+        "Retire",
+        "Rotate",
+        "Assume",
+    ];
+    !WRITES.iter().any(|w| operation.starts_with(w))
+}
+
+fn user_identity(facts: &Facts) -> Value {
+    let Some(p) = &facts.principal else {
+        return json!({"type": "Unknown", "accessKeyId": facts.access_key_id});
+    };
+    let account = p.account.as_str();
+    match &p.kind {
+        PrincipalKind::Root => json!({
+            "type": "Root", "principalId": account, "arn": p.arn, "accountId": account,
+            "accessKeyId": p.access_key_id,
+        }),
+        PrincipalKind::User { name } => json!({
+            "type": "IAMUser", "principalId": p.user_id, "arn": p.arn, "accountId": account,
+            "accessKeyId": p.access_key_id, "userName": name,
+        }),
+        PrincipalKind::AssumedRole { role_name, .. } => {
+            let role_id = p.user_id.split(':').next().unwrap_or_default();
+            json!({
+                "type": "AssumedRole", "principalId": p.user_id, "arn": p.arn, "accountId": account,
+                "accessKeyId": p.access_key_id,
+                "sessionContext": {
+                    "sessionIssuer": {
+                        "type": "Role", "principalId": role_id, "arn": p.role_arn(),
+                        "accountId": account, "userName": role_name,
+                    },
+                    "attributes": {"mfaAuthenticated": "false"},
+                },
+            })
+        }
+    }
+}
+
+/// The event of one request. `response` is the response body on success; `error` the
+/// `(__type, message)` on failure.
+#[allow(clippy::too_many_arguments)]
+pub fn build(
+    source: Source,
+    facts: &Facts,
+    target: &str,
+    request_id: &str,
+    source_ip: &str,
+    user_agent: &str,
+    now: UnixMillis,
+    response: Option<&Value>,
+    error: Option<(&str, &str)>,
+) -> Value {
+    let operation = facts
+        .operation
+        .clone()
+        .unwrap_or_else(|| target.rsplit('.').next().unwrap_or(target).to_owned());
+    let redacted_request = match (source, &facts.request) {
+        (Source::Kms, Some(v)) => trent_api::model::redact_request(&operation, v),
+        (_, Some(v)) => redact_admin(v),
+        (_, None) => Value::Null,
+    };
+    let read_only = read_only(&operation);
+    // Cryptographic results are never recorded; management results are, redacted.
+    let response_elements = match (source, response) {
+        (Source::Kms, Some(v)) if !read_only => trent_api::model::redact_response(&operation, v),
+        _ => Value::Null,
+    };
+    let account = facts
+        .principal
+        .as_ref()
+        .map(|p| p.account.as_str().to_owned());
+    let mut resources: Vec<Value> = Vec::new();
+    for note in &facts.notes {
+        if !resources
+            .iter()
+            .any(|r| crate::audit_event::field(r, &["ARN"]) == note.resource.as_str())
+        {
+            let key_account = note.resource.split(':').nth(4).unwrap_or_default();
+            resources.push(json!({
+                "accountId": key_account, "type": "AWS::KMS::Key", "ARN": note.resource,
+            }));
+        }
+    }
+    let decisions: Vec<Value> = facts
+        .notes
+        .iter()
+        .map(|n| json!({"resource": n.resource, "decision": n.decision}))
+        .collect();
+    let mut event = json!({
+        "eventVersion": "1.08",
+        "userIdentity": user_identity(facts),
+        "eventTime": crate::audit::event_time(now),
+        "eventSource": source.name(),
+        "eventName": operation,
+        "awsRegion": facts.region.as_ref().map(Region::as_str).unwrap_or("us-east-1"),
+        "sourceIPAddress": source_ip,
+        "userAgent": user_agent,
+        "requestParameters": redacted_request,
+        "responseElements": response_elements,
+        "requestID": request_id,
+        "eventID": uuid::Uuid::new_v4().to_string(),
+        "readOnly": read_only,
+        "resources": resources,
+        "eventType": "AwsApiCall",
+        "managementEvent": true,
+        "recipientAccountId": account,
+        "eventCategory": "Management",
+        "additionalEventData": {"authorization": decisions},
+    });
+    if let (Some((code, message)), Some(map)) = (error, event.as_object_mut()) {
+        map.insert("errorCode".into(), json!(code));
+        map.insert("errorMessage".into(), json!(message));
+    }
+    event
+}
+
+/// STS and admin parameters: secrets and policy documents left out.
+fn redact_admin(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| {
+                    let k = k.to_ascii_lowercase();
+                    !(k.contains("secret") || k.contains("token") || k.contains("password"))
+                })
+                .map(|(k, v)| (k.clone(), redact_admin(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact_admin).collect()),
+        other => other.clone(),
+    }
+}
