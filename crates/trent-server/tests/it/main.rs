@@ -10,6 +10,7 @@
 
 mod aliases;
 mod asymmetric;
+mod audit;
 mod authz;
 mod binary;
 mod concurrency;

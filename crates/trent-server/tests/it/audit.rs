@@ -1,0 +1,226 @@
+//! The audit trail end to end: exactly one CloudTrail-format event per call (allowed, denied,
+//! failed, STS), redacted, durable before the response; `trent audit verify` finding every
+//! kind of tampering (modify, delete, insert, reorder, truncate) and saying where.
+
+use aws_sdk_kms::primitives::Blob;
+use serde_json::Value;
+use trent_server::audit::{Filter, Verdict, search, verify};
+
+use crate::harness::{Harness, error_of};
+
+async fn events(h: &Harness) -> Vec<Value> {
+    search(
+        h.server.kms.store().as_ref(),
+        &Filter::default(),
+        usize::MAX,
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(_, e)| e)
+    .collect()
+}
+
+#[tokio::test]
+async fn every_call_leaves_exactly_its_event() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let key = h.key().await;
+    let secret = "the plaintext nobody may log";
+    let blob = kms
+        .encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new(secret))
+        .encryption_context("purpose", "audit")
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
+    let data_key = kms
+        .generate_data_key()
+        .key_id(&key)
+        .number_of_bytes(32)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(
+        kms.decrypt()
+            .ciphertext_blob(Blob::new(vec![1u8; 150]))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidCiphertextException");
+    kms.decrypt()
+        .ciphertext_blob(blob)
+        .encryption_context("purpose", "audit")
+        .send()
+        .await
+        .unwrap();
+    let bad = h.client_for("us-east-1", "AKIANOBODY0000000000", "wrong");
+    let _ = bad.list_keys().send().await;
+
+    let all = events(&h).await;
+    let names: Vec<&str> = all
+        .iter()
+        .map(|e| e["eventName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "CreateKey",
+            "Encrypt",
+            "GenerateDataKey",
+            "Decrypt",
+            "Decrypt",
+            "ListKeys"
+        ]
+    );
+    let encrypt = &all[1];
+    assert_eq!(encrypt["eventSource"], "kms.amazonaws.com");
+    assert_eq!(encrypt["eventType"], "AwsApiCall");
+    assert_eq!(encrypt["readOnly"], true);
+    assert_eq!(encrypt["awsRegion"], "us-east-1");
+    assert_eq!(encrypt["userIdentity"]["type"], "Root");
+    assert_eq!(encrypt["requestParameters"]["keyId"], key.as_str());
+    assert_eq!(
+        encrypt["requestParameters"]["encryptionContext"]["purpose"],
+        "audit"
+    );
+    assert!(encrypt["responseElements"].is_null());
+    assert_eq!(encrypt["resources"][0]["type"], "AWS::KMS::Key");
+    assert!(
+        encrypt["additionalEventData"]["authorization"][0]["decision"]
+            .as_str()
+            .unwrap()
+            .contains("Enable IAM User Permissions")
+    );
+    assert!(encrypt["eventID"].as_str().unwrap().len() == 36);
+    // CreateKey's response is recorded (redacted), its key included.
+    assert!(all[0]["responseElements"]["keyMetadata"]["keyId"].is_string());
+    // Failures carry their error; an unknown caller is recorded too.
+    assert_eq!(all[3]["errorCode"], "InvalidCiphertextException");
+    assert_eq!(all[5]["errorCode"], "UnrecognizedClientException");
+    assert_eq!(
+        all[5]["userIdentity"]["accessKeyId"],
+        "AKIANOBODY0000000000"
+    );
+    // No plaintext, data key or ciphertext anywhere in the trail.
+    let text: String = all.iter().map(Value::to_string).collect();
+    assert!(!text.contains(secret));
+    let dk = base64_of(data_key.plaintext.unwrap().as_ref());
+    assert!(!text.contains(&dk));
+    // Nor in the database file.
+    drop(kms);
+    assert!(!crate::harness::file_contains(
+        &h.data_dir().join("trent.db"),
+        secret.as_bytes()
+    ));
+    assert!(matches!(
+        verify(h.server.kms.store().as_ref()).await.unwrap(),
+        Verdict::Intact { events: 6, .. }
+    ));
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Makes a trail of `n` calls, seals a digest, and returns the server's data directory.
+async fn trail(n: usize) -> Harness {
+    let h = Harness::start().await;
+    let kms = h.client();
+    for _ in 0..n {
+        kms.list_keys().send().await.unwrap();
+    }
+    h.server.audit.seal().await.unwrap();
+    h
+}
+
+fn sql(h: &Harness, statement: &str) {
+    let conn = rusqlite::Connection::open(h.data_dir().join("trent.db")).unwrap();
+    conn.execute_batch(statement).unwrap();
+}
+
+async fn verdict(h: &Harness) -> Verdict {
+    verify(h.server.kms.store().as_ref()).await.unwrap()
+}
+
+#[tokio::test]
+async fn verify_finds_every_kind_of_tampering() {
+    // Intact.
+    let h = trail(5).await;
+    assert_eq!(
+        verdict(&h).await,
+        Verdict::Intact {
+            events: 5,
+            digests: 1
+        }
+    );
+
+    // Modified: an event's text changed.
+    let h = trail(5).await;
+    sql(
+        &h,
+        "UPDATE audit_events SET event = replace(event, 'ListKeys', 'ListAliases') WHERE seq = 3",
+    );
+    assert!(matches!(verdict(&h).await, Verdict::Broken { at: 3, .. }));
+
+    // Deleted: a record removed from the middle.
+    let h = trail(5).await;
+    sql(&h, "DELETE FROM audit_events WHERE seq = 2");
+    assert!(matches!(verdict(&h).await, Verdict::Broken { at: 2, .. }));
+
+    // Inserted: a forged record, renumbering those after it.
+    let h = trail(5).await;
+    sql(
+        &h,
+        "UPDATE audit_events SET seq = seq + 100 WHERE seq >= 3;
+         UPDATE audit_events SET seq = seq - 99 WHERE seq >= 103;
+         INSERT INTO audit_events (seq, time, event, hash) VALUES (3, 0, '{\"forged\":true}', X'00');",
+    );
+    assert!(matches!(verdict(&h).await, Verdict::Broken { at: 3, .. }));
+
+    // Reordered: two records swapped.
+    let h = trail(5).await;
+    sql(
+        &h,
+        "UPDATE audit_events SET seq = -1 WHERE seq = 2;
+         UPDATE audit_events SET seq = 2 WHERE seq = 4;
+         UPDATE audit_events SET seq = 4 WHERE seq = -1;",
+    );
+    assert!(matches!(verdict(&h).await, Verdict::Broken { at: 2, .. }));
+
+    // Truncated: the last records removed, which only the signed digest can show.
+    let h = trail(5).await;
+    sql(&h, "DELETE FROM audit_events WHERE seq >= 4");
+    match verdict(&h).await {
+        Verdict::Broken { at, problem } => {
+            assert_eq!(at, 4);
+            assert!(problem.contains("removed"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A forged digest does not verify.
+    let h = trail(3).await;
+    sql(&h, "UPDATE audit_digests SET signature = zeroblob(64)");
+    assert!(matches!(verdict(&h).await, Verdict::Broken { .. }));
+}
+
+#[tokio::test]
+async fn the_audit_public_key_is_published() {
+    let h = Harness::start().await;
+    let (status, _, body) = h
+        .raw(
+            format!(
+                "GET /audit/public-key HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n\r\n",
+                h.server.local_addr
+            )
+            .as_bytes(),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("BEGIN PUBLIC KEY"), "{body}");
+}
