@@ -135,5 +135,12 @@ check "assumed-role identity" "arn:aws:sts::$account:assumed-role/smoke-role/smo
     "$(AWS_ACCESS_KEY_ID=$sid AWS_SECRET_ACCESS_KEY=$ssecret AWS_SESSION_TOKEN=$stoken \
         aws sts get-caller-identity --query Arn --output text)"
 
+# The audit trail: CloudTrail's LookupEvents on the same endpoint, and trent audit verify.
+check "cloudtrail lookup-events finds the assumed-role call" AssumeRole \
+    "$(aws cloudtrail lookup-events --endpoint-url "$endpoint" \
+        --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRole \
+        --query 'Events[0].EventName' --output text)"
+check "trent audit verify" 1 "$("$trent" audit verify --data-dir "$work/data" | grep -c '^intact:')"
+
 echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
