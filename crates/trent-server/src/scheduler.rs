@@ -48,13 +48,17 @@ pub async fn run_once(kms: &Kms) -> Result<usize, trent_core::Error> {
 }
 
 /// Runs maintenance every `interval` until the task is dropped.
-pub async fn run(kms: Arc<Kms>, interval: Duration) {
+pub async fn run(kms: Arc<Kms>, interval: Duration, audit: crate::audit::AuditLog) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
         if let Err(e) = run_once(&kms).await {
             tracing::warn!(error = %e, "maintenance failed; will retry");
+        }
+        // Seal what the audit trail gained since the last digest.
+        if let Err(e) = audit.seal().await {
+            tracing::warn!(error = %e, "could not sign an audit digest; will retry");
         }
     }
 }

@@ -79,7 +79,11 @@ impl RunningServer {
 
     /// Runs one round of background maintenance now (what the scheduler does on its timer).
     pub async fn run_maintenance(&self) -> Result<usize, trent_core::Error> {
-        crate::scheduler::run_once(&self.kms).await
+        let done = crate::scheduler::run_once(&self.kms).await;
+        if let Err(e) = self.audit.seal().await {
+            tracing::warn!(error = %e, "could not sign an audit digest");
+        }
+        done
     }
 
     /// Stops accepting, finishes in-flight requests, and returns when the server is down.
@@ -236,6 +240,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     let maintenance = tokio::spawn(crate::scheduler::run(
         kms.clone(),
         options.maintenance_interval,
+        audit.clone(),
     ));
     Ok(RunningServer {
         local_addr,

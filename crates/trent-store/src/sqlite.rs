@@ -899,11 +899,11 @@ impl Store for SqliteStore {
     async fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<()> {
         let records = records.to_vec();
         self.transaction(Vec::new(), move |tx| {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO audit_events (seq, time, event, hash) VALUES (?1, ?2, ?3, ?4)",
+            )?;
             for r in &records {
-                tx.execute(
-                    "INSERT INTO audit_events (seq, time, event, hash) VALUES (?1, ?2, ?3, ?4)",
-                    params![r.seq, r.time.0, r.event, r.hash],
-                )?;
+                insert.execute(params![r.seq, r.time.0, r.event, r.hash])?;
             }
             Ok(Ok(()))
         })

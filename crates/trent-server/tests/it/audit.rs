@@ -151,13 +151,11 @@ async fn verdict(h: &Harness) -> Verdict {
 async fn verify_finds_every_kind_of_tampering() {
     // Intact.
     let h = trail(5).await;
-    assert_eq!(
+    // One digest from the explicit seal (the maintenance round may have signed one too).
+    assert!(matches!(
         verdict(&h).await,
-        Verdict::Intact {
-            events: 5,
-            digests: 1
-        }
-    );
+        Verdict::Intact { events: 5, digests } if digests >= 1
+    ));
 
     // Modified: an event's text changed.
     let h = trail(5).await;
