@@ -101,6 +101,16 @@ impl AuditLog {
         Ok(AuditLog { tx })
     }
 
+    /// Whether the writer is running (for `/ready`).
+    pub fn is_running(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
+    /// Events waiting to be written (for `/metrics`).
+    pub fn queue_depth(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     /// Records an event and waits until it is durable.
     pub async fn record(&self, event: String) -> Result<(), String> {
         let (done, wait) = oneshot::channel();

@@ -69,6 +69,8 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     serve: Option<JoinHandle<std::io::Result<()>>>,
     maintenance: JoinHandle<()>,
+    /// Held while the server runs: no second server opens the same data directory.
+    _lock: std::fs::File,
 }
 
 impl RunningServer {
@@ -134,8 +136,47 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", any(crate::dispatch::handle))
         .route("/audit/public-key", axum::routing::get(audit_public_key))
+        .route("/health", axum::routing::get(health))
+        .route("/ready", axum::routing::get(ready))
         .fallback(crate::dispatch::fallback)
         .with_state(state)
+}
+
+/// Takes the data directory's lock (`trent.lock`, an OS file lock released when the process
+/// ends, however it ends), so that two servers never open one store.
+fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
+    let path = dir.join("trent.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another Trent is using the data directory {}: two servers must never open one store",
+            dir.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
+/// `GET /health`: the process answers.
+async fn health() -> &'static str {
+    "ok\n"
+}
+
+/// `GET /ready`: the store answers and the audit writer accepts events; 503 otherwise.
+async fn ready(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+) -> (axum::http::StatusCode, &'static str) {
+    let store_ok = state.kms.store().meta("root_key_check").await.is_ok();
+    if store_ok && state.audit.is_running() {
+        (axum::http::StatusCode::OK, "ready\n")
+    } else {
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+    }
 }
 
 /// `GET /audit/public-key`: the key that verifies the audit trail's digests, as PEM.
@@ -165,6 +206,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
             .map_err(|e| format!("cannot restrict {}: {e}", options.data_dir.display()))?;
     }
     let config = options.config.as_deref().map(Config::load).transpose()?;
+    let lock = lock_data_dir(&options.data_dir)?;
     // Compile the embedded service model now rather than on the first request.
     let operations = trent_api::model::operation_names().len();
     tracing::debug!(operations, "compiled the AWS KMS service model");
@@ -243,6 +285,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         audit.clone(),
     ));
     Ok(RunningServer {
+        _lock: lock,
         local_addr,
         audit,
         kms,

@@ -291,3 +291,32 @@ async fn key_last_usage_is_tracked_and_survives_a_restart() {
     assert_eq!(kept.kms_request_id.as_deref(), Some(request_id.as_str()));
     assert!(kept.timestamp.is_some());
 }
+
+/// Two servers never open one data directory; health and readiness answer.
+#[tokio::test]
+async fn one_server_per_data_directory_and_health_checks() {
+    let h = Harness::start().await;
+    let mut second = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), h.data_dir());
+    second.rate_limits = trent_core::quota::RateLimits::off();
+    let err = trent_server::start(second).await.unwrap_err();
+    assert!(
+        err.contains("another Trent is using the data directory"),
+        "{err}"
+    );
+    for (path, want) in [("/health", "ok"), ("/ready", "ready")] {
+        let (status, _, body) = h
+            .raw(
+                format!(
+                    "GET {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n\r\n",
+                    h.server.local_addr
+                )
+                .as_bytes(),
+            )
+            .await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(body.trim(), want);
+    }
+    // Once the first has stopped, the directory is free again.
+    let h = h.restart().await;
+    h.client().list_keys().send().await.unwrap();
+}
