@@ -80,6 +80,9 @@ impl CachedKey {
 pub struct KeyCache {
     keys: RwLock<HashMap<(Scope, KeyId), Arc<CachedKey>>>,
     aliases: RwLock<HashMap<(Scope, AliasName), KeyId>>,
+    /// Lookups answered from memory, and lookups that missed (for `/metrics`).
+    hits: AtomicU64,
+    misses: AtomicU64,
     /// Bumped by every invalidation. A reader notes it before reading the store and inserts
     /// what it read only if no invalidation happened meanwhile, so a slow reader never puts a
     /// stale record back.
@@ -93,11 +96,27 @@ impl KeyCache {
     }
 
     pub fn key(&self, scope: &Scope, id: &KeyId) -> Option<Arc<CachedKey>> {
-        self.keys
+        let found = self
+            .keys
             .read()
             .ok()?
             .get(&(scope.clone(), id.clone()))
-            .cloned()
+            .cloned();
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// `(hits, misses)` of key lookups since start.
+    pub fn stats(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     pub fn insert_key(&self, entry: Arc<CachedKey>, epoch: u64) {

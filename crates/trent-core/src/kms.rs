@@ -162,6 +162,11 @@ impl Kms {
         Ok(self.backend.random(len)?)
     }
 
+    /// `(hits, misses)` of the key cache since start.
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.cache.stats()
+    }
+
     /// Forgets every cached key and alias (for example after a restore).
     pub fn clear_cache(&self) {
         self.cache.clear();

@@ -31,6 +31,7 @@ pub async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request<Body>,
 ) -> Response<Body> {
+    let started = std::time::Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
     let target = parts
@@ -152,6 +153,11 @@ pub async fn handle(
         return response(StatusCode::INTERNAL_SERVER_ERROR, wire.body(), &request_id);
     }
 
+    state.metrics.observe(
+        metric_label(facts.operation.as_deref()),
+        error.map_or("ok", |(code, _)| code),
+        started.elapsed().as_secs_f64(),
+    );
     match result {
         Ok(bytes) => {
             tracing::debug!(parent: &span, "ok");
@@ -167,6 +173,21 @@ pub async fn handle(
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             response(status, e.wire.body(), &request_id)
         }
+    }
+}
+
+/// An operation name fit for a metric label: only names Trent knows, so that a client cannot
+/// grow the label set with made-up targets.
+fn metric_label(operation: Option<&str>) -> &str {
+    match operation {
+        Some(op)
+            if trent_api::model::is_known_operation(op)
+                || crate::admin::ACTIONS.contains(&op)
+                || op == "LookupEvents" =>
+        {
+            op
+        }
+        _ => "unknown",
     }
 }
 

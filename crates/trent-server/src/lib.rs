@@ -17,6 +17,7 @@ pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod handlers;
+pub mod metrics;
 pub mod scheduler;
 pub mod seed;
 pub mod server;

@@ -137,6 +137,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/", any(crate::dispatch::handle))
         .route("/audit/public-key", axum::routing::get(audit_public_key))
         .route("/health", axum::routing::get(health))
+        .route("/metrics", axum::routing::get(metrics))
         .route("/ready", axum::routing::get(ready))
         .fallback(crate::dispatch::fallback)
         .with_state(state)
@@ -160,6 +161,19 @@ fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
         )),
         Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
     }
+}
+
+/// `GET /metrics`: Prometheus text exposition.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(&state.kms, state.audit.queue_depth()),
+    )
 }
 
 /// `GET /health`: the process answers.
@@ -259,6 +273,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
 
     let audit = crate::audit::AuditLog::start(kms.clone()).await?;
     let state = Arc::new(AppState {
+        metrics: crate::metrics::Metrics::default(),
         audit: audit.clone(),
         kms: kms.clone(),
         dev: options.dev,

@@ -20,4 +20,5 @@ pub struct AppState {
     pub max_body: usize,
     /// Where every call is recorded before its response goes out.
     pub audit: crate::audit::AuditLog,
+    pub metrics: crate::metrics::Metrics,
 }

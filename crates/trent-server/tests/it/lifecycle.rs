@@ -320,3 +320,53 @@ async fn one_server_per_data_directory_and_health_checks() {
     let h = h.restart().await;
     h.client().list_keys().send().await.unwrap();
 }
+
+/// `/metrics` is Prometheus text that a parser reads: requests by operation and outcome,
+/// latency histograms, cache hits, the audit queue; no key or caller in any label.
+#[tokio::test]
+async fn metrics_are_scraped_and_parsed() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let key = h.key().await;
+    let blob = h.encrypt(&key, "measured").await;
+    kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
+    let _ = kms.describe_key().key_id("alias/none").send().await;
+    let (status, _, body) = h
+        .raw(
+            format!(
+                "GET /metrics HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n\r\n",
+                h.server.local_addr
+            )
+            .as_bytes(),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Parse the exposition: `name{labels} value` lines and `# TYPE` lines.
+    let mut samples = std::collections::HashMap::new();
+    for line in body
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let (name, value) = line.rsplit_once(' ').unwrap();
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {line}"));
+        samples.insert(name.to_owned(), value);
+    }
+    assert_eq!(
+        samples[r#"trent_requests_total{operation="Encrypt",code="ok"}"#],
+        1.0
+    );
+    assert_eq!(
+        samples[r#"trent_requests_total{operation="DescribeKey",code="NotFoundException"}"#],
+        1.0
+    );
+    assert_eq!(
+        samples[r#"trent_request_duration_seconds_count{operation="Decrypt"}"#],
+        1.0
+    );
+    assert!(samples["trent_key_cache_hits"] >= 1.0);
+    assert!(samples.contains_key("trent_audit_queue_depth"));
+    assert!(!body.contains(&key), "no key id in any label");
+    assert!(body.trim_end().ends_with("# EOF"));
+}
