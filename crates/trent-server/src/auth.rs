@@ -60,9 +60,11 @@ pub fn authenticate(
         headers: &pairs,
         body,
     };
+    let secure = parts.extensions.get::<crate::tls::OverTls>().is_some();
     let context = |principal, region| {
         let mut ctx = RequestContext::new(principal, region, request_id);
         ctx.source_ip = source_ip;
+        ctx.secure_transport = secure;
         ctx
     };
     let directory = state.kms.directory();

@@ -111,6 +111,16 @@ struct ServeArgs {
     /// Accept any request signature. For local development only.
     #[arg(long)]
     dev: bool,
+    /// Serve TLS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "TRENT_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM).
+    #[arg(long, env = "TRENT_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve TLS with a self-signed certificate for localhost, made once and kept in the data
+    /// directory (tls-cert.pem), for development.
+    #[arg(long, conflicts_with = "tls_cert")]
+    tls_self_signed: bool,
     /// Log format.
     #[arg(long, value_enum, default_value = "text", env = "TRENT_LOG_FORMAT")]
     log_format: LogFormat,
@@ -285,6 +295,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
     options.config = args.config;
     options.seed = args.seed;
     options.dev = args.dev;
+    options.tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
+        (Some(cert), Some(key), _) => Some(crate::tls::TlsSource::Files { cert, key }),
+        (_, _, true) => Some(crate::tls::TlsSource::SelfSigned),
+        _ => None,
+    };
     let mut server = match crate::server::start(options).await {
         Ok(s) => s,
         Err(e) => {

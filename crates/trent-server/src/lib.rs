@@ -23,5 +23,6 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod sts;
+pub mod tls;
 
 pub use server::{RunningServer, ServerOptions, start};

@@ -39,6 +39,8 @@ pub struct ServerOptions {
     pub clock: Arc<dyn Clock>,
     /// Request-rate quotas when the config file sets none (AWS's defaults).
     pub rate_limits: trent_core::quota::RateLimits,
+    /// Serve TLS instead of plain HTTP.
+    pub tls: Option<crate::tls::TlsSource>,
 }
 
 impl ServerOptions {
@@ -52,6 +54,7 @@ impl ServerOptions {
             maintenance_interval: Duration::from_secs(10),
             clock: Arc::new(SystemClock),
             rate_limits: trent_core::quota::RateLimits::default(),
+            tls: None,
         }
     }
 }
@@ -71,12 +74,19 @@ pub struct RunningServer {
     maintenance: JoinHandle<()>,
     /// Held while the server runs: no second server opens the same data directory.
     _lock: std::fs::File,
+    /// Serving TLS.
+    secure: bool,
 }
 
 impl RunningServer {
     /// The endpoint URL clients use.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.local_addr)
+        if self.secure {
+            // The self-signed certificate names localhost.
+            format!("https://localhost:{}", self.local_addr.port())
+        } else {
+            format!("http://{}", self.local_addr)
+        }
     }
 
     /// Runs one round of background maintenance now (what the scheduler does on its timer).
@@ -286,14 +296,25 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = oneshot::channel::<()>();
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let serve = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
+    let tls = options
+        .tls
+        .as_ref()
+        .map(|source| crate::tls::config(source, &options.data_dir))
+        .transpose()?;
+    let secure = tls.is_some();
+    let serve = match tls {
+        Some(config) => tokio::spawn(crate::tls::serve(listener, config, app(state), rx)),
+        None => {
+            let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+            tokio::spawn(async move {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.await;
+                    })
+                    .await
             })
-            .await
-    });
+        }
+    };
     let maintenance = tokio::spawn(crate::scheduler::run(
         kms.clone(),
         options.maintenance_interval,
@@ -301,6 +322,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     ));
     Ok(RunningServer {
         _lock: lock,
+        secure,
         local_addr,
         audit,
         kms,

@@ -346,3 +346,67 @@ secret = "another-secret-for-test-rigs-000000000"
         .await;
     assert_eq!(error_of(r).0, "AccessDeniedException");
 }
+
+/// TLS: a self-signed certificate made in the data directory, trusted by the SDK as its CA;
+/// the SDK's calls arrive over TLS (`aws:SecureTransport` is true), plain HTTP is not served.
+#[tokio::test]
+async fn tls_with_the_sdk_trusting_a_test_ca() {
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+    let h = Harness::start_with(|o| o.tls = Some(trent_server::tls::TlsSource::SelfSigned)).await;
+    assert!(h.server.endpoint().starts_with("https://localhost:"));
+    let pem = std::fs::read(h.data_dir().join("tls-cert.pem")).unwrap();
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .tls_context(
+            TlsContext::builder()
+                .with_trust_store(TrustStore::empty().with_pem_certificate(pem))
+                .build()
+                .unwrap(),
+        )
+        .build_https();
+    let config = aws_sdk_kms::Config::builder()
+        .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+        .region(aws_sdk_kms::config::Region::new("us-east-1"))
+        .endpoint_url(h.server.endpoint())
+        .http_client(http)
+        .credentials_provider(aws_sdk_kms::config::Credentials::new(
+            &h.access_key_id,
+            &h.secret,
+            None,
+            None,
+            "test",
+        ))
+        .build();
+    let kms = aws_sdk_kms::Client::from_conf(config);
+    // Only over TLS may this key be used.
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+    ]});
+    let key = kms
+        .create_key()
+        .policy(policy.to_string())
+        .bypass_policy_lockout_safety_check(true)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    let blob = kms
+        .encrypt()
+        .key_id(&key)
+        .plaintext(aws_sdk_kms::primitives::Blob::new("over tls"))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
+    let back = kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
+    assert_eq!(back.plaintext.unwrap().as_ref(), b"over tls");
+    // A client that does not trust the certificate cannot connect.
+    let untrusting = h.client_for("us-east-1", &h.access_key_id, &h.secret);
+    assert!(untrusting.list_keys().send().await.is_err());
+}

@@ -1,0 +1,124 @@
+//! TLS with rustls: a certificate and key from PEM files, or a self-signed pair generated for
+//! development (`--tls-self-signed`, written to the data directory so clients can trust it);
+//! HTTP/1.1 keep-alive and HTTP/2 (ALPN) over it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// Where the certificate comes from.
+#[derive(Clone, Debug)]
+pub enum TlsSource {
+    /// PEM files: the certificate chain and the private key.
+    Files { cert: PathBuf, key: PathBuf },
+    /// A self-signed certificate for `localhost` and 127.0.0.1, made once and kept in the data
+    /// directory (`tls-cert.pem`, `tls-key.pem` 0600).
+    SelfSigned,
+}
+
+/// A request arrived over TLS (read by authentication for `aws:SecureTransport`).
+#[derive(Clone, Copy, Debug)]
+pub struct OverTls;
+
+/// Builds the rustls configuration; for a self-signed source, makes the pair first if needed.
+pub fn config(source: &TlsSource, data_dir: &Path) -> Result<Arc<ServerConfig>, String> {
+    let (cert_path, key_path) = match source {
+        TlsSource::Files { cert, key } => (cert.clone(), key.clone()),
+        TlsSource::SelfSigned => {
+            let cert = data_dir.join("tls-cert.pem");
+            let key = data_dir.join("tls-key.pem");
+            if !cert.exists() || !key.exists() {
+                let made = rcgen::generate_simple_self_signed(vec![
+                    "localhost".to_owned(),
+                    "127.0.0.1".to_owned(),
+                ])
+                .map_err(|e| format!("cannot make a self-signed certificate: {e}"))?;
+                write_private(&key, made.signing_key.serialize_pem().as_bytes())?;
+                std::fs::write(&cert, made.cert.pem())
+                    .map_err(|e| format!("cannot write {}: {e}", cert.display()))?;
+            }
+            (cert, key)
+        }
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
+        .map_err(|e| format!("cannot read {}: {e}", cert_path.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", cert_path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no certificate", cert_path.display()));
+    }
+    let key = PrivateKeyDer::from_pem_file(&key_path)
+        .map_err(|e| format!("cannot read the private key {}: {e}", key_path.display()))?;
+    let mut config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("the certificate and key do not go together: {e}"))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Serves `app` over TLS until `shutdown` fires; connections in flight finish on their own.
+pub async fn serve(
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    app: Router,
+    mut shutdown: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let acceptor = TlsAcceptor::from(config);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            _ = &mut shutdown => return Ok(()),
+        };
+        let _ = stream.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            let service = hyper::service::service_fn(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(ConnectInfo::<SocketAddr>(peer));
+                    request.extensions_mut().insert(OverTls);
+                    let app = app.clone();
+                    async move {
+                        use tower::ServiceExt as _;
+                        app.oneshot(request.map(axum::body::Body::new)).await
+                    }
+                },
+            );
+            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(tls), service)
+                .await;
+        });
+    }
+}
