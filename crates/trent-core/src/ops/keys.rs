@@ -151,15 +151,7 @@ impl Kms {
             );
         self.authorize_identity_with(ctx, "kms:CreateKey", "*", &facts)?;
         let scope = ctx.scope();
-        let max = self.quotas().keys_per_region;
-        if self.store.count_keys(&scope).await? >= max {
-            return Err(Error::LimitExceeded {
-                message: format!(
-                    "The request was rejected because it would exceed the quota of {max} KMS keys in account {} in {}.",
-                    scope.account, scope.region
-                ),
-            });
-        }
+        self.check_keys_quota(&scope).await?;
         let id = if input.multi_region {
             KeyId::random_multi_region()
         } else {
@@ -227,6 +219,20 @@ impl Kms {
             .create_key(&record, sealed.as_slice(), &input.tags, &[])
             .await?;
         Ok(record)
+    }
+
+    /// The KMS-keys-per-Region quota, checked before a key is made in `scope`.
+    pub(crate) async fn check_keys_quota(&self, scope: &Scope) -> Result<()> {
+        let max = self.quotas().keys_per_region;
+        if self.store.count_keys(scope).await? >= max {
+            return Err(Error::LimitExceeded {
+                message: format!(
+                    "The request was rejected because it would exceed the quota of {max} KMS keys in account {} in {}.",
+                    scope.account, scope.region
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// New material for a spec: the secret part (sealed at rest) and, for asymmetric keys, the

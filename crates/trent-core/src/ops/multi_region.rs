@@ -128,15 +128,7 @@ impl Kms {
             &in_region,
             &crate::quota::QuotaClass::Operation("CreateKey".to_owned()),
         )?;
-        let max = self.quotas().keys_per_region;
-        if self.store.count_keys(&scope).await? >= max {
-            return Err(Error::LimitExceeded {
-                message: format!(
-                    "The request was rejected because it would exceed the quota of {max} KMS keys in account {} in {}.",
-                    scope.account, scope.region
-                ),
-            });
-        }
+        self.check_keys_quota(&scope).await?;
         let arn = primary.id.arn(&scope);
         let policy = match request.policy {
             Some(text) => {
