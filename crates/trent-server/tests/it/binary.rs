@@ -154,3 +154,91 @@ fn a_bad_config_file_stops_the_start_with_a_clear_message() {
         "{stderr}"
     );
 }
+
+/// Crash safety: `kill -9` while clients create keys and aliases; after a restart every
+/// acknowledged key and alias is there with its audit event, the store passes SQLite's
+/// integrity check and the audit trail verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_dash_nine_under_a_write_load_loses_nothing_acknowledged() {
+    use std::sync::{Arc, Mutex};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut first = Trent::start(&data, &["--dev"]);
+    let kms = first.client();
+    let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let (kms, acknowledged, stop) = (kms.clone(), acknowledged.clone(), stop.clone());
+        workers.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let Ok(out) = kms.create_key().send().await else {
+                    break;
+                };
+                let id = out.key_metadata.unwrap().key_id;
+                let alias = format!("alias/crash-{w}-{n}");
+                if kms
+                    .create_alias()
+                    .alias_name(&alias)
+                    .target_key_id(&id)
+                    .send()
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+                acknowledged.lock().unwrap().push((id, alias));
+                n += 1;
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // SIGKILL: no shutdown path runs.
+    first.child.kill().unwrap();
+    let _ = first.child.wait();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        let _ = w.await;
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 4,
+        "the load made {} writes",
+        acknowledged.len()
+    );
+
+    let mut second = Trent::start(&data, &["--dev"]);
+    let kms = second.client();
+    for (id, alias) in &acknowledged {
+        kms.describe_key().key_id(id).send().await.unwrap();
+        let via_alias = kms.describe_key().key_id(alias).send().await.unwrap();
+        assert_eq!(&via_alias.key_metadata.unwrap().key_id, id);
+    }
+    let store = trent_store::SqliteStore::open(&data.join("trent.db")).unwrap();
+    store.integrity_check().await.unwrap();
+    match trent_server::audit::verify(&store).await.unwrap() {
+        trent_server::audit::Verdict::Intact { .. } => {}
+        broken => panic!("{broken:?}"),
+    }
+    let created = trent_server::audit::search(
+        &store,
+        &trent_server::audit::Filter {
+            event_name: Some("CreateKey".into()),
+            ..Default::default()
+        },
+        usize::MAX,
+    )
+    .await
+    .unwrap();
+    for (id, _) in &acknowledged {
+        assert!(
+            created
+                .iter()
+                .any(|(_, e)| e.to_string().contains(id.as_str())),
+            "no CreateKey event for acknowledged key {id}"
+        );
+    }
+    second.child.kill().unwrap();
+    let _ = second.child.wait();
+}
