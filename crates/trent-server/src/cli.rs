@@ -29,6 +29,24 @@ enum Command {
     /// Read and check the audit trail of a data directory (the server may be running).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent snapshot of the store while the server runs. The snapshot holds only
+    /// sealed material: it is useless without the root key, which it does not contain.
+    Backup {
+        #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
+        data_dir: PathBuf,
+        /// The snapshot file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a snapshot back as the data directory's store (the server must be stopped; the
+    /// directory's root key must be the one the snapshot was sealed under).
+    Restore {
+        #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
+        data_dir: PathBuf,
+        /// The snapshot file `trent backup` wrote.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +173,8 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Admin(args) => runtime.block_on(admin(args)),
         Command::Audit(command) => runtime.block_on(audit(command)),
+        Command::Backup { data_dir, to } => runtime.block_on(backup(&data_dir, &to)),
+        Command::Restore { data_dir, from } => restore(&data_dir, &from),
     }
 }
 
@@ -246,6 +266,36 @@ async fn audit(command: AuditCommand) -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+async fn backup(data_dir: &std::path::Path, to: &std::path::Path) -> ExitCode {
+    match crate::backup::backup(data_dir, to).await {
+        Ok(()) => {
+            println!("wrote {}", to.display());
+            println!(
+                "keep {} apart from it: the snapshot cannot be opened without that root key, and the key cannot be recovered from it",
+                data_dir.join("root.key").display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("trent backup: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn restore(data_dir: &std::path::Path, from: &std::path::Path) -> ExitCode {
+    match crate::backup::restore(data_dir, from) {
+        Ok(()) => {
+            println!("restored {} into {}", from.display(), data_dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("trent restore: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod admin_client;
 pub mod audit;
 pub mod audit_event;
 pub mod auth;
+pub mod backup;
 pub mod bootstrap;
 pub mod cli;
 pub mod cloudtrail;

@@ -155,7 +155,7 @@ pub fn app(state: Arc<AppState>) -> Router {
 
 /// Takes the data directory's lock (`trent.lock`, an OS file lock released when the process
 /// ends, however it ends), so that two servers never open one store.
-fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
+pub fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
     let path = dir.join("trent.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)

@@ -370,3 +370,61 @@ async fn metrics_are_scraped_and_parsed() {
     assert!(!body.contains(&key), "no key id in any label");
     assert!(body.trim_end().ends_with("# EOF"));
 }
+
+/// `trent backup` snapshots a running server's store; `trent restore` puts it back into the
+/// stopped data directory (refused while a server holds it), and what was made before the
+/// backup decrypts again while what came after is gone.
+#[tokio::test]
+async fn backup_while_serving_and_restore() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let before = h.key().await;
+    let blob = h.encrypt(&before, "backed up").await;
+    let snapshot = h.dir.path().join("snapshot.db");
+    trent_server::backup::backup(&h.data_dir(), &snapshot)
+        .await
+        .unwrap();
+    // A snapshot does not overwrite.
+    assert!(
+        trent_server::backup::backup(&h.data_dir(), &snapshot)
+            .await
+            .is_err()
+    );
+    let after = h.key().await;
+    // Not while the server runs.
+    let err = trent_server::backup::restore(&h.data_dir(), &snapshot).unwrap_err();
+    assert!(err.contains("another Trent"), "{err}");
+    drop(kms);
+    let Harness {
+        server, dir, clock, ..
+    } = h;
+    server.shutdown().await.unwrap();
+    trent_server::backup::restore(&dir.path().join("data"), &snapshot).unwrap();
+    let h = Harness::start_in(dir, clock, |o| {
+        o.rate_limits = trent_core::quota::RateLimits::off();
+    })
+    .await;
+    let kms = h.client();
+    let back = kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
+    assert_eq!(back.plaintext.unwrap().as_ref(), b"backed up");
+    assert_eq!(
+        error_of(kms.describe_key().key_id(&after).send().await).0,
+        "NotFoundException"
+    );
+    // Something that is not a store is refused before anything is replaced.
+    let junk = h.dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    drop(kms);
+    let Harness {
+        server, dir, clock, ..
+    } = h;
+    server.shutdown().await.unwrap();
+    assert!(trent_server::backup::restore(&dir.path().join("data"), &junk).is_err());
+    let h = Harness::start_in(dir, clock, |_| {}).await;
+    h.client()
+        .describe_key()
+        .key_id(&before)
+        .send()
+        .await
+        .unwrap();
+}
