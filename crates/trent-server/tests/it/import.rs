@@ -93,6 +93,26 @@ fn wrap(dir: &Path, public_der: &[u8], material: &[u8], algorithm: &AlgorithmSpe
     }
 }
 
+/// An import token of `key` and `material` wrapped for it (RSAES_OAEP_SHA_256, RSA_2048).
+async fn wrapped_for(h: &Harness, dir: &Path, key: &str, material: &[u8]) -> (Blob, Vec<u8>) {
+    let params = h
+        .client()
+        .get_parameters_for_import()
+        .key_id(key)
+        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
+        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
+        .send()
+        .await
+        .unwrap();
+    let wrapped = wrap(
+        dir,
+        params.public_key.unwrap().as_ref(),
+        material,
+        &AlgorithmSpec::RsaesOaepSha256,
+    );
+    (params.import_token.unwrap(), wrapped)
+}
+
 async fn external_key(h: &Harness, spec: KeySpec, usage: KeyUsageType) -> String {
     let meta = h
         .client()
@@ -271,21 +291,7 @@ async fn deletion_reimport_and_wrong_material() {
 
     // Bad tokens and material of the wrong size.
     let other = external_key(&h, KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt).await;
-    let params = kms
-        .get_parameters_for_import()
-        .key_id(&other)
-        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-        .send()
-        .await
-        .unwrap();
-    let wrapped = wrap(
-        dir.path(),
-        params.public_key.unwrap().as_ref(),
-        &[9u8; 32],
-        &AlgorithmSpec::RsaesOaepSha256,
-    );
-    let token = params.import_token.unwrap();
+    let (token, wrapped) = wrapped_for(&h, dir.path(), &other, &[9u8; 32]).await;
     let (code, _) = error_of(
         kms.import_key_material()
             .key_id(&key)
@@ -552,24 +558,11 @@ async fn new_key_material_rotates_an_imported_key_on_demand() {
         "ValidationException"
     );
     // Import new material: it waits, pending rotation.
-    let params = kms
-        .get_parameters_for_import()
-        .key_id(&key)
-        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-        .send()
-        .await
-        .unwrap();
-    let wrapped = wrap(
-        dir.path(),
-        params.public_key.unwrap().as_ref(),
-        &[2u8; 32],
-        &AlgorithmSpec::RsaesOaepSha256,
-    );
+    let (token, wrapped) = wrapped_for(&h, dir.path(), &key, &[2u8; 32]).await;
     let second = kms
         .import_key_material()
         .key_id(&key)
-        .import_token(params.import_token.unwrap())
+        .import_token(token.clone())
         .encrypted_key_material(Blob::new(wrapped))
         .import_type(ImportType::NewKeyMaterial)
         .key_material_description("second generation")
@@ -651,23 +644,10 @@ async fn deleted_material_versions_stay_known_for_reimport() {
     .unwrap();
     let under_a = h.encrypt(&key, "under a").await;
     // B is imported as new material and made current.
-    let params = kms
-        .get_parameters_for_import()
-        .key_id(&key)
-        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-        .send()
-        .await
-        .unwrap();
-    let wrapped = wrap(
-        dir.path(),
-        params.public_key.unwrap().as_ref(),
-        &b,
-        &AlgorithmSpec::RsaesOaepSha256,
-    );
+    let (token, wrapped) = wrapped_for(&h, dir.path(), &key, &b).await;
     kms.import_key_material()
         .key_id(&key)
-        .import_token(params.import_token.unwrap())
+        .import_token(token.clone())
         .encrypted_key_material(Blob::new(wrapped))
         .import_type(ImportType::NewKeyMaterial)
         .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
