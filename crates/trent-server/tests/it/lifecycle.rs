@@ -428,3 +428,37 @@ async fn backup_while_serving_and_restore() {
         .await
         .unwrap();
 }
+
+/// A corrupt store refuses to start, saying so, and is left as it was for inspection.
+#[tokio::test]
+async fn a_corrupt_store_refuses_to_start_with_a_clear_message() {
+    let h = Harness::start().await;
+    h.key().await;
+    let Harness { server, dir, .. } = h;
+    server.shutdown().await.unwrap();
+    let db = dir.path().join("data").join("trent.db");
+    // Without its write-ahead log (which could still hold good copies of the pages), and with
+    // the header and first pages overwritten.
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in bytes.iter_mut().take(4096) {
+        *b = 0x5a;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    for side in ["trent.db-wal", "trent.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join("data").join(side));
+    }
+    let mut options =
+        trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), dir.path().join("data"));
+    options.rate_limits = trent_core::quota::RateLimits::off();
+    let err = trent_server::start(options).await.unwrap_err();
+    assert!(err.contains("cannot open the store"), "{err}");
+    assert!(
+        err.contains("corrupt") || err.contains("not a database"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        bytes,
+        "the file is left untouched"
+    );
+}
