@@ -178,4 +178,26 @@ pub trait RootKeyProvider: Send + Sync + std::fmt::Debug {
     fn unseal(&self, sealed: &[u8], aad: &[u8]) -> Result<Secret, BackendError>;
     /// A short description for logs ("file /path/root.key").
     fn describe(&self) -> String;
+
+    /// Whether `sealed` was sealed under the key that seals now.
+    fn sealed_under_current(&self, sealed: &[u8]) -> bool;
+
+    /// How many root keys the provider holds: 1, or more while a rotation is unfinished.
+    fn key_count(&self) -> usize {
+        1
+    }
+
+    /// Root-key rotation, first step: a new key seals from now on, and the earlier ones still
+    /// unseal. The new key is durable before this returns; its id is returned.
+    fn begin_rotation(&self) -> Result<String, BackendError> {
+        Err(BackendError::InvalidInput(
+            "this root-key provider cannot rotate its key".to_owned(),
+        ))
+    }
+
+    /// Root-key rotation, last step, once everything is re-sealed: forgets every key but the
+    /// current one, durably. Returns how many were forgotten.
+    fn retire_previous(&self) -> Result<usize, BackendError> {
+        Ok(0)
+    }
 }

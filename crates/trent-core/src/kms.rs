@@ -14,8 +14,8 @@ use crate::secret::Secret;
 use crate::store::{Change, Store};
 
 /// The name of the meta row that proves the root key is the one the store was sealed with.
-const ROOT_CHECK: &str = "root_key_check";
-const ROOT_CHECK_AAD: &[u8] = b"trent:root-key-check";
+pub(crate) const ROOT_CHECK: &str = "root_key_check";
+pub(crate) const ROOT_CHECK_AAD: &[u8] = b"trent:root-key-check";
 const ROOT_CHECK_VALUE: &[u8] = b"trent root key check v1";
 
 /// The KMS: store, backend, root key, clock, and the hot-path cache.
@@ -37,6 +37,11 @@ pub struct Kms {
     /// Serializes changes to multi-Region key sets (replication, rotation of a set, primary
     /// moves), so that a replica never misses a material version.
     pub(crate) set_lock: tokio::sync::Mutex<()>,
+    /// Held shared by every operation from the moment it seals a value under the root key
+    /// until the value is written, and exclusively by a root-key rotation, so that no value
+    /// sealed under a retiring root key is written after the rotation has re-sealed the store.
+    /// Lock order: `identity_lock` or `set_lock` first, then this.
+    pub(crate) sealing: tokio::sync::RwLock<()>,
 }
 
 impl Kms {
@@ -69,6 +74,7 @@ impl Kms {
             usage: crate::usage::UsageLog::default(),
             limiter: crate::quota::Limiter::new(crate::quota::RateLimits::default()),
             set_lock: tokio::sync::Mutex::new(()),
+            sealing: tokio::sync::RwLock::new(()),
         }
     }
 
@@ -173,6 +179,6 @@ impl Kms {
     }
 }
 
-fn access_key_aad(access_key_id: &str) -> Vec<u8> {
+pub(crate) fn access_key_aad(access_key_id: &str) -> Vec<u8> {
     format!("trent:access-key:{access_key_id}").into_bytes()
 }

@@ -20,6 +20,7 @@ pub mod model;
 pub mod ops;
 pub mod policy;
 pub mod quota;
+pub mod reseal;
 pub mod secret;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]

@@ -81,6 +81,36 @@ pub struct Page<T> {
     pub truncated: bool,
 }
 
+/// Where a sealed value lives in the store, so that the core can name the AAD it is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SealedSlot {
+    /// A meta row (only some hold sealed values; the resealer knows which).
+    Meta { name: String },
+    /// An access key's secret.
+    AccessKey { id: String },
+    /// A session's secret.
+    SessionSecret { access_key_id: String },
+    /// A session's token.
+    SessionToken { access_key_id: String },
+    /// A material version of a key.
+    Material {
+        scope: Scope,
+        key: KeyId,
+        material: MaterialId,
+    },
+    /// An import token's wrapping private key.
+    ImportToken {
+        token: String,
+        scope: Scope,
+        key: KeyId,
+    },
+}
+
+/// Re-seals one value: its new sealing, `Ok(None)` to leave it as it is, or why it cannot be
+/// opened (which rolls the whole re-seal back).
+pub type Resealer =
+    Arc<dyn Fn(&SealedSlot, &[u8]) -> Result<Option<Vec<u8>>, String> + Send + Sync>;
+
 /// Durable state: accounts, IAM principals, access keys and sessions; keys with their sealed
 /// material, aliases, tags and grants.
 #[async_trait]
@@ -92,6 +122,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
     async fn put_meta(&self, name: &str, value: &[u8]) -> StoreResult<()>;
     async fn delete_meta(&self, name: &str) -> StoreResult<()>;
+
+    /// Passes every sealed value the store holds through `reseal` and writes back what it
+    /// returns, in one transaction (a failure leaves everything as it was). Returns how many
+    /// values were rewritten.
+    async fn reseal_all(&self, reseal: Resealer) -> StoreResult<u64>;
 
     async fn put_account(&self, account: &AccountRecord) -> StoreResult<()>;
     async fn accounts(&self) -> StoreResult<Vec<AccountRecord>>;

@@ -39,6 +39,7 @@ pub const ACTIONS: &[&str] = &[
     "ListAccessKeys",
     "UpdateAccessKey",
     "DeleteAccessKey",
+    "RotateRootKey",
 ];
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -320,6 +321,12 @@ pub async fn handle(
             kms.delete_access_key(ctx, &string(&input, "AccessKeyId")?)
                 .await?;
             json!({})
+        }
+        "RotateRootKey" => {
+            let done = kms
+                .rotate_root_key(ctx, crate::audit::sealed_meta())
+                .await?;
+            json!({"RootKeyId": done.key_id, "Resealed": done.resealed, "Retired": done.retired})
         }
         _ => {
             return Err(ApiError::from(WireError::new(

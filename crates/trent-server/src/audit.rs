@@ -28,6 +28,11 @@ enum Job {
     Digest(oneshot::Sender<Result<(), String>>),
 }
 
+/// The meta rows the server seals under the root key, with their AAD, for a root-key rotation.
+pub fn sealed_meta() -> trent_core::reseal::SealedMeta {
+    vec![(SIGNING_KEY_META.to_owned(), SIGNING_KEY_AAD.to_vec())]
+}
+
 /// The handle requests use to record their events.
 #[derive(Clone, Debug)]
 pub struct AuditLog {

@@ -1,4 +1,5 @@
-//! The command line: `trent serve` and its options, `trent admin`, and `trent audit`.
+//! The command line: `trent serve` and its options, `trent admin`, `trent audit`,
+//! `trent backup`/`restore` and `trent root-key`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +39,11 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Rotate the root key of a running server: a new root key, every sealed value re-sealed
+    /// under it, the old key forgotten, while the server serves. Signs as `trent admin` does
+    /// (the operator account's root).
+    #[command(subcommand)]
+    RootKey(RootKeyCommand),
     /// Put a snapshot back as the data directory's store (the server must be stopped; the
     /// directory's root key must be the one the snapshot was sealed under).
     Restore {
@@ -46,6 +52,23 @@ enum Command {
         /// The snapshot file `trent backup` wrote.
         #[arg(long)]
         from: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RootKeyCommand {
+    /// Rotate the root key online.
+    Rotate {
+        /// The Trent endpoint.
+        #[arg(
+            long,
+            env = "AWS_ENDPOINT_URL_KMS",
+            default_value = "http://127.0.0.1:4599"
+        )]
+        endpoint: String,
+        /// The region to sign for.
+        #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+        region: String,
     },
 }
 
@@ -142,6 +165,53 @@ struct ServeArgs {
     /// Log format.
     #[arg(long, value_enum, default_value = "text", env = "TRENT_LOG_FORMAT")]
     log_format: LogFormat,
+    /// Protect the root key with a passphrase (Argon2id): `prompt` (asked on the terminal),
+    /// `env:NAME` (an environment variable) or `file:PATH` (its first line). The key is then
+    /// kept as root.key.enc, which opens nothing without the passphrase.
+    #[arg(long, env = "TRENT_ROOT_KEY_PASSPHRASE_FROM", value_name = "SOURCE")]
+    root_key_passphrase: Option<String>,
+}
+
+/// Reads the root key's passphrase from `source` (`prompt`, `env:NAME`, `file:PATH`);
+/// `confirm` asks twice at a prompt (a new passphrase).
+fn read_passphrase(source: &str, confirm: bool) -> Result<trent_core::secret::Secret, String> {
+    let text: zeroize::Zeroizing<String> = if source == "prompt" {
+        let first = zeroize::Zeroizing::new(
+            rpassword::prompt_password("Root key passphrase: ")
+                .map_err(|e| format!("cannot read the passphrase from the terminal: {e}"))?,
+        );
+        if confirm {
+            let again = zeroize::Zeroizing::new(
+                rpassword::prompt_password("Again, to confirm: ")
+                    .map_err(|e| format!("cannot read the passphrase from the terminal: {e}"))?,
+            );
+            if *again != *first {
+                return Err("the two passphrases differ".to_owned());
+            }
+        }
+        first
+    } else if let Some(name) = source.strip_prefix("env:") {
+        zeroize::Zeroizing::new(
+            std::env::var(name)
+                .map_err(|_| format!("the environment variable {name} holds no passphrase"))?,
+        )
+    } else if let Some(path) = source.strip_prefix("file:") {
+        let mut text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the passphrase file {path}: {e}"))?,
+        );
+        let line = text.lines().next().unwrap_or_default().len();
+        text.truncate(line);
+        text
+    } else {
+        return Err(format!(
+            "--root-key-passphrase takes prompt, env:NAME or file:PATH, not '{source}'"
+        ));
+    };
+    if text.is_empty() {
+        return Err("the root key passphrase is empty".to_owned());
+    }
+    Ok(trent_core::secret::Secret::from_slice(text.as_bytes()))
 }
 
 fn init_logging(format: LogFormat) {
@@ -175,6 +245,15 @@ pub fn main() -> ExitCode {
         Command::Audit(command) => runtime.block_on(audit(command)),
         Command::Backup { data_dir, to } => runtime.block_on(backup(&data_dir, &to)),
         Command::Restore { data_dir, from } => restore(&data_dir, &from),
+        Command::RootKey(RootKeyCommand::Rotate { endpoint, region }) => {
+            runtime.block_on(admin(AdminArgs {
+                endpoint,
+                region,
+                input: None,
+                action: "RotateRootKey".to_owned(),
+                members: Vec::new(),
+            }))
+        }
     }
 }
 
@@ -274,9 +353,15 @@ async fn backup(data_dir: &std::path::Path, to: &std::path::Path) -> ExitCode {
     match crate::backup::backup(data_dir, to).await {
         Ok(()) => {
             println!("wrote {}", to.display());
+            let sealed = data_dir.join("root.key.enc");
+            let key = if sealed.exists() {
+                sealed
+            } else {
+                data_dir.join("root.key")
+            };
             println!(
                 "keep {} apart from it: the snapshot cannot be opened without that root key, and the key cannot be recovered from it",
-                data_dir.join("root.key").display()
+                key.display()
             );
             ExitCode::SUCCESS
         }
@@ -342,6 +427,16 @@ async fn admin(args: AdminArgs) -> ExitCode {
 async fn serve(args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
     let mut options = ServerOptions::new(args.listen, args.data_dir.clone());
+    if let Some(source) = &args.root_key_passphrase {
+        let new = !args.data_dir.join("root.key.enc").exists();
+        match read_passphrase(source, new) {
+            Ok(p) => options.passphrase = Some(p),
+            Err(e) => {
+                eprintln!("trent: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     options.config = args.config;
     options.seed = args.seed;
     options.dev = args.dev;
@@ -367,8 +462,13 @@ async fn serve(args: ServeArgs) -> ExitCode {
         );
     }
     if server.root_key_created {
+        let file = if args.root_key_passphrase.is_some() {
+            "root.key.enc"
+        } else {
+            "root.key"
+        };
         tracing::warn!(
-            path = %args.data_dir.join("root.key").display(),
+            path = %args.data_dir.join(file).display(),
             "created a new root key: back it up together with the data directory, or the keys are lost"
         );
     }

@@ -41,6 +41,8 @@ pub struct ServerOptions {
     pub rate_limits: trent_core::quota::RateLimits,
     /// Serve TLS instead of plain HTTP.
     pub tls: Option<crate::tls::TlsSource>,
+    /// The passphrase protecting the root key (`root.key.enc`); `None`: the plain `root.key`.
+    pub passphrase: Option<trent_core::secret::Secret>,
 }
 
 impl ServerOptions {
@@ -55,6 +57,7 @@ impl ServerOptions {
             clock: Arc::new(SystemClock),
             rate_limits: trent_core::quota::RateLimits::default(),
             tls: None,
+            passphrase: None,
         }
     }
 }
@@ -234,8 +237,17 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     // Compile the embedded service model now rather than on the first request.
     let operations = trent_api::model::operation_names().len();
     tracing::debug!(operations, "compiled the AWS KMS service model");
-    let (root, root_key_created) = FileRootKey::open_or_create(&options.data_dir.join("root.key"))
-        .map_err(|e| e.to_string())?;
+    let (plain_key, sealed_key) = (
+        options.data_dir.join("root.key"),
+        options.data_dir.join("root.key.enc"),
+    );
+    let (root, root_key_created) = match &options.passphrase {
+        Some(passphrase) => {
+            FileRootKey::open_or_create_with_passphrase(&sealed_key, &plain_key, passphrase)
+        }
+        None => FileRootKey::open_or_create_plain(&plain_key, Some(&sealed_key)),
+    }
+    .map_err(|e| e.to_string())?;
     let store = SqliteStore::open(&options.data_dir.join("trent.db")).map_err(|e| {
         format!(
             "cannot open the store in {}: {e}",
@@ -260,6 +272,18 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     // --dev: any signature, and every key of the caller's account usable whatever its policy.
     let kms = Arc::new(if options.dev { kms.permissive() } else { kms });
     kms.check_root_key().await.map_err(|e| e.to_string())?;
+    // A root-key rotation that a crash interrupted is finished before anything else.
+    if let Some(done) = kms
+        .finish_root_key_rotation(crate::audit::sealed_meta())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        tracing::warn!(
+            resealed = done.resealed,
+            retired = done.retired,
+            "finished an interrupted root-key rotation"
+        );
+    }
     let loaded = bootstrap::load(&kms, config.as_ref()).await?;
 
     let seed_report = match &options.seed {

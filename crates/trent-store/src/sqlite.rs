@@ -21,7 +21,8 @@ use trent_core::model::{
     WrappingKeySpec,
 };
 use trent_core::store::{
-    Change, ChangeListener, KeyChange, Page, SetChange, Store, StoreError, StoreResult,
+    Change, ChangeListener, KeyChange, Page, Resealer, SealedSlot, SetChange, Store, StoreError,
+    StoreResult,
 };
 
 use crate::migrations;
@@ -542,6 +543,125 @@ fn scope_and_id(r: &Row<'_>) -> rusqlite::Result<(Scope, KeyId)> {
     ))
 }
 
+/// A sealed column, and how to tell from its row (`rowid`, the `locator` columns, the sealed
+/// value) where the value lives.
+struct SealedColumn {
+    table: &'static str,
+    column: &'static str,
+    locator: &'static str,
+    slot: fn(&Row<'_>) -> rusqlite::Result<SealedSlot>,
+}
+
+fn key_slot(r: &Row<'_>, from: usize) -> rusqlite::Result<(Scope, KeyId)> {
+    let text = |i: usize| r.get::<_, String>(from + i);
+    Ok((
+        Scope {
+            account: AccountId::parse(&text(0)?).ok_or_else(|| corrupt("account"))?,
+            region: Region::parse(&text(1)?).ok_or_else(|| corrupt("region"))?,
+        },
+        KeyId::parse(&text(2)?).ok_or_else(|| corrupt("key_id"))?,
+    ))
+}
+
+/// Every column that holds a value sealed under the root key.
+const SEALED_COLUMNS: &[SealedColumn] = &[
+    SealedColumn {
+        table: "meta",
+        column: "value",
+        locator: "name",
+        slot: |r| Ok(SealedSlot::Meta { name: r.get(1)? }),
+    },
+    SealedColumn {
+        table: "access_keys",
+        column: "sealed_secret",
+        locator: "id",
+        slot: |r| Ok(SealedSlot::AccessKey { id: r.get(1)? }),
+    },
+    SealedColumn {
+        table: "sessions",
+        column: "sealed_secret",
+        locator: "access_key_id",
+        slot: |r| {
+            Ok(SealedSlot::SessionSecret {
+                access_key_id: r.get(1)?,
+            })
+        },
+    },
+    SealedColumn {
+        table: "sessions",
+        column: "sealed_token",
+        locator: "access_key_id",
+        slot: |r| {
+            Ok(SealedSlot::SessionToken {
+                access_key_id: r.get(1)?,
+            })
+        },
+    },
+    SealedColumn {
+        table: "key_materials",
+        column: "sealed",
+        locator: "account, region, key_id, material_id",
+        slot: |r| {
+            let (scope, key) = key_slot(r, 1)?;
+            let id: Vec<u8> = r.get(4)?;
+            let id: [u8; 32] = id
+                .try_into()
+                .map_err(|_| corrupt("key_materials.material_id"))?;
+            Ok(SealedSlot::Material {
+                scope,
+                key,
+                material: MaterialId(id),
+            })
+        },
+    },
+    SealedColumn {
+        table: "import_tokens",
+        column: "sealed_private",
+        locator: "account, region, key_id, token",
+        slot: |r| {
+            let (scope, key) = key_slot(r, 1)?;
+            Ok(SealedSlot::ImportToken {
+                token: r.get(4)?,
+                scope,
+                key,
+            })
+        },
+    },
+];
+
+/// Re-seals one column inside `tx`; `Err` with the resealer's reason stops the whole re-seal.
+fn reseal_column(
+    tx: &rusqlite::Transaction<'_>,
+    column: &SealedColumn,
+    reseal: &Resealer,
+) -> rusqlite::Result<Result<u64, String>> {
+    let rows: Vec<(i64, SealedSlot, Vec<u8>)> = {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT rowid, {}, {} FROM {}",
+            column.locator, column.column, column.table
+        ))?;
+        let value_at = column.locator.split(',').count().saturating_add(1);
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (column.slot)(r)?, r.get(value_at)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut update = tx.prepare(&format!(
+        "UPDATE {} SET {} = ?1 WHERE rowid = ?2",
+        column.table, column.column
+    ))?;
+    let mut count = 0u64;
+    for (rowid, slot, sealed) in rows {
+        match reseal(&slot, &sealed) {
+            Ok(Some(new)) => {
+                update.execute(params![new, rowid])?;
+                count = count.saturating_add(1);
+            }
+            Ok(None) => {}
+            Err(why) => return Ok(Err(why)),
+        }
+    }
+    Ok(Ok(count))
+}
+
 fn page<T>(mut items: Vec<T>, limit: usize) -> Page<T> {
     let truncated = items.len() > limit;
     items.truncate(limit);
@@ -610,6 +730,20 @@ impl Store for SqliteStore {
                 params![name, value],
             )
             .map(|_| ())
+        })
+        .await
+    }
+
+    async fn reseal_all(&self, reseal: Resealer) -> StoreResult<u64> {
+        self.transaction(Vec::new(), move |tx| {
+            let mut total = 0u64;
+            for column in SEALED_COLUMNS {
+                match reseal_column(tx, column, &reseal)? {
+                    Ok(n) => total = total.saturating_add(n),
+                    Err(why) => return Ok(Err(StoreError::Corrupt(why))),
+                }
+            }
+            Ok(Ok(total))
         })
         .await
     }

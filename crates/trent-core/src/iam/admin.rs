@@ -392,6 +392,8 @@ impl Kms {
     ) -> Result<NewAccessKey> {
         let id = self.new_iam_id("AKIA")?;
         let secret = self.new_secret(40)?;
+        // Held until the sealed value is written: a root-key rotation waits for it.
+        let _sealing = self.sealing.read().await;
         let record = AccessKeyRecord {
             sealed_secret: self.seal_secret(&id, secret.as_bytes())?,
             id,

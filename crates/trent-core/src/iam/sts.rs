@@ -188,6 +188,10 @@ impl Kms {
                 });
             }
         }
+        // Identity changes are serialized; and held until the sealed value is written, a
+        // root-key rotation waits for it (always in this order: identity, then sealing).
+        let _guard = self.identity_lock.lock().await;
+        let _sealing = self.sealing.read().await;
         let session = SessionRecord {
             sealed_secret: self.seal_secret(&access_key_id, secret.as_bytes())?,
             sealed_token: self
@@ -201,7 +205,6 @@ impl Kms {
             tags,
             expires,
         };
-        let _guard = self.identity_lock.lock().await;
         self.store.put_session(&session).await?;
         let credential = session_credential(
             &entry,

@@ -49,7 +49,7 @@ pub struct ImportRequest<'a> {
     pub description: Option<&'a str>,
 }
 
-fn token_aad(token: &str, arn: &str) -> Vec<u8> {
+pub(crate) fn token_aad(token: &str, arn: &str) -> Vec<u8> {
     format!("trent:import-token:{token}:{arn}").into_bytes()
 }
 
@@ -126,6 +126,8 @@ impl Kms {
         let token = hex(self.random(32)?.as_slice());
         let now = self.clock.now();
         let valid_to = UnixMillis(now.0.saturating_add(IMPORT_TOKEN_MILLIS));
+        // Held until the sealed value is written: a root-key rotation waits for it.
+        let _sealing = self.sealing.read().await;
         let sealed_private = self
             .root
             .seal(pair.private.as_slice(), &token_aad(&token, &record.arn()))?;
@@ -250,6 +252,8 @@ impl Kms {
                     "The key already has key material pending rotation; rotate it first.",
                 ));
             }
+            // Held until the sealed value is written: a root-key rotation waits for it.
+            let _sealing = self.sealing.read().await;
             let mut sealed =
                 self.seal_material(&record.arn(), material_id, &material, now, None)?;
             sealed.pending = true;
@@ -295,6 +299,8 @@ impl Kms {
         let (scope, id) = (record.scope.clone(), record.id.clone());
         // The version is written (or filled again after a deletion) in the same transaction
         // as the key's change, whatever happened meanwhile.
+        // Held until the sealed value is written: a root-key rotation waits for it.
+        let _sealing = self.sealing.read().await;
         let mut sealed = self.seal_material(&record.arn(), material_id, &material, now, None)?;
         sealed.description = request.description.map(str::to_owned);
         sealed.valid_to = valid_to;

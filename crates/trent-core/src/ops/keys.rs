@@ -210,6 +210,8 @@ impl Kms {
             expiration_model: None,
             primary_region: input.multi_region.then(|| ctx.region.clone()),
         };
+        // Held until the sealed value is written: a root-key rotation waits for it.
+        let _sealing = self.sealing.read().await;
         let sealed: Vec<SealedMaterial> = material
             .map(|m| self.seal_material(&record.arn(), record.current_material, &m, now, None))
             .transpose()?

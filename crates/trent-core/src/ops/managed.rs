@@ -121,6 +121,8 @@ impl Kms {
             expiration_model: None,
             primary_region: None,
         };
+        // Held until the sealed value is written: a root-key rotation waits for it.
+        let _sealing = self.sealing.read().await;
         let sealed =
             self.seal_material(&record.arn(), record.current_material, &material, now, None)?;
         let alias_record = AliasRecord {

@@ -146,6 +146,8 @@ impl Kms {
             }
             None => crate::ops::keys::default_key_policy(&scope),
         };
+        // Held until the sealed value is written: a root-key rotation waits for it.
+        let _sealing = self.sealing.read().await;
         // Every material version, sealed again under the replica's ARN.
         let mut materials = Vec::new();
         for m in self.store.materials(&primary.scope, &primary.id).await? {

@@ -311,6 +311,10 @@ impl Kms {
     ) -> Result<KeyRecord> {
         let material = self.backend.generate_symmetric_material()?;
         let material_id = self.backend.material_id(&material);
+        // The set, then sealing (the order everywhere): held until the sealed value is written,
+        // so a root-key rotation waits for it.
+        let _set = self.set_lock.lock().await;
+        let _sealing = self.sealing.read().await;
         let sealed = self.seal_material(&record.arn(), material_id, &material, now, Some(kind))?;
         let (scope, id) = (record.scope.clone(), record.id.clone());
         let change = move |r: &mut KeyRecord| -> Result<()> {
@@ -352,7 +356,6 @@ impl Kms {
             };
         }
         // The set: the primary's change, and every replica taking the same version.
-        let _set = self.set_lock.lock().await;
         let mut changes = vec![SetChange {
             scope: scope.clone(),
             id: id.clone(),

@@ -62,3 +62,36 @@ fn refuses_world_readable_and_malformed_files() {
         Err(RootKeyError::Malformed(..))
     ));
 }
+
+#[test]
+#[allow(clippy::unwrap_used)]
+fn a_passphrase_protects_the_root_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (enc, plain) = (dir.path().join("root.key.enc"), dir.path().join("root.key"));
+    let pass = Secret::from_slice(b"correct horse battery staple");
+    let (a, created) = FileRootKey::open_or_create_with_passphrase(&enc, &plain, &pass).unwrap();
+    assert!(created);
+    let sealed = a.seal(b"material", b"aad").unwrap();
+    // The file holds no key in the clear, and reopens with the same passphrase only.
+    let text = std::fs::read_to_string(&enc).unwrap();
+    assert!(text.starts_with("trent-root-v1 argon2id m=65536 t=3 p=1 "));
+    let (b, created) = FileRootKey::open_or_create_with_passphrase(&enc, &plain, &pass).unwrap();
+    assert!(!created);
+    assert_eq!(b.unseal(&sealed, b"aad").unwrap().as_slice(), b"material");
+    let wrong = Secret::from_slice(b"incorrect");
+    assert!(matches!(
+        FileRootKey::open_or_create_with_passphrase(&enc, &plain, &wrong),
+        Err(RootKeyError::WrongPassphrase(_))
+    ));
+    // A directory with a plain root key is not silently given a second one.
+    let other = tempfile::tempdir().unwrap();
+    FileRootKey::open_or_create(&other.path().join("root.key")).unwrap();
+    assert!(matches!(
+        FileRootKey::open_or_create_with_passphrase(
+            &other.path().join("root.key.enc"),
+            &other.path().join("root.key"),
+            &pass
+        ),
+        Err(RootKeyError::PlainKeyPresent(_))
+    ));
+}

@@ -94,7 +94,12 @@ fn wrap(dir: &Path, public_der: &[u8], material: &[u8], algorithm: &AlgorithmSpe
 }
 
 /// An import token of `key` and `material` wrapped for it (RSAES_OAEP_SHA_256, RSA_2048).
-async fn wrapped_for(h: &Harness, dir: &Path, key: &str, material: &[u8]) -> (Blob, Vec<u8>) {
+pub(crate) async fn wrapped_for(
+    h: &Harness,
+    dir: &Path,
+    key: &str,
+    material: &[u8],
+) -> (Blob, Vec<u8>) {
     let params = h
         .client()
         .get_parameters_for_import()

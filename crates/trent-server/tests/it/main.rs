@@ -24,6 +24,7 @@ mod lifecycle;
 mod managed;
 mod multi_region;
 mod quotas;
+mod root_key;
 mod rotation;
 mod sealing;
 mod seed;

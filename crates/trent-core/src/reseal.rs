@@ -1,0 +1,125 @@
+//! Root-key rotation: a new root key, and every sealed value in the store re-sealed under it,
+//! while the server serves.
+//!
+//! The steps, each durable before the next: the provider puts a new key first in its ring
+//! (the old ones still unseal); the store re-seals every value in one transaction; the
+//! provider forgets the old keys. A crash between the steps leaves a ring that opens every
+//! value, and [`Kms::finish_root_key_rotation`] completes the work at the next start.
+//! Warm keys keep serving throughout: their material is already unsealed in the cache.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::kms::{Kms, ROOT_CHECK, ROOT_CHECK_AAD, access_key_aad};
+use crate::model::RequestContext;
+use crate::policy::Mode;
+use crate::store::{Resealer, SealedSlot};
+
+/// Meta rows that hold a value sealed under the root key, beside the root-key check, with the
+/// AAD each is bound to (the server's own secrets, such as the audit signing key).
+pub type SealedMeta = Vec<(String, Vec<u8>)>;
+
+/// What a root-key rotation did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootKeyRotation {
+    /// The id of the root key that seals from now on.
+    pub key_id: String,
+    /// How many sealed values were re-sealed.
+    pub resealed: u64,
+    /// How many earlier root keys were forgotten.
+    pub retired: usize,
+}
+
+impl Kms {
+    /// Rotates the root key online; only the operator account's root may (or anyone in
+    /// `--dev`). Management operations that seal wait while the store is re-sealed.
+    pub async fn rotate_root_key(
+        &self,
+        ctx: &RequestContext,
+        sealed_meta: SealedMeta,
+    ) -> Result<RootKeyRotation> {
+        if !(self.is_operator(ctx) || self.mode == Mode::Permissive) {
+            return Err(Error::AccessDenied {
+                principal: ctx.principal.arn.clone(),
+                action: "trent:RotateRootKey".to_owned(),
+                resource: "root key".to_owned(),
+                reason: crate::policy::DenyReason::NoIdentityPolicy,
+            });
+        }
+        let _all = self.sealing.write().await;
+        let key_id = self.root.begin_rotation()?;
+        let resealed = self.reseal_store(sealed_meta).await?;
+        let retired = self.root.retire_previous()?;
+        tracing::info!(root_key = %key_id, resealed, retired, "rotated the root key");
+        Ok(RootKeyRotation {
+            key_id,
+            resealed,
+            retired,
+        })
+    }
+
+    /// Completes a rotation that a crash interrupted (the provider still holds earlier keys):
+    /// re-seals what is left and forgets them. `None` when there was nothing to finish.
+    pub async fn finish_root_key_rotation(
+        &self,
+        sealed_meta: SealedMeta,
+    ) -> Result<Option<RootKeyRotation>> {
+        if self.root.key_count() <= 1 {
+            return Ok(None);
+        }
+        let _all = self.sealing.write().await;
+        let resealed = self.reseal_store(sealed_meta).await?;
+        let retired = self.root.retire_previous()?;
+        Ok(Some(RootKeyRotation {
+            key_id: String::new(),
+            resealed,
+            retired,
+        }))
+    }
+
+    /// Re-seals under the current root key every value the store holds under another one.
+    async fn reseal_store(&self, sealed_meta: SealedMeta) -> Result<u64> {
+        let root = self.root.clone();
+        let reseal: Resealer = Arc::new(move |slot: &SealedSlot, sealed: &[u8]| {
+            // Material whose bytes were deleted (DeleteImportedKeyMaterial) has nothing to seal.
+            if sealed.is_empty() || root.sealed_under_current(sealed) {
+                return Ok(None);
+            }
+            let Some(aad) = aad_of(slot, &sealed_meta) else {
+                return Ok(None);
+            };
+            let plain = root
+                .unseal(sealed, &aad)
+                .map_err(|e| format!("cannot unseal {slot:?}: {e}"))?;
+            root.seal(plain.as_slice(), &aad)
+                .map(Some)
+                .map_err(|e| format!("cannot seal {slot:?}: {e}"))
+        });
+        self.store
+            .reseal_all(reseal)
+            .await
+            .map_err(|e| Error::internal(format!("root-key rotation: {e}")))
+    }
+}
+
+/// The AAD a sealed value is bound to; `None` for meta rows that hold nothing sealed.
+fn aad_of(slot: &SealedSlot, sealed_meta: &SealedMeta) -> Option<Vec<u8>> {
+    Some(match slot {
+        SealedSlot::Meta { name } if name == ROOT_CHECK => ROOT_CHECK_AAD.to_vec(),
+        SealedSlot::Meta { name } => sealed_meta
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, aad)| aad.clone())?,
+        SealedSlot::AccessKey { id } => access_key_aad(id),
+        SealedSlot::SessionSecret { access_key_id } => access_key_aad(access_key_id),
+        SealedSlot::SessionToken { access_key_id } => crate::iam::token_aad(access_key_id),
+        SealedSlot::Material {
+            scope,
+            key,
+            material,
+        } => crate::ops::pipeline::material_aad(&key.arn(scope), material),
+        SealedSlot::ImportToken { token, scope, key } => {
+            crate::ops::import::token_aad(token, &key.arn(scope))
+        }
+    })
+}
