@@ -95,3 +95,67 @@ fn a_passphrase_protects_the_root_key() {
         Err(RootKeyError::PlainKeyPresent(_))
     ));
 }
+
+#[test]
+#[allow(clippy::unwrap_used)]
+fn a_rotation_adds_a_sealing_key_and_then_forgets_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("root.key");
+    let (root, _) = FileRootKey::open_or_create(&path).unwrap();
+    let old = root.seal(b"old", b"a").unwrap();
+    assert!(root.sealed_under_current(&old));
+    let id = root.begin_rotation().unwrap();
+    assert_eq!(root.key_count(), 2);
+    assert_eq!(root.key_ids().first(), Some(&id));
+    // The ring is on disk before anything is sealed under the new key.
+    let (reopened, _) = FileRootKey::open_or_create(&path).unwrap();
+    assert_eq!(reopened.key_ids(), root.key_ids());
+    let new = root.seal(b"new", b"a").unwrap();
+    assert_eq!(hex::encode(&new[1..5]), id);
+    assert!(!root.sealed_under_current(&old));
+    assert!(root.sealed_under_current(&new));
+    // Both keys unseal while the rotation is under way, also after a restart.
+    assert_eq!(reopened.unseal(&old, b"a").unwrap().as_slice(), b"old");
+    assert_eq!(reopened.unseal(&new, b"a").unwrap().as_slice(), b"new");
+    assert_eq!(root.retire_previous().unwrap(), 1);
+    let (after, _) = FileRootKey::open_or_create(&path).unwrap();
+    assert_eq!(after.key_ids(), vec![id]);
+    assert!(after.unseal(&old, b"a").is_err(), "the old key is gone");
+    assert_eq!(after.unseal(&new, b"a").unwrap().as_slice(), b"new");
+    assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the rewritten file is private too");
+    }
+}
+
+#[test]
+#[allow(clippy::unwrap_used)]
+fn a_passphrase_protected_ring_rotates_without_asking_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (enc, plain) = (dir.path().join("root.key.enc"), dir.path().join("root.key"));
+    let pass = Secret::from_slice(b"passphrase");
+    let (root, _) = FileRootKey::open_or_create_with_passphrase(&enc, &plain, &pass).unwrap();
+    let old = root.seal(b"old", b"").unwrap();
+    root.begin_rotation().unwrap();
+    let new = root.seal(b"new", b"").unwrap();
+    let (reopened, _) = FileRootKey::open_or_create_with_passphrase(&enc, &plain, &pass).unwrap();
+    assert_eq!(reopened.key_count(), 2);
+    assert_eq!(reopened.unseal(&old, b"").unwrap().as_slice(), b"old");
+    root.retire_previous().unwrap();
+    let (after, _) = FileRootKey::open_or_create_with_passphrase(&enc, &plain, &pass).unwrap();
+    assert_eq!(after.key_count(), 1);
+    assert_eq!(after.unseal(&new, b"").unwrap().as_slice(), b"new");
+    assert!(after.unseal(&old, b"").is_err());
+    // No key in the clear in the file, and a plain key is not made beside it.
+    let text = std::fs::read_to_string(&enc).unwrap();
+    let key_hex = hex::encode(after.ring.read().unwrap()[0].bytes.as_ref());
+    assert!(!text.contains(&key_hex));
+    assert!(matches!(
+        FileRootKey::open_or_create_plain(&plain, Some(&enc)),
+        Err(RootKeyError::PassphraseNeeded(_))
+    ));
+    assert!(!plain.exists());
+}

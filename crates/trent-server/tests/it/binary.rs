@@ -14,10 +14,15 @@ struct Trent {
 
 impl Trent {
     fn start(data_dir: &std::path::Path, extra: &[&str]) -> Trent {
+        Self::start_with_env(data_dir, extra, &[])
+    }
+
+    fn start_with_env(data_dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Trent {
         let mut child = Command::new(env!("CARGO_BIN_EXE_trent"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -133,6 +138,142 @@ async fn dev_mode_warns_loudly() {
         log.contains("WARNING: --dev accepts ANY signature"),
         "{log}"
     );
+}
+
+/// A start that must fail: its stderr.
+fn failed_start(data_dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn a_passphrase_protects_the_root_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let pass_file = tmp.path().join("passphrase");
+    std::fs::write(&pass_file, "correct horse battery staple\n").unwrap();
+    let from_file = format!("file:{}", pass_file.display());
+    let first = Trent::start(&data, &["--root-key-passphrase", &from_file]);
+    let kms = first.client();
+    let key = kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    let blob = kms
+        .encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new("behind a passphrase"))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
+    let (status, log) = first.stop();
+    assert!(status.success(), "{log}");
+    assert!(log.contains("root.key.enc"), "{log}");
+    assert!(data.join("root.key.enc").exists());
+    assert!(
+        !data.join("root.key").exists(),
+        "no plain root key beside it"
+    );
+    let sealed = std::fs::read_to_string(data.join("root.key.enc")).unwrap();
+    assert!(
+        sealed.starts_with("trent-root-v1 argon2id m=65536 t=3 p=1 "),
+        "{sealed}"
+    );
+
+    // Without the passphrase, or with a wrong one, Trent refuses to start and says why.
+    let stderr = failed_start(&data, &[], &[]);
+    assert!(stderr.contains("protected by a passphrase"), "{stderr}");
+    assert!(
+        !data.join("root.key").exists(),
+        "no second root key was made"
+    );
+    let stderr = failed_start(
+        &data,
+        &["--root-key-passphrase", "env:TRENT_TEST_PASSPHRASE"],
+        &[("TRENT_TEST_PASSPHRASE", "wrong")],
+    );
+    assert!(
+        stderr.contains("the passphrase does not open the root key"),
+        "{stderr}"
+    );
+    let stderr = failed_start(
+        &data,
+        &["--root-key-passphrase", "env:TRENT_TEST_UNSET"],
+        &[],
+    );
+    assert!(
+        stderr.contains("TRENT_TEST_UNSET holds no passphrase"),
+        "{stderr}"
+    );
+
+    // The right one, from the environment this time.
+    let second = Trent::start_with_env(
+        &data,
+        &["--root-key-passphrase", "env:TRENT_TEST_PASSPHRASE"],
+        &[("TRENT_TEST_PASSPHRASE", "correct horse battery staple")],
+    );
+    let back = second
+        .client()
+        .decrypt()
+        .ciphertext_blob(blob.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.plaintext.unwrap().as_ref(), b"behind a passphrase");
+
+    // trent root-key rotate, as an operator runs it, re-seals under a new key in the ring.
+    let before = std::fs::read_to_string(data.join("root.key.enc")).unwrap();
+    let rotate = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["root-key", "rotate"])
+        .env("AWS_ENDPOINT_URL_KMS", second.var("AWS_ENDPOINT_URL_KMS"))
+        .env("AWS_ACCESS_KEY_ID", second.var("AWS_ACCESS_KEY_ID"))
+        .env("AWS_SECRET_ACCESS_KEY", second.var("AWS_SECRET_ACCESS_KEY"))
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&rotate.stdout);
+    assert!(
+        rotate.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&rotate.stderr)
+    );
+    assert!(out.contains("\"RootKeyId\""), "{out}");
+    assert!(out.contains("\"Retired\": 1"), "{out}");
+    assert_ne!(
+        std::fs::read_to_string(data.join("root.key.enc")).unwrap(),
+        before
+    );
+    let (status, _) = second.stop();
+    assert!(status.success());
+    let third = Trent::start(&data, &["--root-key-passphrase", &from_file]);
+    let back = third
+        .client()
+        .decrypt()
+        .ciphertext_blob(blob)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        back.plaintext.unwrap().as_ref(),
+        b"behind a passphrase",
+        "after the rotation, under the same passphrase"
+    );
+    let (status, _) = third.stop();
+    assert!(status.success());
 }
 
 #[test]
