@@ -31,6 +31,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("store corrupt: {0}")]
     Corrupt(String),
+    /// The disk (or the database's size limit) is full; nothing was written.
+    #[error("store full: {0}")]
+    Full(String),
     /// A change of a batch refused; the batch was rolled back.
     #[error("refused: {0}")]
     Refused(Box<crate::Error>),

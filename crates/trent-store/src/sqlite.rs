@@ -77,6 +77,9 @@ fn map_error(e: rusqlite::Error) -> StoreError {
         {
             StoreError::Corrupt(e.to_string())
         }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::DiskFull => {
+            StoreError::Full(e.to_string())
+        }
         rusqlite::Error::InvalidColumnName(m) if m.starts_with("corrupt") => {
             StoreError::Corrupt(m.clone())
         }

@@ -15,6 +15,7 @@ mod authz;
 mod binary;
 mod concurrency;
 mod crypto;
+mod disk_full;
 mod harness;
 mod hot_path;
 mod import;
