@@ -20,7 +20,13 @@ impl Tmpfs {
     fn mount(size: &str) -> Option<Tmpfs> {
         let dir = tempfile::tempdir().unwrap();
         let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
             .arg(dir.path())
             .status()
             .is_ok_and(|s| s.success());
@@ -30,7 +36,10 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 
@@ -40,7 +49,11 @@ fn fill(dir: &std::path::Path) -> std::path::PathBuf {
     let mut file = std::fs::File::create(&path).unwrap();
     for chunk in [1 << 16, 512, 1] {
         let block = vec![0u8; chunk];
-        while file.write_all(&block).and_then(|()| file.sync_data()).is_ok() {}
+        while file
+            .write_all(&block)
+            .and_then(|()| file.sync_data())
+            .is_ok()
+        {}
     }
     path
 }
@@ -98,7 +111,10 @@ async fn a_full_disk_gives_clean_errors_loses_nothing_and_recovers() {
             break;
         }
     }
-    assert!(failed >= 20, "the disk never filled up ({ok} calls succeeded)");
+    assert!(
+        failed >= 20,
+        "the disk never filled up ({ok} calls succeeded)"
+    );
     eprintln!("while the disk was full: {ok} calls succeeded, {failed} failed cleanly");
     // The process still answers, and says it cannot serve fully.
     let (status, _, body) = h

@@ -29,5 +29,6 @@ mod root_key;
 mod rotation;
 mod sealing;
 mod seed;
+mod shutdown;
 mod tags;
 mod wire;
