@@ -59,16 +59,8 @@ enum Command {
 enum RootKeyCommand {
     /// Rotate the root key online.
     Rotate {
-        /// The Trent endpoint.
-        #[arg(
-            long,
-            env = "AWS_ENDPOINT_URL_KMS",
-            default_value = "http://127.0.0.1:4599"
-        )]
-        endpoint: String,
-        /// The region to sign for.
-        #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-        region: String,
+        #[command(flatten)]
+        server: EndpointArgs,
     },
 }
 
@@ -110,6 +102,20 @@ enum AuditCommand {
     after_help = "Actions: CreateAccount ListAccounts CreateUser DeleteUser ListUsers GetUser TagUser UntagUser PutUserPolicy DeleteUserPolicy CreateRole DeleteRole ListRoles GetRole TagRole UntagRole PutRolePolicy DeleteRolePolicy UpdateAssumeRolePolicy CreateAccessKey ListAccessKeys UpdateAccessKey DeleteAccessKey\n\nExample: trent admin create-user UserName=alice 'Tags=[{\"Key\":\"team\",\"Value\":\"blue\"}]'"
 )]
 struct AdminArgs {
+    #[command(flatten)]
+    server: EndpointArgs,
+    /// The input as a JSON object.
+    #[arg(long)]
+    input: Option<String>,
+    /// The action, as `create-user` or `CreateUser`.
+    action: String,
+    /// Input members as `Name=Value` (a JSON value, or else a string).
+    members: Vec<String>,
+}
+
+/// The running server a client command talks to.
+#[derive(Debug, clap::Args)]
+struct EndpointArgs {
     /// The Trent endpoint.
     #[arg(
         long,
@@ -120,13 +126,6 @@ struct AdminArgs {
     /// The region to sign for.
     #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
     region: String,
-    /// The input as a JSON object.
-    #[arg(long)]
-    input: Option<String>,
-    /// The action, as `create-user` or `CreateUser`.
-    action: String,
-    /// Input members as `Name=Value` (a JSON value, or else a string).
-    members: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -245,15 +244,12 @@ pub fn main() -> ExitCode {
         Command::Audit(command) => runtime.block_on(audit(command)),
         Command::Backup { data_dir, to } => runtime.block_on(backup(&data_dir, &to)),
         Command::Restore { data_dir, from } => restore(&data_dir, &from),
-        Command::RootKey(RootKeyCommand::Rotate { endpoint, region }) => {
-            runtime.block_on(admin(AdminArgs {
-                endpoint,
-                region,
-                input: None,
-                action: "RotateRootKey".to_owned(),
-                members: Vec::new(),
-            }))
-        }
+        Command::RootKey(RootKeyCommand::Rotate { server }) => runtime.block_on(admin(AdminArgs {
+            server,
+            input: None,
+            action: "RotateRootKey".to_owned(),
+            members: Vec::new(),
+        })),
     }
 }
 
@@ -401,11 +397,11 @@ async fn admin(args: AdminArgs) -> ExitCode {
         return ExitCode::from(2);
     };
     let call = crate::admin_client::AdminCall {
-        endpoint: args.endpoint,
+        endpoint: args.server.endpoint,
         access_key_id,
         secret: zeroize::Zeroizing::new(secret),
         session_token: env("AWS_SESSION_TOKEN"),
-        region: args.region,
+        region: args.server.region,
         action: crate::admin_client::action_name(&args.action),
         input,
     };

@@ -87,23 +87,7 @@ async fn printed_credentials_work_and_keys_survive_a_restart_of_the_binary() {
     assert_eq!(first.var("AWS_DEFAULT_REGION"), "us-east-1");
     assert!(first.var("AWS_ACCESS_KEY_ID").starts_with("AKIA"));
     let kms = first.client();
-    let key = kms
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
-    let blob = kms
-        .encrypt()
-        .key_id(&key)
-        .plaintext(Blob::new("across restarts"))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob
-        .unwrap();
+    let blob = new_key_and_blob(&kms, "across restarts").await;
     let secret = first.var("AWS_SECRET_ACCESS_KEY");
     let (status, log) = first.stop();
     assert!(status.success(), "graceful stop: {status:?}\n{log}");
@@ -140,6 +124,26 @@ async fn dev_mode_warns_loudly() {
     );
 }
 
+/// A new symmetric key and a ciphertext of `text` under it.
+async fn new_key_and_blob(kms: &aws_sdk_kms::Client, text: &str) -> Blob {
+    let key = kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    kms.encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new(text.to_owned()))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap()
+}
+
 /// A start that must fail: its stderr.
 fn failed_start(data_dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_trent"))
@@ -163,23 +167,7 @@ async fn a_passphrase_protects_the_root_key() {
     let from_file = format!("file:{}", pass_file.display());
     let first = Trent::start(&data, &["--root-key-passphrase", &from_file]);
     let kms = first.client();
-    let key = kms
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
-    let blob = kms
-        .encrypt()
-        .key_id(&key)
-        .plaintext(Blob::new("behind a passphrase"))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob
-        .unwrap();
+    let blob = new_key_and_blob(&kms, "behind a passphrase").await;
     let (status, log) = first.stop();
     assert!(status.success(), "{log}");
     assert!(log.contains("root.key.enc"), "{log}");

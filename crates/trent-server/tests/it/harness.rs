@@ -98,6 +98,24 @@ impl Harness {
             .key_id
     }
 
+    /// Creates a key of `spec` for `usage` and returns its key id.
+    pub async fn key_of(
+        &self,
+        spec: aws_sdk_kms::types::KeySpec,
+        usage: aws_sdk_kms::types::KeyUsageType,
+    ) -> String {
+        self.client()
+            .create_key()
+            .key_spec(spec)
+            .key_usage(usage)
+            .send()
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap()
+            .key_id
+    }
+
     /// Encrypts with the default client and returns the ciphertext blob.
     pub async fn encrypt(&self, key: &str, plaintext: &str) -> aws_sdk_kms::primitives::Blob {
         self.client()

@@ -99,16 +99,9 @@ async fn rotation_reseals_everything_while_clients_keep_working() {
     // Something sealed of every kind.
     let symmetric = h.key().await;
     let blob = h.encrypt(&symmetric, "before the rotation").await;
-    let signer = kms
-        .create_key()
-        .key_spec(KeySpec::EccNistP256)
-        .key_usage(KeyUsageType::SignVerify)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let signer = h
+        .key_of(KeySpec::EccNistP256, KeyUsageType::SignVerify)
+        .await;
     let signature = kms
         .sign()
         .key_id(&signer)
@@ -120,16 +113,9 @@ async fn rotation_reseals_everything_while_clients_keep_working() {
         .unwrap()
         .signature
         .unwrap();
-    let hmac = kms
-        .create_key()
-        .key_spec(KeySpec::Hmac256)
-        .key_usage(KeyUsageType::GenerateVerifyMac)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let hmac = h
+        .key_of(KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac)
+        .await;
     let mac = kms
         .generate_mac()
         .key_id(&hmac)
