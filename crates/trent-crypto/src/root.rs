@@ -284,6 +284,36 @@ impl FileRootKey {
         })
     }
 
+    /// Writes this ring to `path` protected by `passphrase` (a fresh salt), durably, and returns
+    /// the provider that keeps it there. Sets or changes the passphrase of a data directory;
+    /// the caller removes the file the ring came from, if it was another one.
+    pub fn save_with_passphrase(
+        &self,
+        path: &Path,
+        passphrase: &Secret,
+    ) -> Result<FileRootKey, RootKeyError> {
+        let mut salt = [0u8; 16];
+        rand::fill(&mut salt).map_err(|_| RootKeyError::Crypto)?;
+        let kek = derive_kek(passphrase.as_slice(), &salt, DEFAULT_KDF)?;
+        let saved = FileRootKey {
+            ring: RwLock::new(Vec::new()),
+            path: path.to_owned(),
+            protection: Protection::Passphrase {
+                kek,
+                salt,
+                kdf: DEFAULT_KDF,
+            },
+        };
+        saved.replace_ring(self.next_ring_all()?, false)?;
+        Ok(saved)
+    }
+
+    /// A copy of the whole ring.
+    fn next_ring_all(&self) -> Result<Vec<Entry>, RootKeyError> {
+        let ring = self.ring.read().map_err(|_| RootKeyError::Crypto)?;
+        ring.iter().map(|e| Entry::new(e.bytes.as_ref())).collect()
+    }
+
     /// The ids of the ring's keys, the sealing one first.
     pub fn key_ids(&self) -> Vec<String> {
         match self.ring.read() {

@@ -62,6 +62,18 @@ enum RootKeyCommand {
         #[command(flatten)]
         server: EndpointArgs,
     },
+    /// Protect a stopped data directory's root key with a passphrase (root.key becomes
+    /// root.key.enc), or change its passphrase.
+    Passphrase {
+        #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
+        data_dir: PathBuf,
+        /// The current passphrase (`prompt`, `env:NAME`, `file:PATH`), if it has one.
+        #[arg(long, value_name = "SOURCE")]
+        old: Option<String>,
+        /// The new passphrase (`prompt`, `env:NAME`, `file:PATH`).
+        #[arg(long, value_name = "SOURCE")]
+        new: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,48 +183,6 @@ struct ServeArgs {
     root_key_passphrase: Option<String>,
 }
 
-/// Reads the root key's passphrase from `source` (`prompt`, `env:NAME`, `file:PATH`);
-/// `confirm` asks twice at a prompt (a new passphrase).
-fn read_passphrase(source: &str, confirm: bool) -> Result<trent_core::secret::Secret, String> {
-    let text: zeroize::Zeroizing<String> = if source == "prompt" {
-        let first = zeroize::Zeroizing::new(
-            rpassword::prompt_password("Root key passphrase: ")
-                .map_err(|e| format!("cannot read the passphrase from the terminal: {e}"))?,
-        );
-        if confirm {
-            let again = zeroize::Zeroizing::new(
-                rpassword::prompt_password("Again, to confirm: ")
-                    .map_err(|e| format!("cannot read the passphrase from the terminal: {e}"))?,
-            );
-            if *again != *first {
-                return Err("the two passphrases differ".to_owned());
-            }
-        }
-        first
-    } else if let Some(name) = source.strip_prefix("env:") {
-        zeroize::Zeroizing::new(
-            std::env::var(name)
-                .map_err(|_| format!("the environment variable {name} holds no passphrase"))?,
-        )
-    } else if let Some(path) = source.strip_prefix("file:") {
-        let mut text = zeroize::Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the passphrase file {path}: {e}"))?,
-        );
-        let line = text.lines().next().unwrap_or_default().len();
-        text.truncate(line);
-        text
-    } else {
-        return Err(format!(
-            "--root-key-passphrase takes prompt, env:NAME or file:PATH, not '{source}'"
-        ));
-    };
-    if text.is_empty() {
-        return Err("the root key passphrase is empty".to_owned());
-    }
-    Ok(trent_core::secret::Secret::from_slice(text.as_bytes()))
-}
-
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -244,6 +214,21 @@ pub fn main() -> ExitCode {
         Command::Audit(command) => runtime.block_on(audit(command)),
         Command::Backup { data_dir, to } => runtime.block_on(backup(&data_dir, &to)),
         Command::Restore { data_dir, from } => restore(&data_dir, &from),
+        Command::RootKey(RootKeyCommand::Passphrase { data_dir, old, new }) => {
+            match crate::root_key::set_passphrase(&data_dir, old.as_deref(), &new) {
+                Ok(path) => {
+                    println!(
+                        "the root key is now protected by the new passphrase in {}",
+                        path.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("trent root-key passphrase: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::RootKey(RootKeyCommand::Rotate { server }) => runtime.block_on(admin(AdminArgs {
             server,
             input: None,
@@ -425,7 +410,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
     let mut options = ServerOptions::new(args.listen, args.data_dir.clone());
     if let Some(source) = &args.root_key_passphrase {
         let new = !args.data_dir.join("root.key.enc").exists();
-        match read_passphrase(source, new) {
+        match crate::root_key::read_passphrase(source, new) {
             Ok(p) => options.passphrase = Some(p),
             Err(e) => {
                 eprintln!("trent: {e}");

@@ -19,6 +19,7 @@ pub mod dispatch;
 pub mod error;
 pub mod handlers;
 pub mod metrics;
+pub mod root_key;
 pub mod scheduler;
 pub mod seed;
 pub mod server;

@@ -159,3 +159,27 @@ fn a_passphrase_protected_ring_rotates_without_asking_again() {
     ));
     assert!(!plain.exists());
 }
+
+#[test]
+#[allow(clippy::unwrap_used)]
+fn a_plain_ring_is_given_a_passphrase_and_the_passphrase_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (enc, plain) = (dir.path().join("root.key.enc"), dir.path().join("root.key"));
+    let (root, _) = FileRootKey::open_or_create(&plain).unwrap();
+    let sealed = root.seal(b"kept", b"x").unwrap();
+    let first = Secret::from_slice(b"first");
+    root.save_with_passphrase(&enc, &first).unwrap();
+    std::fs::remove_file(&plain).unwrap();
+    let (opened, created) =
+        FileRootKey::open_or_create_with_passphrase(&enc, &plain, &first).unwrap();
+    assert!(!created);
+    assert_eq!(opened.unseal(&sealed, b"x").unwrap().as_slice(), b"kept");
+    let second = Secret::from_slice(b"second");
+    opened.save_with_passphrase(&enc, &second).unwrap();
+    assert!(matches!(
+        FileRootKey::open_or_create_with_passphrase(&enc, &plain, &first),
+        Err(RootKeyError::WrongPassphrase(_))
+    ));
+    let (again, _) = FileRootKey::open_or_create_with_passphrase(&enc, &plain, &second).unwrap();
+    assert_eq!(again.unseal(&sealed, b"x").unwrap().as_slice(), b"kept");
+}

@@ -264,6 +264,70 @@ async fn a_passphrase_protects_the_root_key() {
     assert!(status.success());
 }
 
+/// `trent root-key passphrase`: its stdout, stderr and success.
+fn set_passphrase(data: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["root-key", "passphrase", "--data-dir"])
+        .arg(data)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn a_plain_root_key_is_given_a_passphrase_which_then_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let first = Trent::start(&data, &[]);
+    let blob = new_key_and_blob(&first.client(), "kept").await;
+    // Not while the server runs.
+    let (ok, text) = set_passphrase(&data, &["--new", "env:P1"], &[("P1", "one")]);
+    assert!(!ok && text.contains("another Trent is using"), "{text}");
+    assert!(first.stop().0.success());
+
+    let (ok, text) = set_passphrase(&data, &["--new", "env:P1"], &[("P1", "one")]);
+    assert!(ok, "{text}");
+    assert!(!data.join("root.key").exists(), "the plain key is gone");
+    assert!(failed_start(&data, &[], &[]).contains("protected by a passphrase"));
+    // Changing it needs the old one.
+    let (ok, text) = set_passphrase(&data, &["--new", "env:P2"], &[("P2", "two")]);
+    assert!(!ok && text.contains("--old"), "{text}");
+    let (ok, text) = set_passphrase(
+        &data,
+        &["--old", "env:P1", "--new", "env:P2"],
+        &[("P1", "one"), ("P2", "two")],
+    );
+    assert!(ok, "{text}");
+    let stderr = failed_start(
+        &data,
+        &["--root-key-passphrase", "env:P1"],
+        &[("P1", "one")],
+    );
+    assert!(stderr.contains("does not open"), "{stderr}");
+    let second = Trent::start_with_env(
+        &data,
+        &["--root-key-passphrase", "env:P2"],
+        &[("P2", "two")],
+    );
+    let back = second
+        .client()
+        .decrypt()
+        .ciphertext_blob(blob)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.plaintext.unwrap().as_ref(), b"kept");
+    assert!(second.stop().0.success());
+}
+
 #[test]
 fn a_bad_config_file_stops_the_start_with_a_clear_message() {
     let tmp = tempfile::tempdir().unwrap();
