@@ -254,6 +254,13 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
             options.data_dir.display()
         )
     })?;
+    // A damaged page is found now, not by the request that happens to read it.
+    store.quick_check().await.map_err(|e| {
+        format!(
+            "cannot open the store in {}: it is damaged ({e}); restore it from a backup (trent restore)",
+            options.data_dir.display()
+        )
+    })?;
     let kms = Kms::new(
         Arc::new(store),
         Arc::new(SoftBackend),

@@ -209,8 +209,18 @@ impl SqliteStore {
 
     /// Runs SQLite's integrity check; `Ok(())` when the file is sound.
     pub async fn integrity_check(&self) -> StoreResult<()> {
+        self.check("PRAGMA integrity_check").await
+    }
+
+    /// SQLite's quick check (every page and record well formed, without matching indexes to
+    /// their tables): fast enough for every start.
+    pub async fn quick_check(&self) -> StoreResult<()> {
+        self.check("PRAGMA quick_check").await
+    }
+
+    async fn check(&self, pragma: &'static str) -> StoreResult<()> {
         let result: String = self
-            .with(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
+            .with(move |c| c.query_row(pragma, [], |r| r.get(0)))
             .await?;
         if result == "ok" {
             Ok(())

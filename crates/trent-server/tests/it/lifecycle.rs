@@ -462,3 +462,36 @@ async fn a_corrupt_store_refuses_to_start_with_a_clear_message() {
         "the file is left untouched"
     );
 }
+
+/// A store damaged inside (a page in the middle, the header intact) is refused at start too:
+/// the quick check finds it before a request does.
+#[tokio::test]
+async fn a_store_damaged_inside_refuses_to_start() {
+    let h = Harness::start().await;
+    for _ in 0..20 {
+        h.key().await;
+    }
+    let Harness { server, dir, .. } = h;
+    server.shutdown().await.unwrap();
+    let data = dir.path().join("data");
+    let db = data.join("trent.db");
+    // Everything into the main file, so that the damage is not hidden by the log.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    drop(c);
+    let mut bytes = std::fs::read(&db).unwrap();
+    let page = 4096;
+    assert!(bytes.len() >= 8 * page, "{} bytes", bytes.len());
+    let middle = bytes.len() / page / 2 * page;
+    for b in bytes.iter_mut().skip(middle).take(page) {
+        *b = 0x5a;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let mut options = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data);
+    options.rate_limits = trent_core::quota::RateLimits::off();
+    let err = trent_server::start(options).await.unwrap_err();
+    assert!(err.contains("it is damaged"), "{err}");
+    assert!(err.contains("trent restore"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "left untouched");
+}
