@@ -142,5 +142,14 @@ check "cloudtrail lookup-events finds the assumed-role call" AssumeRole \
         --query 'Events[0].EventName' --output text)"
 check "trent audit verify" 1 "$("$trent" audit verify --data-dir "$work/data" | grep -c '^intact:')"
 
+# The root key: rotated online; what was encrypted before still decrypts, and so does the
+# assumed-role session sealed before the rotation.
+check "trent root-key rotate" 1 "$("$trent" root-key rotate | grep -c '"Retired": 1')"
+check "decrypt after the root-key rotation" "$(cat "$work/plain")" \
+    "$(aws kms decrypt --ciphertext-blob "fileb://$work/blob2" --query Plaintext --output text | base64 -d)"
+check "the session survives the root-key rotation" "arn:aws:sts::$account:assumed-role/smoke-role/smoke" \
+    "$(AWS_ACCESS_KEY_ID=$sid AWS_SECRET_ACCESS_KEY=$ssecret AWS_SESSION_TOKEN=$stoken \
+        aws sts get-caller-identity --query Arn --output text)"
+
 echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
