@@ -120,7 +120,13 @@ pub fn decode<O: Operation>(body: &[u8]) -> Result<O::Request, WireError> {
 pub fn decode_with_tokens<O: Operation>(
     body: &[u8],
 ) -> Result<(O::Request, Vec<String>), WireError> {
-    let value = parse_body(body)?;
+    decode_value_with_tokens::<O>(parse_body(body)?)
+}
+
+/// As [`decode_with_tokens`], from a body already parsed by [`parse_body`].
+pub fn decode_value_with_tokens<O: Operation>(
+    value: serde_json::Value,
+) -> Result<(O::Request, Vec<String>), WireError> {
     model::validate(O::NAME, &value)?;
     let tokens = value
         .get("GrantTokens")

@@ -22,7 +22,8 @@ pub struct Facts {
     pub access_key_id: Option<String>,
     pub region: Option<Region>,
     pub operation: Option<String>,
-    pub request: Option<Value>,
+    /// The request's parameters as the event records them: already redacted.
+    pub request_parameters: Option<Value>,
     pub notes: Vec<AuditNote>,
 }
 
@@ -118,11 +119,6 @@ pub fn build(
         .operation
         .clone()
         .unwrap_or_else(|| target.rsplit('.').next().unwrap_or(target).to_owned());
-    let redacted_request = match (source, &facts.request) {
-        (Source::Kms, Some(v)) => trent_api::model::redact_request(&operation, v),
-        (_, Some(v)) => redact_admin(v),
-        (_, None) => Value::Null,
-    };
     let read_only = read_only(&operation);
     // Cryptographic results are never recorded; management results are, redacted.
     let response_elements = match (source, response) {
@@ -159,7 +155,7 @@ pub fn build(
         "awsRegion": facts.region.as_ref().map(Region::as_str).unwrap_or("us-east-1"),
         "sourceIPAddress": source_ip,
         "userAgent": user_agent,
-        "requestParameters": redacted_request,
+        "requestParameters": facts.request_parameters.clone().unwrap_or(Value::Null),
         "responseElements": response_elements,
         "requestID": request_id,
         "eventID": uuid::Uuid::new_v4().to_string(),
@@ -179,7 +175,7 @@ pub fn build(
 }
 
 /// STS and admin parameters: secrets and policy documents left out.
-fn redact_admin(value: &Value) -> Value {
+pub fn redact_admin(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()

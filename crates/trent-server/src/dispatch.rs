@@ -62,7 +62,8 @@ pub async fn handle(
             )));
         }
         let body = read_body(&state, &parts, body).await?;
-        facts.request = serde_json::from_slice(&body).ok();
+        // Parsed once: for the operation, and (redacted) for the audit event.
+        let parsed = op::parse_body(&body);
         facts.access_key_id = signed_access_key(&parts);
         let cloudtrail = target.strip_prefix(crate::cloudtrail::TARGET_PREFIX);
         let ctx = crate::auth::authenticate(
@@ -80,6 +81,9 @@ pub async fn handle(
         facts.principal = Some(ctx.principal.clone());
         facts.region = Some(ctx.region.clone());
         let notes = ctx.audit.clone();
+        if cloudtrail.is_some() || target.starts_with(crate::admin::TARGET_PREFIX) {
+            facts.request_parameters = parsed.as_ref().ok().map(crate::audit_event::redact_admin);
+        }
         if let Some(action) = cloudtrail {
             facts.operation = Some(action.to_owned());
             let value = crate::cloudtrail::handle(&state, &ctx, action, &body).await?;
@@ -109,7 +113,9 @@ pub async fn handle(
         if let Some(class) = operation_quota(&operation) {
             state.kms.throttle(&ctx, &class)?;
         }
-        let out = dispatch(&state, &operation, ctx, &body).await;
+        let value = parsed?;
+        facts.request_parameters = Some(trent_api::model::redact_request(&operation, &value));
+        let out = dispatch(&state, &operation, ctx, value).await;
         facts.notes = notes.take();
         out
     }
@@ -222,7 +228,9 @@ async fn sts_request(
             .map_err(|e| sts::auth_error(&e.wire))?;
         let params = sts::params(&body);
         facts.operation = params.get("Action").cloned();
-        facts.request = serde_json::to_value(&params).ok();
+        facts.request_parameters = serde_json::to_value(&params)
+            .ok()
+            .map(|v| crate::audit_event::redact_admin(&v));
         facts.access_key_id = signed_access_key(&parts);
         let ctx = crate::auth::authenticate(
             state,
@@ -344,7 +352,7 @@ fn response(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Bod
 async fn call<O, F, Fut>(
     state: &Arc<AppState>,
     ctx: RequestContext,
-    body: &[u8],
+    body: serde_json::Value,
     handler: F,
 ) -> Result<Vec<u8>, ApiError>
 where
@@ -352,7 +360,7 @@ where
     F: FnOnce(Arc<AppState>, RequestContext, O::Request) -> Fut,
     Fut: Future<Output = Result<O::Response, ApiError>>,
 {
-    let (request, grant_tokens) = op::decode_with_tokens::<O>(body)?;
+    let (request, grant_tokens) = op::decode_value_with_tokens::<O>(body)?;
     let mut ctx = ctx;
     ctx.grant_tokens = grant_tokens;
     let response = handler(state.clone(), ctx, request).await?;
@@ -370,7 +378,7 @@ async fn dispatch(
     state: &Arc<AppState>,
     operation: &str,
     ctx: RequestContext,
-    body: &[u8],
+    body: serde_json::Value,
 ) -> Result<Vec<u8>, ApiError> {
     match operation {
         "CreateKey" => call::<op::CreateKey, _, _>(state, ctx, body, keys::create_key).await,
@@ -538,8 +546,7 @@ async fn dispatch(
         }
         other => {
             // Validate first, as AWS would, so malformed requests still get their real error.
-            let value = op::parse_body(body)?;
-            trent_api::model::validate(other, &value)?;
+            trent_api::model::validate(other, &body)?;
             Err(ApiError::from(WireError::new(
                 ErrorCode::UnsupportedOperationException,
                 format!("{other} is not supported by this version of Trent."),
