@@ -54,6 +54,40 @@ fn corrupt(what: &str) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnName(format!("corrupt value in column {what}"))
 }
 
+/// Creates the database file owner-only, or makes an existing one (and its side files) so.
+fn restrict(path: &Path) -> StoreResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let owner_only = std::fs::Permissions::from_mode(0o600);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let side = |suffix: &str| {
+                    let mut name = path.as_os_str().to_owned();
+                    name.push(suffix);
+                    std::path::PathBuf::from(name)
+                };
+                for file in [path.to_path_buf(), side("-wal"), side("-shm")] {
+                    if file.exists() {
+                        std::fs::set_permissions(&file, owner_only.clone())
+                            .map_err(|e| unavailable(format!("{}: {e}", file.display())))?;
+                    }
+                }
+            }
+            Err(e) => return Err(unavailable(format!("{}: {e}", path.display()))),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Maps a SQLite error: constraint violations by the table they name, the rest by kind.
 fn map_error(e: rusqlite::Error) -> StoreError {
     match &e {
@@ -89,7 +123,11 @@ fn map_error(e: rusqlite::Error) -> StoreError {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
+    ///
+    /// The file is readable by its owner only (its write-ahead log and shared-memory files
+    /// inherit that from it), though it holds nothing in the clear that the root key protects.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        restrict(path)?;
         let conn = Connection::open(path).map_err(map_error)?;
         Self::setup(conn, path.display().to_string())
     }

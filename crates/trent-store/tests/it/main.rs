@@ -805,6 +805,26 @@ async fn sqlite_on_disk_conforms_and_survives_reopening() {
     );
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn the_store_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store.put_meta("x", b"1").await.unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("t.db-wal")), 0o600);
+    }
+    // An existing store made readable by others is made owner-only again.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.meta("x").await.unwrap(), Some(b"1".to_vec()));
+    assert_eq!(mode(&path), 0o600);
+}
+
 #[test]
 fn a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
