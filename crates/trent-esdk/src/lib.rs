@@ -1,0 +1,40 @@
+//! The AWS Encryption SDK message format, version 2, for Trent: envelope encryption of files and
+//! streams under data keys that a keyring (AWS KMS, through Trent) generates and unwraps.
+//!
+//! The crate knows the format and its cryptography and nothing else: it reads and writes
+//! [`std::io`] streams and asks a caller-supplied [`Keyring`] for data keys, so that the KMS
+//! client (and its I/O) stays outside.
+//!
+//! - [`suite`]: the two committing algorithm suites (`0x0478` and the signed `0x0578`).
+//! - [`header`]: the message header, its encryption context and encrypted data keys.
+//! - [`message`]: framed encryption and decryption in constant memory, with key commitment and,
+//!   for the signed suite, the ECDSA P-384 footer.
+
+pub mod error;
+pub mod header;
+pub mod message;
+pub mod suite;
+
+pub use error::Error;
+pub use header::{EncryptedDataKey, EncryptionContext, Header};
+pub use message::{DataKey, Decryptor, Encryptor, decrypt, encrypt};
+pub use suite::Suite;
+
+/// Where data keys come from: generates one (with its encrypted copies) for a new message, and
+/// unwraps one of a message's encrypted data keys.
+pub trait Keyring {
+    /// A new data key for `suite`, bound to `context`, with one or more encrypted copies.
+    fn generate(
+        &mut self,
+        suite: Suite,
+        context: &EncryptionContext,
+    ) -> Result<(DataKey, Vec<EncryptedDataKey>), Error>;
+
+    /// The data key that one of `keys` holds, under `context`.
+    fn unwrap(
+        &mut self,
+        suite: Suite,
+        keys: &[EncryptedDataKey],
+        context: &EncryptionContext,
+    ) -> Result<DataKey, Error>;
+}
