@@ -99,7 +99,9 @@ impl Header {
         let aad = serialize_context(&self.context)?;
         put_short(&mut out, &aad, "the encryption context")?;
         if self.keys.is_empty() {
-            return Err(Error::Malformed("a message needs an encrypted data key".into()));
+            return Err(Error::Malformed(
+                "a message needs an encrypted data key".into(),
+            ));
         }
         out.extend_from_slice(&u16_len(self.keys.len(), "the encrypted data keys")?);
         for key in &self.keys {
@@ -114,7 +116,7 @@ impl Header {
     }
 
     /// Reads a header body and its tag from `r`; returns the header, the body's bytes and the tag.
-    pub fn read<R: Read>(r: &mut R) -> Result<(Header, Vec<u8>, [u8; TAG_LEN]), Error> {
+    pub fn read<R: Read + ?Sized>(r: &mut R) -> Result<(Header, Vec<u8>, [u8; TAG_LEN]), Error> {
         let mut reader = Recorder {
             inner: r,
             seen: Vec::new(),
@@ -199,7 +201,9 @@ pub fn parse_context(aad: &[u8]) -> Result<EncryptionContext, Error> {
     };
     let count = reader.u16()?;
     if count == 0 {
-        return Err(Error::Malformed("an empty encryption context with a count".into()));
+        return Err(Error::Malformed(
+            "an empty encryption context with a count".into(),
+        ));
     }
     let mut last: Option<String> = None;
     for _ in 0..count {
@@ -218,18 +222,20 @@ pub fn parse_context(aad: &[u8]) -> Result<EncryptionContext, Error> {
         context.insert(key, value);
     }
     if !r.is_empty() {
-        return Err(Error::Malformed("bytes after the encryption context".into()));
+        return Err(Error::Malformed(
+            "bytes after the encryption context".into(),
+        ));
     }
     Ok(context)
 }
 
 /// Reads big-endian fields, keeping every byte it read.
-struct Recorder<'a, R: Read> {
+struct Recorder<'a, R: Read + ?Sized> {
     inner: &'a mut R,
     seen: Vec<u8>,
 }
 
-impl<R: Read> Recorder<'_, R> {
+impl<R: Read + ?Sized> Recorder<'_, R> {
     fn exact(&mut self, buf: &mut [u8]) -> Result<(), Error> {
         read_exact(self.inner, buf)?;
         self.seen.extend_from_slice(buf);

@@ -10,13 +10,12 @@ use aws_lc_rs::{digest, hkdf, rand};
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
+use crate::Keyring;
 use crate::error::Error;
 use crate::header::{
-    EncryptionContext, Header, MAX_FRAME_LENGTH, PUBLIC_KEY_CONTEXT_KEY,
-    read_exact,
+    EncryptionContext, Header, MAX_FRAME_LENGTH, PUBLIC_KEY_CONTEXT_KEY, read_exact,
 };
 use crate::suite::{COMMIT_LEN, IV_LEN, KEY_LEN, MESSAGE_ID_LEN, Suite, TAG_LEN};
-use crate::Keyring;
 
 const FRAME_AAD: &[u8] = b"AWSKMSEncryptionClient Frame";
 const FINAL_FRAME_AAD: &[u8] = b"AWSKMSEncryptionClient Final Frame";
@@ -92,19 +91,23 @@ fn frame_iv(seq: u32) -> [u8; IV_LEN] {
 
 fn frame_aad(message_id: &[u8], final_frame: bool, seq: u32, len: usize) -> Vec<u8> {
     let mut aad = message_id.to_vec();
-    aad.extend_from_slice(if final_frame { FINAL_FRAME_AAD } else { FRAME_AAD });
+    aad.extend_from_slice(if final_frame {
+        FINAL_FRAME_AAD
+    } else {
+        FRAME_AAD
+    });
     aad.extend_from_slice(&seq.to_be_bytes());
     aad.extend_from_slice(&u64::try_from(len).unwrap_or(u64::MAX).to_be_bytes());
     aad
 }
 
 /// Writes everything it is given, hashing it for the signature when there is one.
-struct Out<'a, W: Write> {
+struct Out<'a, W: Write + ?Sized> {
     inner: &'a mut W,
     hash: Option<digest::Context>,
 }
 
-impl<W: Write> Out<'_, W> {
+impl<W: Write + ?Sized> Out<'_, W> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
         if let Some(h) = &mut self.hash {
             h.update(bytes);
@@ -115,7 +118,7 @@ impl<W: Write> Out<'_, W> {
 }
 
 /// Reads up to `buf.len()` bytes: fewer only at the end of the input.
-fn fill<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<usize, Error> {
+fn fill<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> Result<usize, Error> {
     let mut n = 0;
     while n < buf.len() {
         let Some(rest) = buf.get_mut(n..) else { break };
@@ -147,7 +150,7 @@ impl Encryptor {
     }
 
     /// Encrypts all of `input` into `output` as one message; returns the plaintext length.
-    pub fn encrypt<K: Keyring, R: Read, W: Write>(
+    pub fn encrypt<K: Keyring, R: Read + ?Sized, W: Write + ?Sized>(
         &self,
         keyring: &mut K,
         input: &mut R,
@@ -236,7 +239,11 @@ impl Encryptor {
                 out.put(&FINAL_MARKER.to_be_bytes())?;
                 out.put(&seq.to_be_bytes())?;
                 out.put(&frame_iv(seq))?;
-                out.put(&u32::try_from(have).map_err(|_| Error::Crypto)?.to_be_bytes())?;
+                out.put(
+                    &u32::try_from(have)
+                        .map_err(|_| Error::Crypto)?
+                        .to_be_bytes(),
+                )?;
             } else {
                 out.put(&seq.to_be_bytes())?;
                 out.put(&frame_iv(seq))?;
@@ -279,7 +286,7 @@ pub struct Decryptor {
 impl Decryptor {
     /// Decrypts one message from `input` into `output`; each frame's plaintext is written only
     /// once its tag verifies. Returns the header.
-    pub fn decrypt<K: Keyring, R: Read, W: Write>(
+    pub fn decrypt<K: Keyring, R: Read + ?Sized, W: Write + ?Sized>(
         &self,
         keyring: &mut K,
         input: &mut R,
@@ -306,9 +313,8 @@ impl Decryptor {
             let point = base64::engine::general_purpose::STANDARD
                 .decode(encoded)
                 .map_err(|_| Error::Malformed("the message's public key is not base64".into()))?;
-            let key =
-                signature::ParsedPublicKey::new(&signature::ECDSA_P384_SHA384_ASN1, point)
-                    .map_err(|_| Error::Malformed("the message's public key does not parse".into()))?;
+            let key = signature::ParsedPublicKey::new(&signature::ECDSA_P384_SHA384_ASN1, point)
+                .map_err(|_| Error::Malformed("the message's public key does not parse".into()))?;
             let mut hash = digest::Context::new(&digest::SHA384);
             hash.update(&body);
             hash.update(&header_tag);
@@ -362,7 +368,9 @@ impl Decryptor {
                 read(&mut word)?;
                 let len = usize::try_from(u32::from_be_bytes(word)).map_err(|_| Error::Crypto)?;
                 if len > frame {
-                    return Err(Error::Malformed("a final frame longer than the frame length".into()));
+                    return Err(Error::Malformed(
+                        "a final frame longer than the frame length".into(),
+                    ));
                 }
                 len
             } else {
@@ -394,7 +402,9 @@ impl Decryptor {
         }
         let mut extra = [0u8; 1];
         if fill(input, &mut extra)? != 0 {
-            return Err(Error::Malformed("bytes after the end of the message".into()));
+            return Err(Error::Malformed(
+                "bytes after the end of the message".into(),
+            ));
         }
         output.flush()?;
         Ok(header)
@@ -402,7 +412,7 @@ impl Decryptor {
 }
 
 /// Encrypts `input` to `output` under `suite` with `context` (default framing).
-pub fn encrypt<K: Keyring, R: Read, W: Write>(
+pub fn encrypt<K: Keyring, R: Read + ?Sized, W: Write + ?Sized>(
     keyring: &mut K,
     suite: Suite,
     context: &EncryptionContext,
@@ -413,14 +423,13 @@ pub fn encrypt<K: Keyring, R: Read, W: Write>(
 }
 
 /// Decrypts one message from `input` to `output`.
-pub fn decrypt<K: Keyring, R: Read, W: Write>(
+pub fn decrypt<K: Keyring, R: Read + ?Sized, W: Write + ?Sized>(
     keyring: &mut K,
     input: &mut R,
     output: &mut W,
 ) -> Result<Header, Error> {
     Decryptor::default().decrypt(keyring, input, output)
 }
-
 
 #[cfg(test)]
 mod tests;

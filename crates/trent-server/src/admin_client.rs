@@ -57,6 +57,16 @@ pub fn input(json: Option<&str>, pairs: &[String]) -> Result<Value, String> {
 
 /// Sends the call; the response's JSON on success, the error's `__type: message` otherwise.
 pub async fn call(call: &AdminCall) -> Result<Value, String> {
+    call_target(
+        call,
+        &format!("{}{}", crate::admin::TARGET_PREFIX, call.action),
+    )
+    .await
+}
+
+/// Sends `call.input` to the JSON target `target` (`TrentAdmin.CreateUser`,
+/// `TrentService.GenerateDataKey`), signed for KMS; `call.action` is not used.
+pub async fn call_target(call: &AdminCall, target: &str) -> Result<Value, String> {
     let (access_key_id, secret) = (&call.access_key_id, &call.secret);
     let uri: hyper::Uri = call
         .endpoint
@@ -79,10 +89,7 @@ pub async fn call(call: &AdminCall) -> Result<Value, String> {
         ),
         ("host".to_owned(), host),
         ("x-amz-date".to_owned(), amz_date),
-        (
-            "x-amz-target".to_owned(),
-            format!("{}{}", crate::admin::TARGET_PREFIX, call.action),
-        ),
+        ("x-amz-target".to_owned(), target.to_owned()),
     ];
     if let Some(token) = &call.session_token {
         headers.push(("x-amz-security-token".to_owned(), token.clone()));

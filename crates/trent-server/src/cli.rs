@@ -44,6 +44,12 @@ enum Command {
     /// (the operator account's root).
     #[command(subcommand)]
     RootKey(RootKeyCommand),
+    /// Encrypt a file or stdin into an AWS Encryption SDK message under KMS keys of a running
+    /// server (signs as `trent admin` does).
+    Encrypt(EncryptArgs),
+    /// Decrypt an AWS Encryption SDK message; the output file appears only once the whole
+    /// message has been authenticated.
+    Decrypt(DecryptArgs),
     /// Put a snapshot back as the data directory's store (the server must be stopped; the
     /// directory's root key must be the one the snapshot was sealed under).
     Restore {
@@ -53,6 +59,55 @@ enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct EncryptArgs {
+    #[command(flatten)]
+    server: EndpointArgs,
+    /// A KMS key (id, ARN or alias) to encrypt under; the first generates the data key, each
+    /// further one can decrypt the message too.
+    #[arg(long = "key", required = true)]
+    keys: Vec<String>,
+    /// An encryption context pair, `key=value` (repeatable).
+    #[arg(long = "context")]
+    context: Vec<String>,
+    /// The algorithm suite.
+    #[arg(long, default_value = "AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384")]
+    algorithm: String,
+    /// Plaintext bytes per frame.
+    #[arg(long, default_value_t = 4096)]
+    frame_length: u32,
+    /// The file to encrypt, or `-` for stdin.
+    #[arg(long, short)]
+    input: String,
+    /// The message file to write, or `-` for stdout.
+    #[arg(long, short)]
+    output: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct DecryptArgs {
+    #[command(flatten)]
+    server: EndpointArgs,
+    /// A KMS key ARN that may decrypt (strict mode, repeatable); without any, --discovery.
+    #[arg(long = "key")]
+    keys: Vec<String>,
+    /// Use any KMS key the caller may use.
+    #[arg(long, conflicts_with = "keys")]
+    discovery: bool,
+    /// A `key=value` pair the message's encryption context must hold (repeatable).
+    #[arg(long = "context")]
+    context: Vec<String>,
+    /// Refuse messages that are not signed.
+    #[arg(long)]
+    require_signed: bool,
+    /// The message to decrypt, or `-` for stdin.
+    #[arg(long, short)]
+    input: String,
+    /// The plaintext file to write, or `-` for stdout.
+    #[arg(long, short)]
+    output: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +269,8 @@ pub fn main() -> ExitCode {
         Command::Audit(command) => runtime.block_on(audit(command)),
         Command::Backup { data_dir, to } => runtime.block_on(backup(&data_dir, &to)),
         Command::Restore { data_dir, from } => restore(&data_dir, &from),
+        Command::Encrypt(args) => runtime.block_on(encrypt(args)),
+        Command::Decrypt(args) => runtime.block_on(decrypt(args)),
         Command::RootKey(RootKeyCommand::Passphrase { data_dir, old, new }) => {
             match crate::root_key::set_passphrase(&data_dir, old.as_deref(), &new) {
                 Ok(path) => {
@@ -361,6 +418,86 @@ fn restore(data_dir: &std::path::Path, from: &std::path::Path) -> ExitCode {
         }
         Err(e) => {
             eprintln!("trent restore: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The signed-call template from the AWS environment.
+fn signer(server: EndpointArgs) -> Result<crate::admin_client::AdminCall, String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (Some(access_key_id), Some(secret)) =
+        (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
+    else {
+        return Err("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_owned());
+    };
+    Ok(crate::admin_client::AdminCall {
+        endpoint: server.endpoint,
+        access_key_id,
+        secret: zeroize::Zeroizing::new(secret),
+        session_token: env("AWS_SESSION_TOKEN"),
+        region: server.region,
+        action: String::new(),
+        input: serde_json::Value::Null,
+    })
+}
+
+async fn encrypt(args: EncryptArgs) -> ExitCode {
+    use crate::envelope_cli::{EncryptRequest, Place, context};
+    let run = async {
+        let call = signer(args.server)?;
+        let suite = trent_esdk::Suite::from_name(&args.algorithm).ok_or_else(|| {
+            format!(
+                "--algorithm takes AES_256_GCM_HKDF_SHA512_COMMIT_KEY or AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, not {}",
+                args.algorithm
+            )
+        })?;
+        let request = EncryptRequest {
+            keys: args.keys,
+            context: context(&args.context)?,
+            suite,
+            frame_length: args.frame_length,
+            input: Place::parse(&args.input),
+            output: Place::parse(&args.output),
+        };
+        crate::envelope_cli::encrypt(call, request).await
+    };
+    match run.await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("trent encrypt: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn decrypt(args: DecryptArgs) -> ExitCode {
+    use crate::envelope_cli::{DecryptRequest, Place, context};
+    use crate::esdk_keyring::Discovery;
+    let run = async {
+        let call = signer(args.server)?;
+        let discovery = if args.discovery {
+            Discovery::Any
+        } else if args.keys.is_empty() {
+            return Err(
+                "name the KMS key ARNs that may decrypt (--key ARN), or --discovery".to_owned(),
+            );
+        } else {
+            Discovery::Only(args.keys)
+        };
+        let request = DecryptRequest {
+            discovery,
+            context: context(&args.context)?,
+            require_signed: args.require_signed,
+            input: Place::parse(&args.input),
+            output: Place::parse(&args.output),
+        };
+        crate::envelope_cli::decrypt(call, request).await
+    };
+    match run.await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("trent decrypt: {e}");
             ExitCode::FAILURE
         }
     }

@@ -49,7 +49,10 @@ impl Keyring for TestKeyring {
         blob.extend(sealed);
         Ok((
             DataKey::from_slice(&key).unwrap(),
-            vec![EncryptedDataKey::kms("arn:aws:kms:us-east-1:111122223333:key/test", blob)],
+            vec![EncryptedDataKey::kms(
+                "arn:aws:kms:us-east-1:111122223333:key/test",
+                blob,
+            )],
         ))
     }
 
@@ -79,7 +82,11 @@ impl Keyring for TestKeyring {
 }
 
 fn context() -> EncryptionContext {
-    [("purpose".to_owned(), "test".to_owned()), ("a".to_owned(), "b".to_owned())].into()
+    [
+        ("purpose".to_owned(), "test".to_owned()),
+        ("a".to_owned(), "b".to_owned()),
+    ]
+    .into()
 }
 
 fn seal(suite: Suite, frame: u32, plain: &[u8]) -> Vec<u8> {
@@ -114,7 +121,10 @@ fn the_header_says_what_it_holds() {
     let (header, _, _) = Header::read(&mut &message[..]).unwrap();
     assert_eq!(header.suite, Suite::CommittingSigned);
     assert_eq!(header.frame_length, 4096);
-    assert_eq!(header.context.get("purpose").map(String::as_str), Some("test"));
+    assert_eq!(
+        header.context.get("purpose").map(String::as_str),
+        Some("test")
+    );
     // The verification key: a compressed P-384 point, base64.
     let key = header.context.get(PUBLIC_KEY_CONTEXT_KEY).unwrap();
     let point = base64::engine::general_purpose::STANDARD
@@ -134,7 +144,11 @@ fn any_flipped_byte_is_refused() {
         for i in 0..message.len() {
             let mut m = message.clone();
             m[i] ^= 0x01;
-            assert!(open(&m).is_err(), "{suite:?}: byte {i} of {}", message.len());
+            assert!(
+                open(&m).is_err(),
+                "{suite:?}: byte {i} of {}",
+                message.len()
+            );
         }
     }
 }
@@ -178,7 +192,9 @@ fn another_data_key_fails_the_commitment() {
     let message = seal(Suite::Committing, 64, b"committed");
     let (mut header, body, _) = Header::read(&mut &message[..]).unwrap();
     let mut keyring = TestKeyring::new(1);
-    let (_, other_keys) = keyring.generate(Suite::Committing, &header.context).unwrap();
+    let (_, other_keys) = keyring
+        .generate(Suite::Committing, &header.context)
+        .unwrap();
     header.keys = other_keys;
     let new_body = header.body_bytes().unwrap();
     let mut forged = new_body.clone();
@@ -194,9 +210,16 @@ fn policies_are_enforced() {
         ..Decryptor::default()
     };
     let err = strict
-        .decrypt(&mut TestKeyring::new(1), &mut &unsigned[..], &mut Vec::new())
+        .decrypt(
+            &mut TestKeyring::new(1),
+            &mut &unsigned[..],
+            &mut Vec::new(),
+        )
         .unwrap_err();
-    assert!(err.to_string().contains("a signed suite was demanded"), "{err}");
+    assert!(
+        err.to_string().contains("a signed suite was demanded"),
+        "{err}"
+    );
     let signed = seal(Suite::CommittingSigned, 64, b"x");
     strict
         .decrypt(&mut TestKeyring::new(1), &mut &signed[..], &mut Vec::new())

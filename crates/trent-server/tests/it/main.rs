@@ -16,6 +16,7 @@ mod binary;
 mod concurrency;
 mod crypto;
 mod disk_full;
+mod esdk;
 mod harness;
 mod hot_path;
 mod import;

@@ -1,0 +1,294 @@
+//! Envelope encryption against the real AWS Encryption SDK CLI (`aws-encryption-sdk-cli` from
+//! PyPI, which `scripts/test` installs), pointed at Trent as its KMS: messages it makes, Trent
+//! decrypts, and the reverse, for both committing suites and with two KMS keys. Failure modes:
+//! a disabled key, a key not allowed in strict mode, a tampered or truncated message, a
+//! demanded signature; none leaves a plaintext file behind.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use trent_esdk::Suite;
+use trent_server::admin_client::AdminCall;
+use trent_server::envelope_cli::{DecryptRequest, EncryptRequest, Place};
+use trent_server::esdk_keyring::Discovery;
+
+use crate::harness::Harness;
+
+const SUITES: [Suite; 2] = [Suite::Committing, Suite::CommittingSigned];
+
+/// The CLI, or `None` (with a note) where it is not installed outside CI.
+fn cli() -> Option<PathBuf> {
+    let path = std::env::var_os("TRENT_ESDK_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/tools/esdk/bin/aws-encryption-cli")
+        });
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "aws-encryption-cli is missing at {}: scripts/test installs it",
+        path.display()
+    );
+    eprintln!("skipped: aws-encryption-cli is not installed (scripts/test installs it)");
+    None
+}
+
+fn signer(h: &Harness) -> AdminCall {
+    AdminCall {
+        endpoint: h.server.endpoint(),
+        access_key_id: h.access_key_id.clone(),
+        secret: zeroize::Zeroizing::new(h.secret.clone()),
+        session_token: None,
+        region: "us-east-1".to_owned(),
+        action: String::new(),
+        input: serde_json::Value::Null,
+    }
+}
+
+/// Runs the ESDK CLI against Trent; its success and its stderr.
+fn run_cli(cli: &Path, h: &Harness, args: &[&str]) -> (bool, String) {
+    let out = Command::new(cli)
+        .args(args)
+        .args([
+            "--commitment-policy",
+            "require-encrypt-require-decrypt",
+            "--suppress-metadata",
+        ])
+        .env("AWS_ACCESS_KEY_ID", &h.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &h.secret)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_KMS", h.server.endpoint())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn arn(h: &Harness) -> String {
+    h.client()
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .arn
+        .unwrap()
+}
+
+fn plaintext() -> Vec<u8> {
+    // Three frames of the SDK's default 4096 bytes, the last one short.
+    (0..10_000u32)
+        .map(|i| u8::try_from(i % 251).unwrap())
+        .collect()
+}
+
+async fn trent_decrypt(
+    h: &Harness,
+    allowed: Discovery,
+    input: &Path,
+    output: &Path,
+    require_signed: bool,
+) -> Result<Suite, String> {
+    trent_server::envelope_cli::decrypt(
+        signer(h),
+        DecryptRequest {
+            discovery: allowed,
+            context: [("purpose".to_owned(), "interop".to_owned())].into(),
+            require_signed,
+            input: Place::File(input.to_owned()),
+            output: Place::File(output.to_owned()),
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_travel_both_ways_with_the_aws_encryption_sdk_cli() {
+    let Some(cli) = cli() else { return };
+    let h = Harness::start().await;
+    let (k1, k2) = (arn(&h).await, arn(&h).await);
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.bin");
+    std::fs::write(&plain, plaintext()).unwrap();
+    for suite in SUITES {
+        // The SDK encrypts under both keys; Trent decrypts with the second one only.
+        let sealed = dir.path().join(format!("{}.sdk", suite.name()));
+        let (ok, err) = run_cli(
+            &cli,
+            &h,
+            &[
+                "--encrypt",
+                "--input",
+                plain.to_str().unwrap(),
+                "--output",
+                sealed.to_str().unwrap(),
+                "--wrapping-keys",
+                &format!("key={k1}"),
+                &format!("key={k2}"),
+                "--encryption-context",
+                "purpose=interop",
+                "--algorithm",
+                suite.name(),
+            ],
+        );
+        assert!(ok, "the SDK encrypts with {}: {err}", suite.name());
+        let back = dir.path().join(format!("{}.sdk.out", suite.name()));
+        let read = trent_decrypt(&h, Discovery::Only(vec![k2.clone()]), &sealed, &back, false)
+            .await
+            .unwrap();
+        assert_eq!(read, suite);
+        assert_eq!(
+            std::fs::read(&back).unwrap(),
+            plaintext(),
+            "{}",
+            suite.name()
+        );
+
+        // Trent encrypts under both keys; the SDK decrypts with the first one only.
+        let ours = dir.path().join(format!("{}.trent", suite.name()));
+        trent_server::envelope_cli::encrypt(
+            signer(&h),
+            EncryptRequest {
+                keys: vec![k2.clone(), k1.clone()],
+                context: [("purpose".to_owned(), "interop".to_owned())].into(),
+                suite,
+                frame_length: 4096,
+                input: Place::File(plain.clone()),
+                output: Place::File(ours.clone()),
+            },
+        )
+        .await
+        .unwrap();
+        let out = dir.path().join(format!("{}.trent.out", suite.name()));
+        let (ok, err) = run_cli(
+            &cli,
+            &h,
+            &[
+                "--decrypt",
+                "--input",
+                ours.to_str().unwrap(),
+                "--output",
+                out.to_str().unwrap(),
+                "--wrapping-keys",
+                &format!("key={k1}"),
+            ],
+        );
+        assert!(ok, "the SDK decrypts Trent's {}: {err}", suite.name());
+        assert_eq!(std::fs::read(&out).unwrap(), plaintext());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_clear_and_leave_no_plaintext_behind() {
+    let h = Harness::start().await;
+    let (k1, k2) = (arn(&h).await, arn(&h).await);
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.bin");
+    std::fs::write(&plain, plaintext()).unwrap();
+    let sealed = dir.path().join("m.trent");
+    trent_server::envelope_cli::encrypt(
+        signer(&h),
+        EncryptRequest {
+            keys: vec![k1.clone()],
+            context: [("purpose".to_owned(), "interop".to_owned())].into(),
+            suite: Suite::CommittingSigned,
+            frame_length: 1024,
+            input: Place::File(plain.clone()),
+            output: Place::File(sealed.clone()),
+        },
+    )
+    .await
+    .unwrap();
+    let message = std::fs::read(&sealed).unwrap();
+    let out = dir.path().join("out.bin");
+    let leftovers = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".out.bin") || n == "out.bin")
+            .collect::<Vec<_>>()
+    };
+    let attempt = |bytes: Vec<u8>, allowed: Discovery, signed: bool| {
+        let (h, dir, out) = (&h, dir.path().to_owned(), out.clone());
+        async move {
+            let input = dir.join("attempt");
+            std::fs::write(&input, bytes).unwrap();
+            trent_decrypt(h, allowed, &input, &out, signed).await
+        }
+    };
+    // Truncated after the second frame: the first frames decrypted, yet no file is left.
+    let err = attempt(message[..message.len() / 2].to_vec(), Discovery::Any, false)
+        .await
+        .unwrap_err();
+    assert!(err.contains("truncated"), "{err}");
+    assert!(leftovers().is_empty(), "{:?}", leftovers());
+    // Tampered in the last frame.
+    let mut tampered = message.clone();
+    let at = tampered.len() - 120;
+    tampered[at] ^= 1;
+    let err = attempt(tampered, Discovery::Any, false).await.unwrap_err();
+    assert!(err.contains("altered"), "{err}");
+    assert!(leftovers().is_empty());
+    // Strict mode with a key the message is not under.
+    let err = attempt(message.clone(), Discovery::Only(vec![k2.clone()]), false)
+        .await
+        .unwrap_err();
+    assert!(err.contains("allowed KMS key"), "{err}");
+    // A disabled key: KMS's own error, named.
+    h.client().disable_key().key_id(&k1).send().await.unwrap();
+    let err = attempt(message.clone(), Discovery::Any, false)
+        .await
+        .unwrap_err();
+    assert!(err.contains("DisabledException"), "{err}");
+    assert!(leftovers().is_empty());
+    h.client().enable_key().key_id(&k1).send().await.unwrap();
+    // A wrong required encryption context.
+    let err = trent_server::envelope_cli::decrypt(
+        signer(&h),
+        DecryptRequest {
+            discovery: Discovery::Any,
+            context: [("purpose".to_owned(), "other".to_owned())].into(),
+            require_signed: false,
+            input: Place::File(sealed.clone()),
+            output: Place::File(out.clone()),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("purpose=other"), "{err}");
+    // An unsigned message where a signed one is demanded.
+    let unsigned = dir.path().join("u.trent");
+    trent_server::envelope_cli::encrypt(
+        signer(&h),
+        EncryptRequest {
+            keys: vec![k1.clone()],
+            context: [("purpose".to_owned(), "interop".to_owned())].into(),
+            suite: Suite::Committing,
+            frame_length: 4096,
+            input: Place::File(plain.clone()),
+            output: Place::File(unsigned.clone()),
+        },
+    )
+    .await
+    .unwrap();
+    let err = trent_decrypt(&h, Discovery::Any, &unsigned, &out, true)
+        .await
+        .unwrap_err();
+    assert!(err.contains("a signed suite was demanded"), "{err}");
+    assert!(leftovers().is_empty());
+    // And the intact message decrypts.
+    trent_decrypt(&h, Discovery::Any, &sealed, &out, true)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), plaintext());
+}
