@@ -151,5 +151,14 @@ check "the session survives the root-key rotation" "arn:aws:sts::$account:assume
     "$(AWS_ACCESS_KEY_ID=$sid AWS_SECRET_ACCESS_KEY=$ssecret AWS_SESSION_TOKEN=$stoken \
         aws sts get-caller-identity --query Arn --output text)"
 
+# Envelope encryption with trent encrypt / trent decrypt (AWS Encryption SDK messages).
+esdk_key=$(aws kms create-key --description envelope --query KeyMetadata.Arn --output text)
+head -c 100000 /dev/urandom >"$work/big"
+"$trent" encrypt --key "$esdk_key" --context app=smoke -i "$work/big" -o "$work/big.msg"
+"$trent" decrypt --key "$esdk_key" --context app=smoke -i "$work/big.msg" -o "$work/big.back"
+check "trent encrypt/decrypt a file" "$(sha256sum <"$work/big")" "$(sha256sum <"$work/big.back")"
+check "trent encrypt/decrypt a stream" "$(sha256sum <"$work/big")" \
+    "$("$trent" encrypt --key "$esdk_key" -i - -o - <"$work/big" | "$trent" decrypt --discovery -i - -o - | sha256sum)"
+
 echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
