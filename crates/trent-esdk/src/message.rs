@@ -225,16 +225,17 @@ impl Encryptor {
                 0
             };
             let final_frame = more == 0;
-            let content = current.get(..have).ok_or(Error::Crypto)?;
-            let mut sealed = Zeroizing::new(content.to_vec());
+            // Sealed in place: the frame buffer holds ciphertext from here on.
+            let content = current.get_mut(..have).ok_or(Error::Crypto)?;
             let aad = frame_aad(&message_id, final_frame, seq, have);
             let tag = key
                 .seal_in_place_separate_tag(
                     Nonce::assume_unique_for_key(frame_iv(seq)),
                     Aad::from(&aad),
-                    &mut sealed,
+                    content,
                 )
                 .map_err(|_| Error::Crypto)?;
+            let sealed = current.get(..have).ok_or(Error::Crypto)?;
             if final_frame {
                 out.put(&FINAL_MARKER.to_be_bytes())?;
                 out.put(&seq.to_be_bytes())?;
@@ -248,7 +249,7 @@ impl Encryptor {
                 out.put(&seq.to_be_bytes())?;
                 out.put(&frame_iv(seq))?;
             }
-            out.put(&sealed)?;
+            out.put(sealed)?;
             out.put(tag.as_ref())?;
             total = total.saturating_add(u64::try_from(have).unwrap_or(u64::MAX));
             if final_frame {
