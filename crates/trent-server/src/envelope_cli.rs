@@ -117,15 +117,33 @@ impl Drop for Pending {
     }
 }
 
+/// Opens the input; on a terminal, with a progress bar of the bytes read (hidden otherwise,
+/// and drawn on stderr, never on stdout, which may carry the output).
 fn open_input(place: &Place) -> Result<Box<dyn Read>, String> {
-    Ok(match place {
-        Place::Std => Box::new(std::io::stdin().lock()),
-        Place::File(path) => Box::new(std::io::BufReader::with_capacity(
-            1 << 16,
-            std::fs::File::open(path)
-                .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
-        )),
-    })
+    use std::io::IsTerminal as _;
+    let (reader, size): (Box<dyn Read>, Option<u64>) = match place {
+        Place::Std => (Box::new(std::io::stdin().lock()), None),
+        Place::File(path) => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            let size = file.metadata().ok().map(|m| m.len());
+            (Box::new(std::io::BufReader::with_capacity(1 << 16, file)), size)
+        }
+    };
+    if !std::io::stderr().is_terminal() {
+        return Ok(reader);
+    }
+    let bar = match size {
+        Some(len) => indicatif::ProgressBar::new(len),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Ok(Box::new(bar.wrap_read(reader)))
 }
 
 /// Runs `work` writing to `output`: a pending file committed only on success, or stdout.
