@@ -24,7 +24,7 @@ pub const MAX_FRAME_LENGTH: u32 = 64 * 1024 * 1024;
 pub const MAX_ENCRYPTED_DATA_KEYS: u16 = 256;
 
 /// One encrypted copy of the data key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EncryptedDataKey {
     /// `aws-kms` for KMS keys.
     pub provider_id: String,

@@ -7,16 +7,19 @@
 //!
 //! - [`suite`]: the two committing algorithm suites (`0x0478` and the signed `0x0578`).
 //! - [`header`]: the message header, its encryption context and encrypted data keys.
+//! - [`materials`]: what a message needs from the keyring, and the data key cache.
 //! - [`message`]: framed encryption and decryption in constant memory, with key commitment and,
 //!   for the signed suite, the ECDSA P-384 footer.
 
 pub mod error;
 pub mod header;
+pub mod materials;
 pub mod message;
 pub mod suite;
 
 pub use error::Error;
 pub use header::{EncryptedDataKey, EncryptionContext, Header};
+pub use materials::{CacheLimits, CachingManager, EncryptionMaterials, MaterialsManager};
 pub use message::{DataKey, Decryptor, Encryptor, decrypt, encrypt};
 pub use suite::Suite;
 

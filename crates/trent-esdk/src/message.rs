@@ -5,16 +5,16 @@
 use std::io::{Read, Write};
 
 use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
-use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair as _};
+use aws_lc_rs::signature::{self, EcdsaKeyPair};
 use aws_lc_rs::{digest, hkdf, rand};
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
-use crate::Keyring;
 use crate::error::Error;
 use crate::header::{
     EncryptionContext, Header, MAX_FRAME_LENGTH, PUBLIC_KEY_CONTEXT_KEY, read_exact,
 };
+use crate::materials::MaterialsManager;
 use crate::suite::{COMMIT_LEN, IV_LEN, KEY_LEN, MESSAGE_ID_LEN, Suite, TAG_LEN};
 
 const FRAME_AAD: &[u8] = b"AWSKMSEncryptionClient Frame";
@@ -138,6 +138,8 @@ pub struct Encryptor {
     pub suite: Suite,
     pub frame_length: u32,
     pub context: EncryptionContext,
+    /// The plaintext's length when known in advance (a data key cache needs it to count bytes).
+    pub plaintext_len: Option<u64>,
 }
 
 impl Encryptor {
@@ -146,13 +148,14 @@ impl Encryptor {
             suite,
             frame_length: DEFAULT_FRAME_LENGTH,
             context,
+            plaintext_len: None,
         }
     }
 
     /// Encrypts all of `input` into `output` as one message; returns the plaintext length.
-    pub fn encrypt<K: Keyring, R: Read + ?Sized, W: Write + ?Sized>(
+    pub fn encrypt<M: MaterialsManager + ?Sized, R: Read + ?Sized, W: Write + ?Sized>(
         &self,
-        keyring: &mut K,
+        manager: &mut M,
         input: &mut R,
         output: &mut W,
     ) -> Result<u64, Error> {
@@ -161,27 +164,25 @@ impl Encryptor {
                 "the frame length must be 1 to {MAX_FRAME_LENGTH} bytes"
             )));
         }
-        let mut context = self.context.clone();
-        if context.contains_key(PUBLIC_KEY_CONTEXT_KEY) {
-            return Err(Error::Policy(format!(
-                "the encryption context key {PUBLIC_KEY_CONTEXT_KEY} is reserved"
-            )));
+        let materials =
+            manager.encryption_materials(self.suite, &self.context, self.plaintext_len)?;
+        let signer = materials
+            .signing_key
+            .as_ref()
+            .map(|pkcs8| {
+                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, pkcs8)
+                    .map_err(|_| Error::Crypto)
+            })
+            .transpose()?;
+        if signer.is_some() != self.suite.signed() {
+            return Err(Error::Crypto);
         }
-        let signer = if self.suite.signed() {
-            let pair = EcdsaKeyPair::generate(&signature::ECDSA_P384_SHA384_ASN1_SIGNING)
-                .map_err(|_| Error::Crypto)?;
-            let compressed: aws_lc_rs::encoding::EcPublicKeyCompressedBin<'_> =
-                aws_lc_rs::encoding::AsBigEndian::as_be_bytes(pair.public_key())
-                    .map_err(|_| Error::Crypto)?;
-            context.insert(
-                PUBLIC_KEY_CONTEXT_KEY.to_owned(),
-                base64::engine::general_purpose::STANDARD.encode(compressed.as_ref()),
-            );
-            Some(pair)
-        } else {
-            None
-        };
-        let (data_key, keys) = keyring.generate(self.suite, &context)?;
+        let crate::materials::EncryptionMaterials {
+            data_key,
+            keys,
+            context,
+            ..
+        } = materials;
         let mut message_id = [0u8; MESSAGE_ID_LEN];
         rand::fill(&mut message_id).map_err(|_| Error::Crypto)?;
         let (key, commitment) = derive(self.suite, &data_key, &message_id)?;
@@ -287,9 +288,9 @@ pub struct Decryptor {
 impl Decryptor {
     /// Decrypts one message from `input` into `output`; each frame's plaintext is written only
     /// once its tag verifies. Returns the header.
-    pub fn decrypt<K: Keyring, R: Read + ?Sized, W: Write + ?Sized>(
+    pub fn decrypt<M: MaterialsManager + ?Sized, R: Read + ?Sized, W: Write + ?Sized>(
         &self,
-        keyring: &mut K,
+        manager: &mut M,
         input: &mut R,
         output: &mut W,
     ) -> Result<Header, Error> {
@@ -323,7 +324,7 @@ impl Decryptor {
         } else {
             None
         };
-        let data_key = keyring.unwrap(header.suite, &header.keys, &header.context)?;
+        let data_key = manager.decryption_key(header.suite, &header.keys, &header.context)?;
         let (key, commitment) = derive(header.suite, &data_key, &header.message_id)?;
         aws_lc_rs::constant_time::verify_slices_are_equal(&commitment, &header.commitment)
             .map_err(|_| Error::Commitment)?;
@@ -413,7 +414,7 @@ impl Decryptor {
 }
 
 /// Encrypts `input` to `output` under `suite` with `context` (default framing).
-pub fn encrypt<K: Keyring, R: Read + ?Sized, W: Write + ?Sized>(
+pub fn encrypt<K: MaterialsManager, R: Read + ?Sized, W: Write + ?Sized>(
     keyring: &mut K,
     suite: Suite,
     context: &EncryptionContext,
@@ -424,7 +425,7 @@ pub fn encrypt<K: Keyring, R: Read + ?Sized, W: Write + ?Sized>(
 }
 
 /// Decrypts one message from `input` to `output`.
-pub fn decrypt<K: Keyring, R: Read + ?Sized, W: Write + ?Sized>(
+pub fn decrypt<K: MaterialsManager, R: Read + ?Sized, W: Write + ?Sized>(
     keyring: &mut K,
     input: &mut R,
     output: &mut W,

@@ -127,7 +127,10 @@ fn open_input(place: &Place) -> Result<Box<dyn Read>, String> {
             let file = std::fs::File::open(path)
                 .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
             let size = file.metadata().ok().map(|m| m.len());
-            (Box::new(std::io::BufReader::with_capacity(1 << 16, file)), size)
+            (
+                Box::new(std::io::BufReader::with_capacity(1 << 16, file)),
+                size,
+            )
         }
     };
     if !std::io::stderr().is_terminal() {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
+use crate::Keyring;
 use crate::header::EncryptedDataKey;
 
 /// Wraps data keys with AES-256-GCM under a fixed key; the context is the AAD.

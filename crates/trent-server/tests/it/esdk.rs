@@ -292,3 +292,71 @@ async fn failures_are_clear_and_leave_no_plaintext_behind() {
         .unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), plaintext());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_key_cache_saves_generate_data_key_calls() {
+    use trent_esdk::{CacheLimits, CachingManager, Encryptor};
+    let h = Harness::start().await;
+    let key = arn(&h).await;
+    let (call, runtime) = (signer(&h), tokio::runtime::Handle::current());
+    let messages = tokio::task::spawn_blocking(move || {
+        let keyring = trent_server::esdk_keyring::KmsKeyring {
+            call,
+            keys: vec![key],
+            discovery: Discovery::Any,
+            runtime,
+        };
+        let limits = CacheLimits {
+            max_messages: 10,
+            ..CacheLimits::default()
+        };
+        let mut cache = CachingManager::new(keyring, limits);
+        let mut messages = Vec::new();
+        for i in 0..25u32 {
+            let plain = format!("message {i}");
+            let mut e = Encryptor::new(
+                Suite::CommittingSigned,
+                [("app".to_owned(), "cache".to_owned())].into(),
+            );
+            e.plaintext_len = Some(u64::try_from(plain.len()).unwrap());
+            let mut out = Vec::new();
+            e.encrypt(&mut cache, &mut plain.as_bytes(), &mut out)
+                .unwrap();
+            messages.push((plain, out));
+        }
+        // They decrypt, with one Decrypt call per data key.
+        for (plain, m) in &messages {
+            let mut out = Vec::new();
+            trent_esdk::Decryptor::default()
+                .decrypt(&mut cache, &mut &m[..], &mut out)
+                .unwrap();
+            assert_eq!(out, plain.as_bytes());
+        }
+        messages.len()
+    })
+    .await
+    .unwrap();
+    assert_eq!(messages, 25);
+    // The audit trail counts the calls: 25 messages, 10 per data key.
+    let store = trent_store::SqliteStore::open(&h.data_dir().join("trent.db")).unwrap();
+    let count = |name: &str| {
+        let filter = trent_server::audit::Filter {
+            key: None,
+            principal: None,
+            event_name: Some(name.to_owned()),
+            since: None,
+            until: None,
+            errors_only: false,
+            access_key_id: None,
+        };
+        let store = &store;
+        async move {
+            trent_server::audit::search(store, &filter, usize::MAX)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(count("GenerateDataKey").await, 3);
+    assert_eq!(count("Decrypt").await, 3);
+}
