@@ -41,3 +41,37 @@ pub trait Keyring {
         context: &EncryptionContext,
     ) -> Result<DataKey, Error>;
 }
+
+#[doc(hidden)]
+pub mod fuzzing {
+    //! Entry points for the fuzz targets in `fuzz/`.
+
+    use crate::{DataKey, EncryptedDataKey, EncryptionContext, Error, Keyring, Suite};
+
+    /// A keyring that answers every message with the same data key.
+    struct Fixed;
+
+    impl Keyring for Fixed {
+        fn generate(
+            &mut self,
+            _: Suite,
+            _: &EncryptionContext,
+        ) -> Result<(DataKey, Vec<EncryptedDataKey>), Error> {
+            Err(Error::Keyring("decrypt only".into()))
+        }
+        fn unwrap(
+            &mut self,
+            _: Suite,
+            _: &[EncryptedDataKey],
+            _: &EncryptionContext,
+        ) -> Result<DataKey, Error> {
+            DataKey::from_slice(&[7u8; 32])
+        }
+    }
+
+    /// Reads arbitrary bytes as a message: its header, and as far as the data key lets it.
+    pub fn message(data: &[u8]) {
+        let _ =
+            crate::Decryptor::default().decrypt(&mut Fixed, &mut &data[..], &mut std::io::sink());
+    }
+}

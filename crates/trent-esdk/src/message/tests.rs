@@ -279,5 +279,6 @@ proptest::proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
         let _ = open(&bytes);
+        crate::fuzzing::message(&bytes);
     }
 }
