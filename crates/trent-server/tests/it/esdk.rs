@@ -1,8 +1,9 @@
 //! Envelope encryption against the real AWS Encryption SDK CLI (`aws-encryption-sdk-cli` from
 //! PyPI, which `scripts/test` installs), pointed at Trent as its KMS: messages it makes, Trent
 //! decrypts, and the reverse, for both committing suites and with two KMS keys. Failure modes:
-//! a disabled key, a key not allowed in strict mode, a tampered or truncated message, a
-//! demanded signature; none leaves a plaintext file behind.
+//! a disabled or denied key, a key not allowed in strict mode, a tampered, truncated or reordered
+//! message, a wrong context, a
+//! demanded signature; none leaves a plaintext file behind. And the data key cache, counted.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -238,6 +239,53 @@ async fn failures_are_clear_and_leave_no_plaintext_behind() {
     tampered[at] ^= 1;
     let err = attempt(tampered, Discovery::Any, false).await.unwrap_err();
     assert!(err.contains("altered"), "{err}");
+    assert!(leftovers().is_empty());
+    // Two frames swapped.
+    let (_, body, _) = trent_esdk::Header::read(&mut &message[..]).unwrap();
+    let start = body.len() + 16;
+    let frame = 4 + 12 + 1024 + 16;
+    let mut reordered = message.clone();
+    reordered[start..start + 2 * frame].rotate_left(frame);
+    let err = attempt(reordered, Discovery::Any, false).await.unwrap_err();
+    assert!(err.contains("frame order"), "{err}");
+    assert!(leftovers().is_empty());
+    // A caller the key's policy does not allow: KMS's AccessDeniedException, named.
+    let admin = |action: &str, input: serde_json::Value| {
+        let mut call = signer(&h);
+        call.action = action.to_owned();
+        call.input = input;
+        async move { trent_server::admin_client::call(&call).await.unwrap() }
+    };
+    admin("CreateUser", serde_json::json!({"UserName": "mallory"})).await;
+    let created = admin(
+        "CreateAccessKey",
+        serde_json::json!({"UserName": "mallory"}),
+    )
+    .await;
+    let mut mallory = signer(&h);
+    mallory.access_key_id = created["AccessKey"]["AccessKeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mallory.secret = zeroize::Zeroizing::new(
+        created["AccessKey"]["SecretAccessKey"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    let err = trent_server::envelope_cli::decrypt(
+        mallory,
+        DecryptRequest {
+            discovery: Discovery::Any,
+            context: trent_esdk::EncryptionContext::new(),
+            require_signed: false,
+            input: Place::File(sealed.clone()),
+            output: Place::File(out.clone()),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("AccessDeniedException"), "{err}");
     assert!(leftovers().is_empty());
     // Strict mode with a key the message is not under.
     let err = attempt(message.clone(), Discovery::Only(vec![k2.clone()]), false)
