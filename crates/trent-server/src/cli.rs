@@ -72,8 +72,9 @@ struct EncryptArgs {
     /// An encryption context pair, `key=value` (repeatable).
     #[arg(long = "context")]
     context: Vec<String>,
-    /// The algorithm suite.
-    #[arg(long, default_value = "AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384")]
+    /// The algorithm suite: AES_256_GCM_HKDF_SHA512_COMMIT_KEY, or
+    /// AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 to sign the message too.
+    #[arg(long, default_value = "AES_256_GCM_HKDF_SHA512_COMMIT_KEY")]
     algorithm: String,
     /// Plaintext bytes per frame.
     #[arg(long, default_value_t = 4096)]

@@ -1,9 +1,9 @@
 //! Envelope encryption against the real AWS Encryption SDK CLI (`aws-encryption-sdk-cli` from
 //! PyPI, which `scripts/test` installs), pointed at Trent as its KMS: messages it makes, Trent
 //! decrypts, and the reverse, for both committing suites and with two KMS keys. Failure modes:
-//! a disabled or denied key, a key not allowed in strict mode, a tampered, truncated or reordered
-//! message, a wrong context, a
-//! demanded signature; none leaves a plaintext file behind. And the data key cache, counted.
+//! a disabled or denied key, a key not allowed in strict mode, a tampered, truncated or
+//! reordered message, a wrong context, a demanded signature; none leaves a plaintext file
+//! behind. And the data key cache, counted in the audit trail.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
