@@ -195,18 +195,7 @@ impl FileRootKey {
                 if plain.exists() {
                     return Err(RootKeyError::PlainKeyPresent(plain.to_owned()));
                 }
-                let mut salt = [0u8; 16];
-                rand::fill(&mut salt).map_err(|_| RootKeyError::Crypto)?;
-                let kek = derive_kek(passphrase.as_slice(), &salt, DEFAULT_KDF)?;
-                let root = FileRootKey {
-                    ring: RwLock::new(Vec::new()),
-                    path: path.to_owned(),
-                    protection: Protection::Passphrase {
-                        kek,
-                        salt,
-                        kdf: DEFAULT_KDF,
-                    },
-                };
+                let root = Self::empty_with_passphrase(path, passphrase)?;
                 root.replace_ring(vec![Entry::random()?], true)?;
                 Ok((root, true))
             }
@@ -292,10 +281,20 @@ impl FileRootKey {
         path: &Path,
         passphrase: &Secret,
     ) -> Result<FileRootKey, RootKeyError> {
+        let saved = Self::empty_with_passphrase(path, passphrase)?;
+        saved.replace_ring(self.next_ring_all()?, false)?;
+        Ok(saved)
+    }
+
+    /// A provider with no key yet, kept at `path` under `passphrase` with a fresh salt.
+    fn empty_with_passphrase(
+        path: &Path,
+        passphrase: &Secret,
+    ) -> Result<FileRootKey, RootKeyError> {
         let mut salt = [0u8; 16];
         rand::fill(&mut salt).map_err(|_| RootKeyError::Crypto)?;
         let kek = derive_kek(passphrase.as_slice(), &salt, DEFAULT_KDF)?;
-        let saved = FileRootKey {
+        Ok(FileRootKey {
             ring: RwLock::new(Vec::new()),
             path: path.to_owned(),
             protection: Protection::Passphrase {
@@ -303,9 +302,7 @@ impl FileRootKey {
                 salt,
                 kdf: DEFAULT_KDF,
             },
-        };
-        saved.replace_ring(self.next_ring_all()?, false)?;
-        Ok(saved)
+        })
     }
 
     /// A copy of the whole ring.
