@@ -195,6 +195,12 @@ pub trait RootKeyProvider: Send + Sync + std::fmt::Debug {
         ))
     }
 
+    /// Takes back the key `begin_rotation` added, when nothing was sealed under it (a re-seal
+    /// that failed and rolled back), durably.
+    fn abandon_rotation(&self) -> Result<(), BackendError> {
+        Ok(())
+    }
+
     /// Root-key rotation, last step, once everything is re-sealed: forgets every key but the
     /// current one, durably. Returns how many were forgotten.
     fn retire_previous(&self) -> Result<usize, BackendError> {

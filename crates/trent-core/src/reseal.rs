@@ -47,8 +47,24 @@ impl Kms {
             });
         }
         let _all = self.sealing.write().await;
+        // A request that sealed before the lock and then went away may still have its write
+        // queued; it must land before the re-seal, not after it.
+        self.store
+            .quiesce()
+            .await
+            .map_err(|e| Error::internal(format!("root-key rotation: {e}")))?;
         let key_id = self.root.begin_rotation()?;
-        let resealed = self.reseal_store(sealed_meta).await?;
+        let resealed = match self.reseal_store(sealed_meta).await {
+            Ok(n) => n,
+            Err(e) => {
+                // Nothing was sealed under the new key (the re-seal rolled back, and the lock
+                // kept every other seal out): the ring goes back to what it was.
+                if let Err(undo) = self.root.abandon_rotation() {
+                    tracing::error!(error = %undo, "could not take back the new root key");
+                }
+                return Err(e);
+            }
+        };
         let retired = self.root.retire_previous()?;
         tracing::info!(root_key = %key_id, resealed, retired, "rotated the root key");
         Ok(RootKeyRotation {
@@ -68,6 +84,10 @@ impl Kms {
             return Ok(None);
         }
         let _all = self.sealing.write().await;
+        self.store
+            .quiesce()
+            .await
+            .map_err(|e| Error::internal(format!("root-key rotation: {e}")))?;
         let resealed = self.reseal_store(sealed_meta).await?;
         let retired = self.root.retire_previous()?;
         Ok(Some(RootKeyRotation {

@@ -126,6 +126,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn put_meta(&self, name: &str, value: &[u8]) -> StoreResult<()>;
     async fn delete_meta(&self, name: &str) -> StoreResult<()>;
 
+    /// Returns once every call queued before it has finished, including writes whose callers
+    /// stopped waiting for them (a dropped request's transaction still commits).
+    async fn quiesce(&self) -> StoreResult<()>;
+
     /// Passes every sealed value the store holds through `reseal` and writes back what it
     /// returns, in one transaction (a failure leaves everything as it was). Returns how many
     /// values were rewritten.

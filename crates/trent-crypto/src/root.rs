@@ -123,6 +123,8 @@ pub enum RootKeyError {
     PlainKeyPresent(PathBuf),
     #[error("the root key in {} is protected by a passphrase: start with --root-key-passphrase", .0.display())]
     PassphraseNeeded(PathBuf),
+    #[error("both {} and {} exist (an interrupted `trent root-key passphrase`?): keep the one this directory uses and move the other away", .0.display(), .1.display())]
+    BothKeyFiles(PathBuf, PathBuf),
 }
 
 fn derive_kek(
@@ -161,14 +163,18 @@ impl FileRootKey {
         path: &Path,
         enc: Option<&Path>,
     ) -> Result<(FileRootKey, bool), RootKeyError> {
+        if let Some(enc) = enc
+            && enc.exists()
+        {
+            return Err(if path.exists() {
+                RootKeyError::BothKeyFiles(path.to_owned(), enc.to_owned())
+            } else {
+                RootKeyError::PassphraseNeeded(enc.to_owned())
+            });
+        }
         match std::fs::read_to_string(path) {
             Ok(text) => Ok((Self::from_file_text(path, &text)?, false)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(enc) = enc
-                    && enc.exists()
-                {
-                    return Err(RootKeyError::PassphraseNeeded(enc.to_owned()));
-                }
                 let root = FileRootKey {
                     ring: RwLock::new(Vec::new()),
                     path: path.to_owned(),
@@ -189,12 +195,16 @@ impl FileRootKey {
         plain: &Path,
         passphrase: &Secret,
     ) -> Result<(FileRootKey, bool), RootKeyError> {
+        if plain.exists() {
+            return Err(if path.exists() {
+                RootKeyError::BothKeyFiles(plain.to_owned(), path.to_owned())
+            } else {
+                RootKeyError::PlainKeyPresent(plain.to_owned())
+            });
+        }
         match std::fs::read_to_string(path) {
             Ok(text) => Ok((Self::from_enc_text(path, &text, passphrase)?, false)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if plain.exists() {
-                    return Err(RootKeyError::PlainKeyPresent(plain.to_owned()));
-                }
                 let root = Self::empty_with_passphrase(path, passphrase)?;
                 root.replace_ring(vec![Entry::random()?], true)?;
                 Ok((root, true))
@@ -222,6 +232,10 @@ impl FileRootKey {
             passes: number("t")?,
             lanes: number("p")?,
         };
+        // A damaged or hostile file must not make the start allocate without bound.
+        if kdf.memory > 4 * 1024 * 1024 || kdf.passes > 64 || kdf.lanes > 64 {
+            return Err(malformed());
+        }
         let (salt, iv, sealed) = (bytes("salt")?, bytes("iv")?, bytes("sealed")?);
         let salt: [u8; 16] = salt.try_into().map_err(|_| malformed())?;
         let iv: [u8; 12] = iv.try_into().map_err(|_| malformed())?;
@@ -379,13 +393,13 @@ impl FileRootKey {
             }
         };
         if create {
-            write_private(&self.path, text.as_bytes(), true).map_err(io)
+            write_private(&self.path, text.as_bytes()).map_err(io)
         } else {
             let mut tmp = self.path.clone().into_os_string();
             tmp.push(".new");
             let tmp = PathBuf::from(tmp);
             let _ = std::fs::remove_file(&tmp);
-            write_private(&tmp, text.as_bytes(), false).map_err(io)?;
+            write_private(&tmp, text.as_bytes()).map_err(io)?;
             std::fs::rename(&tmp, &self.path).map_err(io)?;
             sync_parent(&self.path);
             Ok(())
@@ -405,14 +419,10 @@ fn ring_from_bytes(bytes: &[u8]) -> Option<Vec<Entry>> {
 }
 
 /// Writes a new file readable only by its owner, durably.
-fn write_private(path: &Path, contents: &[u8], create_new: bool) -> std::io::Result<()> {
+/// A new file only (never through an existing name or link), readable only by its owner.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if create_new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(true);
-    }
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
@@ -514,6 +524,22 @@ impl RootKeyProvider for FileRootKey {
         let next = self.next_ring(Some(entry)).map_err(fatal)?;
         self.replace_ring(next, false).map_err(fatal)?;
         Ok(id)
+    }
+
+    fn abandon_rotation(&self) -> Result<(), BackendError> {
+        let fatal = |e: RootKeyError| BackendError::Fatal(e.to_string());
+        let next: Vec<Entry> = {
+            let ring = self.ring.read().map_err(|_| poisoned())?;
+            if ring.len() < 2 {
+                return Ok(());
+            }
+            ring.iter()
+                .skip(1)
+                .map(|e| Entry::new(e.bytes.as_ref()))
+                .collect::<Result<_, _>>()
+                .map_err(fatal)?
+        };
+        self.replace_ring(next, false).map_err(fatal)
     }
 
     fn retire_previous(&self) -> Result<usize, BackendError> {

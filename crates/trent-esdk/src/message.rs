@@ -253,6 +253,11 @@ impl Encryptor {
             out.put(sealed)?;
             out.put(tag.as_ref())?;
             total = total.saturating_add(u64::try_from(have).unwrap_or(u64::MAX));
+            if self.plaintext_len.is_some_and(|declared| total > declared) {
+                return Err(Error::Policy(
+                    "the input is longer than the plaintext length declared for it".into(),
+                ));
+            }
             if final_frame {
                 break;
             }
@@ -262,6 +267,11 @@ impl Encryptor {
                 .checked_add(1)
                 .filter(|s| *s != FINAL_MARKER)
                 .ok_or_else(|| Error::Policy("the message has too many frames".into()))?;
+        }
+        if self.plaintext_len.is_some_and(|declared| total != declared) {
+            return Err(Error::Policy(
+                "the input is shorter than the plaintext length declared for it".into(),
+            ));
         }
         if let (Some(pair), Some(hash)) = (signer, out.hash.take()) {
             let sig = pair
@@ -307,6 +317,11 @@ impl Decryptor {
                     "the message's encryption context does not have {k}={v}"
                 )));
             }
+        }
+        if !header.suite.signed() && header.context.contains_key(PUBLIC_KEY_CONTEXT_KEY) {
+            return Err(Error::Malformed(format!(
+                "an unsigned message whose encryption context holds {PUBLIC_KEY_CONTEXT_KEY}"
+            )));
         }
         let verifier = if header.suite.signed() {
             let encoded = header.context.get(PUBLIC_KEY_CONTEXT_KEY).ok_or_else(|| {
@@ -366,6 +381,11 @@ impl Decryptor {
             }
             let mut iv = [0u8; IV_LEN];
             read(&mut iv)?;
+            // Every SDK derives a frame's IV from its sequence number; any other is refused,
+            // so that no IV repeats within a message.
+            if iv != frame_iv(seq) {
+                return Err(Error::Tampered("a frame's IV"));
+            }
             let len = if final_frame {
                 read(&mut word)?;
                 let len = usize::try_from(u32::from_be_bytes(word)).map_err(|_| Error::Crypto)?;

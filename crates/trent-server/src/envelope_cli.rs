@@ -1,7 +1,7 @@
 //! `trent encrypt` and `trent decrypt`: files and streams in the AWS Encryption SDK's message
-//! format, under KMS keys of a running Trent. A plaintext file appears only once the whole
-//! message has decrypted (written under a temporary name, then renamed); on any failure nothing
-//! is left behind.
+//! format, under KMS keys of a running Trent. An output file appears only once the whole
+//! message has been processed (written under a temporary name, then renamed); on any failure
+//! no file is left behind. On stdout, plaintext flows frame by frame as each frame verifies.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -46,6 +46,8 @@ struct Pending {
     tmp: PathBuf,
     target: PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
+    /// Set once the rename succeeded; until then, dropping removes the temporary file.
+    committed: bool,
 }
 
 impl Pending {
@@ -81,6 +83,7 @@ impl Pending {
             tmp,
             target: target.to_owned(),
             file: Some(std::io::BufWriter::new(file)),
+            committed: false,
         })
     }
 
@@ -90,7 +93,18 @@ impl Pending {
             file.sync_all().map_err(|e| e.to_string())?;
         }
         std::fs::rename(&self.tmp, &self.target)
-            .map_err(|e| format!("cannot write {}: {e}", self.target.display()))
+            .map_err(|e| format!("cannot write {}: {e}", self.target.display()))?;
+        self.committed = true;
+        if let Some(dir) = self.target.parent()
+            && let Ok(d) = std::fs::File::open(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            })
+        {
+            let _ = d.sync_all();
+        }
+        Ok(())
     }
 }
 
@@ -111,7 +125,8 @@ impl Write for Pending {
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        if !self.committed {
+            drop(self.file.take());
             let _ = std::fs::remove_file(&self.tmp);
         }
     }

@@ -280,16 +280,22 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     let kms = Arc::new(if options.dev { kms.permissive() } else { kms });
     kms.check_root_key().await.map_err(|e| e.to_string())?;
     // A root-key rotation that a crash interrupted is finished before anything else.
-    if let Some(done) = kms
+    // If it cannot be finished (a value that does not unseal), the ring keeps both keys, so
+    // everything still opens, and Trent serves: the error is logged, the next start retries.
+    match kms
         .finish_root_key_rotation(crate::audit::sealed_meta())
         .await
-        .map_err(|e| e.to_string())?
     {
-        tracing::warn!(
+        Ok(Some(done)) => tracing::warn!(
             resealed = done.resealed,
             retired = done.retired,
             "finished an interrupted root-key rotation"
-        );
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::error!(
+            error = %e,
+            "could not finish an interrupted root-key rotation; the root key file keeps both keys"
+        ),
     }
     let loaded = bootstrap::load(&kms, config.as_ref()).await?;
 

@@ -36,6 +36,24 @@ pub struct SqliteStore {
     calls: Arc<AtomicU64>,
     /// Told about every committed change to keys and aliases.
     listeners: Arc<RwLock<Vec<ChangeListener>>>,
+    /// Calls queued for the connection and not finished yet, by ticket: a call whose caller
+    /// has gone away still runs to its end, and `quiesce` waits for it.
+    pending: Arc<Mutex<std::collections::BTreeSet<u64>>>,
+    tickets: Arc<AtomicU64>,
+}
+
+/// Marks a queued call finished when dropped (also if the call panics).
+struct Ticket {
+    pending: Arc<Mutex<std::collections::BTreeSet<u64>>>,
+    id: u64,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.remove(&self.id);
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -154,6 +172,8 @@ impl SqliteStore {
             description,
             calls: Arc::new(AtomicU64::new(0)),
             listeners: Arc::new(RwLock::new(Vec::new())),
+            pending: Arc::new(Mutex::new(std::collections::BTreeSet::new())),
+            tickets: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -161,6 +181,18 @@ impl SqliteStore {
     /// opened.
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
+    }
+
+    /// A ticket for a call about to be queued.
+    fn ticket(&self) -> Ticket {
+        let id = self.tickets.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.insert(id);
+        }
+        Ticket {
+            pending: self.pending.clone(),
+            id,
+        }
     }
 
     /// Runs `f` with the connection on the blocking pool.
@@ -171,7 +203,9 @@ impl SqliteStore {
     {
         let conn = self.conn.clone();
         self.calls.fetch_add(1, Ordering::Relaxed);
+        let ticket = self.ticket();
         tokio::task::spawn_blocking(move || {
+            let _ticket = ticket;
             let mut guard = conn
                 .lock()
                 .map_err(|_| unavailable("connection lock poisoned"))?;
@@ -195,7 +229,9 @@ impl SqliteStore {
         let conn = self.conn.clone();
         let listeners = self.listeners.clone();
         self.calls.fetch_add(1, Ordering::Relaxed);
+        let ticket = self.ticket();
         tokio::task::spawn_blocking(move || {
+            let _ticket = ticket;
             let mut guard = conn
                 .lock()
                 .map_err(|_| unavailable("connection lock poisoned"))?;
@@ -783,6 +819,28 @@ impl Store for SqliteStore {
             .map(|_| ())
         })
         .await
+    }
+
+    async fn quiesce(&self) -> StoreResult<()> {
+        let before = self.tickets.load(Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let waiting = self
+                .pending
+                .lock()
+                .map_err(|_| unavailable("pending calls lock poisoned"))?
+                .first()
+                .is_some_and(|first| *first < before);
+            if !waiting {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(unavailable(
+                    "calls queued before a root-key rotation did not finish",
+                ));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
     }
 
     async fn reseal_all(&self, reseal: Resealer) -> StoreResult<u64> {

@@ -498,6 +498,9 @@ impl Kms {
         active: bool,
     ) -> Result<()> {
         let _guard = self.identity_lock.lock().await;
+        // The record is read and written back whole, its sealed secret included: a root-key
+        // rotation must not fall between the two (identity, then sealing, as everywhere).
+        let sealing = self.sealing.read().await;
         let mut key = self.own_access_key(ctx, id).await?;
         self.authorize_identity(
             ctx,
@@ -506,6 +509,7 @@ impl Kms {
         )?;
         key.enabled = active;
         self.store.put_access_key(&key).await?;
+        drop(sealing);
         self.commit_identities().await
     }
 

@@ -21,6 +21,8 @@ impl Kms {
     /// Reads accounts, principals, access keys and live sessions from the store into the
     /// directory, unsealing their secrets.
     pub async fn reload_identities(&self) -> Result<()> {
+        // Secrets are read and unsealed with no root-key rotation in between.
+        let _sealing = self.sealing.read().await;
         let now = self.clock.now();
         let mut snapshot = Snapshot::default();
         for account in self.store.accounts().await? {

@@ -183,3 +183,36 @@ fn a_plain_ring_is_given_a_passphrase_and_the_passphrase_changes() {
     let (again, _) = FileRootKey::open_or_create_with_passphrase(&enc, &plain, &second).unwrap();
     assert_eq!(again.unseal(&sealed, b"x").unwrap().as_slice(), b"kept");
 }
+
+#[test]
+#[allow(clippy::unwrap_used)]
+fn an_abandoned_rotation_leaves_the_ring_as_it_was_and_two_key_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, enc) = (dir.path().join("root.key"), dir.path().join("root.key.enc"));
+    let (root, _) = FileRootKey::open_or_create(&plain).unwrap();
+    let before = root.key_ids();
+    root.begin_rotation().unwrap();
+    root.abandon_rotation().unwrap();
+    assert_eq!(root.key_ids(), before);
+    let (reopened, _) = FileRootKey::open_or_create(&plain).unwrap();
+    assert_eq!(reopened.key_ids(), before, "on disk too");
+    // A plain key and a passphrase-protected one side by side: neither start picks one.
+    let pass = Secret::from_slice(b"p");
+    root.save_with_passphrase(&enc, &pass).unwrap();
+    assert!(matches!(
+        FileRootKey::open_or_create_plain(&plain, Some(&enc)),
+        Err(RootKeyError::BothKeyFiles(..))
+    ));
+    assert!(matches!(
+        FileRootKey::open_or_create_with_passphrase(&enc, &plain, &pass),
+        Err(RootKeyError::BothKeyFiles(..))
+    ));
+    // An absurd KDF cost in the file is refused before any work.
+    std::fs::remove_file(&plain).unwrap();
+    let text = std::fs::read_to_string(&enc).unwrap();
+    std::fs::write(&enc, text.replace("m=65536", "m=4294967295")).unwrap();
+    assert!(matches!(
+        FileRootKey::open_or_create_with_passphrase(&enc, &plain, &pass),
+        Err(RootKeyError::Malformed(_))
+    ));
+}
