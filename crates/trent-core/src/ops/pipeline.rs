@@ -269,17 +269,29 @@ impl Kms {
             return Ok(m);
         }
         let record = &cached.record;
-        let sealed = self
-            .store
-            .material(&record.scope, &record.id, id)
-            .await?
-            .ok_or(Error::InvalidCiphertext)?;
-        let material = self
-            .root
-            .unseal(&sealed.sealed, &material_aad(&record.arn(), id))
-            .map_err(|e| {
-                Error::internal(format!("cannot unseal material of {}: {e}", record.arn()))
-            })?;
+        let aad = material_aad(&record.arn(), id);
+        // Read twice at most: a root-key rotation that completes between the read and the
+        // unseal has re-sealed the row under the new key and forgotten the old one.
+        let mut attempt = 0;
+        let material = loop {
+            let sealed = self
+                .store
+                .material(&record.scope, &record.id, id)
+                .await?
+                .ok_or(Error::InvalidCiphertext)?;
+            match self.root.unseal(&sealed.sealed, &aad) {
+                Ok(m) => break m,
+                Err(_) if attempt == 0 && !self.root.sealed_under_current(&sealed.sealed) => {
+                    attempt += 1;
+                }
+                Err(e) => {
+                    return Err(Error::internal(format!(
+                        "cannot unseal material of {}: {e}",
+                        record.arn()
+                    )));
+                }
+            }
+        };
         let material = Arc::new(material);
         cached.insert_material(*id, material.clone());
         Ok(material)
