@@ -93,6 +93,30 @@ fn plaintext() -> Vec<u8> {
         .collect()
 }
 
+/// Encrypts `input` with Trent under `keys`, with the context `purpose=interop`.
+async fn trent_encrypt(
+    h: &Harness,
+    keys: Vec<String>,
+    suite: Suite,
+    frame_length: u32,
+    input: &Path,
+    output: &Path,
+) {
+    trent_server::envelope_cli::encrypt(
+        signer(h),
+        EncryptRequest {
+            keys,
+            context: [("purpose".to_owned(), "interop".to_owned())].into(),
+            suite,
+            frame_length,
+            input: Place::File(input.to_owned()),
+            output: Place::File(output.to_owned()),
+        },
+    )
+    .await
+    .unwrap();
+}
+
 async fn trent_decrypt(
     h: &Harness,
     allowed: Discovery,
@@ -157,19 +181,7 @@ async fn messages_travel_both_ways_with_the_aws_encryption_sdk_cli() {
 
         // Trent encrypts under both keys; the SDK decrypts with the first one only.
         let ours = dir.path().join(format!("{}.trent", suite.name()));
-        trent_server::envelope_cli::encrypt(
-            signer(&h),
-            EncryptRequest {
-                keys: vec![k2.clone(), k1.clone()],
-                context: [("purpose".to_owned(), "interop".to_owned())].into(),
-                suite,
-                frame_length: 4096,
-                input: Place::File(plain.clone()),
-                output: Place::File(ours.clone()),
-            },
-        )
-        .await
-        .unwrap();
+        trent_encrypt(&h, vec![k2.clone(), k1.clone()], suite, 4096, &plain, &ours).await;
         let out = dir.path().join(format!("{}.trent.out", suite.name()));
         let (ok, err) = run_cli(
             &cli,
@@ -197,19 +209,15 @@ async fn failures_are_clear_and_leave_no_plaintext_behind() {
     let plain = dir.path().join("plain.bin");
     std::fs::write(&plain, plaintext()).unwrap();
     let sealed = dir.path().join("m.trent");
-    trent_server::envelope_cli::encrypt(
-        signer(&h),
-        EncryptRequest {
-            keys: vec![k1.clone()],
-            context: [("purpose".to_owned(), "interop".to_owned())].into(),
-            suite: Suite::CommittingSigned,
-            frame_length: 1024,
-            input: Place::File(plain.clone()),
-            output: Place::File(sealed.clone()),
-        },
+    trent_encrypt(
+        &h,
+        vec![k1.clone()],
+        Suite::CommittingSigned,
+        1024,
+        &plain,
+        &sealed,
     )
-    .await
-    .unwrap();
+    .await;
     let message = std::fs::read(&sealed).unwrap();
     let out = dir.path().join("out.bin");
     let leftovers = || {
@@ -316,19 +324,15 @@ async fn failures_are_clear_and_leave_no_plaintext_behind() {
     assert!(err.contains("purpose=other"), "{err}");
     // An unsigned message where a signed one is demanded.
     let unsigned = dir.path().join("u.trent");
-    trent_server::envelope_cli::encrypt(
-        signer(&h),
-        EncryptRequest {
-            keys: vec![k1.clone()],
-            context: [("purpose".to_owned(), "interop".to_owned())].into(),
-            suite: Suite::Committing,
-            frame_length: 4096,
-            input: Place::File(plain.clone()),
-            output: Place::File(unsigned.clone()),
-        },
+    trent_encrypt(
+        &h,
+        vec![k1.clone()],
+        Suite::Committing,
+        4096,
+        &plain,
+        &unsigned,
     )
-    .await
-    .unwrap();
+    .await;
     let err = trent_decrypt(&h, Discovery::Any, &unsigned, &out, true)
         .await
         .unwrap_err();
