@@ -9,7 +9,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
 /// What one `trent admin` call needs.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AdminCall {
     pub endpoint: String,
     pub access_key_id: String,

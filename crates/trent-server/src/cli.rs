@@ -512,21 +512,16 @@ async fn admin(args: AdminArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let (Some(access_key_id), Some(secret)) =
-        (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
-    else {
-        eprintln!("trent admin: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-        return ExitCode::from(2);
-    };
-    let call = crate::admin_client::AdminCall {
-        endpoint: args.server.endpoint,
-        access_key_id,
-        secret: zeroize::Zeroizing::new(secret),
-        session_token: env("AWS_SESSION_TOKEN"),
-        region: args.server.region,
-        action: crate::admin_client::action_name(&args.action),
-        input,
+    let call = match signer(args.server) {
+        Ok(signer) => crate::admin_client::AdminCall {
+            action: crate::admin_client::action_name(&args.action),
+            input,
+            ..signer
+        },
+        Err(e) => {
+            eprintln!("trent admin: {e}");
+            return ExitCode::from(2);
+        }
     };
     match crate::admin_client::call(&call).await {
         Ok(value) => {

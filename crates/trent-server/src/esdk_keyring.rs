@@ -51,13 +51,8 @@ impl KmsKeyring {
     /// One KMS call, from a thread that may block.
     fn kms(&self, operation: &str, input: Value) -> Result<Value, String> {
         let call = AdminCall {
-            endpoint: self.call.endpoint.clone(),
-            access_key_id: self.call.access_key_id.clone(),
-            secret: self.call.secret.clone(),
-            session_token: self.call.session_token.clone(),
-            region: self.call.region.clone(),
-            action: String::new(),
             input,
+            ..self.call.clone()
         };
         self.runtime
             .block_on(call_target(&call, &format!("TrentService.{operation}")))

@@ -100,14 +100,7 @@ async fn printed_credentials_work_and_keys_survive_a_restart_of_the_binary() {
         secret,
         "same identity after restart"
     );
-    let back = second
-        .client()
-        .decrypt()
-        .ciphertext_blob(blob)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(back.plaintext.unwrap().as_ref(), b"across restarts");
+    assert_eq!(decrypt(&second.client(), blob).await, b"across restarts");
     let (status, log) = second.stop();
     assert!(status.success());
     assert!(!log.contains("created a new root key"), "{log}");
@@ -122,6 +115,18 @@ async fn dev_mode_warns_loudly() {
         log.contains("WARNING: --dev accepts ANY signature"),
         "{log}"
     );
+}
+
+/// The plaintext of `blob`.
+async fn decrypt(kms: &aws_sdk_kms::Client, blob: Blob) -> Vec<u8> {
+    kms.decrypt()
+        .ciphertext_blob(blob)
+        .send()
+        .await
+        .unwrap()
+        .plaintext
+        .unwrap()
+        .into_inner()
 }
 
 /// A new symmetric key and a ciphertext of `text` under it.
@@ -214,14 +219,10 @@ async fn a_passphrase_protects_the_root_key() {
         &["--root-key-passphrase", "env:TRENT_TEST_PASSPHRASE"],
         &[("TRENT_TEST_PASSPHRASE", "correct horse battery staple")],
     );
-    let back = second
-        .client()
-        .decrypt()
-        .ciphertext_blob(blob.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(back.plaintext.unwrap().as_ref(), b"behind a passphrase");
+    assert_eq!(
+        decrypt(&second.client(), blob.clone()).await,
+        b"behind a passphrase"
+    );
 
     // trent root-key rotate, as an operator runs it, re-seals under a new key in the ring.
     let before = std::fs::read_to_string(data.join("root.key.enc")).unwrap();
@@ -248,15 +249,8 @@ async fn a_passphrase_protects_the_root_key() {
     let (status, _) = second.stop();
     assert!(status.success());
     let third = Trent::start(&data, &["--root-key-passphrase", &from_file]);
-    let back = third
-        .client()
-        .decrypt()
-        .ciphertext_blob(blob)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        back.plaintext.unwrap().as_ref(),
+        decrypt(&third.client(), blob).await,
         b"behind a passphrase",
         "after the rotation, under the same passphrase"
     );
@@ -317,14 +311,7 @@ async fn a_plain_root_key_is_given_a_passphrase_which_then_changes() {
         &["--root-key-passphrase", "env:P2"],
         &[("P2", "two")],
     );
-    let back = second
-        .client()
-        .decrypt()
-        .ciphertext_blob(blob)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(back.plaintext.unwrap().as_ref(), b"kept");
+    assert_eq!(decrypt(&second.client(), blob).await, b"kept");
     assert!(second.stop().0.success());
 }
 
