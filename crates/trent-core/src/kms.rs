@@ -42,6 +42,8 @@ pub struct Kms {
     /// sealed under a retiring root key is written after the rotation has re-sealed the store.
     /// Lock order: `identity_lock` or `set_lock` first, then this.
     pub(crate) sealing: tokio::sync::RwLock<()>,
+    /// Woken when another node changed identities.
+    pub(crate) identities: Arc<tokio::sync::Notify>,
 }
 
 impl Kms {
@@ -55,11 +57,18 @@ impl Kms {
         // The store tells the cache about every committed change, so that invalidation cannot
         // be skipped by a request that is dropped while its write is in flight.
         let listener = cache.clone();
+        let identities = Arc::new(tokio::sync::Notify::new());
+        let identities_changed = identities.clone();
         store.listen(Arc::new(move |change: &Change| match change {
             Change::Key { scope, id } => listener.invalidate_key(scope, id),
             Change::Aliases { scope } => {
                 listener.invalidate_aliases();
                 listener.invalidate_scope(scope);
+            }
+            Change::Identities => identities_changed.notify_one(),
+            Change::All => {
+                listener.clear();
+                identities_changed.notify_one();
             }
         }));
         Kms {
@@ -75,6 +84,20 @@ impl Kms {
             limiter: crate::quota::Limiter::new(crate::quota::RateLimits::default()),
             set_lock: tokio::sync::Mutex::new(()),
             sealing: tokio::sync::RwLock::new(()),
+            identities,
+        }
+    }
+
+    /// Reads the identity directory again each time another node changes identities (the
+    /// store's change feed says so), until the task is dropped. Changes made through this
+    /// node reload at once, in the call that makes them.
+    pub async fn follow_identity_changes(&self) {
+        loop {
+            self.identities.notified().await;
+            let _serial = self.identity_lock.lock().await;
+            if let Err(e) = self.reload_identities().await {
+                tracing::warn!(error = %e, "could not reload identities changed by another node");
+            }
         }
     }
 

@@ -1,8 +1,8 @@
 //! The persistence seam: [`Store`], one method per transaction.
 //!
 //! Every mutating method is atomic: it commits whole or not at all.
-//! The SQLite implementation lives in `trent-store`; PostgreSQL will implement the same trait
-//! and pass the same conformance suite.
+//! `trent-store` implements it on SQLite (one process) and PostgreSQL (any number of nodes on
+//! one database); both pass the same conformance suite.
 //! The store only ever sees sealed material.
 
 use std::sync::Arc;
@@ -48,12 +48,18 @@ pub enum Change {
     Key { scope: Scope, id: KeyId },
     /// The aliases of a scope changed.
     Aliases { scope: Scope },
+    /// Accounts, principals, access keys or sessions changed: the identity directory must be
+    /// read again.
+    Identities,
+    /// Anything may have changed (a node lost its change feed and cannot tell what it
+    /// missed): every cached key and alias must go.
+    All,
 }
 
 /// Called by a store after every commit that changes keys or aliases, from the store's own
 /// execution context: a request abandoned while its write was in flight still has the change
-/// seen once it commits. Other nodes' changes will arrive the same way (PostgreSQL
-/// `LISTEN/NOTIFY`).
+/// seen once it commits. Other nodes' changes arrive the same way, from PostgreSQL's
+/// `LISTEN/NOTIFY`.
 pub type ChangeListener = Arc<dyn Fn(&Change) + Send + Sync>;
 
 /// A change to a key record, applied inside the store's transaction; it may refuse.
@@ -108,6 +114,9 @@ pub enum SealedSlot {
         key: KeyId,
     },
 }
+
+/// The audit chain's hash: of the previous record's hash, a sequence number and an event.
+pub type AuditChain = fn(&[u8], i64, &str) -> Vec<u8>;
 
 /// Re-seals one value: its new sealing, `Ok(None)` to leave it as it is, or why it cannot be
 /// opened (which rolls the whole re-seal back).
@@ -223,12 +232,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
     /// A key's material versions, oldest first.
     async fn materials(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<SealedMaterial>>;
-    /// Appends audit records (numbered and chained by the caller) in one transaction.
-    async fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<()>;
+    /// Appends events to the audit chain in one transaction: each gets the next sequence
+    /// number and the hash `chain(previous hash, seq, event)`, continuing from the tail the
+    /// store holds (the first record chains to 32 zero bytes), so that several nodes writing
+    /// one store make one gapless chain. Returns the sequence number and hash of the last
+    /// record written (the tail as it was if `events` is empty).
+    async fn append_audit(
+        &self,
+        time: UnixMillis,
+        events: Vec<String>,
+        chain: AuditChain,
+    ) -> StoreResult<(i64, Vec<u8>)>;
     /// The last audit record, to continue the chain from.
     async fn audit_tail(&self) -> StoreResult<Option<AuditRecord>>;
     /// Audit records after `after_seq`, in order, at most `limit`.
     async fn audit_records(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<AuditRecord>>;
+    /// `Conflict { constraint: "audit_digests" }` if a digest already ends at its `last_seq`.
     async fn put_audit_digest(&self, digest: &AuditDigest) -> StoreResult<()>;
     /// Every digest, in order.
     async fn audit_digests(&self) -> StoreResult<Vec<AuditDigest>>;
@@ -293,9 +312,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     -> StoreResult<()>;
     async fn untag_key(&self, scope: &Scope, id: &KeyId, keys: &[String]) -> StoreResult<()>;
 
-    /// Adds a grant; `Limit` if its key would have more than `max` grants, `NotFound` if the
-    /// key is gone.
-    async fn create_grant(&self, grant: &GrantRecord, max: usize) -> StoreResult<()>;
+    /// Adds a grant and returns its id, or, when the grant has a name and the key already has
+    /// a grant of that name on the same terms, returns that grant's id and adds nothing
+    /// (decided inside the transaction, so concurrent retries make one grant). `Limit` if the
+    /// key would have more than `max` grants, `NotFound` if the key is gone.
+    async fn create_grant(&self, grant: &GrantRecord, max: usize) -> StoreResult<String>;
     /// A key's grants in creation order.
     async fn grants(&self, scope: &Scope, key: &KeyId) -> StoreResult<Vec<GrantRecord>>;
     /// A grant by id, whatever its key.
@@ -304,4 +325,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn grants_retirable_by(&self, principal: &str) -> StoreResult<Vec<GrantRecord>>;
     /// Deletes a grant of a key; `NotFound` if the key has no such grant.
     async fn delete_grant(&self, scope: &Scope, key: &KeyId, id: &str) -> StoreResult<()>;
+
+    /// Takes or renews the lease `name` for `holder` until `now + ttl_ms`: true if `holder`
+    /// holds it now (it was free, expired, or already `holder`'s), false if another holder's
+    /// lease is still running. Background work that must run once across many nodes runs only
+    /// under its lease; a node that dies loses its leases when they expire.
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: UnixMillis,
+        ttl_ms: i64,
+    ) -> StoreResult<bool>;
 }

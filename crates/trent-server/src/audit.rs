@@ -170,55 +170,62 @@ async fn writer(
             }
         }
         let now = kms.clock().now();
-        let mut records = Vec::new();
+        let mut events = Vec::new();
         let mut waiting = Vec::new();
         let mut digest_waiting = Vec::new();
-        let (mut next_seq, mut next_hash) = (seq, hash.clone());
         for job in jobs {
             match job {
                 Job::Event(event, done) => {
-                    next_seq += 1;
-                    next_hash = chain_hash(&next_hash, next_seq, &event);
-                    records.push(AuditRecord {
-                        seq: next_seq,
-                        time: now,
-                        event,
-                        hash: next_hash.clone(),
-                    });
+                    events.push(event);
                     waiting.push(done);
                 }
                 Job::Digest(done) => digest_waiting.push(done),
             }
         }
-        let written = if records.is_empty() {
+        // The store numbers and chains the events from the tail it holds, so that nodes
+        // sharing one store write one chain.
+        let written = if events.is_empty() {
             Ok(())
         } else {
-            store
-                .append_audit(&records)
-                .await
-                .map_err(|e| e.to_string())
+            match store.append_audit(now, events, chain_hash).await {
+                Ok(tail) => {
+                    (seq, hash) = tail;
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            }
         };
-        if written.is_ok() {
-            (seq, hash) = (next_seq, next_hash);
-        } else {
+        if written.is_err() {
             tracing::error!(error = ?written, "could not write audit events; their requests fail");
         }
         for done in waiting {
             let _ = done.send(written.clone());
         }
         let due = seq - digested >= DIGEST_EVERY;
-        if (due || !digest_waiting.is_empty()) && seq > digested {
-            let mut d = AuditDigest {
-                first_seq: digested + 1,
-                last_seq: seq,
-                last_hash: hash.clone(),
-                time: now,
-                signature: Vec::new(),
-            };
-            d.signature = key.sign(&d.signed_bytes()).as_ref().to_vec();
-            match store.put_audit_digest(&d).await {
-                Ok(()) => digested = seq,
-                Err(e) => tracing::error!(error = %e, "could not write an audit digest"),
+        if due || !digest_waiting.is_empty() {
+            // A digest on demand covers the chain as the store holds it now (other nodes'
+            // events too).
+            if !digest_waiting.is_empty()
+                && let Ok(Some(tail)) = store.audit_tail().await
+            {
+                (seq, hash) = (tail.seq, tail.hash);
+            }
+            if seq > digested {
+                let mut d = AuditDigest {
+                    first_seq: digested + 1,
+                    last_seq: seq,
+                    last_hash: hash.clone(),
+                    time: now,
+                    signature: Vec::new(),
+                };
+                d.signature = key.sign(&d.signed_bytes()).as_ref().to_vec();
+                match store.put_audit_digest(&d).await {
+                    // Another node signed a digest ending here first: the same statement.
+                    Ok(()) | Err(trent_core::store::StoreError::Conflict { .. }) => {
+                        digested = seq;
+                    }
+                    Err(e) => tracing::error!(error = %e, "could not write an audit digest"),
+                }
             }
         }
         for done in digest_waiting {

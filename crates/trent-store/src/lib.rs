@@ -1,10 +1,15 @@
-//! Persistent stores for Trent: the embedded SQLite store (the zero-config default).
+//! Persistent stores for Trent: embedded SQLite (the zero-config default) and PostgreSQL (any
+//! number of nodes on one database).
 //!
 //! Stores implement [`trent_core::store::Store`]; they see only sealed key material and make no
-//! authorization decisions. A PostgreSQL store will live beside `sqlite` and pass the same
-//! conformance suite (`tests/it`).
+//! authorization decisions. Both pass the same conformance suite (`tests/it`).
 
 mod migrations;
+mod pending;
+pub mod postgres;
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;

@@ -14,6 +14,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0005_import.sql"),
     include_str!("../migrations/sqlite/0006_multi_region.sql"),
     include_str!("../migrations/sqlite/0007_audit.sql"),
+    include_str!("../migrations/sqlite/0008_leases.sql"),
 ];
 
 /// The schema version this build writes.

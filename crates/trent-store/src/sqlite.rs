@@ -21,8 +21,8 @@ use trent_core::model::{
     WrappingKeySpec,
 };
 use trent_core::store::{
-    Change, ChangeListener, KeyChange, Page, Resealer, SealedSlot, SetChange, Store, StoreError,
-    StoreResult,
+    AuditChain, Change, ChangeListener, KeyChange, Page, Resealer, SealedSlot, SetChange, Store,
+    StoreError, StoreResult,
 };
 
 use crate::migrations;
@@ -36,24 +36,9 @@ pub struct SqliteStore {
     calls: Arc<AtomicU64>,
     /// Told about every committed change to keys and aliases.
     listeners: Arc<RwLock<Vec<ChangeListener>>>,
-    /// Calls queued for the connection and not finished yet, by ticket: a call whose caller
-    /// has gone away still runs to its end, and `quiesce` waits for it.
-    pending: Arc<Mutex<std::collections::BTreeSet<u64>>>,
-    tickets: Arc<AtomicU64>,
-}
-
-/// Marks a queued call finished when dropped (also if the call panics).
-struct Ticket {
-    pending: Arc<Mutex<std::collections::BTreeSet<u64>>>,
-    id: u64,
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        if let Ok(mut pending) = self.pending.lock() {
-            pending.remove(&self.id);
-        }
-    }
+    /// Calls queued for the connection and not finished yet: a call whose caller has gone
+    /// away still runs to its end, and `quiesce` waits for it.
+    pending: crate::pending::Pending,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -117,6 +102,8 @@ fn map_error(e: rusqlite::Error) -> StoreError {
                 "keys"
             } else if message.contains("access_keys.") {
                 "access_keys"
+            } else if message.contains("audit_digests.") {
+                "audit_digests"
             } else if message.contains("FOREIGN KEY") {
                 "foreign_key"
             } else {
@@ -172,8 +159,7 @@ impl SqliteStore {
             description,
             calls: Arc::new(AtomicU64::new(0)),
             listeners: Arc::new(RwLock::new(Vec::new())),
-            pending: Arc::new(Mutex::new(std::collections::BTreeSet::new())),
-            tickets: Arc::new(AtomicU64::new(0)),
+            pending: crate::pending::Pending::default(),
         })
     }
 
@@ -181,18 +167,6 @@ impl SqliteStore {
     /// opened.
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
-    }
-
-    /// A ticket for a call about to be queued.
-    fn ticket(&self) -> Ticket {
-        let id = self.tickets.fetch_add(1, Ordering::SeqCst);
-        if let Ok(mut pending) = self.pending.lock() {
-            pending.insert(id);
-        }
-        Ticket {
-            pending: self.pending.clone(),
-            id,
-        }
     }
 
     /// Runs `f` with the connection on the blocking pool.
@@ -203,7 +177,7 @@ impl SqliteStore {
     {
         let conn = self.conn.clone();
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let ticket = self.ticket();
+        let ticket = self.pending.ticket();
         tokio::task::spawn_blocking(move || {
             let _ticket = ticket;
             let mut guard = conn
@@ -229,7 +203,7 @@ impl SqliteStore {
         let conn = self.conn.clone();
         let listeners = self.listeners.clone();
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let ticket = self.ticket();
+        let ticket = self.pending.ticket();
         tokio::task::spawn_blocking(move || {
             let _ticket = ticket;
             let mut guard = conn
@@ -822,25 +796,7 @@ impl Store for SqliteStore {
     }
 
     async fn quiesce(&self) -> StoreResult<()> {
-        let before = self.tickets.load(Ordering::SeqCst);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            let waiting = self
-                .pending
-                .lock()
-                .map_err(|_| unavailable("pending calls lock poisoned"))?
-                .first()
-                .is_some_and(|first| *first < before);
-            if !waiting {
-                return Ok(());
-            }
-            if std::time::Instant::now() > deadline {
-                return Err(unavailable(
-                    "calls queued before a root-key rotation did not finish",
-                ));
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-        }
+        self.pending.quiesce().await
     }
 
     async fn reseal_all(&self, reseal: Resealer) -> StoreResult<u64> {
@@ -1139,16 +1095,30 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<()> {
-        let records = records.to_vec();
+    async fn append_audit(
+        &self,
+        time: UnixMillis,
+        events: Vec<String>,
+        chain: AuditChain,
+    ) -> StoreResult<(i64, Vec<u8>)> {
         self.transaction(Vec::new(), move |tx| {
+            let (mut seq, mut hash): (i64, Vec<u8>) = tx
+                .query_row(
+                    "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .unwrap_or((0, vec![0; 32]));
             let mut insert = tx.prepare_cached(
                 "INSERT INTO audit_events (seq, time, event, hash) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            for r in &records {
-                insert.execute(params![r.seq, r.time.0, r.event, r.hash])?;
+            for event in &events {
+                seq += 1;
+                hash = chain(&hash, seq, event);
+                insert.execute(params![seq, time.0, event, hash])?;
             }
-            Ok(Ok(()))
+            Ok(Ok((seq, hash)))
         })
         .await
     }
@@ -1713,7 +1683,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_grant(&self, grant: &GrantRecord, max: usize) -> StoreResult<()> {
+    async fn create_grant(&self, grant: &GrantRecord, max: usize) -> StoreResult<String> {
         let g = grant.clone();
         let changes = vec![Change::Key {
             scope: g.scope.clone(),
@@ -1728,6 +1698,17 @@ impl Store for SqliteStore {
             )?;
             if exists == 0 {
                 return Ok(Err(StoreError::NotFound));
+            }
+            if g.name.is_some() {
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT {GRANT_COLUMNS} FROM grants WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND name = ?4 ORDER BY created, id"
+                ))?;
+                let same: Vec<GrantRecord> = stmt
+                    .query_map(params![a, r, k, g.name], grant_from_row)?
+                    .collect::<rusqlite::Result<_>>()?;
+                if let Some(existing) = same.iter().find(|e| e.same_terms(&g)) {
+                    return Ok(Ok(existing.id.clone()));
+                }
             }
             let count: i64 = tx.query_row(
                 "SELECT COUNT(*) FROM grants WHERE account = ?1 AND region = ?2 AND key_id = ?3",
@@ -1755,7 +1736,7 @@ impl Store for SqliteStore {
                     g.created.0
                 ],
             )?;
-            Ok(Ok(()))
+            Ok(Ok(g.id.clone()))
         })
         .await
     }
@@ -1796,6 +1777,16 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: UnixMillis,
+        ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        self.lease(name, holder, now, ttl_ms).await
+    }
+
     async fn delete_grant(&self, scope: &Scope, key: &KeyId, id: &str) -> StoreResult<()> {
         let (scope, key, id) = (scope.clone(), key.clone(), id.to_owned());
         let changes = vec![Change::Key {
@@ -1823,6 +1814,27 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Takes or renews a lease (see [`Store::try_lease`]).
+    async fn lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: UnixMillis,
+        ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.transaction(Vec::new(), move |tx| {
+            let n = tx.execute(
+                "INSERT INTO leases (name, holder, expires) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
+                 WHERE leases.holder = excluded.holder OR leases.expires <= ?4",
+                params![name, holder, now.0.saturating_add(ttl_ms), now.0],
+            )?;
+            Ok(Ok(n == 1))
+        })
+        .await
+    }
+
     /// Writes a consistent snapshot of the database to `target` (a new file) while the store
     /// stays in use: `VACUUM INTO` reads inside one transaction, so concurrent writers neither
     /// wait for it nor tear it.

@@ -227,8 +227,10 @@ impl Kms {
                 id: existing.id.clone(),
             });
         }
-        match self.store.create_grant(&grant, MAX_GRANTS_PER_KEY).await {
-            Ok(()) => {}
+        // The store decides name idempotency again inside its transaction: a retry racing
+        // this one (on another node, say) gets the same grant.
+        let id = match self.store.create_grant(&grant, MAX_GRANTS_PER_KEY).await {
+            Ok(id) => id,
             Err(StoreError::Limit(_)) => {
                 return Err(Error::LimitExceeded {
                     message: format!(
@@ -241,10 +243,10 @@ impl Kms {
                 return Err(Error::KeyNotFound { arn: record.arn() });
             }
             Err(e) => return Err(e.into()),
-        }
+        };
         Ok(CreatedGrant {
-            token: self.new_token(&grant.id)?,
-            id: grant.id,
+            token: self.new_token(&id)?,
+            id,
         })
     }
 

@@ -1,5 +1,6 @@
-//! Store conformance: the behaviour every `Store` must have, run against SQLite (and, when
-//! it exists, PostgreSQL: the suite takes any `dyn Store`).
+//! Store conformance: the behaviour every `Store` must have, one suite run against SQLite and
+//! PostgreSQL alike (it takes any `dyn Store`), and what two PostgreSQL nodes on one database
+//! must agree on.
 
 #![allow(
     clippy::unwrap_used,
@@ -91,6 +92,153 @@ async fn conformance(store: &dyn Store) {
     rotation(store).await;
     multi_region(store).await;
     reseal_all(store).await;
+    audit_chain(store).await;
+    leases(store).await;
+    listeners_hear_commits(store).await;
+}
+
+fn test_chain(previous: &[u8], seq: i64, event: &str) -> Vec<u8> {
+    let mut out = previous.iter().take(8).copied().collect::<Vec<u8>>();
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(event.as_bytes());
+    out
+}
+
+/// The store numbers and chains audit events from its own tail.
+async fn audit_chain(store: &dyn Store) {
+    use trent_core::model::AuditDigest;
+    assert_eq!(store.audit_tail().await.unwrap(), None);
+    let empty = store
+        .append_audit(UnixMillis(5), Vec::new(), test_chain)
+        .await
+        .unwrap();
+    assert_eq!(empty, (0, vec![0; 32]));
+    let (seq, hash) = store
+        .append_audit(UnixMillis(5), vec!["a".into(), "b".into()], test_chain)
+        .await
+        .unwrap();
+    assert_eq!(seq, 2);
+    let first = test_chain(&[0; 32], 1, "a");
+    assert_eq!(hash, test_chain(&first, 2, "b"));
+    let (seq, hash) = store
+        .append_audit(UnixMillis(6), vec!["c".into()], test_chain)
+        .await
+        .unwrap();
+    assert_eq!(
+        (seq, hash.clone()),
+        (3, test_chain(&test_chain(&first, 2, "b"), 3, "c"))
+    );
+    let records = store.audit_records(1, 10).await.unwrap();
+    assert_eq!(
+        records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    assert_eq!(records[1].hash, hash);
+    assert_eq!(records[1].time, UnixMillis(6));
+    assert_eq!(store.audit_tail().await.unwrap().unwrap().event, "c");
+    let digest = AuditDigest {
+        first_seq: 1,
+        last_seq: 3,
+        last_hash: hash,
+        time: UnixMillis(7),
+        signature: vec![9; 64],
+    };
+    store.put_audit_digest(&digest).await.unwrap();
+    assert!(matches!(
+        store.put_audit_digest(&digest).await,
+        Err(StoreError::Conflict {
+            constraint: "audit_digests"
+        })
+    ));
+    assert_eq!(store.audit_digests().await.unwrap(), vec![digest]);
+}
+
+/// A lease is its holder's until it expires; then anyone may take it.
+async fn leases(store: &dyn Store) {
+    assert!(
+        store
+            .try_lease("sweep", "a", UnixMillis(1000), 100)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .try_lease("sweep", "b", UnixMillis(1050), 100)
+            .await
+            .unwrap()
+    );
+    // The holder renews it.
+    assert!(
+        store
+            .try_lease("sweep", "a", UnixMillis(1090), 100)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .try_lease("sweep", "b", UnixMillis(1189), 100)
+            .await
+            .unwrap()
+    );
+    // Expired: taken over.
+    assert!(
+        store
+            .try_lease("sweep", "b", UnixMillis(1190), 100)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .try_lease("sweep", "a", UnixMillis(1200), 100)
+            .await
+            .unwrap()
+    );
+    // Leases are by name.
+    assert!(
+        store
+            .try_lease("digest", "a", UnixMillis(1200), 100)
+            .await
+            .unwrap()
+    );
+}
+
+/// Listeners hear of every committed change to keys and aliases, and of nothing that rolled
+/// back.
+async fn listeners_hear_commits(store: &dyn Store) {
+    use std::sync::{Arc, Mutex};
+    use trent_core::store::Change;
+    let heard: Arc<Mutex<Vec<Change>>> = Arc::default();
+    let sink = heard.clone();
+    store.listen(Arc::new(move |c: &Change| {
+        sink.lock().unwrap().push(c.clone())
+    }));
+    let k = key("12121212-1212-4121-8121-121212121212");
+    store.create_key(&k, &[material()], &[], &[]).await.unwrap();
+    let heard_key = |h: &[Change]| {
+        h.iter()
+            .any(|c| matches!(c, Change::Key { id, .. } if *id == k.id))
+    };
+    assert!(heard_key(&heard.lock().unwrap()));
+    heard.lock().unwrap().clear();
+    assert!(store.create_key(&k, &[material()], &[], &[]).await.is_err());
+    assert!(
+        !heard_key(&heard.lock().unwrap()),
+        "a rolled-back create was heard"
+    );
+    store
+        .create_alias(&alias(
+            "alias/heard",
+            "12121212-1212-4121-8121-121212121212",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        heard
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|c| matches!(c, Change::Aliases { .. }))
+    );
 }
 
 /// Every sealed value passes through the resealer, in one transaction: a failure changes
@@ -747,17 +895,35 @@ async fn grants(store: &dyn Store) {
         context_subset: None,
         created: UnixMillis(10),
     };
-    store.create_grant(&grant("g1"), 2).await.unwrap();
-    store.create_grant(&grant("g2"), 2).await.unwrap();
+    let named = |id: &str, name: &str| GrantRecord {
+        name: Some(name.into()),
+        ..grant(id)
+    };
+    assert_eq!(store.create_grant(&grant("g1"), 2).await.unwrap(), "g1");
+    // The same name on the same terms is the same grant: nothing is added.
+    assert_eq!(store.create_grant(&grant("g1b"), 2).await.unwrap(), "g1");
+    // The same name on other terms is another grant.
+    let other_terms = GrantRecord {
+        operations: vec!["Encrypt".into()],
+        ..named("g2", "n")
+    };
+    assert_eq!(store.create_grant(&other_terms, 2).await.unwrap(), "g2");
     assert!(matches!(
-        store.create_grant(&grant("g3"), 2).await,
+        store.create_grant(&named("g3", "m"), 2).await,
         Err(StoreError::Limit(_))
     ));
+    // A same-terms retry still answers at the limit.
+    assert_eq!(store.create_grant(&grant("g1c"), 2).await.unwrap(), "g1");
+    store.delete_grant(&scope(), &k.id, "g2").await.unwrap();
+    assert_eq!(
+        store.create_grant(&named("g2", "m"), 2).await.unwrap(),
+        "g2"
+    );
     assert_eq!(
         store.grants(&scope(), &k.id).await.unwrap(),
-        vec![grant("g1"), grant("g2")]
+        vec![grant("g1"), named("g2", "m")]
     );
-    assert_eq!(store.grant("g2").await.unwrap(), Some(grant("g2")));
+    assert_eq!(store.grant("g2").await.unwrap(), Some(named("g2", "m")));
     assert_eq!(
         store
             .grants_retirable_by("arn:aws:iam::111122223333:root")
@@ -843,4 +1009,320 @@ fn a_file_that_is_not_a_database_is_refused() {
     let path = dir.path().join("t.db");
     std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
     assert!(SqliteStore::open(&path).is_err());
+}
+
+mod postgres {
+    //! The same suite on PostgreSQL, and what two nodes on one database must agree on.
+
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    use trent_core::store::Change;
+    use trent_store::{PostgresOptions, PostgresStore};
+
+    async fn node(url: &str) -> PostgresStore {
+        let store = PostgresStore::connect(url, &PostgresOptions::default())
+            .await
+            .unwrap();
+        assert!(store.wait_for_feed(Duration::from_secs(10)).await);
+        store
+    }
+
+    #[tokio::test]
+    async fn postgres_conforms_and_survives_reconnecting() {
+        let Some(url) = trent_store::testing::fresh_database().await else {
+            return;
+        };
+        let store = node(&url).await;
+        conformance(&store).await;
+        drop(store);
+        // Connecting again runs no migration twice and finds the data.
+        let store = node(&url).await;
+        assert!(
+            store
+                .key(&scope(), &KeyId::parse(A).unwrap())
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused() {
+        let Some(url) = trent_store::testing::fresh_database().await else {
+            return;
+        };
+        drop(node(&url).await);
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+            .batch_execute("INSERT INTO trent_schema (version, applied) VALUES (999, 0)")
+            .await
+            .unwrap();
+        let err = PostgresStore::connect(&url, &PostgresOptions::default())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("newer than this build"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn nodes_starting_together_migrate_once() {
+        let Some(url) = trent_store::testing::fresh_database().await else {
+            return;
+        };
+        let options = PostgresOptions::default();
+        let (a, b) = tokio::join!(
+            PostgresStore::connect(&url, &options),
+            PostgresStore::connect(&url, &options)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        a.put_meta("x", b"1").await.unwrap();
+        assert_eq!(b.meta("x").await.unwrap(), Some(b"1".to_vec()));
+    }
+
+    /// Concurrent creation of one alias name through two nodes: exactly one wins, the others
+    /// see `Conflict { constraint: "aliases" }`.
+    #[tokio::test]
+    async fn aliases_stay_unique_across_nodes() {
+        let Some(url) = trent_store::testing::fresh_database().await else {
+            return;
+        };
+        let (a, b) = (node(&url).await, node(&url).await);
+        a.create_key(&key(A), &[material()], &[], &[])
+            .await
+            .unwrap();
+        b.create_key(&key(B), &[material()], &[], &[])
+            .await
+            .unwrap();
+        for round in 0..20 {
+            let name = format!("alias/race-{round}");
+            let mut tries = Vec::new();
+            for i in 0..8 {
+                let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+                let target = if i % 2 == 0 { A } else { B };
+                let record = alias(&name, target);
+                tries.push(tokio::spawn(
+                    async move { store.create_alias(&record).await },
+                ));
+            }
+            let mut won = 0;
+            for t in tries {
+                match t.await.unwrap() {
+                    Ok(()) => won += 1,
+                    Err(StoreError::Conflict {
+                        constraint: "aliases",
+                    }) => {}
+                    Err(e) => panic!("unexpected {e:?}"),
+                }
+            }
+            assert_eq!(won, 1, "round {round}");
+        }
+    }
+
+    /// Named grants retried concurrently through two nodes make one grant.
+    #[tokio::test]
+    async fn named_grants_stay_unique_across_nodes() {
+        let Some(url) = trent_store::testing::fresh_database().await else {
+            return;
+        };
+        let (a, b) = (node(&url).await, node(&url).await);
+        a.create_key(&key(A), &[material()], &[], &[])
+            .await
+            .unwrap();
+        let mut tries = Vec::new();
+        for i in 0..10 {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let grant = GrantRecord {
+                scope: scope(),
+                key: KeyId::parse(A).unwrap(),
+                id: format!("g{i}"),
+                name: Some("retry".into()),
+                grantee: "arn:aws:iam::111122223333:user/alice".into(),
+                retiring: None,
+                issuing_account: "arn:aws:iam::111122223333:root".into(),
+                operations: vec!["Decrypt".into()],
+                context_equals: None,
+                context_subset: None,
+                created: UnixMillis(10),
+            };
+            tries.push(tokio::spawn(
+                async move { store.create_grant(&grant, 50).await },
+            ));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for t in tries {
+            ids.insert(t.await.unwrap().unwrap());
+        }
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        assert_eq!(
+            b.grants(&scope(), &KeyId::parse(A).unwrap())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    /// Two nodes appending at once make one gapless chain.
+    #[tokio::test]
+    async fn the_audit_chain_stays_one_across_nodes() {
+        let Some(url) = trent_store::testing::fresh_database().await else {
+            return;
+        };
+        let (a, b) = (node(&url).await, node(&url).await);
+        let mut writers = Vec::new();
+        for i in 0..20 {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            writers.push(tokio::spawn(async move {
+                store
+                    .append_audit(
+                        UnixMillis(1),
+                        vec![format!("{i}-x"), format!("{i}-y")],
+                        test_chain,
+                    )
+                    .await
+                    .unwrap()
+            }));
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        let records = a.audit_records(0, 100).await.unwrap();
+        assert_eq!(records.len(), 40);
+        let mut hash = vec![0; 32];
+        for (i, r) in records.iter().enumerate() {
+            assert_eq!(r.seq, i64::try_from(i).unwrap() + 1);
+            hash = test_chain(&hash, r.seq, &r.event);
+            assert_eq!(r.hash, hash);
+        }
+    }
+
+    /// A change committed through one node reaches the other's listeners through the change
+    /// feed, well within the one-second bound.
+    #[tokio::test]
+    async fn the_change_feed_reaches_the_other_node() {
+        let Some(url) = trent_store::testing::fresh_database().await else {
+            return;
+        };
+        let (a, b) = (node(&url).await, node(&url).await);
+        let heard: Arc<Mutex<Vec<Change>>> = Arc::default();
+        let sink = heard.clone();
+        b.listen(Arc::new(move |c: &Change| {
+            sink.lock().unwrap().push(c.clone())
+        }));
+        let started = Instant::now();
+        a.create_key(&key(A), &[material()], &[], &[])
+            .await
+            .unwrap();
+        let id = KeyId::parse(A).unwrap();
+        loop {
+            if heard
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|c| matches!(c, Change::Key { id: k, .. } if *k == id))
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "not heard within 1 s"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Identity changes travel too (the writing node reloads by itself).
+        a.put_account(&AccountRecord {
+            id: AccountId::parse("444455556666").unwrap(),
+            regions: vec![Region::parse("us-east-1").unwrap()],
+        })
+        .await
+        .unwrap();
+        let started = Instant::now();
+        while !heard.lock().unwrap().contains(&Change::Identities) {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "not heard within 1 s"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// A node whose feed connection is cut drops its caches ("everything changed") until it
+    /// listens again, and then does.
+    #[tokio::test]
+    async fn a_node_that_loses_its_feed_drops_everything_and_reconnects() {
+        let Some(url) = trent_store::testing::fresh_database().await else {
+            return;
+        };
+        let a = node(&url).await;
+        let heard: Arc<Mutex<Vec<Change>>> = Arc::default();
+        let sink = heard.clone();
+        a.listen(Arc::new(move |c: &Change| {
+            sink.lock().unwrap().push(c.clone())
+        }));
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let dbname = url.rsplit('/').next().unwrap().to_owned();
+        client
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = $1 AND application_name = 'trent-feed'",
+                &[&dbname],
+            )
+            .await
+            .unwrap();
+        let started = Instant::now();
+        while !heard.lock().unwrap().contains(&Change::All) {
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "the loss went unnoticed"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(
+            a.wait_for_feed(Duration::from_secs(5)).await,
+            "no reconnect"
+        );
+        // And it hears other nodes again.
+        let b = node(&url).await;
+        heard.lock().unwrap().clear();
+        b.create_key(&key(B), &[material()], &[], &[])
+            .await
+            .unwrap();
+        let started = Instant::now();
+        while !heard
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|c| matches!(c, Change::Key { .. }))
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "not heard after reconnecting"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// A database that cannot be reached is `Unavailable` (DependencyTimeoutException), soon.
+    #[tokio::test]
+    async fn an_unreachable_database_is_unavailable() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let options = PostgresOptions {
+            timeout: Duration::from_millis(500),
+            ..PostgresOptions::default()
+        };
+        let started = Instant::now();
+        let err = PostgresStore::connect(&format!("postgres://trent@127.0.0.1:{port}/x"), &options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
 }
