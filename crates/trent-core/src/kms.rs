@@ -44,6 +44,9 @@ pub struct Kms {
     pub(crate) sealing: tokio::sync::RwLock<()>,
     /// Woken when another node changed identities.
     pub(crate) identities: Arc<tokio::sync::Notify>,
+    /// Several nodes share the store (PostgreSQL): what one node holds alone (the root-key
+    /// ring) cannot change online.
+    pub(crate) shared_store: bool,
 }
 
 impl Kms {
@@ -85,7 +88,14 @@ impl Kms {
             set_lock: tokio::sync::Mutex::new(()),
             sealing: tokio::sync::RwLock::new(()),
             identities,
+            shared_store: false,
         }
+    }
+
+    /// The store is shared with other nodes.
+    pub fn shared(mut self) -> Kms {
+        self.shared_store = true;
+        self
     }
 
     /// Reads the identity directory again each time another node changes identities (the

@@ -46,6 +46,11 @@ impl Kms {
                 reason: crate::policy::DenyReason::NoIdentityPolicy,
             });
         }
+        if self.shared_store {
+            return Err(Error::Unsupported {
+                message: "The root key cannot be rotated online while several nodes share the store: each node holds the key ring in its own data directory. Stop all nodes but one, rotate, and copy its root key file to the others before they start.".to_owned(),
+            });
+        }
         let _all = self.sealing.write().await;
         // A request that sealed before the lock and then went away may still have its write
         // queued; it must land before the re-seal, not after it.

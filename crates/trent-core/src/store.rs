@@ -337,4 +337,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: UnixMillis,
         ttl_ms: i64,
     ) -> StoreResult<bool>;
+
+    /// Gives the lease `name` up if `holder` holds it (a node stopping cleanly), so that
+    /// another node can take it at once.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 }

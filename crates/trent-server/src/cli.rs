@@ -138,11 +138,18 @@ enum AuditCommand {
     Verify {
         #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
         data_dir: PathBuf,
+        /// The store, as `trent serve --store` takes it (a PostgreSQL URL reads the
+        /// cluster's trail).
+        #[arg(long, default_value = "sqlite", env = "TRENT_STORE")]
+        store: String,
     },
     /// Print matching events as JSON lines (no filter: export the whole trail).
     Search {
         #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
         data_dir: PathBuf,
+        /// The store, as `trent serve --store` takes it.
+        #[arg(long, default_value = "sqlite", env = "TRENT_STORE")]
+        store: String,
         /// A key ARN or key id among the event's resources.
         #[arg(long)]
         key: Option<String>,
@@ -210,6 +217,25 @@ struct ServeArgs {
     /// Directory for the store and the root key.
     #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
     data_dir: PathBuf,
+    /// Where the store lives: `sqlite` (trent.db in the data directory) or a PostgreSQL URL
+    /// (`postgres://user:password@host:port/dbname`) that any number of nodes share; every
+    /// node needs the same root key in its data directory.
+    #[arg(long, default_value = "sqlite", env = "TRENT_STORE")]
+    store: String,
+    /// Connections to PostgreSQL per node (the change feed holds one more).
+    #[arg(long, default_value_t = 8, env = "TRENT_STORE_POOL_SIZE")]
+    store_pool_size: usize,
+    /// How long a call waits for PostgreSQL (a connection, a statement) before it fails with
+    /// DependencyTimeoutException, in milliseconds.
+    #[arg(long, default_value_t = 5000, env = "TRENT_STORE_TIMEOUT_MS")]
+    store_timeout_ms: u64,
+    /// Listen with SO_REUSEPORT, so that several nodes on one host share the port.
+    #[arg(long, env = "TRENT_REUSE_PORT")]
+    reuse_port: bool,
+    /// How often background maintenance (deletion, rotation, import expiry, audit digests)
+    /// runs, in seconds; with several nodes, one node runs it under a lease.
+    #[arg(long, default_value_t = 10, env = "TRENT_MAINTENANCE_SECONDS")]
+    maintenance_seconds: u64,
     /// TOML file declaring accounts, regions and access keys.
     #[arg(long, env = "TRENT_CONFIG")]
     config: Option<PathBuf>,
@@ -305,20 +331,34 @@ fn parse_time(text: &str) -> Option<i64> {
 }
 
 async fn audit(command: AuditCommand) -> ExitCode {
-    let open = |dir: &std::path::Path| {
-        trent_store::SqliteStore::open(&dir.join("trent.db"))
-            .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))
-    };
+    async fn open(
+        dir: &std::path::Path,
+        store: &str,
+    ) -> Result<std::sync::Arc<dyn trent_core::store::Store>, String> {
+        let opened: std::sync::Arc<dyn trent_core::store::Store> =
+            match crate::server::StoreLocation::parse(store)? {
+                crate::server::StoreLocation::Sqlite => std::sync::Arc::new(
+                    trent_store::SqliteStore::open(&dir.join("trent.db"))
+                        .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))?,
+                ),
+                crate::server::StoreLocation::Postgres { url, options } => std::sync::Arc::new(
+                    trent_store::PostgresStore::connect(&url, &options)
+                        .await
+                        .map_err(|e| format!("cannot open the PostgreSQL store: {e}"))?,
+                ),
+            };
+        Ok(opened)
+    }
     match command {
-        AuditCommand::Verify { data_dir } => {
-            let store = match open(&data_dir) {
+        AuditCommand::Verify { data_dir, store } => {
+            let store = match open(&data_dir, &store).await {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("trent audit: {e}");
                     return ExitCode::from(2);
                 }
             };
-            match crate::audit::verify(&store).await {
+            match crate::audit::verify(store.as_ref()).await {
                 Ok(crate::audit::Verdict::Intact { events, digests }) => {
                     println!("intact: {events} events, {digests} signed digests");
                     ExitCode::SUCCESS
@@ -335,6 +375,7 @@ async fn audit(command: AuditCommand) -> ExitCode {
         }
         AuditCommand::Search {
             data_dir,
+            store,
             key,
             principal,
             event_name,
@@ -343,7 +384,7 @@ async fn audit(command: AuditCommand) -> ExitCode {
             errors,
             limit,
         } => {
-            let store = match open(&data_dir) {
+            let store = match open(&data_dir, &store).await {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("trent audit: {e}");
@@ -372,7 +413,7 @@ async fn audit(command: AuditCommand) -> ExitCode {
                 errors_only: errors,
                 access_key_id: None,
             };
-            match crate::audit::search(&store, &filter, limit).await {
+            match crate::audit::search(store.as_ref(), &filter, limit).await {
                 Ok(found) => {
                     for (_, event) in found {
                         println!("{event}");
@@ -551,6 +592,24 @@ async fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     }
+    options.store = match crate::server::StoreLocation::parse(&args.store) {
+        Ok(crate::server::StoreLocation::Postgres { url, .. }) => {
+            crate::server::StoreLocation::Postgres {
+                url,
+                options: trent_store::PostgresOptions {
+                    pool_size: args.store_pool_size,
+                    timeout: std::time::Duration::from_millis(args.store_timeout_ms.max(1)),
+                },
+            }
+        }
+        Ok(sqlite) => sqlite,
+        Err(e) => {
+            eprintln!("trent: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    options.reuse_port = args.reuse_port;
+    options.maintenance_interval = std::time::Duration::from_secs(args.maintenance_seconds.max(1));
     options.config = args.config;
     options.seed = args.seed;
     options.dev = args.dev;

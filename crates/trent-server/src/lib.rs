@@ -29,4 +29,4 @@ pub mod state;
 pub mod sts;
 pub mod tls;
 
-pub use server::{RunningServer, ServerOptions, start};
+pub use server::{RunningServer, ServerOptions, StoreLocation, start};

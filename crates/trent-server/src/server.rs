@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use trent_core::Kms;
 use trent_core::clock::{Clock, SystemClock};
 use trent_crypto::{FileRootKey, SoftBackend};
-use trent_store::SqliteStore;
+use trent_store::{PostgresOptions, PostgresStore, SqliteStore};
 
 use crate::bootstrap::{self, DefaultIdentity};
 use crate::config::Config;
@@ -25,9 +25,59 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
 /// The largest request body: generous for a 32 KB key policy or a 6 KB ciphertext in base64.
 pub const MAX_BODY: usize = 256 * 1024;
 
+/// Where the store lives.
+#[derive(Clone, Debug, Default)]
+pub enum StoreLocation {
+    /// `trent.db` in the data directory (one node).
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database that any number of nodes share.
+    Postgres {
+        url: String,
+        options: PostgresOptions,
+    },
+}
+
+impl StoreLocation {
+    /// Reads `--store`: `sqlite` (the default) or a `postgres://` / `postgresql://` URL.
+    pub fn parse(text: &str) -> Result<StoreLocation, String> {
+        if text == "sqlite" {
+            Ok(StoreLocation::Sqlite)
+        } else if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Ok(StoreLocation::Postgres {
+                url: text.to_owned(),
+                options: PostgresOptions::default(),
+            })
+        } else {
+            Err("--store takes `sqlite` or a postgres:// URL".to_owned())
+        }
+    }
+}
+
+/// A name for this process among the nodes of a cluster: host, process id and start time.
+pub fn node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "trent".to_owned());
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or_default();
+    format!("{host}-{}-{started:x}", std::process::id())
+}
+
 /// How to run a server.
 #[derive(Debug)]
 pub struct ServerOptions {
+    /// Where the store lives (the root key is always in the data directory).
+    pub store: StoreLocation,
+    /// This node's name in leases (unique per process).
+    pub node: String,
+    /// Listen with `SO_REUSEPORT`, so that several nodes on one host share a port (the kernel
+    /// spreads connections over them).
+    pub reuse_port: bool,
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub config: Option<PathBuf>,
@@ -48,6 +98,9 @@ pub struct ServerOptions {
 impl ServerOptions {
     pub fn new(listen: SocketAddr, data_dir: PathBuf) -> ServerOptions {
         ServerOptions {
+            store: StoreLocation::Sqlite,
+            node: node_name(),
+            reuse_port: false,
             listen,
             data_dir,
             config: None,
@@ -75,6 +128,11 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     serve: Option<JoinHandle<std::io::Result<()>>>,
     maintenance: JoinHandle<()>,
+    /// Reloads identities that other nodes changed.
+    identities: JoinHandle<()>,
+    /// This node's name in leases.
+    node: String,
+    maintenance_interval: Duration,
     /// Held while the server runs: no second server opens the same data directory.
     _lock: std::fs::File,
     /// Serving TLS.
@@ -92,18 +150,30 @@ impl RunningServer {
         }
     }
 
-    /// Runs one round of background maintenance now (what the scheduler does on its timer).
+    /// Runs one round of background maintenance now (what the scheduler does on its timer);
+    /// the number of keys deleted (0 when another node holds the maintenance lease).
     pub async fn run_maintenance(&self) -> Result<usize, trent_core::Error> {
-        let done = crate::scheduler::run_once(&self.kms).await;
-        if let Err(e) = self.audit.seal().await {
-            tracing::warn!(error = %e, "could not sign an audit digest");
-        }
-        done
+        Ok(self.maintenance_round().await?.unwrap_or(0))
+    }
+
+    /// One maintenance round as the timer runs it: `None` when another node holds the lease.
+    pub async fn maintenance_round(&self) -> Result<Option<usize>, trent_core::Error> {
+        crate::scheduler::tick(
+            &self.kms,
+            Some(&self.audit),
+            &self.node,
+            self.maintenance_interval,
+        )
+        .await
+    }
+
+    /// This node's name in the store's leases.
+    pub fn node(&self) -> &str {
+        &self.node
     }
 
     /// Stops accepting, finishes in-flight requests, and returns when the server is down.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
-        self.maintenance.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -115,12 +185,25 @@ impl RunningServer {
         self.finish().await
     }
 
-    /// Waits for in-flight requests, then writes the key usage noted since the last round.
+    /// Waits for in-flight requests, stops maintenance (waiting for a round in progress) and
+    /// gives its lease up so that another node takes it at once, then writes the key usage
+    /// noted since the last round.
     async fn finish(&mut self) -> std::io::Result<()> {
         let served = match self.serve.take() {
             Some(handle) => handle.await.map_err(std::io::Error::other)?,
             None => Ok(()),
         };
+        self.identities.abort();
+        self.maintenance.abort();
+        let _ = (&mut self.maintenance).await;
+        if let Err(e) = self
+            .kms
+            .store()
+            .release_lease(crate::scheduler::LEASE, &self.node)
+            .await
+        {
+            tracing::warn!(error = %e, "could not give the maintenance lease up");
+        }
         if let Err(e) = self.kms.flush_key_usage().await {
             tracing::warn!(error = %e, "could not record key usage at shutdown");
         }
@@ -138,6 +221,7 @@ impl RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.maintenance.abort();
+        self.identities.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -248,25 +332,31 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         None => FileRootKey::open_or_create_plain(&plain_key, Some(&sealed_key)),
     }
     .map_err(|e| e.to_string())?;
-    let store = SqliteStore::open(&options.data_dir.join("trent.db")).map_err(|e| {
-        format!(
-            "cannot open the store in {}: {e}",
-            options.data_dir.display()
-        )
-    })?;
-    // A damaged page is found now, not by the request that happens to read it.
-    store.quick_check().await.map_err(|e| {
-        format!(
-            "cannot open the store in {}: it is damaged ({e}); restore it from a backup (trent restore)",
-            options.data_dir.display()
-        )
-    })?;
+    let store = open_store(&options).await?;
+    if root_key_created && matches!(options.store, StoreLocation::Postgres { .. }) {
+        // A new node must not seal with a key of its own what the others cannot open.
+        let sealed_before = store
+            .meta("root_key_check")
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some();
+        if sealed_before {
+            let _ = std::fs::remove_file(&plain_key);
+            let _ = std::fs::remove_file(&sealed_key);
+            return Err(format!(
+                "the database is sealed under another node's root key: copy that node's root.key (or root.key.enc) into {} before starting this one",
+                options.data_dir.display()
+            ));
+        }
+    }
+    let shared = matches!(options.store, StoreLocation::Postgres { .. });
     let kms = Kms::new(
-        Arc::new(store),
+        store,
         Arc::new(SoftBackend),
         Arc::new(root),
         options.clock.clone(),
     );
+    let kms = if shared { kms.shared() } else { kms };
     let mut limits = config
         .as_ref()
         .and_then(|c| c.quotas.clone())
@@ -313,8 +403,9 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         }
         None => None,
     };
-    // Catch up on deletions that fell due while the server was down.
-    crate::scheduler::run_once(&kms)
+    // Catch up on deletions that fell due while the server was down (if no other node
+    // holds the maintenance lease).
+    crate::scheduler::tick(&kms, None, &options.node, options.maintenance_interval)
         .await
         .map_err(|e| e.to_string())?;
 
@@ -328,8 +419,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         auth_clock: Arc::new(SystemClock),
         max_body: MAX_BODY,
     });
-    let listener = TcpListener::bind(options.listen)
-        .await
+    let listener = bind(options.listen, options.reuse_port)
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = oneshot::channel::<()>();
@@ -356,8 +446,14 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         kms.clone(),
         options.maintenance_interval,
         audit.clone(),
+        options.node.clone(),
     ));
+    let follower = kms.clone();
+    let identities = tokio::spawn(async move { follower.follow_identity_changes().await });
     Ok(RunningServer {
+        identities,
+        node: options.node.clone(),
+        maintenance_interval: options.maintenance_interval,
         _lock: lock,
         secure,
         local_addr,
@@ -370,4 +466,52 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         serve: Some(serve),
         maintenance,
     })
+}
+
+/// Opens the store the options name: SQLite in the data directory (checked for damage), or
+/// the shared PostgreSQL database.
+async fn open_store(options: &ServerOptions) -> Result<Arc<dyn trent_core::store::Store>, String> {
+    match &options.store {
+        StoreLocation::Sqlite => {
+            let store = SqliteStore::open(&options.data_dir.join("trent.db")).map_err(|e| {
+                format!(
+                    "cannot open the store in {}: {e}",
+                    options.data_dir.display()
+                )
+            })?;
+            // A damaged page is found now, not by the request that happens to read it.
+            store.quick_check().await.map_err(|e| {
+                format!(
+                    "cannot open the store in {}: it is damaged ({e}); restore it from a backup (trent restore)",
+                    options.data_dir.display()
+                )
+            })?;
+            Ok(Arc::new(store))
+        }
+        StoreLocation::Postgres { url, options } => {
+            let store = PostgresStore::connect(url, options)
+                .await
+                .map_err(|e| format!("cannot open the PostgreSQL store: {e}"))?;
+            tracing::info!(database = store.description(), "using the PostgreSQL store");
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Binds the listening socket (with `SO_REUSEPORT` if asked, where the OS has it).
+fn bind(addr: SocketAddr, reuse_port: bool) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    if reuse_port {
+        socket.set_reuseport(true)?;
+    }
+    #[cfg(not(unix))]
+    let _ = reuse_port;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }

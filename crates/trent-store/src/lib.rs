@@ -4,6 +4,7 @@
 //! Stores implement [`trent_core::store::Store`]; they see only sealed key material and make no
 //! authorization decisions. Both pass the same conformance suite (`tests/it`).
 
+mod common;
 mod migrations;
 mod pending;
 pub mod postgres;

@@ -23,6 +23,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
+use crate::common::{
+    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, key_and_aliases, map_json, page, sql_limit, tags_json,
+};
 use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
     ExpirationModel, GrantRecord, ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState,
@@ -566,8 +569,6 @@ async fn follow(
     }
 }
 
-const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started, valid_to, expiration_model, primary_region";
-
 fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> Step<T> {
     Ok(row.try_get(i)?)
 }
@@ -684,29 +685,12 @@ fn alias_from_row(row: &Row) -> Step<AliasRecord> {
     })
 }
 
-const GRANT_COLUMNS: &str = "account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created";
-
 fn json_map(text: &str) -> Step<BTreeMap<String, String>> {
-    serde_json::from_str(text).map_err(|_| corrupt("json object"))
-}
-
-fn map_json(map: &BTreeMap<String, String>) -> String {
-    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
-}
-
-fn tags_json(tags: &[Tag]) -> String {
-    let map: BTreeMap<String, String> = tags
-        .iter()
-        .map(|t| (t.key.clone(), t.value.clone()))
-        .collect();
-    map_json(&map)
+    crate::common::json_map(text).ok_or_else(|| corrupt("json object"))
 }
 
 fn json_tags(text: &str) -> Step<Vec<Tag>> {
-    Ok(json_map(text)?
-        .into_iter()
-        .map(|(key, value)| Tag { key, value })
-        .collect())
+    crate::common::json_tags(text).ok_or_else(|| corrupt("json object"))
 }
 
 fn grant_from_row(row: &Row) -> Step<GrantRecord> {
@@ -788,15 +772,6 @@ async fn insert_material(
     )
     .await?;
     Ok(())
-}
-
-/// What a key change does to the key's material versions.
-enum MaterialOp {
-    Keep,
-    Add(SealedMaterial),
-    DeleteAll,
-    /// A pending version becomes a completed rotation.
-    Promote(MaterialId, RotationType),
 }
 
 /// Reads a key with its row locked, lets `change` modify it, applies `material`, and writes
@@ -900,30 +875,6 @@ fn audit_from_row(row: &Row) -> Step<AuditRecord> {
 
 fn rows<T>(rows: &[Row], f: fn(&Row) -> Step<T>) -> Step<Vec<T>> {
     rows.iter().map(f).collect()
-}
-
-fn page<T>(mut items: Vec<T>, limit: usize) -> Page<T> {
-    let truncated = items.len() > limit;
-    items.truncate(limit);
-    Page { items, truncated }
-}
-
-fn sql_limit(limit: usize) -> i64 {
-    // One more than asked, to learn whether the page is truncated.
-    i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1)
-}
-
-/// A key's change, and its scope's aliases (which may name it).
-fn key_and_aliases(scope: &Scope, id: &KeyId) -> Vec<Change> {
-    vec![
-        Change::Key {
-            scope: scope.clone(),
-            id: id.clone(),
-        },
-        Change::Aliases {
-            scope: scope.clone(),
-        },
-    ]
 }
 
 /// A sealed column: its table, the columns that say where a value lives, and how to name
@@ -2306,6 +2257,21 @@ impl Store for PostgresStore {
                     )
                     .await?;
                 Ok(n == 1)
+            })
+        })
+        .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.with(move |c| {
+            Box::pin(async move {
+                c.execute(
+                    "DELETE FROM leases WHERE name = $1 AND holder = $2",
+                    &[&name, &holder],
+                )
+                .await?;
+                Ok(())
             })
         })
         .await

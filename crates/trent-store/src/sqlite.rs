@@ -25,6 +25,9 @@ use trent_core::store::{
     StoreError, StoreResult,
 };
 
+use crate::common::{
+    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, key_and_aliases, map_json, page, sql_limit, tags_json,
+};
 use crate::migrations;
 
 /// The SQLite implementation of [`Store`].
@@ -278,8 +281,6 @@ impl SqliteStore {
     }
 }
 
-const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started, valid_to, expiration_model, primary_region";
-
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     let text = |i: usize| row.get::<_, String>(i);
     let account = AccountId::parse(&text(0)?).ok_or_else(|| corrupt("keys.account"))?;
@@ -374,8 +375,6 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Resu
     Ok(())
 }
 
-const GRANT_COLUMNS: &str = "account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created";
-
 fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<GrantRecord> {
     let (a, r, k): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     let operations: String = row.get(8)?;
@@ -403,27 +402,12 @@ fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<GrantRecord> {
     })
 }
 
-fn map_json(map: &BTreeMap<String, String>) -> String {
-    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
-}
-
 fn json_map(text: &str) -> rusqlite::Result<BTreeMap<String, String>> {
-    serde_json::from_str(text).map_err(|_| corrupt("json object"))
-}
-
-fn tags_json(tags: &[Tag]) -> String {
-    let map: BTreeMap<String, String> = tags
-        .iter()
-        .map(|t| (t.key.clone(), t.value.clone()))
-        .collect();
-    map_json(&map)
+    crate::common::json_map(text).ok_or_else(|| corrupt("json object"))
 }
 
 fn json_tags(text: &str) -> rusqlite::Result<Vec<Tag>> {
-    Ok(json_map(text)?
-        .into_iter()
-        .map(|(key, value)| Tag { key, value })
-        .collect())
+    crate::common::json_tags(text).ok_or_else(|| corrupt("json object"))
 }
 
 /// Reads a key, lets `change` modify it, applies `material`, and writes the record back with
@@ -519,15 +503,6 @@ fn apply_change(
     )?;
     next.version = current.version + 1;
     Ok(Ok(Ok(next)))
-}
-
-/// What a key change does to the key's material versions.
-enum MaterialOp {
-    Keep,
-    Add(SealedMaterial),
-    DeleteAll,
-    /// A pending version becomes a completed rotation.
-    Promote(MaterialId, RotationType),
 }
 
 fn material_from_row(row: &Row<'_>) -> rusqlite::Result<SealedMaterial> {
@@ -721,30 +696,6 @@ fn reseal_column(
         }
     }
     Ok(Ok(count))
-}
-
-fn page<T>(mut items: Vec<T>, limit: usize) -> Page<T> {
-    let truncated = items.len() > limit;
-    items.truncate(limit);
-    Page { items, truncated }
-}
-
-fn sql_limit(limit: usize) -> i64 {
-    // One more than asked, to learn whether the page is truncated.
-    i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1)
-}
-
-/// A key's change, and its scope's aliases (which may name it).
-fn key_and_aliases(scope: &Scope, id: &KeyId) -> Vec<Change> {
-    vec![
-        Change::Key {
-            scope: scope.clone(),
-            id: id.clone(),
-        },
-        Change::Aliases {
-            scope: scope.clone(),
-        },
-    ]
 }
 
 #[async_trait]
@@ -1785,6 +1736,18 @@ impl Store for SqliteStore {
         ttl_ms: i64,
     ) -> StoreResult<bool> {
         self.lease(name, holder, now, ttl_ms).await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.with(move |c| {
+            c.execute(
+                "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+                params![name, holder],
+            )
+            .map(|_| ())
+        })
+        .await
     }
 
     async fn delete_grant(&self, scope: &Scope, key: &KeyId, id: &str) -> StoreResult<()> {

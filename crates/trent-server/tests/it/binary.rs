@@ -422,3 +422,137 @@ async fn kill_dash_nine_under_a_write_load_loses_nothing_acknowledged() {
     second.child.kill().unwrap();
     let _ = second.child.wait();
 }
+
+/// Two `trent serve` processes on one PostgreSQL database: `kill -9` one of them while
+/// clients write through it; the clients retry what failed against the other node, and
+/// every write either node acknowledged is there, through the survivor, with the cluster's
+/// audit trail intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_one_of_two_nodes_under_load_loses_nothing_acknowledged() {
+    use std::sync::{Arc, Mutex};
+    let Some(url) = trent_store::testing::fresh_database().await else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (data_a, data_b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let store = ["--dev", "--store", url.as_str()];
+    let mut a = Trent::start(&data_a, &store);
+    std::fs::create_dir_all(&data_b).unwrap();
+    std::fs::copy(data_a.join("root.key"), data_b.join("root.key")).unwrap();
+    let mut b = Trent::start(&data_b, &store);
+    let (via_a, via_b) = (a.client(), b.client());
+    let acknowledged: Arc<Mutex<Vec<(String, String, Blob)>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let (via_a, via_b) = (via_a.clone(), via_b.clone());
+        let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+        workers.push(tokio::spawn(async move {
+            let mut n = 0;
+            let mut retried = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Through A while it lives; what fails is retried once against B.
+                let id = match via_a.create_key().send().await {
+                    Ok(out) => out.key_metadata.unwrap().key_id,
+                    Err(_) => {
+                        retried += 1;
+                        via_b
+                            .create_key()
+                            .send()
+                            .await
+                            .unwrap()
+                            .key_metadata
+                            .unwrap()
+                            .key_id
+                    }
+                };
+                let alias = format!("alias/node-crash-{w}-{n}");
+                let aliased = via_a
+                    .create_alias()
+                    .alias_name(&alias)
+                    .target_key_id(&id)
+                    .send()
+                    .await;
+                if aliased.is_err() {
+                    retried += 1;
+                    // The first try may have committed before the node died.
+                    match via_b
+                        .create_alias()
+                        .alias_name(&alias)
+                        .target_key_id(&id)
+                        .send()
+                        .await
+                    {
+                        Ok(_) => {}
+                        Err(e) => assert_eq!(
+                            aws_sdk_kms::error::ProvideErrorMetadata::code(&e),
+                            Some("AlreadyExistsException")
+                        ),
+                    }
+                }
+                let blob = match via_a
+                    .encrypt()
+                    .key_id(&alias)
+                    .plaintext(Blob::new(format!("{w}-{n}")))
+                    .send()
+                    .await
+                {
+                    Ok(out) => out.ciphertext_blob.unwrap(),
+                    Err(_) => {
+                        retried += 1;
+                        via_b
+                            .encrypt()
+                            .key_id(&alias)
+                            .plaintext(Blob::new(format!("{w}-{n}")))
+                            .send()
+                            .await
+                            .unwrap()
+                            .ciphertext_blob
+                            .unwrap()
+                    }
+                };
+                acknowledged.lock().unwrap().push((id, alias, blob));
+                n += 1;
+            }
+            retried
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    a.child.kill().unwrap();
+    let _ = a.child.wait();
+    // The load goes on through B for a while.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut retried = 0;
+    for w in workers {
+        retried += w.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 8,
+        "the load made {} writes",
+        acknowledged.len()
+    );
+    assert!(retried >= 1, "no call failed over to the second node");
+    for (id, alias, blob) in &acknowledged {
+        let via_alias = via_b.describe_key().key_id(alias).send().await.unwrap();
+        assert_eq!(&via_alias.key_metadata.unwrap().key_id, id);
+        via_b
+            .decrypt()
+            .ciphertext_blob(blob.clone())
+            .send()
+            .await
+            .unwrap();
+    }
+    let store = trent_store::PostgresStore::connect(&url, &trent_store::PostgresOptions::default())
+        .await
+        .unwrap();
+    match trent_server::audit::verify(&store).await.unwrap() {
+        trent_server::audit::Verdict::Intact { events, .. } => {
+            assert!(events >= i64::try_from(acknowledged.len() * 3).unwrap());
+        }
+        broken => panic!("{broken:?}"),
+    }
+    b.child.kill().unwrap();
+    let _ = b.child.wait();
+}

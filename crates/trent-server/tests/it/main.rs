@@ -13,6 +13,7 @@ mod asymmetric;
 mod audit;
 mod authz;
 mod binary;
+mod cluster;
 mod concurrency;
 mod crypto;
 mod disk_full;
