@@ -51,7 +51,7 @@ pub mod fuzzing {
             headers: &headers,
             body: b"{}",
         };
-        if let Ok(auth) = crate::sigv4::parse(&request) {
+        if let Ok(auth) = crate::sigv4::parse(&request, crate::sigv4::Rules::default()) {
             let _ = crate::sigv4::verify(&request, &auth, "secret", "kms", 1_767_225_600);
         }
     }

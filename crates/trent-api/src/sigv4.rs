@@ -14,8 +14,9 @@ use crate::error::{ErrorCode, WireError};
 /// The only algorithm we accept.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-/// How far `X-Amz-Date` may be from our clock, either way: AWS allows 15 minutes.
-pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
+/// How far `X-Amz-Date` may be from our clock, either way: AWS KMS allows 5 minutes
+/// ("Signature expired: ... (... - 5 min.)", aws/aws-sdk-js-v3#6400).
+pub const MAX_SKEW_SECONDS: i64 = 5 * 60;
 
 /// The parsed `Authorization` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,13 +77,24 @@ fn invalid(message: impl Into<String>) -> WireError {
     WireError::new(ErrorCode::InvalidSignatureException, message)
 }
 
-/// Headers that, when present, must be signed.
-const MUST_SIGN: [(&str, &str); 4] = [
+/// Headers that, when present, must be signed, as AWS requires: the date the signature is
+/// fresh by, and the session token naming the credentials.
+/// `X-Amz-Target` and `X-Amz-Content-Sha256` may go unsigned at AWS (clients such as PyPI's
+/// `aws-requests-auth` sign only `host;x-amz-date`); the body is bound by its hash in the
+/// canonical request whatever the headers say.
+const MUST_SIGN: [(&str, &str); 2] = [
     ("x-amz-date", "X-Amz-Date"),
-    ("x-amz-target", "X-Amz-Target"),
     ("x-amz-security-token", "X-Amz-Security-Token"),
-    ("x-amz-content-sha256", "X-Amz-Content-Sha256"),
 ];
+
+/// What a verifier demands beyond AWS's rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// Refuse a request whose `X-Amz-Target` is present but unsigned. Over plain HTTP, a
+    /// captured request signed without it could be replayed as another operation within the
+    /// date window; TLS closes that.
+    pub require_signed_target: bool,
+}
 
 /// The message AWS sends when the signature does not match.
 pub const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
@@ -90,8 +102,9 @@ pub const SIGNATURE_MISMATCH: &str = "The request signature we calculated does n
 /// Parses the `Authorization` header of `request`.
 ///
 /// Errors: `MissingAuthenticationTokenException` when there is no header at all,
-/// `IncompleteSignatureException` when it is malformed or lacks `X-Amz-Date`.
-pub fn parse(request: &Request<'_>) -> Result<Authorization, WireError> {
+/// `IncompleteSignatureException` when it is malformed, lacks `X-Amz-Date`, or leaves a header
+/// unsigned that must be signed (AWS's [`MUST_SIGN`], and what `rules` add).
+pub fn parse(request: &Request<'_>, rules: Rules) -> Result<Authorization, WireError> {
     let Some(header) = request.header("authorization") else {
         return Err(WireError::new(
             ErrorCode::MissingAuthenticationTokenException,
@@ -167,9 +180,10 @@ pub fn parse(request: &Request<'_>) -> Result<Authorization, WireError> {
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization. Authorization={header}"
         )));
     }
-    // Headers that choose what the request does must be covered by the signature, or a
-    // captured request could be replayed as another operation.
-    for (name, display) in MUST_SIGN {
+    let target = rules
+        .require_signed_target
+        .then_some(("x-amz-target", "X-Amz-Target"));
+    for (name, display) in MUST_SIGN.into_iter().chain(target) {
         if request.header(name).is_some() && !signed_headers.iter().any(|h| h == name) {
             return Err(incomplete(format!(
                 "'{display}' must be a 'SignedHeader' in the AWS Authorization. Authorization={header}"
@@ -370,8 +384,8 @@ pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
 /// Verifies `request` against its parsed authorization and the access key's secret.
 ///
 /// Checks, in AWS's order: the service in the scope, the freshness of `X-Amz-Date`
-/// (±15 minutes from `now_unix`), that the scope date matches it, a declared payload hash, and
-/// finally the signature itself in constant time.
+/// (±5 minutes from `now_unix`, as AWS KMS), that the scope date matches it, a declared payload
+/// hash, and finally the signature itself in constant time.
 pub fn verify(
     request: &Request<'_>,
     auth: &Authorization,
@@ -395,14 +409,14 @@ pub fn verify(
     };
     if signed_at < now_unix - MAX_SKEW_SECONDS {
         return Err(invalid(format!(
-            "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
+            "Signature expired: {amz_date} is now earlier than {} ({} - 5 min.)",
             format_amz_date(now_unix - MAX_SKEW_SECONDS),
             format_amz_date(now_unix)
         )));
     }
     if signed_at > now_unix + MAX_SKEW_SECONDS {
         return Err(invalid(format!(
-            "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
+            "Signature not yet current: {amz_date} is still later than {} ({} + 5 min.)",
             format_amz_date(now_unix + MAX_SKEW_SECONDS),
             format_amz_date(now_unix)
         )));

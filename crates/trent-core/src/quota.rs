@@ -2,7 +2,9 @@
 //! classes, or one operation), refilled continuously at the class's rate with one second of
 //! burst, answering `ThrottlingException` when empty; and the resource quotas.
 //!
-//! Defaults are AWS's published ones (`docs/research/aws-quotas.md`); all are configurable.
+//! The rates are AWS's published ones (`docs/research/aws-quotas.md`); all are configurable.
+//! Request-rate quotas are off unless asked for (test suites call faster than AWS's
+//! management quotas allow); resource quotas are always on.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -151,9 +153,20 @@ pub struct RateLimits {
 }
 
 impl Default for RateLimits {
-    /// AWS's defaults; the symmetric quota follows the Region ([`symmetric_default`]) unless
-    /// set.
+    /// AWS's rates, switched off: no request-rate limits until `enabled` is set; resource
+    /// quotas stay.
     fn default() -> RateLimits {
+        RateLimits {
+            enabled: false,
+            ..RateLimits::aws()
+        }
+    }
+}
+
+impl RateLimits {
+    /// AWS's request-rate quotas, switched on; the symmetric quota follows the Region
+    /// ([`symmetric_default`]) unless set.
+    pub fn aws() -> RateLimits {
         let mut rates = HashMap::new();
         rates.insert(QuotaClass::Rsa, 1000);
         rates.insert(QuotaClass::Ecc, 1000);
@@ -171,15 +184,10 @@ impl Default for RateLimits {
             aliases_per_key: MAX_ALIASES_PER_KEY,
         }
     }
-}
 
-impl RateLimits {
-    /// No request-rate limits (benchmarks, load tests); resource quotas stay.
+    /// No request-rate limits (the default); resource quotas stay.
     pub fn off() -> RateLimits {
-        RateLimits {
-            enabled: false,
-            ..RateLimits::default()
-        }
+        RateLimits::default()
     }
 
     /// Sets a class's rate by its config name (`symmetric`, `rsa`, `ecc`, `post_quantum`, an
@@ -279,7 +287,7 @@ mod tests {
 
     #[test]
     fn buckets_refill_at_their_rate() {
-        let mut limits = RateLimits::default();
+        let mut limits = RateLimits::aws();
         assert!(limits.set("CreateKey", 2));
         assert!(limits.set("RSA_2048", 3));
         assert!(!limits.set("Bogus", 1));
@@ -310,8 +318,9 @@ mod tests {
                 .take(&a, &east, &class, UnixMillis(t.0 + 1000))
                 .is_ok()
         );
-        // Switched off, nothing is limited.
-        let off = Limiter::new(RateLimits::off());
+        // Switched off (the default), nothing is limited.
+        assert!(!RateLimits::default().enabled);
+        let off = Limiter::new(RateLimits::default());
         for _ in 0..10 {
             assert!(off.take(&a, &east, &class, t).is_ok());
         }

@@ -73,7 +73,7 @@ pub fn authenticate(
         let (default_principal, default_region) = state.dev_default.clone().ok_or_else(|| {
             WireError::new(ErrorCode::KMSInternalException, "no default identity")
         })?;
-        let Ok(auth) = sigv4::parse(&request) else {
+        let Ok(auth) = sigv4::parse(&request, state.sigv4_rules) else {
             return Ok(context(default_principal, default_region));
         };
         let principal = directory
@@ -84,7 +84,7 @@ pub fn authenticate(
         return Ok(context(principal, region));
     }
 
-    let auth = sigv4::parse(&request)?;
+    let auth = sigv4::parse(&request, state.sigv4_rules)?;
     let credential = directory
         .credential(&auth.access_key_id)
         .filter(|c| c.enabled)

@@ -245,6 +245,13 @@ struct ServeArgs {
     /// Accept any request signature. For local development only.
     #[arg(long)]
     dev: bool,
+    /// Switch AWS's request-rate quotas on (CreateKey 5/s, ...; ThrottlingException past
+    /// them). Off by default; resource quotas are always on.
+    #[arg(long, env = "TRENT_AWS_QUOTAS")]
+    aws_quotas: bool,
+    /// Refuse requests whose X-Amz-Target header is not signed (AWS accepts them).
+    #[arg(long, env = "TRENT_REQUIRE_SIGNED_TARGET")]
+    require_signed_target: bool,
     /// Serve TLS with this certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "TRENT_TLS_CERT", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -613,6 +620,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
     options.config = args.config;
     options.seed = args.seed;
     options.dev = args.dev;
+    options.aws_quotas = args.aws_quotas;
+    options.require_signed_target = args.require_signed_target;
     options.tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
         (Some(cert), Some(key), _) => Some(crate::tls::TlsSource::Files { cert, key }),
         (_, _, true) => Some(crate::tls::TlsSource::SelfSigned),

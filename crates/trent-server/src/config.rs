@@ -21,11 +21,14 @@
 //! secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 //! user = "alice"                           # optional: the account root when absent
 //!
-//! [quotas]                                 # optional: AWS's defaults otherwise
-//! enabled = true                           # false: no request-rate limits (load tests)
+//! [quotas]                                 # optional: AWS's rates, switched off
+//! enabled = true                           # request-rate quotas on (default false)
 //! rates = { symmetric = 100000, rsa = 1000, ecc = 1000, CreateKey = 5, RSA_2048 = 20 }
-//! keys_per_region = 100000                 # resource quotas
+//! keys_per_region = 100000                 # resource quotas, always on
 //! aliases_per_key = 50
+//!
+//! [sigv4]
+//! require_signed_target = true             # refuse requests whose X-Amz-Target is unsigned
 //! ```
 
 use std::collections::BTreeMap;
@@ -77,22 +80,29 @@ struct RawConfig {
     #[serde(default)]
     accounts: Vec<RawAccount>,
     quotas: Option<RawQuotas>,
+    sigv4: Option<RawSigv4>,
 }
 
-/// `[quotas]`: request-rate quotas per account, requests per second.
+/// `[sigv4]`: how strict signature checking is beyond what AWS requires.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSigv4 {
+    /// Refuse a request whose `X-Amz-Target` is present but not signed (AWS accepts it).
+    #[serde(default)]
+    require_signed_target: bool,
+}
+
+/// `[quotas]`: request-rate quotas per account, requests per second (off unless `enabled`),
+/// and resource quotas (always on).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawQuotas {
-    #[serde(default = "yes")]
+    #[serde(default)]
     enabled: bool,
     #[serde(default)]
     rates: BTreeMap<String, u32>,
     keys_per_region: Option<usize>,
     aliases_per_key: Option<usize>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,8 +154,11 @@ impl std::fmt::Debug for RawAccessKey {
 #[derive(Debug, Default)]
 pub struct Config {
     pub accounts: Vec<AccountConfig>,
-    /// Request-rate quotas; AWS's defaults when the file has no `[quotas]`.
+    /// Request-rate and resource quotas; AWS's (request rates off) when the file has no
+    /// `[quotas]`.
     pub quotas: Option<trent_core::quota::RateLimits>,
+    /// `[sigv4] require_signed_target`: the operation header must be signed.
+    pub require_signed_target: bool,
 }
 
 #[derive(Debug)]
@@ -275,7 +288,11 @@ impl Config {
                 Some(limits)
             }
         };
-        Ok(Config { accounts, quotas })
+        Ok(Config {
+            accounts,
+            quotas,
+            require_signed_target: raw.sigv4.unwrap_or_default().require_signed_target,
+        })
     }
 }
 

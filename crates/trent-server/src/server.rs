@@ -87,8 +87,13 @@ pub struct ServerOptions {
     pub maintenance_interval: Duration,
     /// The KMS's clock (tests move it); SigV4 always uses the system clock.
     pub clock: Arc<dyn Clock>,
-    /// Request-rate quotas when the config file sets none (AWS's defaults).
+    /// Request-rate quotas when the config file sets none (AWS's rates, switched off).
     pub rate_limits: trent_core::quota::RateLimits,
+    /// `--aws-quotas`: switch request-rate quotas on whatever the config says.
+    pub aws_quotas: bool,
+    /// `--require-signed-target`: refuse requests whose `X-Amz-Target` is unsigned (also
+    /// `[sigv4] require_signed_target` in the config).
+    pub require_signed_target: bool,
     /// Serve TLS instead of plain HTTP.
     pub tls: Option<crate::tls::TlsSource>,
     /// The passphrase protecting the root key (`root.key.enc`); `None`: the plain `root.key`.
@@ -109,6 +114,8 @@ impl ServerOptions {
             maintenance_interval: Duration::from_secs(10),
             clock: Arc::new(SystemClock),
             rate_limits: trent_core::quota::RateLimits::default(),
+            aws_quotas: false,
+            require_signed_target: false,
             tls: None,
             passphrase: None,
         }
@@ -361,9 +368,8 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         .as_ref()
         .and_then(|c| c.quotas.clone())
         .unwrap_or_else(|| options.rate_limits.clone());
-    if options.dev {
-        // --dev is for local tests, which call faster than AWS's per-operation quotas.
-        limits.enabled = false;
+    if options.aws_quotas {
+        limits.enabled = true;
     }
     let kms = kms.with_rate_limits(limits);
     // --dev: any signature, and every key of the caller's account usable whatever its policy.
@@ -416,6 +422,10 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         kms: kms.clone(),
         dev: options.dev,
         dev_default: loaded.dev_default,
+        sigv4_rules: trent_api::sigv4::Rules {
+            require_signed_target: options.require_signed_target
+                || config.as_ref().is_some_and(|c| c.require_signed_target),
+        },
         auth_clock: Arc::new(SystemClock),
         max_body: MAX_BODY,
     });

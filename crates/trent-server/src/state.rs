@@ -14,6 +14,8 @@ pub struct AppState {
     pub dev: bool,
     /// The principal and region `--dev` uses for requests it cannot attribute.
     pub dev_default: Option<(Principal, Region)>,
+    /// What SigV4 verification demands beyond AWS's rules (`[sigv4]` in the config).
+    pub sigv4_rules: trent_api::sigv4::Rules,
     /// Wall-clock time for SigV4 freshness; the KMS's own clock may be moved by tests.
     pub auth_clock: Arc<dyn Clock>,
     /// The largest request body accepted.

@@ -36,7 +36,7 @@ fn vector(method: &str, query: &str, expected_signature: &str) {
         headers: &with_auth,
         ..request
     };
-    let auth = parse(&request).expect("vector parses");
+    let auth = parse(&request, Rules::default()).expect("vector parses");
     verify(&request, &auth, SECRET, "service", NOW).expect("vector verifies");
 }
 
@@ -90,6 +90,16 @@ fn signed_kms_request(body: &[u8], date: &str) -> Vec<(String, String)> {
 }
 
 fn check(hs: &[(String, String)], body: &[u8], secret: &str, now: i64) -> Result<(), WireError> {
+    check_with(hs, body, secret, now, Rules::default())
+}
+
+fn check_with(
+    hs: &[(String, String)],
+    body: &[u8],
+    secret: &str,
+    now: i64,
+    rules: Rules,
+) -> Result<(), WireError> {
     let request = Request {
         method: "POST",
         path: "/",
@@ -97,7 +107,7 @@ fn check(hs: &[(String, String)], body: &[u8], secret: &str, now: i64) -> Result
         headers: hs,
         body,
     };
-    let auth = parse(&request)?;
+    let auth = parse(&request, rules)?;
     verify(&request, &auth, secret, "kms", now)
 }
 
@@ -118,14 +128,14 @@ fn round_trip_and_rejections() {
     );
     // Too old and too new.
     assert_eq!(
-        code(check(&hs, b"{}", "secret", NOW + 16 * 60)),
+        code(check(&hs, b"{}", "secret", NOW + 6 * 60)),
         Some(ErrorCode::InvalidSignatureException)
     );
     assert_eq!(
-        code(check(&hs, b"{}", "secret", NOW - 16 * 60)),
+        code(check(&hs, b"{}", "secret", NOW - 6 * 60)),
         Some(ErrorCode::InvalidSignatureException)
     );
-    assert_eq!(check(&hs, b"{}", "secret", NOW + 14 * 60), Ok(()));
+    assert_eq!(check(&hs, b"{}", "secret", NOW + 4 * 60), Ok(()));
     // A changed signed header.
     let mut tampered = hs.clone();
     if let Some(h) = tampered.iter_mut().find(|(n, _)| n == "x-amz-target") {
@@ -193,22 +203,85 @@ proptest::proptest! {
     }
 }
 
-#[test]
-fn the_target_must_be_signed() {
-    // Signed over host and date only, then sent with a target: a replay could pick any
-    // operation, so it is refused.
+/// Headers signed over `host;x-amz-date` only, as PyPI's `aws-requests-auth` signs, then sent
+/// with what that client adds unsigned: the target, the content type and the body's hash.
+fn signed_over_host_and_date(body: &[u8], extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut hs = headers(&[("host", "h"), ("x-amz-date", "20150830T123600Z")]);
     let request = Request {
         method: "POST",
         path: "/",
         query: "",
         headers: &hs,
-        body: b"{}",
+        body,
     };
     let auth = sign(&request, "AKID", "secret", "us-east-1", "kms");
-    hs.push(("x-amz-target".to_owned(), "TrentService.Decrypt".to_owned()));
+    assert!(auth.contains("SignedHeaders=host;x-amz-date,"));
+    hs.extend(headers(&[
+        ("x-amz-target", "TrentService.Decrypt"),
+        ("content-type", "application/x-amz-json-1.1"),
+    ]));
+    hs.extend(headers(extra));
     hs.push(("authorization".to_owned(), auth));
+    hs
+}
+
+#[test]
+fn an_unsigned_target_is_accepted_as_aws_does() {
+    let hash = hex_sha256(b"{}");
+    let hs = signed_over_host_and_date(b"{}", &[("x-amz-content-sha256", &hash)]);
+    assert_eq!(check(&hs, b"{}", "secret", NOW), Ok(()));
+    // What still holds: the body is bound by its hash, a declared hash must match it, the date
+    // window and the secret still apply.
+    let code = |r: Result<(), WireError>| r.err().map(|e| e.code);
+    assert_eq!(
+        code(check(&hs, b"{ }", "secret", NOW)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
+    let lying = signed_over_host_and_date(b"{}", &[("x-amz-content-sha256", &hex_sha256(b"x"))]);
+    assert_eq!(
+        code(check(&lying, b"{}", "secret", NOW)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
+    assert_eq!(
+        code(check(&hs, b"{}", "secret", NOW + 6 * 60)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
+    assert_eq!(
+        code(check(&hs, b"{}", "other", NOW)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
+    // A second X-Amz-Date, unsigned by anyone, changes the signed value and breaks it.
+    let mut doubled = hs.clone();
+    doubled.push(("x-amz-date".to_owned(), "20150830T123601Z".to_owned()));
+    assert_eq!(
+        code(check(&doubled, b"{}", "secret", NOW)),
+        Some(ErrorCode::InvalidSignatureException)
+    );
+}
+
+#[test]
+fn a_session_token_must_still_be_signed() {
+    let hs = signed_over_host_and_date(b"{}", &[("x-amz-security-token", "token")]);
     let err = check(&hs, b"{}", "secret", NOW).err();
+    assert_eq!(
+        err.as_ref().map(|e| e.code),
+        Some(ErrorCode::IncompleteSignatureException)
+    );
+    assert!(err.is_some_and(|e| {
+        e.message
+            .starts_with("'X-Amz-Security-Token' must be a 'SignedHeader'")
+    }));
+}
+
+#[test]
+fn the_target_must_be_signed_when_the_rules_say_so() {
+    // Signed over host and date only, then sent with a target: a replay could pick any
+    // operation, so the strict rules refuse it.
+    let strict = Rules {
+        require_signed_target: true,
+    };
+    let hs = signed_over_host_and_date(b"{}", &[]);
+    let err = check_with(&hs, b"{}", "secret", NOW, strict).err();
     assert_eq!(
         err.as_ref().map(|e| e.code),
         Some(ErrorCode::IncompleteSignatureException)
@@ -217,4 +290,7 @@ fn the_target_must_be_signed() {
         e.message
             .starts_with("'X-Amz-Target' must be a 'SignedHeader'")
     }));
+    // A request that signs its target passes the strict rules.
+    let signed = signed_kms_request(b"{}", "20150830T123600Z");
+    assert_eq!(check_with(&signed, b"{}", "secret", NOW, strict), Ok(()));
 }

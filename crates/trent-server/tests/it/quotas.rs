@@ -1,6 +1,7 @@
-//! Quotas through `aws-sdk-kms`: request-rate quotas per account and class answering
-//! `ThrottlingException` (AWS's defaults, or the config's), refilled with the injected clock;
-//! resource quotas answering `LimitExceededException`.
+//! Quotas through `aws-sdk-kms`: request-rate quotas (off by default; on with `[quotas]
+//! enabled = true` or `--aws-quotas`) per account and class answering `ThrottlingException`,
+//! refilled with the injected clock; resource quotas, always on, answering
+//! `LimitExceededException`.
 
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ id = "AKIAQUOTAS0000000002"
 secret = "quota-secret-0000000000000000000000002"
 
 [quotas]
+enabled = true
 rates = { CreateKey = 3, symmetric = 5 }
 keys_per_region = 4
 aliases_per_key = 1
@@ -165,12 +167,16 @@ async fn resource_quotas() {
     assert_eq!(code, "LimitExceededException");
 }
 
-#[tokio::test]
-async fn aws_defaults_apply_without_a_config_and_can_be_switched_off() {
-    // AWS's default for CreateAlias is 5 a second.
-    let h = Harness::start_with(|o| o.rate_limits = trent_core::quota::RateLimits::default()).await;
-    let kms = h.client();
-    let key = h.key().await;
+/// Six CreateAlias calls in one instant: AWS's quota for it is 5 a second.
+async fn create_aliases(kms: &aws_sdk_kms::Client) -> Vec<String> {
+    let key = kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
     let mut codes = Vec::new();
     for i in 0..6 {
         let r = kms
@@ -184,6 +190,66 @@ async fn aws_defaults_apply_without_a_config_and_can_be_switched_off() {
             e.code().unwrap_or_default().to_owned()
         }));
     }
+    codes
+}
+
+#[tokio::test]
+async fn request_rates_are_off_by_default() {
+    // The quotas a plain `trent serve` starts with.
+    let h = Harness::start_with(|o| {
+        o.rate_limits = trent_server::ServerOptions::new(o.listen, o.data_dir.clone()).rate_limits;
+    })
+    .await;
+    assert!(!h.server.kms.quotas().enabled);
+    let kms = h.client();
+    // A test suite creates keys faster than AWS's 5 a second.
+    for _ in 0..20 {
+        kms.create_key().send().await.unwrap();
+    }
+    assert_eq!(create_aliases(&kms).await, ["ok"; 6]);
+    // A `[quotas]` section that does not say `enabled = true` keeps request rates off, and
+    // its resource quotas on.
+    let h = harness(
+        r#"
+[[accounts]]
+id = "111122223333"
+[[accounts.access_keys]]
+id = "AKIAQUOTAS0000000001"
+secret = "quota-secret-0000000000000000000000000"
+[quotas]
+rates = { CreateKey = 1 }
+keys_per_region = 3
+"#,
+    )
+    .await;
+    let kms = h.client_for(
+        "us-east-1",
+        "AKIAQUOTAS0000000001",
+        "quota-secret-0000000000000000000000000",
+    );
+    for _ in 0..3 {
+        kms.create_key().send().await.unwrap();
+    }
+    assert_eq!(
+        error_of(kms.create_key().send().await).0,
+        "LimitExceededException"
+    );
+}
+
+#[tokio::test]
+async fn aws_quotas_switches_aws_rates_on() {
+    // `--aws-quotas`, without a config.
+    let h = Harness::start_with(|o| o.aws_quotas = true).await;
+    let codes = create_aliases(&h.client()).await;
+    assert_eq!(codes[..5], ["ok", "ok", "ok", "ok", "ok"]);
+    assert_eq!(codes[5], "ThrottlingException");
+}
+
+#[tokio::test]
+async fn aws_defaults_apply_when_enabled_and_can_be_switched_off() {
+    // AWS's default for CreateAlias is 5 a second.
+    let h = Harness::start_with(|o| o.rate_limits = trent_core::quota::RateLimits::aws()).await;
+    let codes = create_aliases(&h.client()).await;
     assert_eq!(codes[..5], ["ok", "ok", "ok", "ok", "ok"]);
     assert_eq!(codes[5], "ThrottlingException");
 
