@@ -146,19 +146,55 @@ impl WireError {
     /// The JSON body, `{"__type": "...", "message": "..."}`.
     ///
     /// AWS sends no `message` at all for some errors (`InvalidCiphertextException`,
-    /// `UnknownOperationException`); an empty message is left out the same way.
+    /// `UnknownOperationException`); an empty message is left out the same way. Its
+    /// `AccessDeniedException` spells the member `Message`; so does Trent (every SDK reads
+    /// either).
     pub fn body(&self) -> Vec<u8> {
         #[derive(Serialize)]
         struct Body<'a> {
             #[serde(rename = "__type")]
             kind: &'a str,
-            #[serde(skip_serializing_if = "str::is_empty")]
-            message: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            message: Option<&'a str>,
+            #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+            capital_message: Option<&'a str>,
         }
+        let message = (!self.message.is_empty()).then_some(self.message.as_str());
+        let capital = self.code == ErrorCode::AccessDeniedException;
         serde_json::to_vec(&Body {
             kind: self.code.as_str(),
-            message: &self.message,
+            message: if capital { None } else { message },
+            capital_message: if capital { message } else { None },
         })
         .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ErrorCode, WireError};
+
+    #[test]
+    fn bodies_are_spelled_as_aws_spells_them() {
+        let cases = [
+            (
+                WireError::new(ErrorCode::NotFoundException, "Key 'k' does not exist"),
+                r#"{"__type":"NotFoundException","message":"Key 'k' does not exist"}"#,
+            ),
+            (
+                WireError::new(ErrorCode::InvalidCiphertextException, ""),
+                r#"{"__type":"InvalidCiphertextException"}"#,
+            ),
+            (
+                WireError::new(
+                    ErrorCode::AccessDeniedException,
+                    "User: u is not authorized",
+                ),
+                r#"{"__type":"AccessDeniedException","Message":"User: u is not authorized"}"#,
+            ),
+        ];
+        for (error, body) in cases {
+            assert_eq!(String::from_utf8(error.body()).unwrap(), body);
+        }
     }
 }

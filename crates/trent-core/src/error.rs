@@ -21,6 +21,12 @@ pub enum Error {
     InvalidKeyId { value: String },
     #[error("Invalid arn {value}")]
     InvalidArn { value: String },
+    /// An alias where the operation takes only a key ID or key ARN.
+    #[error("Key Aliases are not supported for this operation.")]
+    AliasNotSupported,
+    /// A key ARN of another Region than the request's (AWS names the ARN's Region).
+    #[error("Invalid arn {region}")]
+    ArnOfOtherRegion { region: String },
     #[error("ARN does not refer to a valid principal: {value}")]
     InvalidPrincipal { value: String },
     #[error("The grant token is invalid.")]
@@ -63,6 +69,9 @@ pub enum Error {
     InvalidState { arn: String, state: KeyState },
     #[error("{arn} is not pending deletion.")]
     NotPendingDeletion { arn: String },
+    /// The key's state forbids the operation, in words of the operation's own.
+    #[error("{message}")]
+    KeyStateConflict { message: String },
     #[error("{message}")]
     InvalidKeyUsage { message: String },
     #[error("The key ID in the request does not identify a CMK that can perform this operation.")]

@@ -136,7 +136,11 @@ pub async fn call_target(call: &AdminCall, target: &str) -> Result<Value, String
             .get("__type")
             .and_then(Value::as_str)
             .unwrap_or("error");
-        let message = value.get("message").and_then(Value::as_str).unwrap_or("");
+        let message = value
+            .get("message")
+            .or_else(|| value.get("Message"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
         Err(format!("{kind}: {message}"))
     }
 }

@@ -27,10 +27,11 @@ impl From<Error> for ApiError {
             Error::KeyNotFound { .. }
             | Error::AliasNotFound { .. }
             | Error::PolicyNotFound { .. }
-            | Error::InvalidKeyId { .. } => ErrorCode::NotFoundException,
-            Error::InvalidArn { .. } | Error::InvalidPrincipal { .. } => {
-                ErrorCode::InvalidArnException
-            }
+            | Error::InvalidKeyId { .. }
+            | Error::ArnOfOtherRegion { .. } => ErrorCode::NotFoundException,
+            Error::InvalidArn { .. }
+            | Error::InvalidPrincipal { .. }
+            | Error::AliasNotSupported => ErrorCode::InvalidArnException,
             Error::InvalidGrantToken => ErrorCode::InvalidGrantTokenException,
             Error::Throttling => ErrorCode::ThrottlingException,
             Error::InvalidImportToken => ErrorCode::InvalidImportTokenException,
@@ -44,9 +45,9 @@ impl From<Error> for ApiError {
                 ErrorCode::AlreadyExistsException
             }
             Error::Disabled { .. } => ErrorCode::DisabledException,
-            Error::InvalidState { .. } | Error::NotPendingDeletion { .. } => {
-                ErrorCode::KMSInvalidStateException
-            }
+            Error::InvalidState { .. }
+            | Error::NotPendingDeletion { .. }
+            | Error::KeyStateConflict { .. } => ErrorCode::KMSInvalidStateException,
             Error::InvalidKeyUsage { .. } => ErrorCode::InvalidKeyUsageException,
             Error::IncorrectKey => ErrorCode::IncorrectKeyException,
             Error::InvalidCiphertext => ErrorCode::InvalidCiphertextException,

@@ -39,6 +39,8 @@ pub struct DecryptRequest {
     pub encryption_algorithm: Option<String>,
     pub recipient: Option<serde_json::Value>,
     pub dry_run: Option<bool>,
+    #[serde(default)]
+    pub dry_run_modifiers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -54,7 +56,7 @@ pub struct DecryptResponse {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ReEncryptRequest {
-    pub ciphertext_blob: Blob,
+    pub ciphertext_blob: Option<Blob>,
     #[serde(default)]
     pub source_encryption_context: BTreeMap<String, String>,
     pub source_key_id: Option<String>,
@@ -66,6 +68,8 @@ pub struct ReEncryptRequest {
     #[serde(default)]
     pub grant_tokens: Vec<String>,
     pub dry_run: Option<bool>,
+    #[serde(default)]
+    pub dry_run_modifiers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -52,6 +52,7 @@ pub struct ListGrantsRequest {
 #[serde(rename_all = "PascalCase")]
 pub struct ListRetirableGrantsRequest {
     pub retiring_principal: Option<String>,
+    pub retiring_service_principal: Option<String>,
     pub limit: Option<u32>,
     pub marker: Option<String>,
 }

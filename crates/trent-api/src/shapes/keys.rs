@@ -202,6 +202,8 @@ pub struct ReplicateKeyRequest {
 pub struct ReplicateKeyResponse {
     pub replica_key_metadata: KeyMetadata,
     pub replica_policy: String,
+    /// Omitted when the request had no tags, as at AWS.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub replica_tags: Vec<super::Tag>,
 }
 

@@ -44,6 +44,9 @@ pub struct DecryptInput<'a> {
     pub context: &'a EncryptionContext,
     pub key: Option<&'a KeyRef>,
     pub algorithm: Option<EncryptionAlgorithm>,
+    /// A dry run with `DryRunModifiers: [IGNORE_CIPHERTEXT]`: check authorization on the
+    /// named `KeyId` only, never reading `ciphertext`.
+    pub ignore_ciphertext: bool,
 }
 
 /// An authorized key and the algorithm to use with it.
@@ -58,6 +61,9 @@ pub(crate) struct Using {
 enum Source<'a> {
     Symmetric(AuthorizedKey, Envelope<'a>),
     Rsa(Using),
+    /// Authorization checked without a ciphertext (`IGNORE_CIPHERTEXT`); only a dry run ends
+    /// here.
+    Unread,
 }
 
 /// Checks that `algorithm` (default `SYMMETRIC_DEFAULT`) is one the key offers, and that an
@@ -144,8 +150,8 @@ impl Kms {
                 .unwrap_or_default();
             if plaintext.len() > max {
                 return Err(Error::validation(format!(
-                    "Plaintext is too large: {} accepts at most {max} bytes with {}.",
-                    record.spec, using.algorithm
+                    "Algorithm {} and key spec {} cannot encrypt data larger than {max} bytes.",
+                    using.algorithm, record.spec
                 )));
             }
             let public = record
@@ -231,15 +237,41 @@ impl Kms {
                         arn: id.arn(&scope),
                     });
                 };
-                if key.record.spec.family() != KeyFamily::Symmetric {
-                    // Only RSA keys among the asymmetric ones decrypt; the others fail here
-                    // with InvalidKeyUsageException, as at AWS.
+                let family = key.record.spec.family();
+                let decrypts =
+                    family == KeyFamily::Symmetric || key.record.usage == KeyUsage::EncryptDecrypt;
+                if !decrypts {
+                    // An HMAC, signing or key-agreement key: AWS checks the caller may use it,
+                    // then answers IncorrectKeyException.
+                    self.key_for_with(
+                        ctx,
+                        &KeyRef::Arn { scope, id },
+                        Aliases::Allowed,
+                        action,
+                        StateRule::Enabled,
+                        None,
+                        facts.clone(),
+                    )
+                    .await?;
+                    return Err(Error::IncorrectKey);
+                }
+                if input.ignore_ciphertext {
+                    authorize(KeyRef::Arn { scope, id }).await?;
+                    return Ok(Source::Unread);
+                }
+                if family != KeyFamily::Symmetric {
                     let key = authorize(KeyRef::Arn { scope, id }).await?;
                     let algorithm =
                         algorithm_for(&key.key().record, input.algorithm, input.context)?;
                     return Ok(Source::Rsa(Using { key, algorithm }));
                 }
                 Some((scope, id))
+            }
+            None if input.ignore_ciphertext => {
+                return Err(Error::Validation {
+                    message: "KeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT."
+                        .into(),
+                });
             }
             None => None,
         };
@@ -298,6 +330,7 @@ impl Kms {
                     algorithm: using.algorithm,
                 })
             }
+            Source::Unread => Err(Error::DryRun),
         }
     }
 

@@ -73,7 +73,7 @@ fn require_external(record: &KeyRecord) -> Result<()> {
     } else {
         Err(Error::Unsupported {
             message: format!(
-                "{} origin is {}, which is not valid for this operation.",
+                "{} origin is {} which is not valid for this operation.",
                 record.arn(),
                 record.origin
             ),
@@ -247,10 +247,15 @@ impl Kms {
             if known {
                 return Err(Error::IncorrectKeyMaterial);
             }
-            if versions.iter().any(|v| v.pending) {
-                return Err(Error::validation(
-                    "The key already has key material pending rotation; rotate it first.",
-                ));
+            if let Some(pending) = versions.iter().find(|v| v.pending) {
+                return Err(Error::KeyStateConflict {
+                    message: format!(
+                        "New key material (id: {}) cannot be imported into KMS key {}, because another key material (id: {}) is pending rotation.",
+                        material_id.to_hex(),
+                        record.id.as_str(),
+                        pending.id.to_hex()
+                    ),
+                });
             }
             // Held until the sealed value is written: a root-key rotation waits for it.
             let _sealing = self.sealing.read().await;

@@ -97,7 +97,15 @@ impl Kms {
         input: CreateKeyInput,
     ) -> Result<KeyRecord> {
         let spec = input.spec.unwrap_or(KeySpec::SymmetricDefault);
-        let usage = input.usage.unwrap_or(KeyUsage::EncryptDecrypt);
+        let usage = match input.usage {
+            Some(usage) => usage,
+            None if spec == KeySpec::SymmetricDefault => KeyUsage::EncryptDecrypt,
+            None => {
+                return Err(Error::validation(
+                    "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+                ));
+            }
+        };
         let origin = input.origin.unwrap_or(Origin::AwsKms);
         if spec == KeySpec::Sm2 {
             // As AWS outside its China regions.

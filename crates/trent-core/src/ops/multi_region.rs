@@ -36,7 +36,7 @@ pub struct MultiRegionSet {
 
 fn not_primary(record: &KeyRecord) -> Error {
     Error::Unsupported {
-        message: format!("{} is not a multi-Region primary key.", record.arn()),
+        message: format!("{} is not a multi-region primary key.", record.arn()),
     }
 }
 

@@ -71,8 +71,10 @@ impl Kms {
     ) -> Result<(Scope, KeyId)> {
         // Keys are regional: an ARN of another region names nothing here.
         match key_ref {
-            KeyRef::Arn { scope, id } if scope.region != ctx.region => {
-                Err(Error::KeyNotFound { arn: id.arn(scope) })
+            KeyRef::Arn { scope, .. } if scope.region != ctx.region => {
+                Err(Error::ArnOfOtherRegion {
+                    region: scope.region.as_str().to_owned(),
+                })
             }
             KeyRef::AliasArn { scope, name } if scope.region != ctx.region => {
                 Err(Error::AliasNotFound {
@@ -87,9 +89,7 @@ impl Kms {
                     _ => ctx.scope(),
                 };
                 if aliases == Aliases::Forbidden {
-                    return Err(Error::InvalidKeyId {
-                        value: name.as_str().to_owned(),
-                    });
+                    return Err(Error::AliasNotSupported);
                 }
                 if let Some(id) = self.cache.alias(&scope, name) {
                     return Ok((scope, id));

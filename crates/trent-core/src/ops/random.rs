@@ -14,9 +14,7 @@ impl Kms {
     ) -> Result<Secret> {
         self.authorize_identity(ctx, "kms:GenerateRandom", "*")?;
         let Some(n) = number_of_bytes else {
-            return Err(Error::validation(
-                "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null",
-            ));
+            return Err(Error::validation("NumberOfBytes is required."));
         };
         let n = usize::try_from(n).map_err(Error::internal)?;
         Ok(self.backend.random(n)?)

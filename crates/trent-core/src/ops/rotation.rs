@@ -237,8 +237,9 @@ impl Kms {
             .await?;
         let record = authorized.key().record.clone();
         if !rotatable_on_demand(&record) {
+            // AWS answers RotateKeyOnDemand on an asymmetric or HMAC key with the bare type.
             return Err(Error::Unsupported {
-                message: NOT_ROTATABLE.to_owned(),
+                message: String::new(),
             });
         }
         require_not_replica(&record)?;
@@ -261,11 +262,11 @@ impl Kms {
             .await?
             .into_iter()
             .find(|m| m.pending)
-            .ok_or_else(|| {
-                Error::validation(format!(
-                    "{} has no key material pending rotation: import new key material (ImportType NEW_KEY_MATERIAL) first.",
+            .ok_or_else(|| Error::KeyStateConflict {
+                message: format!(
+                    "No available key material pending rotation for the key: {}.",
                     record.arn()
-                ))
+                ),
             })?;
         let now = self.clock.now();
         let id = pending.id;

@@ -519,11 +519,9 @@ pub(super) fn derive_shared_secret(
     };
     let key = agreement::PrivateKey::from_private_key_der(alg, private.as_slice())
         .map_err(|_| fatal("stored EC private key does not load"))?;
-    let invalid_peer = || {
-        BackendError::InvalidInput(format!(
-            "PublicKey is not a valid DER-encoded SubjectPublicKeyInfo of a {spec} public key."
-        ))
-    };
+    // AWS answers a PublicKey that is not an SPKI of the key's curve with a bare
+    // ValidationException: no message.
+    let invalid_peer = || BackendError::InvalidInput(String::new());
     // AWS takes the peer key as DER SubjectPublicKeyInfo (a SEQUENCE); aws-lc-rs would also
     // take a bare SEC1 point, which AWS refuses.
     if peer_public.first() != Some(&0x30) {

@@ -48,7 +48,9 @@ pub async fn decrypt(
 ) -> Result<DecryptResponse, ApiError> {
     no_recipient(req.recipient.as_ref())?;
     let key = req.key_id.as_deref().map(key_ref).transpose()?;
-    let ciphertext = req.ciphertext_blob.map(|b| b.0).unwrap_or_default();
+    let dry_run = req.dry_run.unwrap_or(false);
+    let ignore_ciphertext = ignores_ciphertext(dry_run, &req.dry_run_modifiers);
+    let ciphertext = ciphertext(req.ciphertext_blob, ignore_ciphertext)?;
     let ec = context(req.encryption_context);
     let out = state
         .kms
@@ -59,8 +61,9 @@ pub async fn decrypt(
                 context: &ec,
                 key: key.as_ref(),
                 algorithm: algorithm(req.encryption_algorithm.as_deref()),
+                ignore_ciphertext,
             },
-            req.dry_run.unwrap_or(false),
+            dry_run,
         )
         .await?;
     Ok(DecryptResponse {
@@ -79,20 +82,24 @@ pub async fn re_encrypt(
     let source_key = req.source_key_id.as_deref().map(key_ref).transpose()?;
     let destination = key_ref(&req.destination_key_id)?;
     let source_context = context(req.source_encryption_context);
+    let dry_run = req.dry_run.unwrap_or(false);
+    let ignore_ciphertext = ignores_ciphertext(dry_run, &req.dry_run_modifiers);
+    let ciphertext = ciphertext(req.ciphertext_blob, ignore_ciphertext)?;
     let out = state
         .kms
         .re_encrypt(
             &ctx,
             DecryptInput {
-                ciphertext: &req.ciphertext_blob.0,
+                ciphertext: &ciphertext,
                 context: &source_context,
                 key: source_key.as_ref(),
                 algorithm: algorithm(req.source_encryption_algorithm.as_deref()),
+                ignore_ciphertext,
             },
             &destination,
             &context(req.destination_encryption_context),
             algorithm(req.destination_encryption_algorithm.as_deref()),
-            req.dry_run.unwrap_or(false),
+            dry_run,
         )
         .await?;
     Ok(ReEncryptResponse {
@@ -106,4 +113,22 @@ pub async fn re_encrypt(
         destination_key_material_id: symmetric(out.destination.algorithm)
             .then(|| out.destination.material.to_hex()),
     })
+}
+
+/// `DryRunModifiers: [IGNORE_CIPHERTEXT]` applies only to a dry run.
+fn ignores_ciphertext(dry_run: bool, modifiers: &[String]) -> bool {
+    dry_run && modifiers.iter().any(|m| m == "IGNORE_CIPHERTEXT")
+}
+
+/// `CiphertextBlob` is optional in the model only for an `IGNORE_CIPHERTEXT` dry run; otherwise
+/// its absence is the validation error AWS gives a missing required member.
+fn ciphertext(blob: Option<Blob>, ignore_ciphertext: bool) -> Result<Vec<u8>, ApiError> {
+    match blob {
+        Some(blob) => Ok(blob.0),
+        None if ignore_ciphertext => Ok(Vec::new()),
+        None => Err(ApiError::from(trent_core::Error::validation(
+            "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy \
+             constraint: Member must not be null",
+        ))),
+    }
 }

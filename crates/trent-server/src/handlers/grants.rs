@@ -104,11 +104,22 @@ pub async fn list_retirable_grants(
     req: ListRetirableGrantsRequest,
 ) -> Result<ListGrantsResponse, ApiError> {
     let limit = limit(req.limit, 50, 100)?;
-    let Some(retiring) = req.retiring_principal else {
-        return Err(ApiError::from(trent_core::Error::Unsupported {
-            message: "RetiringServicePrincipal is not supported by this version of Trent."
-                .to_owned(),
-        }));
+    let retiring = match (
+        req.retiring_principal,
+        req.retiring_service_principal.is_some(),
+    ) {
+        (Some(retiring), false) => retiring,
+        (None, false) | (Some(_), true) => {
+            return Err(ApiError::from(trent_core::Error::validation(
+                "You must specify either RetiringPrincipal or RetiringServicePrincipal, but not both.",
+            )));
+        }
+        (None, true) => {
+            return Err(ApiError::from(trent_core::Error::Unsupported {
+                message: "RetiringServicePrincipal is not supported by this version of Trent."
+                    .to_owned(),
+            }));
+        }
     };
     let found = state
         .kms

@@ -134,11 +134,12 @@ pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
         encapsulation_algorithms: names(key.spec.encapsulation_algorithms(key.usage)),
         multi_region: key.multi_region,
         pending_deletion_window_in_days: key.pending_window_days,
-        // As AWS: only symmetric keys (which rotate) name their current material.
-        // A key awaiting imported material has none.
+        // As AWS: only symmetric keys (which rotate) name their current material. A key
+        // that has never had imported material has none; one whose material was deleted
+        // still names it (it is the material a reimport must match).
         current_key_material_id: (key.spec == trent_core::model::KeySpec::SymmetricDefault
-            && key.state != trent_core::model::KeyState::PendingImport)
-            .then(|| key.current_material.to_hex()),
+            && key.current_material != trent_core::model::MaterialId([0; 32]))
+        .then(|| key.current_material.to_hex()),
     }
 }
 

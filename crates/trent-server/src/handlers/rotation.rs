@@ -50,7 +50,8 @@ pub async fn get_key_rotation_status(
         key_rotation_enabled: status.enabled,
         rotation_period_in_days: rotation.period_days.filter(|_| status.enabled),
         next_rotation_date: rotation.next.filter(|_| status.enabled).map(millis),
-        on_demand_rotation_start_date: rotation.on_demand_started.map(millis),
+        // Only while an on-demand rotation is in progress; Trent's finish inside the call.
+        on_demand_rotation_start_date: None,
     })
 }
 
@@ -63,9 +64,7 @@ pub async fn rotate_key_on_demand(
         .kms
         .rotate_key_on_demand(&ctx, &key_ref(&req.key_id)?)
         .await?;
-    Ok(RotateKeyOnDemandResponse {
-        key_id: key.id.as_str().to_owned(),
-    })
+    Ok(RotateKeyOnDemandResponse { key_id: key.arn() })
 }
 
 pub async fn list_key_rotations(

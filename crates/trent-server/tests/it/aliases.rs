@@ -138,7 +138,7 @@ async fn alias_name_rules() {
             .send()
             .await,
     );
-    assert_eq!(code, "NotFoundException");
+    assert_eq!(code, "InvalidArnException");
     let (code, _) = error_of(
         kms.create_alias()
             .alias_name("alias/x")

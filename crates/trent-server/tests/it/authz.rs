@@ -1151,3 +1151,28 @@ async fn condition_keys_from_the_request_and_the_key() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_dry_run_ignoring_the_ciphertext_still_checks_authorization() {
+    let h = harness().await;
+    let key = key_with_policy(&h, None).await;
+    let dry_run = |who| {
+        let kms = client(&h, who);
+        let key = key.clone();
+        async move {
+            error_of(
+                kms.decrypt()
+                    .key_id(key)
+                    .dry_run(true)
+                    .dry_run_modifiers(aws_sdk_kms::types::DryRunModifierType::IgnoreCiphertext)
+                    .send()
+                    .await,
+            )
+        }
+    };
+    // Alice's identity policy allows kms:Decrypt; Bob has none.
+    assert_eq!(dry_run(ALICE).await.0, "DryRunOperationException");
+    let (code, message) = dry_run(BOB).await;
+    assert_eq!(code, "AccessDeniedException");
+    assert!(message.contains("kms:Decrypt"), "{message}");
+}

@@ -196,6 +196,7 @@ fn random_mutations_never_decrypt() {
                 context: &empty,
                 key: None,
                 algorithm: None,
+                ignore_ciphertext: false,
             },
             false,
         ))

@@ -37,6 +37,7 @@ async fn warm_keys_make_no_store_calls() {
         context: &ec,
         key: None,
         algorithm: None,
+        ignore_ciphertext: false,
     };
     kms.decrypt(&ctx, input(), false).await.unwrap();
 
@@ -57,6 +58,7 @@ async fn warm_keys_make_no_store_calls() {
                     context: &ec,
                     key: Some(&by_alias),
                     algorithm: None,
+                    ignore_ciphertext: false,
                 },
                 false,
             )
@@ -145,6 +147,7 @@ async fn authorization_makes_no_store_calls() {
         context: &ec,
         key: None,
         algorithm: None,
+        ignore_ciphertext: false,
     };
     kms.decrypt(&ctx, decrypt(), false).await.unwrap();
 

@@ -236,6 +236,8 @@ async fn deletion_reimport_and_wrong_material() {
     let dir = tempfile::tempdir().unwrap();
     let kms = h.client();
     let key = external_key(&h, KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt).await;
+    // Before any import there is no current material to name.
+    assert_eq!(h.describe(&key).await.current_key_material_id, None);
     let material = [42u8; 32];
     let id = import(
         &h,
@@ -257,10 +259,10 @@ async fn deletion_reimport_and_wrong_material() {
         .await
         .unwrap();
     assert_eq!(deleted.key_material_id.as_deref(), Some(id.as_str()));
-    assert_eq!(
-        h.describe(&key).await.key_state,
-        Some(KeyState::PendingImport)
-    );
+    let meta = h.describe(&key).await;
+    assert_eq!(meta.key_state, Some(KeyState::PendingImport));
+    // As at AWS, the deleted material is still the key's current one: a reimport must match it.
+    assert_eq!(meta.current_key_material_id.as_deref(), Some(id.as_str()));
     assert_eq!(
         error_of(kms.decrypt().ciphertext_blob(blob.clone()).send().await).0,
         "KMSInvalidStateException"
@@ -557,10 +559,14 @@ async fn new_key_material_rotates_an_imported_key_on_demand() {
     .await
     .unwrap();
     let old = h.encrypt(&key, "first material").await;
-    // Without new material there is nothing to rotate to.
+    let arn = h.describe(&key).await.arn.unwrap();
+    // Without new material there is nothing to rotate to: AWS's type and words.
     assert_eq!(
-        error_of(kms.rotate_key_on_demand().key_id(&key).send().await).0,
-        "ValidationException"
+        error_of(kms.rotate_key_on_demand().key_id(&key).send().await),
+        (
+            "KMSInvalidStateException".to_owned(),
+            format!("No available key material pending rotation for the key: {arn}.")
+        )
     );
     // Import new material: it waits, pending rotation.
     let (token, wrapped) = wrapped_for(&h, dir.path(), &key, &[2u8; 32]).await;
@@ -601,6 +607,27 @@ async fn new_key_material_rotates_an_imported_key_on_demand() {
     assert_eq!(
         pending.key_material_description.as_deref(),
         Some("second generation")
+    );
+    // A third generation cannot queue behind the pending one.
+    let (token, wrapped) = wrapped_for(&h, dir.path(), &key, &[3u8; 32]).await;
+    let (code, message) = error_of(
+        kms.import_key_material()
+            .key_id(&key)
+            .import_token(token)
+            .encrypted_key_material(Blob::new(wrapped))
+            .import_type(ImportType::NewKeyMaterial)
+            .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "KMSInvalidStateException");
+    assert!(
+        message.starts_with("New key material (id: ")
+            && message.ends_with(&format!(
+                ") cannot be imported into KMS key {key}, because another key material \
+                 (id: {second}) is pending rotation."
+            )),
+        "{message}"
     );
 
     // RotateKeyOnDemand makes it current; the first material still decrypts.

@@ -57,10 +57,16 @@ async fn default_policy_get_list_and_put() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        error_of(kms.get_key_policy().key_id("alias/p").send().await).0,
-        "NotFoundException"
-    );
+    // GetKeyPolicy takes no alias, in AWS's words (an alias ARN neither).
+    for alias in ["alias/p", "arn:aws:kms:us-east-1:111122223333:alias/p"] {
+        assert_eq!(
+            error_of(kms.get_key_policy().key_id(alias).send().await),
+            (
+                "InvalidArnException".to_owned(),
+                "Key Aliases are not supported for this operation.".to_owned()
+            )
+        );
+    }
 }
 
 #[tokio::test]

@@ -117,7 +117,8 @@ async fn keys_are_regional() {
         message.contains("arn:aws:kms:eu-west-1:111122223333:key/"),
         "{message}"
     );
-    // Not even by its ARN: a regional endpoint serves only its own region's keys.
+    // Not even by its ARN: a regional endpoint serves only its own region's keys, and says so
+    // in AWS's words.
     let arn = format!("arn:aws:kms:us-east-1:111122223333:key/{id}");
     assert_eq!(
         error_of(
@@ -129,7 +130,7 @@ async fn keys_are_regional() {
         ),
         (
             "NotFoundException".to_owned(),
-            format!("Key '{arn}' does not exist")
+            "Invalid arn us-east-1".to_owned()
         )
     );
     let r = h
@@ -215,8 +216,13 @@ async fn enable_disable_and_describe() {
         .send()
         .await
         .unwrap();
-    let (code, _) = error_of(kms.enable_key().key_id("alias/e").send().await);
-    assert_eq!(code, "NotFoundException");
+    assert_eq!(
+        error_of(kms.enable_key().key_id("alias/e").send().await),
+        (
+            "InvalidArnException".to_owned(),
+            "Key Aliases are not supported for this operation.".to_owned()
+        )
+    );
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@
 )]
 
 mod aliases;
+mod answers;
 mod asymmetric;
 mod audit;
 mod authz;

@@ -1,0 +1,358 @@
+//! AWS's exact answers where third-party test suites check them: error types, messages (or
+//! their absence) and response shapes, through `aws-sdk-kms` and, where the body itself is
+//! the point, raw HTTP. Sources: docs/research/aws-error-messages.md, section 15.
+
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{DryRunModifierType, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType};
+
+use crate::harness::{Harness, error_of};
+
+fn arn(id: &str) -> String {
+    format!("arn:aws:kms:us-east-1:111122223333:key/{id}")
+}
+
+#[tokio::test]
+async fn create_key_needs_a_usage_for_every_spec_but_symmetric() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    for spec in [KeySpec::Hmac256, KeySpec::Rsa2048, KeySpec::EccNistP256] {
+        assert_eq!(
+            error_of(kms.create_key().key_spec(spec.clone()).send().await),
+            (
+                "ValidationException".to_owned(),
+                "You must specify a KeyUsage value for all KMS keys except for symmetric \
+                 encryption keys."
+                    .to_owned()
+            ),
+            "{spec:?}"
+        );
+    }
+    // The symmetric default needs none.
+    let meta = kms
+        .create_key()
+        .key_spec(KeySpec::SymmetricDefault)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(meta.key_usage, Some(KeyUsageType::EncryptDecrypt));
+}
+
+#[tokio::test]
+async fn generate_random_without_a_length() {
+    let h = Harness::start().await;
+    assert_eq!(
+        error_of(h.client().generate_random().send().await),
+        (
+            "ValidationException".to_owned(),
+            "NumberOfBytes is required.".to_owned()
+        )
+    );
+}
+
+#[tokio::test]
+async fn decrypt_with_a_key_that_cannot_decrypt_is_the_incorrect_key() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let blob = h.encrypt(&h.key().await, "secret").await;
+    let wrong = [
+        h.key_of(KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac)
+            .await,
+        h.key_of(KeySpec::Rsa2048, KeyUsageType::SignVerify).await,
+        h.key_of(KeySpec::EccNistP256, KeyUsageType::KeyAgreement)
+            .await,
+    ];
+    let expected = (
+        "IncorrectKeyException".to_owned(),
+        "The key ID in the request does not identify a CMK that can perform this operation."
+            .to_owned(),
+    );
+    let destination = h.key().await;
+    for key in &wrong {
+        assert_eq!(
+            error_of(
+                kms.decrypt()
+                    .key_id(key)
+                    .ciphertext_blob(blob.clone())
+                    .send()
+                    .await
+            ),
+            expected,
+            "Decrypt with {key}"
+        );
+        assert_eq!(
+            error_of(
+                kms.re_encrypt()
+                    .source_key_id(key)
+                    .destination_key_id(&destination)
+                    .ciphertext_blob(blob.clone())
+                    .send()
+                    .await
+            ),
+            expected,
+            "ReEncrypt from {key}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dry_runs_that_ignore_the_ciphertext() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let key = h.key().await;
+    let dry_run = (
+        "DryRunOperationException".to_owned(),
+        "The request would have succeeded, but the DryRun option is set.".to_owned(),
+    );
+    // No ciphertext at all, or one that is not a ciphertext: only authorization is checked.
+    assert_eq!(
+        error_of(
+            kms.decrypt()
+                .key_id(&key)
+                .dry_run(true)
+                .dry_run_modifiers(DryRunModifierType::IgnoreCiphertext)
+                .send()
+                .await
+        ),
+        dry_run
+    );
+    assert_eq!(
+        error_of(
+            kms.decrypt()
+                .key_id(&key)
+                .ciphertext_blob(Blob::new("not a ciphertext"))
+                .dry_run(true)
+                .dry_run_modifiers(DryRunModifierType::IgnoreCiphertext)
+                .send()
+                .await
+        ),
+        dry_run
+    );
+    assert_eq!(
+        error_of(
+            kms.re_encrypt()
+                .source_key_id(&key)
+                .destination_key_id(h.key().await)
+                .dry_run(true)
+                .dry_run_modifiers(DryRunModifierType::IgnoreCiphertext)
+                .send()
+                .await
+        ),
+        dry_run
+    );
+    // Without the modifier the ciphertext is still checked, and still required.
+    assert_eq!(
+        error_of(
+            kms.decrypt()
+                .key_id(&key)
+                .ciphertext_blob(Blob::new("not a ciphertext"))
+                .dry_run(true)
+                .send()
+                .await
+        )
+        .0,
+        "InvalidCiphertextException"
+    );
+    assert_eq!(
+        error_of(kms.decrypt().key_id(&key).dry_run(true).send().await),
+        (
+            "ValidationException".to_owned(),
+            "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy \
+             constraint: Member must not be null"
+                .to_owned()
+        )
+    );
+    // The modifier applies to dry runs only.
+    assert_eq!(
+        error_of(
+            kms.decrypt()
+                .key_id(&key)
+                .dry_run_modifiers(DryRunModifierType::IgnoreCiphertext)
+                .send()
+                .await
+        )
+        .0,
+        "ValidationException"
+    );
+    // Ignoring the ciphertext, the key must come from KeyId, and be one that decrypts.
+    let (code, message) = error_of(
+        kms.decrypt()
+            .dry_run(true)
+            .dry_run_modifiers(DryRunModifierType::IgnoreCiphertext)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationException");
+    assert!(message.contains("KeyId"), "{message}");
+    let mac = h
+        .key_of(KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac)
+        .await;
+    assert_eq!(
+        error_of(
+            kms.decrypt()
+                .key_id(&mac)
+                .dry_run(true)
+                .dry_run_modifiers(DryRunModifierType::IgnoreCiphertext)
+                .send()
+                .await
+        )
+        .0,
+        "IncorrectKeyException"
+    );
+    // A disabled key fails as it would for real.
+    kms.disable_key().key_id(&key).send().await.unwrap();
+    assert_eq!(
+        error_of(
+            kms.decrypt()
+                .key_id(&key)
+                .dry_run(true)
+                .dry_run_modifiers(DryRunModifierType::IgnoreCiphertext)
+                .send()
+                .await
+        )
+        .0,
+        "DisabledException"
+    );
+}
+
+#[tokio::test]
+async fn rotate_key_on_demand_answers_with_the_arn_and_bare_errors() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let key = h.key().await;
+    let out = kms
+        .rotate_key_on_demand()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.key_id, Some(arn(&key)));
+    let status = kms
+        .get_key_rotation_status()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.on_demand_rotation_start_date, None);
+    for (spec, usage) in [
+        (KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac),
+        (KeySpec::EccNistP256, KeyUsageType::SignVerify),
+    ] {
+        let other = h.key_of(spec, usage).await;
+        // AWS sends the type alone; so does Trent, on the wire too.
+        assert_eq!(
+            error_of(kms.rotate_key_on_demand().key_id(&other).send().await),
+            ("UnsupportedOperationException".to_owned(), String::new())
+        );
+        let (status, _, body) = h
+            .raw(&h.request(
+                "TrentService.RotateKeyOnDemand",
+                &format!(r#"{{"KeyId":"{other}"}}"#),
+                true,
+            ))
+            .await;
+        assert_eq!(status, 400);
+        assert_eq!(body, r#"{"__type":"UnsupportedOperationException"}"#);
+    }
+}
+
+#[tokio::test]
+async fn derive_shared_secret_with_a_bad_public_key_has_no_message() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let key = h
+        .key_of(KeySpec::EccNistP256, KeyUsageType::KeyAgreement)
+        .await;
+    // A P-384 key's SPKI is well-formed but of the wrong curve; the others are not SPKIs.
+    let p384 = h
+        .key_of(KeySpec::EccNistP384, KeyUsageType::KeyAgreement)
+        .await;
+    let wrong_curve = kms
+        .get_public_key()
+        .key_id(&p384)
+        .send()
+        .await
+        .unwrap()
+        .public_key
+        .unwrap();
+    for public in [
+        wrong_curve.into_inner(),
+        b"not a key".to_vec(),
+        vec![0x04; 65],
+    ] {
+        assert_eq!(
+            error_of(
+                kms.derive_shared_secret()
+                    .key_id(&key)
+                    .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+                    .public_key(Blob::new(public))
+                    .send()
+                    .await
+            ),
+            ("ValidationException".to_owned(), String::new())
+        );
+    }
+}
+
+#[tokio::test]
+async fn replicate_key_on_a_replica_and_without_tags() {
+    let h = Harness::start().await;
+    let east = h.client_in("us-east-1");
+    let id = east
+        .create_key()
+        .multi_region(true)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    // No tags asked for: no ReplicaTags member at all, as at AWS.
+    let (status, _, body) = h
+        .raw(&h.request(
+            "TrentService.ReplicateKey",
+            &format!(r#"{{"KeyId":"{id}","ReplicaRegion":"eu-west-1"}}"#),
+            true,
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(body.get("ReplicaKeyMetadata").is_some(), "{body}");
+    assert!(body.get("ReplicaTags").is_none(), "{body}");
+    let replica_arn = format!("arn:aws:kms:eu-west-1:111122223333:key/{id}");
+    assert_eq!(
+        error_of(
+            h.client_in("eu-west-1")
+                .replicate_key()
+                .key_id(&id)
+                .replica_region("ap-south-1")
+                .send()
+                .await
+        ),
+        (
+            "UnsupportedOperationException".to_owned(),
+            format!("{replica_arn} is not a multi-region primary key.")
+        )
+    );
+}
+
+#[tokio::test]
+async fn list_retirable_grants_needs_a_principal() {
+    let h = Harness::start().await;
+    let (code, message) = error_of(h.client().list_retirable_grants().send().await);
+    assert_eq!(code, "ValidationException");
+    assert!(
+        message.contains("RetiringPrincipal or RetiringServicePrincipal"),
+        "{message}"
+    );
+    // With one, it lists.
+    let out = h
+        .client()
+        .list_retirable_grants()
+        .retiring_principal("arn:aws:iam::111122223333:root")
+        .send()
+        .await
+        .unwrap();
+    assert!(out.grants().is_empty());
+}
