@@ -161,6 +161,13 @@ impl Harness {
 
     /// A signed (or, with `sign` false, unsigned) AWS JSON request, as raw bytes.
     pub fn request(&self, target: &str, body: &str, sign: bool) -> Vec<u8> {
+        let all = ["content-type", "host", "x-amz-date", "x-amz-target"];
+        self.request_signing(target, body, if sign { &all } else { &[] })
+    }
+
+    /// An AWS JSON request whose signature covers only the headers named in `signed` (none:
+    /// unsigned), as clients such as `aws-requests-auth` sign `host;x-amz-date` alone.
+    pub fn request_signing(&self, target: &str, body: &str, signed: &[&str]) -> Vec<u8> {
         let host = self.server.local_addr.to_string();
         let date = trent_api::sigv4::format_amz_date(now_unix());
         let mut headers = vec![
@@ -172,12 +179,17 @@ impl Harness {
             ("x-amz-date".to_owned(), date),
             ("x-amz-target".to_owned(), target.to_owned()),
         ];
-        if sign {
+        if !signed.is_empty() {
+            let covered: Vec<(String, String)> = headers
+                .iter()
+                .filter(|(n, _)| signed.contains(&n.as_str()))
+                .cloned()
+                .collect();
             let req = trent_api::sigv4::Request {
                 method: "POST",
                 path: "/",
                 query: "",
-                headers: &headers,
+                headers: &covered,
                 body: body.as_bytes(),
             };
             let auth =

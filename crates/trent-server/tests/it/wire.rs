@@ -410,3 +410,62 @@ async fn tls_with_the_sdk_trusting_a_test_ca() {
     let untrusting = h.client_for("us-east-1", &h.access_key_id, &h.secret);
     assert!(untrusting.list_keys().send().await.is_err());
 }
+
+#[tokio::test]
+async fn a_signature_over_host_and_date_alone_is_accepted_as_at_aws() {
+    let h = Harness::start().await;
+    let key = h.key().await;
+    let body = format!(r#"{{"KeyId":"{key}","Plaintext":"aGVsbG8="}}"#);
+    // aws-requests-auth (PyPI) signs host;x-amz-date only; AWS KMS accepts that.
+    let (status, _, out) = h
+        .raw(&h.request_signing("TrentService.Encrypt", &body, &["host", "x-amz-date"]))
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert!(json(&out)["CiphertextBlob"].is_string(), "{out}");
+    // The body is still bound by its hash: a changed body is refused.
+    let mut request = h.request_signing("TrentService.Encrypt", &body, &["host", "x-amz-date"]);
+    let at = request.len() - 3;
+    request[at] ^= 1;
+    let (status, _, out) = h.raw(&request).await;
+    assert_eq!(
+        (status, json(&out)["__type"].as_str()),
+        (400, Some("InvalidSignatureException"))
+    );
+    // Host and the date still must be signed.
+    let (_, _, out) = h
+        .raw(&h.request_signing("TrentService.ListKeys", "{}", &["x-amz-date"]))
+        .await;
+    assert_eq!(
+        json(&out)["__type"].as_str(),
+        Some("IncompleteSignatureException")
+    );
+    let (_, _, out) = h
+        .raw(&h.request_signing("TrentService.ListKeys", "{}", &["host"]))
+        .await;
+    assert_eq!(
+        json(&out)["__type"].as_str(),
+        Some("IncompleteSignatureException"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn require_signed_target_refuses_an_unsigned_target() {
+    let h = Harness::start_with(|o| o.require_signed_target = true).await;
+    let (status, _, out) = h
+        .raw(&h.request_signing("TrentService.ListKeys", "{}", &["host", "x-amz-date"]))
+        .await;
+    assert_eq!(status, 400);
+    let out = json(&out);
+    assert_eq!(out["__type"].as_str(), Some("IncompleteSignatureException"));
+    assert!(
+        out["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."),
+        "{out}"
+    );
+    // Signed over everything, the same request goes through.
+    let (status, _, _) = h.raw(&h.request("TrentService.ListKeys", "{}", true)).await;
+    assert_eq!(status, 200);
+}
