@@ -217,6 +217,11 @@ struct ServeArgs {
     /// Directory for the store and the root key.
     #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
     data_dir: PathBuf,
+    /// A fresh server for one test run: a new temporary data directory (new root key, new
+    /// credentials, printed), removed when the server stops; commits are not flushed to
+    /// disk, since nothing outlives the process.
+    #[arg(long, env = "TRENT_EPHEMERAL", conflicts_with_all = ["data_dir", "root_key_passphrase"])]
+    ephemeral: bool,
     /// Where the store lives: `sqlite` (trent.db in the data directory) or a PostgreSQL URL
     /// (`postgres://user:password@host:port/dbname`) that any number of nodes share; every
     /// node needs the same root key in its data directory.
@@ -330,11 +335,24 @@ pub fn main() -> ExitCode {
 }
 
 /// A time given as RFC 3339 or epoch seconds, in milliseconds.
+/// Reads `--since`/`--until` into milliseconds since the epoch: epoch seconds, an RFC 3339
+/// time with `Z` or any offset (`2026-11-23T10:00:00Z`, `2026-11-23T11:00:00.5+01:00`), or a
+/// bare date (midnight UTC).
 fn parse_time(text: &str) -> Option<i64> {
+    use time::format_description::well_known::{Iso8601, Rfc3339};
     if let Ok(secs) = text.parse::<i64>() {
         return secs.checked_mul(1000);
     }
-    trent_core::policy::condition::parse_date(text).and_then(|s| s.checked_mul(1000))
+    // A time without an offset is ambiguous, and refused; a date alone is a UTC day.
+    let t = if text.contains('T') || text.contains('t') {
+        time::OffsetDateTime::parse(text, &Rfc3339).ok()?
+    } else {
+        time::Date::parse(text, &Iso8601::DATE)
+            .ok()?
+            .midnight()
+            .assume_utc()
+    };
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 async fn audit(command: AuditCommand) -> ExitCode {
@@ -586,9 +604,38 @@ async fn admin(args: AdminArgs) -> ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> ExitCode {
+async fn serve(mut args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
+    // --ephemeral: the directory goes when `ephemeral` drops, after the server has stopped
+    // (or failed to start).
+    let ephemeral = if args.ephemeral {
+        if args.store != "sqlite" {
+            eprintln!(
+                "trent: --ephemeral keeps its store in SQLite in a temporary directory; it cannot use --store {}",
+                args.store
+            );
+            return ExitCode::from(2);
+        }
+        match tempfile::Builder::new()
+            .prefix("trent-ephemeral-")
+            .tempdir()
+        {
+            Ok(dir) => {
+                args.data_dir = dir.path().to_path_buf();
+                Some(dir)
+            }
+            Err(e) => {
+                eprintln!("trent: cannot make a temporary data directory: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
     let mut options = ServerOptions::new(args.listen, args.data_dir.clone());
+    if ephemeral.is_some() {
+        options.durability = trent_store::Durability::Off;
+    }
     if let Some(source) = &args.root_key_passphrase {
         let new = !args.data_dir.join("root.key.enc").exists();
         match crate::root_key::read_passphrase(source, new) {
@@ -643,7 +690,12 @@ async fn serve(args: ServeArgs) -> ExitCode {
             server.local_addr
         );
     }
-    if server.root_key_created {
+    if ephemeral.is_some() {
+        tracing::info!(
+            data_dir = %args.data_dir.display(),
+            "ephemeral: a new root key, store and credentials, removed when the server stops"
+        );
+    } else if server.root_key_created {
         let file = if args.root_key_passphrase.is_some() {
             "root.key.enc"
         } else {
@@ -690,10 +742,18 @@ async fn serve(args: ServeArgs) -> ExitCode {
         () = &mut stop => {
             tracing::info!("shutting down: finishing in-flight requests");
             server.trigger_shutdown();
-            match server.wait().await {
+            let code = match server.wait().await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => { eprintln!("trent: {e}"); ExitCode::FAILURE }
+            };
+            if let Some(dir) = ephemeral {
+                let path = dir.path().display().to_string();
+                match dir.close() {
+                    Ok(()) => tracing::info!(data_dir = %path, "removed the ephemeral data directory"),
+                    Err(e) => tracing::warn!(data_dir = %path, error = %e, "cannot remove the ephemeral data directory"),
+                }
             }
+            code
         }
     }
 }
@@ -716,5 +776,29 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn audit_times_read_as_milliseconds() {
+        let cases = [
+            ("1764979200", Some(1_764_979_200_000)),
+            ("2025-12-06T00:00:00Z", Some(1_764_979_200_000)),
+            ("2025-12-06T02:00:00+02:00", Some(1_764_979_200_000)),
+            ("2025-12-05T19:00:00-05:00", Some(1_764_979_200_000)),
+            ("2025-12-06T00:00:00.250Z", Some(1_764_979_200_250)),
+            ("2025-12-06", Some(1_764_979_200_000)),
+            ("2025-12-06T00:00:00", None),
+            ("2025-12-06 00:00:00", None),
+            ("yesterday", None),
+            ("", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_time(text), expected, "{text}");
+        }
     }
 }

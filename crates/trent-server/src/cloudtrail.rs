@@ -121,10 +121,13 @@ pub async fn handle(
     let events: Vec<Value> = matching
         .into_iter()
         .map(|(_, e)| {
+            // CloudTrail's EventTime is epoch seconds (a JSON number), as for every AWS JSON
+            // timestamp; parse_date gives milliseconds.
             let time = crate::audit_event::field(&e, &["eventTime"])
                 .as_str()
                 .and_then(trent_core::policy::condition::parse_date)
-                .unwrap_or_default();
+                .unwrap_or_default()
+                / 1000;
             let resources: Vec<Value> = crate::audit_event::field(&e, &["resources"])
                 .as_array()
                 .map(|rs| {

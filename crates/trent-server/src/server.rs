@@ -98,6 +98,9 @@ pub struct ServerOptions {
     pub tls: Option<crate::tls::TlsSource>,
     /// The passphrase protecting the root key (`root.key.enc`); `None`: the plain `root.key`.
     pub passphrase: Option<trent_core::secret::Secret>,
+    /// Whether a SQLite commit waits for the disk; `Off` for `--ephemeral`, whose data
+    /// directory does not outlive the process.
+    pub durability: trent_store::Durability,
 }
 
 impl ServerOptions {
@@ -118,6 +121,7 @@ impl ServerOptions {
             require_signed_target: false,
             tls: None,
             passphrase: None,
+            durability: trent_store::Durability::Full,
         }
     }
 }
@@ -483,7 +487,8 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
 async fn open_store(options: &ServerOptions) -> Result<Arc<dyn trent_core::store::Store>, String> {
     match &options.store {
         StoreLocation::Sqlite => {
-            let store = SqliteStore::open(&options.data_dir.join("trent.db")).map_err(|e| {
+            let db = options.data_dir.join("trent.db");
+            let store = SqliteStore::open_with(&db, options.durability).map_err(|e| {
                 format!(
                     "cannot open the store in {}: {e}",
                     options.data_dir.display()

@@ -13,4 +13,4 @@ pub mod sqlite;
 pub mod testing;
 
 pub use postgres::{PostgresOptions, PostgresStore};
-pub use sqlite::SqliteStore;
+pub use sqlite::{Durability, SqliteStore};

@@ -1,5 +1,5 @@
-//! The SQLite store: one file in the data directory, WAL journal, `synchronous=FULL`, every
-//! mutation in one transaction.
+//! The SQLite store: one file in the data directory, WAL journal, `synchronous=FULL` (OFF for
+//! an ephemeral server), every mutation in one transaction.
 //!
 //! rusqlite is synchronous; each call runs on tokio's blocking pool behind one connection.
 //! Writes are rare (management calls) and the hot path reads from the in-memory cache, so one
@@ -129,28 +129,55 @@ fn map_error(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Whether a commit waits for the disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is on disk before it is acknowledged (`synchronous=FULL`).
+    #[default]
+    Full,
+    /// Commits are not flushed (`synchronous=OFF`): for a store nothing outlives, such as
+    /// `trent serve --ephemeral`'s.
+    Off,
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
     /// The file is readable by its owner only (its write-ahead log and shared-memory files
     /// inherit that from it), though it holds nothing in the clear that the root key protects.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        Self::open_with(path, Durability::Full)
+    }
+
+    /// Opens the database at `path` as [`open`](Self::open) does, flushing commits to disk or
+    /// not as `durability` says.
+    pub fn open_with(path: &Path, durability: Durability) -> StoreResult<SqliteStore> {
         restrict(path)?;
         let conn = Connection::open(path).map_err(map_error)?;
-        Self::setup(conn, path.display().to_string())
+        Self::setup(conn, path.display().to_string(), durability)
     }
 
     /// An in-memory database, for tests.
     pub fn in_memory() -> StoreResult<SqliteStore> {
         let conn = Connection::open_in_memory().map_err(map_error)?;
-        Self::setup(conn, ":memory:".to_owned())
+        Self::setup(conn, ":memory:".to_owned(), Durability::Full)
     }
 
-    fn setup(mut conn: Connection, description: String) -> StoreResult<SqliteStore> {
+    fn setup(
+        mut conn: Connection,
+        description: String,
+        durability: Durability,
+    ) -> StoreResult<SqliteStore> {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(map_error)?;
-        // FULL makes each commit durable in WAL mode, not only consistent.
-        conn.pragma_update(None, "synchronous", "FULL")
+        // FULL makes each commit durable in WAL mode, not only consistent; OFF leaves the
+        // flushing to the operating system (a crash of the process loses nothing, one of the
+        // machine may).
+        let synchronous = match durability {
+            Durability::Full => "FULL",
+            Durability::Off => "OFF",
+        };
+        conn.pragma_update(None, "synchronous", synchronous)
             .map_err(map_error)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(map_error)?;

@@ -18,11 +18,18 @@ impl Trent {
     }
 
     fn start_with_env(data_dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Trent {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_trent"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_trent"));
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(extra)
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Self::launch(command)
+    }
+
+    /// Spawns `command` and reads the export lines it prints.
+    fn launch(mut command: Command) -> Trent {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -555,4 +562,52 @@ async fn killing_one_of_two_nodes_under_load_loses_nothing_acknowledged() {
     }
     b.child.kill().unwrap();
     let _ = b.child.wait();
+}
+
+#[tokio::test]
+async fn an_ephemeral_server_prints_credentials_and_leaves_nothing_behind() {
+    // No --data-dir: run from an empty working directory, which must stay empty.
+    let cwd = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trent"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--ephemeral"])
+        .args(["--log-format", "json"])
+        .current_dir(cwd.path());
+    let trent = Trent::launch(command);
+    let kms = trent.client();
+    let blob = new_key_and_blob(&kms, "for one run").await;
+    assert_eq!(decrypt(&kms, blob).await, b"for one run");
+    let (status, log) = trent.stop();
+    assert!(status.success(), "{log}");
+    // The log names the temporary directory; it is gone, and nothing was written here.
+    let dir = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["fields"]["message"] == "removed the ephemeral data directory")
+        .and_then(|l| l["fields"]["data_dir"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no removal logged:\n{log}"));
+    assert!(dir.contains("trent-ephemeral-"), "{dir}");
+    assert!(!std::path::Path::new(&dir).exists(), "{dir} is still there");
+    assert!(!log.contains("back it up"), "{log}");
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn ephemeral_refuses_a_data_dir_or_a_shared_store() {
+    for extra in [
+        &["--data-dir", "somewhere"][..],
+        &["--store", "postgres://u:p@127.0.0.1:1/db"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_trent"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--ephemeral"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--ephemeral") || err.contains("cannot be used with"),
+            "{extra:?}: {err}"
+        );
+    }
 }
