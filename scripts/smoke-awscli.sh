@@ -4,21 +4,48 @@
 # encrypt, decrypt, generate-data-key, aliases and tags through `aws kms`; then identities and
 # authorization: `aws sts`, `trent admin`, grants and an assumed role.
 #
-# Usage: scripts/smoke-awscli.sh [path/to/trent]   (installs awscli from PyPI when missing)
+# Then the Python clients: boto3's cloudtrail client parsing LookupEvents' times, and a request
+# signed by PyPI's aws-requests-auth (which signs only host;x-amz-date).
+#
+# Usage: AWS_CLI=/path/to/aws scripts/smoke-awscli.sh [path/to/trent]
+# AWS_CLI defaults to `aws` on the PATH (installing awscli v1 from PyPI when there is none).
+# A CLI too old to read AWS_ENDPOINT_URL_KMS (v1 before 1.29, v2 before 2.13, such as
+# Debian 12's 2.9) is given --endpoint-url, as the README tells its users.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 trent=${1:-$root/target/debug/trent}
 [ -x "$trent" ] || { echo "smoke: no trent binary at $trent (run cargo build first)" >&2; exit 1; }
 
-if ! command -v aws >/dev/null 2>&1; then
-    venv=$root/target/tools/awscli
-    if [ ! -x "$venv/bin/aws" ]; then
-        echo "smoke: installing awscli into $venv"
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet awscli
+if [ -z "${AWS_CLI:-}" ]; then
+    if ! command -v aws >/dev/null 2>&1; then
+        venv=$root/target/tools/awscli
+        if [ ! -x "$venv/bin/aws" ]; then
+            echo "smoke: installing awscli into $venv"
+            python3 -m venv "$venv"
+            "$venv/bin/pip" install --quiet awscli
+        fi
+        export PATH=$venv/bin:$PATH
     fi
-    export PATH=$venv/bin:$PATH
+    AWS_CLI=$(command -v aws)
+fi
+cli_version=$("$AWS_CLI" --version 2>&1)
+v=${cli_version#aws-cli/}
+v=${v%% *}
+major=${v%%.*}
+minor=${v#*.}
+minor=${minor%%.*}
+if { [ "$major" = 1 ] && [ "$minor" -ge 29 ]; } || { [ "$major" = 2 ] && [ "$minor" -ge 13 ]; }; then
+    reads_endpoint_env=1
+else
+    reads_endpoint_env=0
+fi
+
+pyclients=$root/target/tools/pyclients
+if ! "$pyclients/bin/python" -c 'import boto3, aws_requests_auth' 2>/dev/null; then
+    echo "smoke: installing boto3 and aws-requests-auth into $pyclients"
+    python3 -m venv "$pyclients"
+    "$pyclients/bin/pip" install --quiet boto3 aws-requests-auth
 fi
 
 work=$(mktemp -d)
@@ -39,6 +66,16 @@ grep -q '^export AWS_ENDPOINT_URL_KMS=' "$work/out" || { cat "$work/err" >&2; ec
 # Exactly what the README says to do with the printed lines.
 eval "$(grep '^export ' "$work/out")"
 unset AWS_PROFILE AWS_SESSION_TOKEN
+endpoint=$AWS_ENDPOINT_URL_KMS
+# `aws` below is the CLI under test, told the endpoint when it cannot read it from the
+# environment (Trent serves KMS, STS and CloudTrail on the one endpoint).
+aws() {
+    if [ "$reads_endpoint_env" = 1 ]; then
+        "$AWS_CLI" "$@"
+    else
+        "$AWS_CLI" --endpoint-url "$endpoint" "$@"
+    fi
+}
 
 passed=0
 failed=0
@@ -100,7 +137,6 @@ bad=$(AWS_SECRET_ACCESS_KEY=wrong aws kms list-keys 2>&1 || true)
 check "wrong secret is InvalidSignatureException" 1 "$(grep -c InvalidSignatureException <<<"$bad")"
 
 # Identities and authorization: STS, the admin CLI, grants, an assumed role.
-endpoint=$AWS_ENDPOINT_URL_KMS
 aws kms enable-key --key-id "$key_id"
 account=$(aws sts get-caller-identity --query Account --output text)
 check "sts get-caller-identity" "arn:aws:iam::$account:root" \
@@ -136,10 +172,23 @@ check "assumed-role identity" "arn:aws:sts::$account:assumed-role/smoke-role/smo
         aws sts get-caller-identity --query Arn --output text)"
 
 # The audit trail: CloudTrail's LookupEvents on the same endpoint, and trent audit verify.
+# The year of a time as the CLI prints it: v2 formats ISO 8601, v1 passes epoch seconds on.
+year_of() {
+    python3 -c 'import datetime, sys
+t = sys.stdin.read().strip()
+if t.replace(".", "").isdigit():
+    print(datetime.datetime.fromtimestamp(float(t), datetime.timezone.utc).year)
+else:
+    print(t[:4])'
+}
+# AWS_ENDPOINT_URL_KMS does not reach the cloudtrail client: it is always given the endpoint.
 check "cloudtrail lookup-events finds the assumed-role call" AssumeRole \
-    "$(aws cloudtrail lookup-events --endpoint-url "$endpoint" \
+    "$("$AWS_CLI" cloudtrail lookup-events --endpoint-url "$endpoint" \
         --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRole \
         --query 'Events[0].EventName' --output text)"
+check "cloudtrail lookup-events reads EventTime as a time of this year" "$(date -u +%Y)" \
+    "$("$AWS_CLI" cloudtrail lookup-events --endpoint-url "$endpoint" --max-results 1 \
+        --query 'Events[0].EventTime' --output text | year_of)"
 check "trent audit verify" 1 "$("$trent" audit verify --data-dir "$work/data" | grep -c '^intact:')"
 
 # The root key: rotated online; what was encrypted before still decrypts, and so does the
@@ -160,5 +209,39 @@ check "trent encrypt/decrypt a file" "$(sha256sum <"$work/big")" "$(sha256sum <"
 check "trent encrypt/decrypt a stream" "$(sha256sum <"$work/big")" \
     "$("$trent" encrypt --key "$esdk_key" -i - -o - <"$work/big" | "$trent" decrypt --discovery -i - -o - | sha256sum)"
 
-echo "awscli: $passed passed, $failed failed"
+# Python clients: boto3's cloudtrail client parses EventTime into a datetime, and
+# aws-requests-auth signs host;x-amz-date only, which AWS KMS (and Trent) accept.
+python_clients=$("$pyclients/bin/python" - <<'PY'
+import datetime, json, os
+import boto3, requests
+from aws_requests_auth.aws_auth import AWSRequestsAuth
+
+endpoint = os.environ["AWS_ENDPOINT_URL_KMS"]
+region = os.environ["AWS_DEFAULT_REGION"]
+events = boto3.client("cloudtrail", endpoint_url=endpoint).lookup_events(MaxResults=5)["Events"]
+age = datetime.datetime.now(datetime.timezone.utc) - events[0]["EventTime"]
+print("lookup_events", "recent" if abs(age) < datetime.timedelta(hours=1) else age)
+auth = AWSRequestsAuth(
+    aws_access_key=os.environ["AWS_ACCESS_KEY_ID"],
+    aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+    aws_host=endpoint.split("://", 1)[1],
+    aws_region=region,
+    aws_service="kms",
+)
+response = requests.post(
+    endpoint,
+    data="{}",
+    headers={"X-Amz-Target": "TrentService.ListKeys", "Content-Type": "application/x-amz-json-1.1"},
+    auth=auth,
+    timeout=10,
+)
+signed = response.request.headers["Authorization"].split("SignedHeaders=")[1].split(",")[0]
+print("aws-requests-auth", signed, response.status_code, "Keys" in response.json())
+PY
+)
+check "boto3 cloudtrail.lookup_events parses EventTime" "lookup_events recent" "$(sed -n 1p <<<"$python_clients")"
+check "aws-requests-auth (host;x-amz-date signed) lists keys" "aws-requests-auth host;x-amz-date 200 True" \
+    "$(sed -n 2p <<<"$python_clients")"
+
+echo "awscli ($cli_version): $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
