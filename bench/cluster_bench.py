@@ -3,7 +3,7 @@
 emulator (moto) and a minimal hyper server, in one run on the same cores.
 
 Every server (and PostgreSQL) is pinned to core 0, wrk to core 1. Each target gets fresh keys
-and freshly signed requests (SigV4, valid 15 minutes), a warm-up, then one wrk run per
+and freshly signed requests (SigV4, valid 5 minutes), a warm-up, then one wrk run per
 (operation, connection count). For Trent it records the CPU of every server process (both
 nodes, and PostgreSQL's processes separately), and on PostgreSQL the statements and
 transactions the database ran during the cell, from pg_stat_statements and pg_stat_database.
@@ -144,7 +144,7 @@ class Target:
                 p.wait()
 
 
-def start_trent(a, name, store, nodes, tmp):
+def start_trent(a, name, store, nodes, tmp, ephemeral=False):
     port = free_port()
     cfg = os.path.join(tmp, "config.toml")
     with open(cfg, "w") as f:
@@ -157,7 +157,8 @@ def start_trent(a, name, store, nodes, tmp):
             os.makedirs(data, exist_ok=True)
             shutil.copy(os.path.join(first_data, "root.key"), os.path.join(data, "root.key"))
         cmd = ["taskset", "-c", SERVER_CORE, a.trent, "serve", "--listen", f"127.0.0.1:{port}",
-               "--data-dir", data, "--config", cfg, "--store", store]
+               "--config", cfg, "--store", store]
+        cmd += ["--ephemeral"] if ephemeral else ["--data-dir", data]
         if nodes > 1:
             cmd.append("--reuse-port")
         procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -277,6 +278,8 @@ def main():
     for name in a.targets.split(","):
         if name == "sqlite":
             t = start_trent(a, name, "sqlite", 1, tmp)
+        elif name == "ephemeral":  # trent serve --ephemeral: SQLite without fsync
+            t = start_trent(a, name, "sqlite", 1, tmp, ephemeral=True)
         elif name in ("pg1", "pg2"):
             url = pg.fresh(f"bench_{name}")
             t = start_trent(a, name, url, 1 if name == "pg1" else 2, tmp)
