@@ -482,7 +482,7 @@ impl Kms {
 fn limit(record: &KeyRecord) -> Error {
     Error::LimitExceeded {
         message: format!(
-            "The on-demand rotation limit of {MAX_ON_DEMAND_ROTATIONS} has been reached for key {}.",
+            "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: {}",
             record.arn()
         ),
     }

@@ -280,8 +280,17 @@ async fn on_demand_rotation_and_its_limit() {
         let text = format!("v{i}");
         blobs.push((h.encrypt(&key, &text).await, text));
     }
-    let (code, _) = error_of(kms.rotate_key_on_demand().key_id(&key).send().await);
-    assert_eq!(code, "LimitExceededException");
+    assert_eq!(
+        error_of(kms.rotate_key_on_demand().key_id(&key).send().await),
+        (
+            "LimitExceededException".to_owned(),
+            format!(
+                "The on-demand rotations limit has been reached for the given keyId. No more \
+                 on-demand rotations can be performed for this key: \
+                 arn:aws:kms:us-east-1:111122223333:key/{key}"
+            )
+        )
+    );
     // The automatic schedule did not move. OnDemandRotationStartDate shows only while a
     // rotation is in progress; AWS removes it once done, and Trent's are done in the call.
     let status = kms
