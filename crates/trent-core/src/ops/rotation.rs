@@ -84,9 +84,15 @@ impl Kms {
         period_days: Option<u32>,
     ) -> Result<()> {
         let period = period_days.unwrap_or(DEFAULT_ROTATION_DAYS);
-        if !(90..=2560).contains(&period) {
+        // The model's range; the wire checks it first, in the same words.
+        let bound = match period {
+            p if p < 90 => "greater than or equal to 90",
+            p if p > 2560 => "less than or equal to 2560",
+            _ => "",
+        };
+        if !bound.is_empty() {
             return Err(Error::validation(format!(
-                "1 validation error detected: Value '{period}' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value between 90 and 2560"
+                "1 validation error detected: Value '{period}' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value {bound}"
             )));
         }
         let facts = Facts::new().with("kms:RotationPeriodInDays", period.to_string());

@@ -91,7 +91,11 @@ async fn enabling_disabling_and_status() {
             .await,
     );
     assert_eq!(code, "ValidationException");
-    assert!(message.contains("rotationPeriodInDays"), "{message}");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value '89' at 'rotationPeriodInDays' failed to satisfy \
+         constraint: Member must have value greater than or equal to 90"
+    );
 
     kms.disable_key_rotation()
         .key_id(&key)
