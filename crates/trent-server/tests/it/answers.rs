@@ -356,3 +356,65 @@ async fn list_retirable_grants_needs_a_principal() {
         .unwrap();
     assert!(out.grants().is_empty());
 }
+
+#[tokio::test]
+async fn rsa_encrypt_over_the_limit_names_algorithm_spec_and_limit() {
+    use aws_sdk_kms::types::EncryptionAlgorithmSpec as Alg;
+    let h = Harness::start().await;
+    let kms = h.client();
+    // AWS's limits (LS-snap test_encrypt_validate_plaintext_size_per_key_type).
+    for (spec, name, limits) in [
+        (KeySpec::Rsa2048, "RSA_2048", [214, 190]),
+        (KeySpec::Rsa3072, "RSA_3072", [342, 318]),
+        (KeySpec::Rsa4096, "RSA_4096", [470, 446]),
+    ] {
+        let key = h.key_of(spec, KeyUsageType::EncryptDecrypt).await;
+        for (alg, alg_name, limit) in [
+            (Alg::RsaesOaepSha1, "RSAES_OAEP_SHA_1", limits[0]),
+            (Alg::RsaesOaepSha256, "RSAES_OAEP_SHA_256", limits[1]),
+        ] {
+            assert_eq!(
+                error_of(
+                    kms.encrypt()
+                        .key_id(&key)
+                        .plaintext(Blob::new(vec![1u8; limit + 1]))
+                        .encryption_algorithm(alg)
+                        .send()
+                        .await
+                ),
+                (
+                    "ValidationException".to_owned(),
+                    format!(
+                        "Algorithm {alg_name} and key spec {name} cannot encrypt data larger \
+                         than {limit} bytes."
+                    )
+                )
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn get_parameters_for_import_names_the_origin() {
+    use aws_sdk_kms::types::{AlgorithmSpec, WrappingKeySpec};
+    let h = Harness::start().await;
+    let key = h.key().await;
+    assert_eq!(
+        error_of(
+            h.client()
+                .get_parameters_for_import()
+                .key_id(&key)
+                .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
+                .wrapping_key_spec(WrappingKeySpec::Rsa2048)
+                .send()
+                .await
+        ),
+        (
+            "UnsupportedOperationException".to_owned(),
+            format!(
+                "{} origin is AWS_KMS which is not valid for this operation.",
+                arn(&key)
+            )
+        )
+    );
+}
