@@ -257,6 +257,10 @@ struct ServeArgs {
     /// Refuse requests whose X-Amz-Target header is not signed (AWS accepts them).
     #[arg(long, env = "TRENT_REQUIRE_SIGNED_TARGET")]
     require_signed_target: bool,
+    /// Serve HTTP/2 over plain TCP too (h2c, prior knowledge). Off by default: AWS speaks
+    /// HTTP/2 only over TLS. `[listener]` in the config sets the other connection limits.
+    #[arg(long, env = "TRENT_H2C")]
+    h2c: bool,
     /// Serve TLS with this certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "TRENT_TLS_CERT", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -669,6 +673,7 @@ async fn serve(mut args: ServeArgs) -> ExitCode {
     options.dev = args.dev;
     options.aws_quotas = args.aws_quotas;
     options.require_signed_target = args.require_signed_target;
+    options.limits.h2c = args.h2c;
     options.tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
         (Some(cert), Some(key), _) => Some(crate::tls::TlsSource::Files { cert, key }),
         (_, _, true) => Some(crate::tls::TlsSource::SelfSigned),

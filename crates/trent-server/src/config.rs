@@ -29,6 +29,17 @@
 //!
 //! [sigv4]
 //! require_signed_target = true             # refuse requests whose X-Amz-Target is unsigned
+//!
+//! [listener]                               # optional: the front door's bounds (defaults shown)
+//! header_timeout_secs = 10                 # TLS handshake and each request head
+//! body_timeout_secs = 30                   # each request body
+//! idle_timeout_secs = 60                   # a keep-alive connection with nothing in flight
+//! max_connections = 4096
+//! max_connections_per_ip = 512
+//! max_streams_per_connection = 100         # HTTP/2
+//! max_header_bytes = 65536
+//! body_memory_bytes = 67108864             # request bodies being received, in all
+//! h2c = false                              # HTTP/2 over plain TCP
 //! ```
 
 use std::collections::BTreeMap;
@@ -81,6 +92,88 @@ struct RawConfig {
     accounts: Vec<RawAccount>,
     quotas: Option<RawQuotas>,
     sigv4: Option<RawSigv4>,
+    listener: Option<ListenerConfig>,
+}
+
+/// `[listener]`: the front door's timeouts and caps; what is absent keeps its default.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerConfig {
+    pub header_timeout_secs: Option<f64>,
+    pub body_timeout_secs: Option<f64>,
+    pub idle_timeout_secs: Option<f64>,
+    pub max_connections: Option<usize>,
+    pub max_connections_per_ip: Option<usize>,
+    pub max_streams_per_connection: Option<u32>,
+    pub max_header_bytes: Option<usize>,
+    pub body_memory_bytes: Option<usize>,
+    pub h2c: Option<bool>,
+}
+
+impl ListenerConfig {
+    fn check(&self) -> Result<(), String> {
+        for (name, secs) in [
+            ("header_timeout_secs", self.header_timeout_secs),
+            ("body_timeout_secs", self.body_timeout_secs),
+            ("idle_timeout_secs", self.idle_timeout_secs),
+        ] {
+            if secs.is_some_and(|s| !(s > 0.0 && s <= 86_400.0)) {
+                return Err(format!(
+                    "[listener] {name}: expected more than 0 and at most 86400"
+                ));
+            }
+        }
+        for (name, n) in [
+            ("max_connections", self.max_connections),
+            ("max_connections_per_ip", self.max_connections_per_ip),
+            (
+                "max_streams_per_connection",
+                self.max_streams_per_connection
+                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            ),
+            ("body_memory_bytes", self.body_memory_bytes),
+        ] {
+            if n == Some(0) {
+                return Err(format!("[listener] {name}: expected at least 1"));
+            }
+        }
+        if self.max_header_bytes.is_some_and(|n| n < 8192) {
+            return Err("[listener] max_header_bytes: expected at least 8192".to_owned());
+        }
+        Ok(())
+    }
+
+    /// Overrides `limits` with what the file sets.
+    pub fn apply(&self, limits: &mut crate::front_door::Limits) {
+        let secs = std::time::Duration::from_secs_f64;
+        if let Some(s) = self.header_timeout_secs {
+            limits.header_timeout = secs(s);
+        }
+        if let Some(s) = self.body_timeout_secs {
+            limits.body_timeout = secs(s);
+        }
+        if let Some(s) = self.idle_timeout_secs {
+            limits.idle_timeout = secs(s);
+        }
+        if let Some(n) = self.max_connections {
+            limits.max_connections = n;
+        }
+        if let Some(n) = self.max_connections_per_ip {
+            limits.max_connections_per_ip = n;
+        }
+        if let Some(n) = self.max_streams_per_connection {
+            limits.max_streams_per_connection = n;
+        }
+        if let Some(n) = self.max_header_bytes {
+            limits.max_header_bytes = n;
+        }
+        if let Some(n) = self.body_memory_bytes {
+            limits.body_memory = n;
+        }
+        if let Some(on) = self.h2c {
+            limits.h2c |= on;
+        }
+    }
 }
 
 /// `[sigv4]`: how strict signature checking is beyond what AWS requires.
@@ -159,6 +252,8 @@ pub struct Config {
     pub quotas: Option<trent_core::quota::RateLimits>,
     /// `[sigv4] require_signed_target`: the operation header must be signed.
     pub require_signed_target: bool,
+    /// `[listener]`: the front door's bounds.
+    pub listener: Option<ListenerConfig>,
 }
 
 #[derive(Debug)]
@@ -288,10 +383,14 @@ impl Config {
                 Some(limits)
             }
         };
+        if let Some(listener) = &raw.listener {
+            listener.check()?;
+        }
         Ok(Config {
             accounts,
             quotas,
             require_signed_target: raw.sigv4.unwrap_or_default().require_signed_target,
+            listener: raw.listener,
         })
     }
 }
@@ -299,6 +398,25 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listener_settings_override_the_defaults() {
+        let c = Config::parse(
+            "[listener]\nheader_timeout_secs = 2.5\nmax_connections_per_ip = 8\nh2c = true",
+        )
+        .unwrap();
+        let mut limits = crate::front_door::Limits::default();
+        c.listener.unwrap().apply(&mut limits);
+        assert_eq!(
+            limits,
+            crate::front_door::Limits {
+                header_timeout: std::time::Duration::from_millis(2500),
+                max_connections_per_ip: 8,
+                h2c: true,
+                ..crate::front_door::Limits::default()
+            }
+        );
+    }
 
     #[test]
     fn parses_accounts_and_keys() {
@@ -332,6 +450,10 @@ mod tests {
             "[[accounts]]\nid = \"123456789012\"\n[[accounts.access_keys]]\nid = \"test\"\nsecret = \"\"",
             "[[accounts]]\nid = \"123456789012\"\nunknown = 1",
             "not toml at all [",
+            "[listener]\nheader_timeout_secs = 0",
+            "[listener]\nmax_connections = 0",
+            "[listener]\nmax_header_bytes = 100",
+            "[listener]\nunknown = 1",
         ] {
             assert!(Config::parse(bad).is_err(), "{bad}");
         }

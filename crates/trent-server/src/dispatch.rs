@@ -332,9 +332,36 @@ async fn read_body(
     if declared.is_some_and(|len| len > u64::try_from(state.max_body).unwrap_or(u64::MAX)) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, state.max_body)
-        .await
-        .map_err(|_| too_large())
+    // Hold the body's bytes against the shared budget before reading any of them.
+    let reserve = declared.map_or(state.max_body, |len| {
+        usize::try_from(len).unwrap_or(usize::MAX)
+    });
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+    let Some(_reservation) = state.body_budget.reserve(peer, reserve) else {
+        return Err(ApiError::from(WireError::new(
+            ErrorCode::ThrottlingException,
+            "The server is receiving too many request bodies. Retry the request later.",
+        )));
+    };
+    match tokio::time::timeout(
+        state.body_timeout,
+        axum::body::to_bytes(body, state.max_body),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(too_large()),
+        Err(_) => Err(ApiError::from(WireError::new(
+            ErrorCode::RequestTimeoutException,
+            format!(
+                "The request body did not arrive within {} seconds.",
+                state.body_timeout.as_secs_f64()
+            ),
+        ))),
+    }
 }
 
 fn response(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Body> {

@@ -19,6 +19,7 @@ pub mod dispatch;
 pub mod envelope_cli;
 pub mod error;
 pub mod esdk_keyring;
+pub mod front_door;
 pub mod handlers;
 pub mod metrics;
 pub mod root_key;

@@ -37,6 +37,15 @@ pub struct Metrics {
     cache_hits: Gauge,
     cache_misses: Gauge,
     audit_queue: Gauge,
+    /// The front door's: connections open now, and those refused over a cap.
+    pub connections: ConnectionMetrics,
+}
+
+/// What the front door counts; clones share the values.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectionMetrics {
+    pub open: Gauge,
+    pub refused: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -79,7 +88,19 @@ impl Default for Metrics {
             "Audit events waiting to be written",
             audit_queue.clone(),
         );
+        let connections = ConnectionMetrics::default();
+        registry.register(
+            "connections_open",
+            "Client connections open now",
+            connections.open.clone(),
+        );
+        registry.register(
+            "connections_refused",
+            "Connections turned away over the total or per-address cap",
+            connections.refused.clone(),
+        );
         Metrics {
+            connections,
             registry,
             requests,
             latency,

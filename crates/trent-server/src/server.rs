@@ -101,6 +101,8 @@ pub struct ServerOptions {
     /// Whether a SQLite commit waits for the disk; `Off` for `--ephemeral`, whose data
     /// directory does not outlive the process.
     pub durability: trent_store::Durability,
+    /// Timeouts and caps on client connections; `[listener]` in the config overrides them.
+    pub limits: crate::front_door::Limits,
 }
 
 impl ServerOptions {
@@ -122,6 +124,7 @@ impl ServerOptions {
             tls: None,
             passphrase: None,
             durability: trent_store::Durability::Full,
+            limits: crate::front_door::Limits::default(),
         }
     }
 }
@@ -420,6 +423,10 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         .map_err(|e| e.to_string())?;
 
     let audit = crate::audit::AuditLog::start(kms.clone()).await?;
+    let mut limits = options.limits.clone();
+    if let Some(listener) = config.as_ref().and_then(|c| c.listener.as_ref()) {
+        listener.apply(&mut limits);
+    }
     let state = Arc::new(AppState {
         metrics: crate::metrics::Metrics::default(),
         audit: audit.clone(),
@@ -432,6 +439,8 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         },
         auth_clock: Arc::new(SystemClock),
         max_body: MAX_BODY,
+        body_budget: crate::front_door::BodyBudget::new(limits.body_memory),
+        body_timeout: limits.body_timeout,
     });
     let listener = bind(options.listen, options.reuse_port)
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
@@ -443,19 +452,15 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         .map(|source| crate::tls::config(source, &options.data_dir))
         .transpose()?;
     let secure = tls.is_some();
-    let serve = match tls {
-        Some(config) => tokio::spawn(crate::tls::serve(listener, config, app(state), rx)),
-        None => {
-            let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-            tokio::spawn(async move {
-                axum::serve(listener, service)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-            })
-        }
-    };
+    let connections = state.metrics.connections.clone();
+    let serve = tokio::spawn(crate::front_door::serve(
+        listener,
+        tls,
+        app(state),
+        limits,
+        connections,
+        rx,
+    ));
     let maintenance = tokio::spawn(crate::scheduler::run(
         kms.clone(),
         options.maintenance_interval,

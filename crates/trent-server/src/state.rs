@@ -20,6 +20,10 @@ pub struct AppState {
     pub auth_clock: Arc<dyn Clock>,
     /// The largest request body accepted.
     pub max_body: usize,
+    /// Request-body bytes being received at once, shared by all connections.
+    pub body_budget: crate::front_door::BodyBudget,
+    /// How long a request body may take to arrive.
+    pub body_timeout: std::time::Duration,
     /// Where every call is recorded before its response goes out.
     pub audit: crate::audit::AuditLog,
     pub metrics: crate::metrics::Metrics,

@@ -1,17 +1,10 @@
 //! TLS with rustls: a certificate and key from PEM files, or a self-signed pair generated for
 //! development (`--tls-self-signed`, written to the data directory so clients can trust it);
-//! HTTP/1.1 keep-alive and HTTP/2 (ALPN) over it.
+//! HTTP/1.1 keep-alive and HTTP/2 (ALPN) over it. The front door serves the connections.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -81,44 +74,4 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     file.write_all(bytes)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// Serves `app` over TLS until `shutdown` fires; connections in flight finish on their own.
-pub async fn serve(
-    listener: TcpListener,
-    config: Arc<ServerConfig>,
-    app: Router,
-    mut shutdown: oneshot::Receiver<()>,
-) -> std::io::Result<()> {
-    let acceptor = TlsAcceptor::from(config);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => accepted?,
-            _ = &mut shutdown => return Ok(()),
-        };
-        let _ = stream.set_nodelay(true);
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(stream).await else {
-                return;
-            };
-            let service = hyper::service::service_fn(
-                move |mut request: hyper::Request<hyper::body::Incoming>| {
-                    request
-                        .extensions_mut()
-                        .insert(ConnectInfo::<SocketAddr>(peer));
-                    request.extensions_mut().insert(OverTls);
-                    let app = app.clone();
-                    async move {
-                        use tower::ServiceExt as _;
-                        app.oneshot(request.map(axum::body::Body::new)).await
-                    }
-                },
-            );
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
-        });
-    }
 }

@@ -7,13 +7,13 @@ use std::process::{Child, Command, Stdio};
 use aws_sdk_kms::config::{Credentials, Region};
 use aws_sdk_kms::primitives::Blob;
 
-struct Trent {
+pub(crate) struct Trent {
     child: Child,
     exports: Vec<(String, String)>,
 }
 
 impl Trent {
-    fn start(data_dir: &std::path::Path, extra: &[&str]) -> Trent {
+    pub(crate) fn start(data_dir: &std::path::Path, extra: &[&str]) -> Trent {
         Self::start_with_env(data_dir, extra, &[])
     }
 
@@ -49,7 +49,11 @@ impl Trent {
         Trent { child, exports }
     }
 
-    fn var(&self, name: &str) -> String {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn var(&self, name: &str) -> String {
         self.exports
             .iter()
             .find(|(k, _)| k == name)
@@ -57,7 +61,7 @@ impl Trent {
             .unwrap_or_else(|| panic!("{name} was not printed"))
     }
 
-    fn client(&self) -> aws_sdk_kms::Client {
+    pub(crate) fn client(&self) -> aws_sdk_kms::Client {
         let config = aws_sdk_kms::Config::builder()
             .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
             .region(Region::new(self.var("AWS_REGION")))
@@ -74,7 +78,7 @@ impl Trent {
     }
 
     /// SIGTERM, then the exit status and what was logged.
-    fn stop(self) -> (std::process::ExitStatus, String) {
+    pub(crate) fn stop(self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let output = self.child.wait_with_output().unwrap();

@@ -19,6 +19,7 @@ mod concurrency;
 mod crypto;
 mod disk_full;
 mod esdk;
+mod front_door;
 mod harness;
 mod hot_path;
 mod import;
