@@ -122,12 +122,20 @@ pub fn parse(request: &Request<'_>, rules: Rules) -> Result<Authorization, WireE
     let mut signature = None;
     for part in rest.split(',') {
         let part = part.trim();
-        if let Some(v) = part.strip_prefix("Credential=") {
-            credential = Some(v);
+        let (slot, name, value) = if let Some(v) = part.strip_prefix("Credential=") {
+            (&mut credential, "Credential", v)
         } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
-            signed_headers = Some(v);
+            (&mut signed_headers, "SignedHeaders", v)
         } else if let Some(v) = part.strip_prefix("Signature=") {
-            signature = Some(v);
+            (&mut signature, "Signature", v)
+        } else {
+            continue;
+        };
+        // Which of two would count is ambiguous (and the audit trail could blame the other).
+        if slot.replace(value).is_some() {
+            return Err(incomplete(format!(
+                "Authorization header has more than one '{name}' parameter."
+            )));
         }
     }
     let mut missing = Vec::new();

@@ -197,11 +197,17 @@ fn metric_label(operation: Option<&str>) -> &str {
     }
 }
 
-/// The access key id of the request's `Authorization` header, if it has one.
+/// The access key id of the request's `Authorization` header, if it has exactly one
+/// (SigV4 refuses a header with two), cut to IAM's 128-character limit.
 fn signed_access_key(parts: &axum::http::request::Parts) -> Option<String> {
     let auth = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let credential = auth.split("Credential=").nth(1)?;
-    credential.split('/').next().map(str::to_owned)
+    let mut credentials = auth.split("Credential=").skip(1);
+    let credential = credentials.next()?;
+    if credentials.next().is_some() {
+        return None;
+    }
+    let id = credential.split(['/', ',']).next()?;
+    Some(id.chars().take(128).collect())
 }
 
 fn user_agent(parts: &axum::http::request::Parts) -> &str {

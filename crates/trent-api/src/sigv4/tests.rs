@@ -170,6 +170,10 @@ fn malformed_headers_are_incomplete() {
         "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws5_request, SignedHeaders=host, Signature=00",
         "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, SignedHeaders=x-amz-date, Signature=00",
         "Basic dXNlcjpwYXNz",
+        // A component twice: ambiguous, refused whichever copy would verify.
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, Credential=OTHER/20150830/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=00, Signature=01",
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, SignedHeaders=host, SignedHeaders=host;x-amz-date, Signature=00",
     ] {
         assert_eq!(
             code(bad),

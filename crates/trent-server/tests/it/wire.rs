@@ -469,3 +469,35 @@ async fn require_signed_target_refuses_an_unsigned_target() {
     let (status, _, _) = h.raw(&h.request("TrentService.ListKeys", "{}", true)).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn an_authorization_header_naming_two_credentials_is_refused() {
+    let h = Harness::start().await;
+    // A correctly signed request, with a second Credential inserted before the real one:
+    // one would verify, the other would be blamed.
+    let good = String::from_utf8(h.request("TrentService.ListKeys", "{}", true)).unwrap();
+    let bad = good.replacen(
+        "Credential=",
+        "Credential=AKIAOTHER00000000000/20260101/us-east-1/kms/aws4_request, Credential=",
+        1,
+    );
+    assert_ne!(good, bad);
+    let (status, _, body) = h.raw(bad.as_bytes()).await;
+    assert_eq!(status, 400);
+    assert_eq!(json(&body)["__type"], "IncompleteSignatureException");
+    assert_eq!(
+        json(&body)["message"],
+        "Authorization header has more than one 'Credential' parameter."
+    );
+    // The trail names neither key for it.
+    let events = trent_server::audit::search(
+        h.server.kms.store().as_ref(),
+        &trent_server::audit::Filter::default(),
+        usize::MAX,
+    )
+    .await
+    .unwrap();
+    let (_, event) = events.last().unwrap();
+    assert_eq!(event["errorCode"], "IncompleteSignatureException");
+    assert!(event["userIdentity"]["accessKeyId"].is_null(), "{event}");
+}
