@@ -69,12 +69,27 @@ impl Request<'_> {
     }
 }
 
+/// The longest SigV4 error message, in characters: AWS's messages echo the `Authorization`
+/// header (or parts of it), which a client may make as long as it likes.
+pub const MAX_MESSAGE_CHARS: usize = 512;
+
+/// `message`, cut to [`MAX_MESSAGE_CHARS`] (ending in `...` when cut).
+fn bounded(message: impl Into<String>) -> String {
+    let message = message.into();
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let mut cut: String = message.chars().take(MAX_MESSAGE_CHARS - 3).collect();
+    cut.push_str("...");
+    cut
+}
+
 fn incomplete(message: impl Into<String>) -> WireError {
-    WireError::new(ErrorCode::IncompleteSignatureException, message)
+    WireError::new(ErrorCode::IncompleteSignatureException, bounded(message))
 }
 
 fn invalid(message: impl Into<String>) -> WireError {
-    WireError::new(ErrorCode::InvalidSignatureException, message)
+    WireError::new(ErrorCode::InvalidSignatureException, bounded(message))
 }
 
 /// Headers that, when present, must be signed, as AWS requires: the date the signature is

@@ -171,7 +171,69 @@ pub fn build(
         map.insert("errorCode".into(), json!(code));
         map.insert("errorMessage".into(), json!(message));
     }
+    bound(&mut event);
     event
+}
+
+/// The longest `requestParameters`, serialized; larger ones are left out, as CloudTrail
+/// leaves out request parameters over 100 KB.
+pub const MAX_REQUEST_PARAMETERS: usize = 100 * 1024;
+/// The longest `userAgent` and `errorMessage`, in characters.
+pub const MAX_TEXT: usize = 1024;
+/// The longest `eventName`, in characters (KMS's longest operation name has 36).
+pub const MAX_EVENT_NAME: usize = 128;
+/// The longest of any other string in an event, outside `requestParameters` and
+/// `responseElements`.
+pub const MAX_STRING: usize = 2048;
+
+/// Caps every string an event records, so that a client (authenticated or not) cannot make
+/// one event large: whatever it sends, an event without request parameters stays a few KiB.
+fn bound(event: &mut Value) {
+    let Some(map) = event.as_object_mut() else {
+        return;
+    };
+    for (field, max) in [
+        ("userAgent", MAX_TEXT),
+        ("errorMessage", MAX_TEXT),
+        ("eventName", MAX_EVENT_NAME),
+    ] {
+        if let Some(Value::String(text)) = map.get_mut(field) {
+            truncate(text, max);
+        }
+    }
+    if let Some(params) = map.get_mut("requestParameters")
+        && serde_json::to_vec(params).map_or(0, |v| v.len()) > MAX_REQUEST_PARAMETERS
+    {
+        *params = Value::Null;
+        map.insert(
+            "requestParametersOmitted".into(),
+            json!(format!("larger than {MAX_REQUEST_PARAMETERS} bytes")),
+        );
+    }
+    for (field, value) in map.iter_mut() {
+        if field != "requestParameters" && field != "responseElements" {
+            cap_strings(value, MAX_STRING);
+        }
+    }
+}
+
+fn cap_strings(value: &mut Value, max: usize) {
+    match value {
+        Value::String(text) => truncate(text, max),
+        Value::Array(items) => items.iter_mut().for_each(|v| cap_strings(v, max)),
+        Value::Object(map) => map.values_mut().for_each(|v| cap_strings(v, max)),
+        _ => {}
+    }
+}
+
+/// Cuts `text` to `max` characters, ending in `...` when cut.
+fn truncate(text: &mut String, max: usize) {
+    if text.len() <= max || text.chars().count() <= max {
+        return;
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(3)).collect();
+    cut.push_str("...");
+    *text = cut;
 }
 
 /// STS and admin parameters: secrets and policy documents left out.
@@ -188,5 +250,42 @@ pub fn redact_admin(value: &Value) -> Value {
         ),
         Value::Array(items) => Value::Array(items.iter().map(redact_admin).collect()),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_bounded_whatever_the_request() {
+        let mut event = json!({
+            "userAgent": "u".repeat(5000),
+            "errorMessage": "m".repeat(5000),
+            "eventName": "n".repeat(500),
+            "userIdentity": {"accessKeyId": "a".repeat(10_000)},
+            "requestParameters": {"keyId": "k".repeat(MAX_REQUEST_PARAMETERS)},
+            "responseElements": null,
+        });
+        bound(&mut event);
+        let len = |field: &str| event[field].as_str().unwrap().chars().count();
+        assert_eq!(len("userAgent"), MAX_TEXT);
+        assert_eq!(len("errorMessage"), MAX_TEXT);
+        assert_eq!(len("eventName"), MAX_EVENT_NAME);
+        assert_eq!(
+            event["userIdentity"]["accessKeyId"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            MAX_STRING
+        );
+        assert!(event["requestParameters"].is_null());
+        assert_eq!(event["requestParametersOmitted"], "larger than 102400 bytes");
+        // Short values and small parameters are left alone.
+        let mut small = json!({"userAgent": "aws-cli/2", "requestParameters": {"keyId": "k"}});
+        let copy = small.clone();
+        bound(&mut small);
+        assert_eq!(small, copy);
     }
 }

@@ -37,6 +37,77 @@ pub fn authenticate(
     request_id: &str,
     service: &str,
 ) -> Result<RequestContext, WireError> {
+    let now = std::time::Instant::now();
+    if let Some(ip) = source_ip
+        && !state.auth_failures.allows(ip, now)
+    {
+        return Err(WireError::new(
+            ErrorCode::ThrottlingException,
+            "Too many requests from this address failed authentication. Retry the request later.",
+        ));
+    }
+    let result = verify(state, parts, body, source_ip, request_id, service);
+    if let (Err(_), Some(ip)) = (&result, source_ip) {
+        state.auth_failures.failed(ip, now);
+    }
+    result
+}
+
+/// Per source address, a token bucket of failed authentications: past it, requests from
+/// the address are answered `ThrottlingException` before their signature is checked, until
+/// the bucket refills. Signed requests never draw from it.
+#[derive(Debug)]
+pub struct FailureLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: std::sync::Mutex<std::collections::HashMap<IpAddr, (f64, std::time::Instant)>>,
+}
+
+/// Addresses tracked at most; past this, the full buckets are forgotten.
+const TRACKED_ADDRESSES: usize = 65_536;
+
+impl FailureLimiter {
+    pub fn new(per_second: u32, burst: u32) -> FailureLimiter {
+        FailureLimiter {
+            per_second: f64::from(per_second.max(1)),
+            burst: f64::from(burst.max(1)),
+            buckets: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn level(&self, tokens: f64, at: std::time::Instant, now: std::time::Instant) -> f64 {
+        let elapsed = now.saturating_duration_since(at).as_secs_f64();
+        (tokens + elapsed * self.per_second).min(self.burst)
+    }
+
+    /// Whether a request from `ip` may try to authenticate.
+    pub fn allows(&self, ip: IpAddr, now: std::time::Instant) -> bool {
+        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        buckets
+            .get(&ip)
+            .is_none_or(|&(tokens, at)| self.level(tokens, at, now) >= 1.0)
+    }
+
+    /// Notes a failed authentication from `ip`.
+    pub fn failed(&self, ip: IpAddr, now: std::time::Instant) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= TRACKED_ADDRESSES && !buckets.contains_key(&ip) {
+            buckets.retain(|_, &mut (tokens, at)| self.level(tokens, at, now) < self.burst);
+        }
+        let (tokens, at) = buckets.get(&ip).copied().unwrap_or((self.burst, now));
+        let level = self.level(tokens, at, now);
+        buckets.insert(ip, ((level - 1.0).max(0.0), now));
+    }
+}
+
+fn verify(
+    state: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    source_ip: Option<IpAddr>,
+    request_id: &str,
+    service: &str,
+) -> Result<RequestContext, WireError> {
     let mut pairs: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -126,4 +197,30 @@ pub fn authenticate(
             )
         })?;
     Ok(context(credential.principal, region))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn failures_drain_the_bucket_and_time_refills_it() {
+        let limiter = FailureLimiter::new(10, 3);
+        let one: IpAddr = "192.0.2.1".parse().unwrap();
+        let two: IpAddr = "192.0.2.2".parse().unwrap();
+        let t = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.allows(one, t));
+            limiter.failed(one, t);
+        }
+        assert!(!limiter.allows(one, t), "burst spent");
+        assert!(limiter.allows(two, t), "another address is not affected");
+        // 10 a second: one more after 100 ms, the burst again after 300 ms.
+        assert!(!limiter.allows(one, t + Duration::from_millis(50)));
+        assert!(limiter.allows(one, t + Duration::from_millis(100)));
+        limiter.failed(one, t + Duration::from_millis(100));
+        assert!(!limiter.allows(one, t + Duration::from_millis(150)));
+        assert!(limiter.allows(one, t + Duration::from_millis(500)));
+    }
 }

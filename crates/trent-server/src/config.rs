@@ -40,6 +40,8 @@
 //! max_header_bytes = 65536
 //! body_memory_bytes = 67108864             # request bodies being received, in all
 //! h2c = false                              # HTTP/2 over plain TCP
+//! auth_failures_per_second = 10            # per source address, after a burst of
+//! auth_failure_burst = 100                 # ... this many; then ThrottlingException
 //! ```
 
 use std::collections::BTreeMap;
@@ -108,6 +110,8 @@ pub struct ListenerConfig {
     pub max_header_bytes: Option<usize>,
     pub body_memory_bytes: Option<usize>,
     pub h2c: Option<bool>,
+    pub auth_failures_per_second: Option<u32>,
+    pub auth_failure_burst: Option<u32>,
 }
 
 impl ListenerConfig {
@@ -132,6 +136,16 @@ impl ListenerConfig {
                     .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             ),
             ("body_memory_bytes", self.body_memory_bytes),
+            (
+                "auth_failures_per_second",
+                self.auth_failures_per_second
+                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            ),
+            (
+                "auth_failure_burst",
+                self.auth_failure_burst
+                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            ),
         ] {
             if n == Some(0) {
                 return Err(format!("[listener] {name}: expected at least 1"));
@@ -172,6 +186,12 @@ impl ListenerConfig {
         }
         if let Some(on) = self.h2c {
             limits.h2c |= on;
+        }
+        if let Some(n) = self.auth_failures_per_second {
+            limits.auth_failures_per_second = n;
+        }
+        if let Some(n) = self.auth_failure_burst {
+            limits.auth_failure_burst = n;
         }
     }
 }

@@ -234,9 +234,6 @@ async fn sts_request(
             .map_err(|e| sts::auth_error(&e.wire))?;
         let params = sts::params(&body);
         facts.operation = params.get("Action").cloned();
-        facts.request_parameters = serde_json::to_value(&params)
-            .ok()
-            .map(|v| crate::audit_event::redact_admin(&v));
         facts.access_key_id = signed_access_key(&parts);
         let ctx = crate::auth::authenticate(
             state,
@@ -249,6 +246,10 @@ async fn sts_request(
         .map_err(|e| sts::auth_error(&e))?;
         facts.principal = Some(ctx.principal.clone());
         facts.region = Some(ctx.region.clone());
+        // Recorded only once the caller is known: an unauthenticated body is not kept.
+        facts.request_parameters = serde_json::to_value(&params)
+            .ok()
+            .map(|v| crate::audit_event::redact_admin(&v));
         sts::handle(state, &ctx, &params).await
     }
     .await;

@@ -60,6 +60,10 @@ pub struct Limits {
     pub body_memory: usize,
     /// Serve HTTP/2 with prior knowledge over plain TCP (h2c).
     pub h2c: bool,
+    /// Failed authentications a source address may make per second, after a burst of
+    /// `auth_failure_burst`; past them its requests are throttled before they are verified.
+    pub auth_failures_per_second: u32,
+    pub auth_failure_burst: u32,
 }
 
 impl Default for Limits {
@@ -74,6 +78,8 @@ impl Default for Limits {
             max_header_bytes: 64 * 1024,
             body_memory: 64 * 1024 * 1024,
             h2c: false,
+            auth_failures_per_second: 10,
+            auth_failure_burst: 100,
         }
     }
 }

@@ -441,6 +441,10 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         max_body: MAX_BODY,
         body_budget: crate::front_door::BodyBudget::new(limits.body_memory),
         body_timeout: limits.body_timeout,
+        auth_failures: crate::auth::FailureLimiter::new(
+            limits.auth_failures_per_second,
+            limits.auth_failure_burst,
+        ),
     });
     let listener = bind(options.listen, options.reuse_port)
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;

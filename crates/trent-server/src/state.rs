@@ -22,6 +22,8 @@ pub struct AppState {
     pub max_body: usize,
     /// Request-body bytes being received at once, shared by all connections.
     pub body_budget: crate::front_door::BodyBudget,
+    /// Failed authentications per source address (`ThrottlingException` past them).
+    pub auth_failures: crate::auth::FailureLimiter,
     /// How long a request body may take to arrive.
     pub body_timeout: std::time::Duration,
     /// Where every call is recorded before its response goes out.

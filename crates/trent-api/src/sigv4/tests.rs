@@ -298,3 +298,24 @@ fn the_target_must_be_signed_when_the_rules_say_so() {
     let signed = signed_kms_request(b"{}", "20150830T123600Z");
     assert_eq!(check_with(&signed, b"{}", "secret", NOW, strict), Ok(()));
 }
+
+#[test]
+fn messages_never_echo_a_long_authorization_header_in_full() {
+    let long = format!(
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms, SignedHeaders=host, Signature={}",
+        "0".repeat(100_000)
+    );
+    let hs = headers(&[
+        ("host", "h"),
+        ("x-amz-date", "20150830T123600Z"),
+        ("authorization", &long),
+    ]);
+    let e = check(&hs, b"", "s", NOW).unwrap_err();
+    assert_eq!(e.code, ErrorCode::IncompleteSignatureException);
+    assert_eq!(e.message.chars().count(), MAX_MESSAGE_CHARS);
+    assert!(
+        e.message
+            .starts_with("Credential should have at least 5 slash-separated parts")
+    );
+    assert!(e.message.ends_with("..."));
+}

@@ -222,3 +222,85 @@ async fn the_audit_public_key_is_published() {
     assert_eq!(status, 200);
     assert!(body.contains("BEGIN PUBLIC KEY"), "{body}");
 }
+
+/// SECURITY.md's bound on one failed-authentication event, serialized.
+const FAILED_EVENT_BOUND: usize = 4 * 1024;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_floods_leave_bounded_events_and_are_throttled() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let h = Harness::start().await;
+    let files = |h: &Harness| -> u64 {
+        ["trent.db", "trent.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(h.data_dir().join(f)).ok())
+            .map(|m| m.len())
+            .sum()
+    };
+    let before_files = files(&h);
+    let before = events(&h).await.len();
+    // 1,000 requests with 60 KB of headers (a bogus signature, a huge user agent and
+    // target) and 20 KB bodies, one connection each, from one address.
+    let header = format!(
+        "AWS4-HMAC-SHA256 Credential={}/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature={}",
+        "A".repeat(10_000),
+        "0".repeat(20_000)
+    );
+    let body = format!("{{\"KeyId\":\"{}\"}}", "k".repeat(20_000));
+    let request = format!(
+        "POST / HTTP/1.1\r\nhost: localhost\r\nx-amz-target: TrentService.{}\r\n\
+         content-type: application/x-amz-json-1.1\r\nuser-agent: {}\r\nauthorization: {header}\r\n\
+         x-amz-date: 20260101T000000Z\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "X".repeat(2_000),
+        "u".repeat(28_000),
+        body.len()
+    );
+    let mut codes = std::collections::BTreeMap::<String, usize>::new();
+    for _ in 0..1000 {
+        let mut stream = tokio::net::TcpStream::connect(h.server.local_addr)
+            .await
+            .unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        let _ = stream.read_to_end(&mut out).await;
+        let text = String::from_utf8_lossy(&out);
+        let (_, json_body) = text.split_once("\r\n\r\n").unwrap();
+        let error: Value = serde_json::from_str(json_body).unwrap();
+        *codes
+            .entry(error["__type"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    // The first hundred (and one more for each tenth of a second the flood takes) fail
+    // authentication; the rest are throttled before being verified.
+    let failed = codes
+        .get("IncompleteSignatureException")
+        .copied()
+        .unwrap_or(0);
+    let throttled = codes.get("ThrottlingException").copied().unwrap_or(0);
+    assert!(failed >= 100 && throttled >= 500, "{codes:?}");
+    assert_eq!(failed + throttled, 1000, "{codes:?}");
+    // Every one is on the record, none large, none with its body.
+    let all = events(&h).await;
+    let flood = &all[before..];
+    assert_eq!(flood.len(), 1000);
+    for event in flood {
+        let size = event.to_string().len();
+        assert!(size <= FAILED_EVENT_BOUND, "{size} bytes: {event}");
+        assert!(event["requestParameters"].is_null());
+    }
+    let grown = files(&h).saturating_sub(before_files);
+    eprintln!("1,000 unauthenticated requests grew the store by {grown} bytes");
+    assert!(grown < 8 * 1024 * 1024, "{grown} bytes");
+
+    // A signed client from another address is served meanwhile.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut stream = socket.connect(h.server.local_addr).await.unwrap();
+    stream
+        .write_all(&h.request("TrentService.ListKeys", "{}", true))
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out).await;
+    assert!(String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200"));
+}
