@@ -281,7 +281,10 @@ mod tests {
             MAX_STRING
         );
         assert!(event["requestParameters"].is_null());
-        assert_eq!(event["requestParametersOmitted"], "larger than 102400 bytes");
+        assert_eq!(
+            event["requestParametersOmitted"],
+            "larger than 102400 bytes"
+        );
         // Short values and small parameters are left alone.
         let mut small = json!({"userAgent": "aws-cli/2", "requestParameters": {"keyId": "k"}});
         let copy = small.clone();

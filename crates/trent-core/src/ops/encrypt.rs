@@ -213,7 +213,12 @@ impl Kms {
         action: &'static str,
         facts: Facts,
     ) -> Result<Source<'a>> {
-        let facts = crypto_facts(facts, input.algorithm, input.context);
+        let mut facts = crypto_facts(facts, input.algorithm, input.context);
+        // The named key is authorized by its ARN below; an alias the caller named still
+        // counts for `kms:RequestAlias`, as on Encrypt.
+        if let Some(KeyRef::Alias(name) | KeyRef::AliasArn { name, .. }) = input.key {
+            facts = facts.with("kms:RequestAlias", name.as_str());
+        }
         let authorize = |key_ref: KeyRef| {
             let facts = facts.clone();
             async move {

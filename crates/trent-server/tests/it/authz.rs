@@ -1176,3 +1176,57 @@ async fn a_dry_run_ignoring_the_ciphertext_still_checks_authorization() {
     assert_eq!(code, "AccessDeniedException");
     assert!(message.contains("kms:Decrypt"), "{message}");
 }
+
+#[tokio::test]
+async fn decrypt_by_alias_carries_the_request_alias() {
+    let h = harness().await;
+    let hal = new_user(&h, "hal").await;
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*"], "Resource": "*"},
+        {"Sid": "NotThroughBlocked", "Effect": "Deny", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*"], "Resource": "*",
+         "Condition": {"StringEquals": {"kms:RequestAlias": "alias/blocked"}}}
+    ]});
+    admin(
+        &h,
+        ROOT,
+        "PutUserPolicy",
+        json!({"UserName": "hal", "PolicyName": "p", "PolicyDocument": policy}),
+    )
+    .await
+    .unwrap();
+    let key = key_with_policy(&h, None).await;
+    client(&h, ROOT)
+        .create_alias()
+        .alias_name("alias/blocked")
+        .target_key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    let blob = encrypt(&hal, &key).await.unwrap();
+    assert_eq!(
+        encrypt(&hal, "alias/blocked").await.unwrap_err().0,
+        "AccessDeniedException"
+    );
+    let decrypt = |id: Option<&str>| {
+        let mut req = hal.decrypt().ciphertext_blob(blob.clone());
+        if let Some(id) = id {
+            req = req.key_id(id);
+        }
+        req.send()
+    };
+    // Named by the alias, Decrypt is denied as Encrypt is; by its id, or unnamed, it is not.
+    let (code, message) = error_of(decrypt(Some("alias/blocked")).await);
+    assert_eq!(code, "AccessDeniedException");
+    assert!(message.contains("explicit deny"), "{message}");
+    decrypt(Some(&key)).await.unwrap();
+    decrypt(None).await.unwrap();
+    // ReEncrypt's source too.
+    let re = hal
+        .re_encrypt()
+        .ciphertext_blob(blob.clone())
+        .source_key_id("alias/blocked")
+        .destination_key_id(&key)
+        .send()
+        .await;
+    assert_eq!(error_of(re).0, "AccessDeniedException");
+}
