@@ -261,6 +261,10 @@ struct ServeArgs {
     /// HTTP/2 only over TLS. `[listener]` in the config sets the other connection limits.
     #[arg(long, env = "TRENT_H2C")]
     h2c: bool,
+    /// Serve /metrics (and /health) on this address instead of the API listener, e.g. a
+    /// loopback or management-network address that clients cannot reach.
+    #[arg(long, env = "TRENT_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Serve TLS with this certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "TRENT_TLS_CERT", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -674,6 +678,7 @@ async fn serve(mut args: ServeArgs) -> ExitCode {
     options.aws_quotas = args.aws_quotas;
     options.require_signed_target = args.require_signed_target;
     options.limits.h2c = args.h2c;
+    options.metrics_listen = args.metrics_listen;
     options.tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
         (Some(cert), Some(key), _) => Some(crate::tls::TlsSource::Files { cert, key }),
         (_, _, true) => Some(crate::tls::TlsSource::SelfSigned),

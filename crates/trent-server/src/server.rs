@@ -103,6 +103,8 @@ pub struct ServerOptions {
     pub durability: trent_store::Durability,
     /// Timeouts and caps on client connections; `[listener]` in the config overrides them.
     pub limits: crate::front_door::Limits,
+    /// Serve `/metrics` here instead of on the API listener (`--metrics-listen`).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl ServerOptions {
@@ -125,6 +127,7 @@ impl ServerOptions {
             passphrase: None,
             durability: trent_store::Durability::Full,
             limits: crate::front_door::Limits::default(),
+            metrics_listen: None,
         }
     }
 }
@@ -133,6 +136,10 @@ impl ServerOptions {
 #[derive(Debug)]
 pub struct RunningServer {
     pub local_addr: SocketAddr,
+    /// Where `/metrics` is served when `--metrics-listen` gave it a listener of its own.
+    pub metrics_addr: Option<SocketAddr>,
+    metrics_shutdown: Option<oneshot::Sender<()>>,
+    metrics_serve: Option<JoinHandle<std::io::Result<()>>>,
     pub kms: Arc<Kms>,
     /// The audit trail's writer.
     pub audit: crate::audit::AuditLog,
@@ -188,9 +195,7 @@ impl RunningServer {
 
     /// Stops accepting, finishes in-flight requests, and returns when the server is down.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.trigger_shutdown();
         self.finish().await
     }
 
@@ -207,6 +212,13 @@ impl RunningServer {
             Some(handle) => handle.await.map_err(std::io::Error::other)?,
             None => Ok(()),
         };
+        // The metrics listener stops with the main one.
+        if let Some(tx) = self.metrics_shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.metrics_serve.take() {
+            let _ = handle.await;
+        }
         self.identities.abort();
         self.maintenance.abort();
         let _ = (&mut self.maintenance).await;
@@ -229,6 +241,9 @@ impl RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        if let Some(tx) = self.metrics_shutdown.take() {
+            let _ = tx.send(());
+        }
     }
 }
 
@@ -236,20 +251,35 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         self.maintenance.abort();
         self.identities.abort();
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.trigger_shutdown();
     }
 }
 
 /// The HTTP application: the AWS endpoint at `POST /`; anything else is an unknown operation.
 pub fn app(state: Arc<AppState>) -> Router {
-    Router::new()
+    app_with(state, true)
+}
+
+/// The application, with `/metrics` or (when it has a listener of its own) without.
+fn app_with(state: Arc<AppState>, with_metrics: bool) -> Router {
+    let router = Router::new()
         .route("/", any(crate::dispatch::handle))
         .route("/audit/public-key", axum::routing::get(audit_public_key))
         .route("/health", axum::routing::get(health))
+        .route("/ready", axum::routing::get(ready));
+    let router = if with_metrics {
+        router.route("/metrics", axum::routing::get(metrics))
+    } else {
+        router
+    };
+    router.fallback(crate::dispatch::fallback).with_state(state)
+}
+
+/// `--metrics-listen`'s application: `/metrics` and `/health` only.
+fn metrics_app(state: Arc<AppState>) -> Router {
+    Router::new()
         .route("/metrics", axum::routing::get(metrics))
-        .route("/ready", axum::routing::get(ready))
+        .route("/health", axum::routing::get(health))
         .fallback(crate::dispatch::fallback)
         .with_state(state)
 }
@@ -457,10 +487,33 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         .transpose()?;
     let secure = tls.is_some();
     let connections = state.metrics.connections.clone();
+    let metrics_server = match options.metrics_listen {
+        None => None,
+        Some(addr) => {
+            let listener = bind(addr, false)
+                .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let (stop, stopped) = oneshot::channel::<()>();
+            let handle = tokio::spawn(crate::front_door::serve(
+                listener,
+                None,
+                metrics_app(state.clone()),
+                limits.clone(),
+                crate::metrics::ConnectionMetrics::default(),
+                stopped,
+            ));
+            Some((addr, stop, handle))
+        }
+    };
+    let metrics_addr = metrics_server.as_ref().map(|(addr, _, _)| *addr);
+    let (metrics_shutdown, metrics_serve) = match metrics_server {
+        Some((_, stop, handle)) => (Some(stop), Some(handle)),
+        None => (None, None),
+    };
     let serve = tokio::spawn(crate::front_door::serve(
         listener,
         tls,
-        app(state),
+        app_with(state, metrics_addr.is_none()),
         limits,
         connections,
         rx,
@@ -474,6 +527,9 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     let follower = kms.clone();
     let identities = tokio::spawn(async move { follower.follow_identity_changes().await });
     Ok(RunningServer {
+        metrics_addr,
+        metrics_shutdown,
+        metrics_serve,
         identities,
         node: options.node.clone(),
         maintenance_interval: options.maintenance_interval,

@@ -495,3 +495,46 @@ async fn a_store_damaged_inside_refuses_to_start() {
     assert!(err.contains("trent restore"), "{err}");
     assert_eq!(std::fs::read(&db).unwrap(), bytes, "left untouched");
 }
+
+/// `--metrics-listen`: `/metrics` moves to its own listener, off the API's.
+#[tokio::test]
+async fn metrics_can_have_a_listener_of_their_own() {
+    let h = Harness::start_with(|o| o.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
+    h.client().list_keys().send().await.unwrap();
+    let get = |addr: std::net::SocketAddr, path: &str| {
+        let request = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut out = Vec::new();
+            let _ = stream.read_to_end(&mut out).await;
+            String::from_utf8_lossy(&out).into_owned()
+        }
+    };
+    let metrics_addr = h.server.metrics_addr.expect("a metrics listener");
+    assert_ne!(metrics_addr, h.server.local_addr);
+    let scraped = get(metrics_addr, "/metrics").await;
+    assert!(scraped.starts_with("HTTP/1.1 200"), "{scraped}");
+    assert!(
+        scraped.contains("trent_requests_total{operation=\"ListKeys\",code=\"ok\"} 1"),
+        "{scraped}"
+    );
+    assert!(
+        get(metrics_addr, "/health")
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
+    // The API listener no longer serves it, and the metrics listener serves nothing else.
+    assert!(
+        get(h.server.local_addr, "/metrics")
+            .await
+            .starts_with("HTTP/1.1 404")
+    );
+    assert!(
+        get(metrics_addr, "/ready")
+            .await
+            .starts_with("HTTP/1.1 404")
+    );
+    h.server.shutdown().await.unwrap();
+}
