@@ -39,7 +39,7 @@ pub fn authenticate(
 ) -> Result<RequestContext, WireError> {
     let now = std::time::Instant::now();
     if let Some(ip) = source_ip
-        && !state.auth_failures.allows(ip, now)
+        && !state.auth_failures.allows(&ip, now)
     {
         return Err(WireError::new(
             ErrorCode::ThrottlingException,
@@ -48,7 +48,7 @@ pub fn authenticate(
     }
     let result = verify(state, parts, body, source_ip, request_id, service);
     if let (Err(_), Some(ip)) = (&result, source_ip) {
-        state.auth_failures.failed(ip, now);
+        let _ = state.auth_failures.take(&ip, now);
     }
     result
 }
@@ -56,19 +56,48 @@ pub fn authenticate(
 /// Per source address, a token bucket of failed authentications: past it, requests from
 /// the address are answered `ThrottlingException` before their signature is checked, until
 /// the bucket refills. Signed requests never draw from it.
+pub type FailureLimiter = Buckets<IpAddr>;
+
+/// Token buckets by key (a source address; an account and a class of call), refilled at
+/// `per_second` up to `burst`.
 #[derive(Debug)]
-pub struct FailureLimiter {
+pub struct Buckets<K> {
     per_second: f64,
     burst: f64,
-    buckets: std::sync::Mutex<std::collections::HashMap<IpAddr, (f64, std::time::Instant)>>,
+    buckets: std::sync::Mutex<std::collections::HashMap<K, (f64, std::time::Instant)>>,
 }
 
-/// Addresses tracked at most; past this, the full buckets are forgotten.
-const TRACKED_ADDRESSES: usize = 65_536;
+/// Request rates of Trent's own, per account, on whatever the AWS quotas say: the admin
+/// API, `AssumeRole` and `LookupEvents` (each a burst of ten seconds' worth).
+#[derive(Debug)]
+pub struct OperatorLimits {
+    pub admin: Buckets<String>,
+    pub assume_role: Buckets<String>,
+    pub lookup_events: Buckets<String>,
+}
 
-impl FailureLimiter {
-    pub fn new(per_second: u32, burst: u32) -> FailureLimiter {
-        FailureLimiter {
+impl OperatorLimits {
+    pub fn new(limits: &crate::front_door::Limits) -> OperatorLimits {
+        let buckets = |rate: u32| Buckets::new(rate, rate.saturating_mul(10));
+        OperatorLimits {
+            admin: buckets(limits.admin_per_second),
+            assume_role: buckets(limits.assume_role_per_second),
+            lookup_events: buckets(limits.lookup_events_per_second),
+        }
+    }
+}
+
+/// `ThrottlingException` for a call over an [`OperatorLimits`] rate.
+pub fn rate_exceeded() -> WireError {
+    WireError::new(ErrorCode::ThrottlingException, "Rate exceeded")
+}
+
+/// Keys tracked at most; past this, the full buckets are forgotten.
+const TRACKED_KEYS: usize = 65_536;
+
+impl<K: std::hash::Hash + Eq + Clone> Buckets<K> {
+    pub fn new(per_second: u32, burst: u32) -> Buckets<K> {
+        Buckets {
             per_second: f64::from(per_second.max(1)),
             burst: f64::from(burst.max(1)),
             buckets: std::sync::Mutex::new(std::collections::HashMap::new()),
@@ -80,23 +109,24 @@ impl FailureLimiter {
         (tokens + elapsed * self.per_second).min(self.burst)
     }
 
-    /// Whether a request from `ip` may try to authenticate.
-    pub fn allows(&self, ip: IpAddr, now: std::time::Instant) -> bool {
+    /// Whether `key`'s bucket holds a token (without taking it).
+    pub fn allows(&self, key: &K, now: std::time::Instant) -> bool {
         let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         buckets
-            .get(&ip)
+            .get(key)
             .is_none_or(|&(tokens, at)| self.level(tokens, at, now) >= 1.0)
     }
 
-    /// Notes a failed authentication from `ip`.
-    pub fn failed(&self, ip: IpAddr, now: std::time::Instant) {
+    /// Takes a token from `key`'s bucket (none left: it stays empty); whether there was one.
+    pub fn take(&self, key: &K, now: std::time::Instant) -> bool {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= TRACKED_ADDRESSES && !buckets.contains_key(&ip) {
+        if buckets.len() >= TRACKED_KEYS && !buckets.contains_key(key) {
             buckets.retain(|_, &mut (tokens, at)| self.level(tokens, at, now) < self.burst);
         }
-        let (tokens, at) = buckets.get(&ip).copied().unwrap_or((self.burst, now));
+        let (tokens, at) = buckets.get(key).copied().unwrap_or((self.burst, now));
         let level = self.level(tokens, at, now);
-        buckets.insert(ip, ((level - 1.0).max(0.0), now));
+        buckets.insert(key.clone(), ((level - 1.0).max(0.0), now));
+        level >= 1.0
     }
 }
 
@@ -211,16 +241,16 @@ mod tests {
         let two: IpAddr = "192.0.2.2".parse().unwrap();
         let t = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.allows(one, t));
-            limiter.failed(one, t);
+            assert!(limiter.allows(&one, t));
+            limiter.take(&one, t);
         }
-        assert!(!limiter.allows(one, t), "burst spent");
-        assert!(limiter.allows(two, t), "another address is not affected");
+        assert!(!limiter.allows(&one, t), "burst spent");
+        assert!(limiter.allows(&two, t), "another address is not affected");
         // 10 a second: one more after 100 ms, the burst again after 300 ms.
-        assert!(!limiter.allows(one, t + Duration::from_millis(50)));
-        assert!(limiter.allows(one, t + Duration::from_millis(100)));
-        limiter.failed(one, t + Duration::from_millis(100));
-        assert!(!limiter.allows(one, t + Duration::from_millis(150)));
-        assert!(limiter.allows(one, t + Duration::from_millis(500)));
+        assert!(!limiter.allows(&one, t + Duration::from_millis(50)));
+        assert!(limiter.allows(&one, t + Duration::from_millis(100)));
+        limiter.take(&one, t + Duration::from_millis(100));
+        assert!(!limiter.allows(&one, t + Duration::from_millis(150)));
+        assert!(limiter.allows(&one, t + Duration::from_millis(500)));
     }
 }

@@ -42,6 +42,9 @@
 //! h2c = false                              # HTTP/2 over plain TCP
 //! auth_failures_per_second = 10            # per source address, after a burst of
 //! auth_failure_burst = 100                 # ... this many; then ThrottlingException
+//! admin_per_second = 50                    # per account, bursts of ten seconds' worth
+//! assume_role_per_second = 100
+//! lookup_events_per_second = 10
 //! ```
 
 use std::collections::BTreeMap;
@@ -112,6 +115,9 @@ pub struct ListenerConfig {
     pub h2c: Option<bool>,
     pub auth_failures_per_second: Option<u32>,
     pub auth_failure_burst: Option<u32>,
+    pub admin_per_second: Option<u32>,
+    pub assume_role_per_second: Option<u32>,
+    pub lookup_events_per_second: Option<u32>,
 }
 
 impl ListenerConfig {
@@ -144,6 +150,21 @@ impl ListenerConfig {
             (
                 "auth_failure_burst",
                 self.auth_failure_burst
+                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            ),
+            (
+                "admin_per_second",
+                self.admin_per_second
+                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            ),
+            (
+                "assume_role_per_second",
+                self.assume_role_per_second
+                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            ),
+            (
+                "lookup_events_per_second",
+                self.lookup_events_per_second
                     .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             ),
         ] {
@@ -192,6 +213,15 @@ impl ListenerConfig {
         }
         if let Some(n) = self.auth_failure_burst {
             limits.auth_failure_burst = n;
+        }
+        if let Some(n) = self.admin_per_second {
+            limits.admin_per_second = n;
+        }
+        if let Some(n) = self.assume_role_per_second {
+            limits.assume_role_per_second = n;
+        }
+        if let Some(n) = self.lookup_events_per_second {
+            limits.lookup_events_per_second = n;
         }
     }
 }

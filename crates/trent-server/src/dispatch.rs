@@ -84,8 +84,16 @@ pub async fn handle(
         if cloudtrail.is_some() || target.starts_with(crate::admin::TARGET_PREFIX) {
             facts.request_parameters = parsed.as_ref().ok().map(crate::audit_event::redact_admin);
         }
+        let account = ctx.principal.account.as_str().to_owned();
         if let Some(action) = cloudtrail {
             facts.operation = Some(action.to_owned());
+            if !state
+                .operator_limits
+                .lookup_events
+                .take(&account, std::time::Instant::now())
+            {
+                return Err(crate::auth::rate_exceeded().into());
+            }
             let value = crate::cloudtrail::handle(&state, &ctx, action, &body).await?;
             return serde_json::to_vec(&value).map_err(|e| ApiError {
                 wire: WireError::new(
@@ -97,6 +105,13 @@ pub async fn handle(
         }
         if let Some(action) = target.strip_prefix(crate::admin::TARGET_PREFIX) {
             facts.operation = Some(action.to_owned());
+            if !state
+                .operator_limits
+                .admin
+                .take(&account, std::time::Instant::now())
+            {
+                return Err(crate::auth::rate_exceeded().into());
+            }
             let value = crate::admin::handle(&state, &ctx, action, &body).await?;
             return serde_json::to_vec(&value).map_err(|e| ApiError {
                 wire: WireError::new(
@@ -250,6 +265,14 @@ async fn sts_request(
         facts.request_parameters = serde_json::to_value(&params)
             .ok()
             .map(|v| crate::audit_event::redact_admin(&v));
+        if params.get("Action").map(String::as_str) == Some("AssumeRole")
+            && !state.operator_limits.assume_role.take(
+                &ctx.principal.account.as_str().to_owned(),
+                std::time::Instant::now(),
+            )
+        {
+            return Err(sts::auth_error(&crate::auth::rate_exceeded()));
+        }
         sts::handle(state, &ctx, &params).await
     }
     .await;

@@ -64,6 +64,12 @@ pub struct Limits {
     /// `auth_failure_burst`; past them its requests are throttled before they are verified.
     pub auth_failures_per_second: u32,
     pub auth_failure_burst: u32,
+    /// Admin API calls per account per second (a burst of ten times as many).
+    pub admin_per_second: u32,
+    /// `AssumeRole` calls per account per second.
+    pub assume_role_per_second: u32,
+    /// `LookupEvents` calls per account per second.
+    pub lookup_events_per_second: u32,
 }
 
 impl Default for Limits {
@@ -80,6 +86,9 @@ impl Default for Limits {
             h2c: false,
             auth_failures_per_second: 10,
             auth_failure_burst: 100,
+            admin_per_second: 50,
+            assume_role_per_second: 100,
+            lookup_events_per_second: 10,
         }
     }
 }

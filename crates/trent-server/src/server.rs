@@ -475,6 +475,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
             limits.auth_failures_per_second,
             limits.auth_failure_burst,
         ),
+        operator_limits: crate::auth::OperatorLimits::new(&limits),
     });
     let listener = bind(options.listen, options.reuse_port)
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;

@@ -24,6 +24,8 @@ pub struct AppState {
     pub body_budget: crate::front_door::BodyBudget,
     /// Failed authentications per source address (`ThrottlingException` past them).
     pub auth_failures: crate::auth::FailureLimiter,
+    /// Rates of the admin API, AssumeRole and LookupEvents per account.
+    pub operator_limits: crate::auth::OperatorLimits,
     /// How long a request body may take to arrive.
     pub body_timeout: std::time::Duration,
     /// Where every call is recorded before its response goes out.

@@ -74,10 +74,15 @@ pub fn auth_error(e: &trent_api::WireError) -> StsError {
         UnrecognizedClientException => "InvalidClientTokenId",
         MissingAuthenticationTokenException => "MissingAuthenticationToken",
         IncompleteSignatureException => "IncompleteSignature",
+        ThrottlingException => "Throttling",
         _ => "SignatureDoesNotMatch",
     };
     StsError::new(
-        if code == "ExpiredToken" { 400 } else { 403 },
+        if code == "ExpiredToken" || code == "Throttling" {
+            400
+        } else {
+            403
+        },
         code,
         e.message.clone(),
     )

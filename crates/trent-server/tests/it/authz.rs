@@ -1230,3 +1230,55 @@ async fn decrypt_by_alias_carries_the_request_alias() {
         .await;
     assert_eq!(error_of(re).0, "AccessDeniedException");
 }
+
+/// The admin API and AssumeRole have rates of their own per account, on by default whatever
+/// the AWS quotas say.
+#[tokio::test]
+async fn admin_calls_and_assume_role_are_rate_limited_per_account() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("trent.toml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let h = Harness::start_with(|o| {
+        o.config = Some(path.clone());
+        o.limits.admin_per_second = 1;
+        o.limits.assume_role_per_second = 1;
+    })
+    .await;
+    // A burst of ten seconds' worth, then "Rate exceeded".
+    let mut outcomes = Vec::new();
+    for _ in 0..11 {
+        outcomes.push(admin(&h, ROOT, "ListUsers", json!({})).await.is_ok());
+    }
+    assert_eq!(
+        outcomes.iter().filter(|ok| **ok).count(),
+        10,
+        "{outcomes:?}"
+    );
+    let refused = admin(&h, ROOT, "ListUsers", json!({})).await.unwrap_err();
+    assert!(refused.contains("ThrottlingException"), "{refused}");
+    assert!(refused.contains("Rate exceeded"), "{refused}");
+    // KMS calls of the same account are not affected.
+    client(&h, ROOT).list_keys().send().await.unwrap();
+
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&sdk_config(&h, ALICE, None).await)
+            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    let role = format!("arn:aws:iam::{A}:role/Ops");
+    let mut codes = Vec::new();
+    for i in 0..11 {
+        let out = sts
+            .assume_role()
+            .role_arn(&role)
+            .role_session_name(format!("s{i}"))
+            .send()
+            .await;
+        codes.push(out.err().map(|e| {
+            use aws_sdk_sts::error::ProvideErrorMetadata as _;
+            e.code().unwrap_or_default().to_owned()
+        }));
+    }
+    assert!(codes[..10].iter().all(Option::is_none), "{codes:?}");
+    assert_eq!(codes[10].as_deref(), Some("Throttling"), "{codes:?}");
+}
