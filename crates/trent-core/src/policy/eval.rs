@@ -212,13 +212,39 @@ fn resource_matches(statement: &Statement, resource: &str, ctx: &dyn Context) ->
     listed != statement.not_resource
 }
 
+/// Condition keys that name one entry of the request (`kms:EncryptionContext:tenant`,
+/// `aws:ResourceTag/env`, `aws:RequestTag/env`): condition key names ignore case, but the
+/// request's entries do not, so `Tenant` and `tenant` both match the first.
+const ONE_ENTRY_KEYS: &[&str] = &[
+    "kms:encryptioncontext:",
+    "aws:resourcetag/",
+    "aws:requesttag/",
+];
+
+/// Whether one of the statement's conditions names a key that several entries of the
+/// request match (they differ only in case). AWS documents no answer for such a request.
+fn ambiguous(statement: &Statement, ctx: &dyn Context) -> bool {
+    statement.conditions.iter().any(|c| {
+        ONE_ENTRY_KEYS.iter().any(|p| c.key.starts_with(p))
+            && ctx.values(&c.key).is_some_and(|v| v.len() > 1)
+    })
+}
+
 fn applies(statement: &Statement, request: &Request<'_>) -> bool {
-    action_matches(statement, request.action)
-        && resource_matches(statement, request.resource, request.context)
-        && statement
-            .conditions
-            .iter()
-            .all(|c| c.holds(request.context))
+    if !(action_matches(statement, request.action)
+        && resource_matches(statement, request.resource, request.context))
+    {
+        return false;
+    }
+    // An ambiguous request is refused by every statement that conditions on the key: a Deny
+    // applies whichever entry it meant, an Allow allows for none of them.
+    if ambiguous(statement, request.context) {
+        return statement.effect == Effect::Deny;
+    }
+    statement
+        .conditions
+        .iter()
+        .all(|c| c.holds(request.context))
 }
 
 fn statement_ref(policy: &str, index: usize, statement: &Statement) -> StatementRef {

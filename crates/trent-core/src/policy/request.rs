@@ -109,21 +109,26 @@ impl Context for Conditions<'_> {
         if let Some(tag) = key.strip_prefix("aws:principaltag/") {
             return p.tag(tag).map(|v| vec![v.to_owned()]);
         }
+        // Every entry whose name matches (they may differ in case): the evaluator refuses a
+        // statement's decision on such a key when there are several.
         if let Some(tag) = key.strip_prefix("aws:resourcetag/") {
-            return self.key.and_then(|k| {
-                k.tags
-                    .iter()
-                    .find(|t| t.key.eq_ignore_ascii_case(tag))
-                    .map(|t| vec![t.value.clone()])
-            });
+            let k = self.key?;
+            let found: Vec<String> = k
+                .tags
+                .iter()
+                .filter(|t| t.key.eq_ignore_ascii_case(tag))
+                .map(|t| t.value.clone())
+                .collect();
+            return (!found.is_empty()).then_some(found);
         }
         if let Some(name) = key.strip_prefix("kms:encryptioncontext:") {
             let ec = self.facts.encryption_context.as_ref()?;
-            return ec
-                .0
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| vec![v.clone()]);
+            let found: Vec<String> =
+                ec.0.iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+                    .collect();
+            return (!found.is_empty()).then_some(found);
         }
         match key {
             // For a role session, the role's ARN, as at AWS.

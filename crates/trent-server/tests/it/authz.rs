@@ -1282,3 +1282,68 @@ async fn admin_calls_and_assume_role_are_rate_limited_per_account() {
     assert!(codes[..10].iter().all(Option::is_none), "{codes:?}");
     assert_eq!(codes[10].as_deref(), Some("Throttling"), "{codes:?}");
 }
+
+/// Condition key names ignore case; encryption context keys and tag keys do not. A request
+/// whose entries differ only in case cannot pick which one a condition sees.
+#[tokio::test]
+async fn entries_differing_only_in_case_cannot_side_step_a_condition() {
+    let h = harness().await;
+    let ivy = new_user(&h, "ivy").await;
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:EncryptionContext:tenant": "A"}}},
+        {"Effect": "Deny", "Action": "kms:Encrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:EncryptionContext:tenant": "B"}}},
+        {"Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/env": "dev"}}}
+    ]});
+    admin(
+        &h,
+        ROOT,
+        "PutUserPolicy",
+        json!({"UserName": "ivy", "PolicyName": "p", "PolicyDocument": policy}),
+    )
+    .await
+    .unwrap();
+    let key = key_with_policy(&h, None).await;
+    let encrypt = |context: &[(&str, &str)]| {
+        let mut req = ivy.encrypt().key_id(&key).plaintext(Blob::new("x"));
+        for (k, v) in context {
+            req = req.encryption_context(*k, *v);
+        }
+        req.send()
+    };
+    encrypt(&[("tenant", "A")]).await.unwrap();
+    assert_eq!(
+        error_of(encrypt(&[("tenant", "B")]).await).0,
+        "AccessDeniedException"
+    );
+    let (code, message) = error_of(encrypt(&[("Tenant", "A"), ("tenant", "B")]).await);
+    assert_eq!(code, "AccessDeniedException");
+    assert!(message.contains("explicit deny"), "{message}");
+    assert_eq!(
+        error_of(encrypt(&[("tenant", "A"), ("TENANT", "A")]).await).0,
+        "AccessDeniedException",
+        "ambiguous even when the values agree"
+    );
+
+    let tag = |k: &str, v: &str| Tag::builder().tag_key(k).tag_value(v).build().unwrap();
+    let root = client(&h, ROOT);
+    root.tag_resource()
+        .key_id(&key)
+        .tags(tag("env", "dev"))
+        .send()
+        .await
+        .unwrap();
+    ivy.describe_key().key_id(&key).send().await.unwrap();
+    root.tag_resource()
+        .key_id(&key)
+        .tags(tag("Env", "prod"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(ivy.describe_key().key_id(&key).send().await).0,
+        "AccessDeniedException"
+    );
+}
