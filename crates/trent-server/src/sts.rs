@@ -190,6 +190,13 @@ pub async fn handle(
                 session_name: required("RoleSessionName")?,
                 duration_seconds: duration,
                 tags: tags(params),
+                transitive_tag_keys: (1..)
+                    .map_while(|n| {
+                        params
+                            .get(&format!("TransitiveTagKeys.member.{n}"))
+                            .cloned()
+                    })
+                    .collect(),
                 external_id: params.get("ExternalId").cloned(),
             };
             let issued = state.kms.assume_role(ctx, &request).await?;

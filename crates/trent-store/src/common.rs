@@ -31,6 +31,16 @@ pub fn tags_json(tags: &[Tag]) -> String {
     map_json(&map)
 }
 
+/// A list of strings as a JSON array (`sessions.transitive_tag_keys`).
+pub fn list_json(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The strings a JSON array column holds.
+pub fn json_list(text: &str) -> Option<Vec<String>> {
+    serde_json::from_str(text).ok()
+}
+
 /// The tags a JSON column holds, in key order.
 pub fn json_tags(text: &str) -> Option<Vec<Tag>> {
     Some(

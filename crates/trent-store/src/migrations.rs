@@ -15,6 +15,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0006_multi_region.sql"),
     include_str!("../migrations/sqlite/0007_audit.sql"),
     include_str!("../migrations/sqlite/0008_leases.sql"),
+    include_str!("../migrations/sqlite/0009_transitive_session_tags.sql"),
 ];
 
 /// The schema version this build writes.

@@ -24,7 +24,8 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use crate::common::{
-    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, key_and_aliases, map_json, page, sql_limit, tags_json,
+    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, json_list, key_and_aliases, list_json, map_json, page,
+    sql_limit, tags_json,
 };
 use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
@@ -50,7 +51,10 @@ const MIGRATION_LOCK: i64 = 0x7472_656e_7401;
 const AUDIT_LOCK: i64 = 0x7472_656e_7402;
 
 /// The migrations, in order; the version of migration `i` is `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_initial.sql"),
+    include_str!("../migrations/postgres/0002_transitive_session_tags.sql"),
+];
 
 /// How to reach the database.
 #[derive(Clone, Debug)]
@@ -1252,8 +1256,8 @@ impl Store for PostgresStore {
         self.transaction(vec![Change::Identities], move |c| {
             Box::pin(async move {
                 c.execute(
-                    "INSERT INTO sessions (access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO sessions (access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id, transitive_tag_keys)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     &[
                         &s.access_key_id,
                         &s.sealed_secret,
@@ -1264,6 +1268,7 @@ impl Store for PostgresStore {
                         &tags_json(&s.tags),
                         &s.expires.0,
                         &s.role_id,
+                        &list_json(&s.transitive_tag_keys),
                     ],
                 )
                 .await?;
@@ -1278,7 +1283,7 @@ impl Store for PostgresStore {
             Box::pin(async move {
                 let found = c
                     .query(
-                        "SELECT access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id
+                        "SELECT access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id, transitive_tag_keys
                          FROM sessions WHERE expires > $1 ORDER BY access_key_id",
                         &[&now.0],
                     )
@@ -1295,6 +1300,10 @@ impl Store for PostgresStore {
                         tags: json_tags(&get::<String>(r, 6)?)?,
                         expires: UnixMillis(get(r, 7)?),
                         role_id: get(r, 8)?,
+                        transitive_tag_keys: parse(
+                            json_list(&get::<String>(r, 9)?),
+                            "sessions.transitive_tag_keys",
+                        )?,
                     })
                 })
             })

@@ -26,7 +26,8 @@ use trent_core::store::{
 };
 
 use crate::common::{
-    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, key_and_aliases, map_json, page, sql_limit, tags_json,
+    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, json_list, key_and_aliases, list_json, map_json, page,
+    sql_limit, tags_json,
 };
 use crate::migrations;
 
@@ -1608,8 +1609,8 @@ impl Store for SqliteStore {
         let s = session.clone();
         self.transaction(Vec::new(), move |tx| {
             tx.execute(
-                "INSERT INTO sessions (access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO sessions (access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id, transitive_tag_keys)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     s.access_key_id,
                     s.sealed_secret,
@@ -1619,7 +1620,8 @@ impl Store for SqliteStore {
                     s.session_name,
                     tags_json(&s.tags),
                     s.expires.0,
-                    s.role_id
+                    s.role_id,
+                    list_json(&s.transitive_tag_keys)
                 ],
             )?;
             Ok(Ok(()))
@@ -1630,7 +1632,7 @@ impl Store for SqliteStore {
     async fn sessions(&self, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {
         self.with(move |c| {
             let mut stmt = c.prepare(
-                "SELECT access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id
+                "SELECT access_key_id, sealed_secret, sealed_token, account, role_name, session_name, tags, expires, role_id, transitive_tag_keys
                  FROM sessions WHERE expires > ?1 ORDER BY access_key_id",
             )?;
             let rows = stmt.query_map([now.0], |r| {
@@ -1646,6 +1648,8 @@ impl Store for SqliteStore {
                     tags: json_tags(&r.get::<_, String>(6)?)?,
                     expires: UnixMillis(r.get(7)?),
                     role_id: r.get(8)?,
+                    transitive_tag_keys: json_list(&r.get::<_, String>(9)?)
+                        .ok_or_else(|| corrupt("sessions.transitive_tag_keys"))?,
                 })
             })?;
             rows.collect()

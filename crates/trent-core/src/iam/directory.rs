@@ -80,7 +80,7 @@ impl Entry {
                 .iter()
                 .map(|t| (t.key.clone(), t.value.clone()))
                 .collect(),
-            session_tags: BTreeMap::new(),
+            transitive_tags: BTreeMap::new(),
             policies: self.policies.clone(),
         }
     }
@@ -106,9 +106,15 @@ impl Entry {
             user_id: format!("{}:{}", self.record.id, session.session_name),
             access_key_id: Some(session.access_key_id.clone()),
             tags,
-            session_tags: session
+            transitive_tags: session
                 .tags
                 .iter()
+                .filter(|t| {
+                    session
+                        .transitive_tag_keys
+                        .iter()
+                        .any(|k| k.eq_ignore_ascii_case(&t.key))
+                })
                 .map(|t| (t.key.clone(), t.value.clone()))
                 .collect(),
             policies: self.policies.clone(),

@@ -25,6 +25,8 @@ pub struct AssumeRoleRequest {
     pub session_name: String,
     pub duration_seconds: Option<u32>,
     pub tags: Vec<Tag>,
+    /// Keys of `tags` that pass on to sessions this session assumes in turn.
+    pub transitive_tag_keys: Vec<String>,
     pub external_id: Option<String>,
 }
 
@@ -91,6 +93,25 @@ impl Kms {
             )));
         }
         validate_tags(&request.tags)?;
+        for key in &request.transitive_tag_keys {
+            if !request.tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
+                return Err(validation(format!(
+                    "The transitive tag key {key} is not one of the session tags."
+                )));
+            }
+        }
+        // A chained session inherits the caller's transitive tags, which it cannot override.
+        let inherited = &ctx.principal.transitive_tags;
+        if let Some(clash) = request
+            .tags
+            .iter()
+            .find(|t| inherited.keys().any(|k| k.eq_ignore_ascii_case(&t.key)))
+        {
+            return Err(validation(format!(
+                "The session tag {} has the key of a transitive tag of the calling session, which cannot be overridden.",
+                clash.key
+            )));
+        }
 
         let denied = |reason| Error::AccessDenied {
             principal: ctx.principal.arn.clone(),
@@ -133,7 +154,8 @@ impl Kms {
         let identity = identity_policies(&ctx.principal);
         let resource = entry.record.arn();
         let mut actions = vec!["sts:AssumeRole"];
-        if !request.tags.is_empty() {
+        // Passing tags on, given or inherited, needs sts:TagSession in the role's trust policy.
+        if !request.tags.is_empty() || !inherited.is_empty() {
             actions.push("sts:TagSession");
         }
         for action in actions {
@@ -177,16 +199,16 @@ impl Kms {
                 .0
                 .saturating_add(i64::from(duration).saturating_mul(1000)),
         );
-        // A chained session keeps the caller's own session tags (Trent treats all session
-        // tags as transitive; the first role's tags are not session tags), under the new ones.
+        // Only the caller's transitive tags pass on (and stay transitive); its other session
+        // tags, and its role's own tags, do not.
         let mut tags = request.tags.clone();
-        for (k, v) in &ctx.principal.session_tags {
-            if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
-                tags.push(Tag {
-                    key: k.clone(),
-                    value: v.clone(),
-                });
-            }
+        let mut transitive_tag_keys = request.transitive_tag_keys.clone();
+        for (k, v) in inherited {
+            tags.push(Tag {
+                key: k.clone(),
+                value: v.clone(),
+            });
+            transitive_tag_keys.push(k.clone());
         }
         // Identity changes are serialized; and held until the sealed value is written, a
         // root-key rotation waits for it (always in this order: identity, then sealing).
@@ -203,6 +225,7 @@ impl Kms {
             role_id: entry.record.id.clone(),
             session_name: name.clone(),
             tags,
+            transitive_tag_keys,
             expires,
         };
         self.store.put_session(&session).await?;

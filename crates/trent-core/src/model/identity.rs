@@ -97,6 +97,8 @@ pub struct SessionRecord {
     pub session_name: String,
     /// Session tags, which override the role's tags of the same key.
     pub tags: Vec<Tag>,
+    /// The keys of `tags` that pass on when this session assumes another role.
+    pub transitive_tag_keys: Vec<String>,
     pub expires: UnixMillis,
 }
 
@@ -134,7 +136,10 @@ pub struct Principal {
     /// `aws:PrincipalTag/*`: the user's or role's tags, with session tags over them.
     pub tags: BTreeMap<String, String>,
     /// A role session's own session tags (passed on when it assumes another role).
-    pub session_tags: BTreeMap<String, String>,
+
+    /// A role session's transitive session tags (`TransitiveTagKeys`): what passes on when it
+    /// assumes another role. Empty for users, roots, and sessions without any.
+    pub transitive_tags: BTreeMap<String, String>,
     /// The identity policies attached to the user or role.
     pub policies: Arc<[NamedPolicy]>,
 }
@@ -149,7 +154,7 @@ impl Principal {
             kind: PrincipalKind::Root,
             access_key_id: None,
             tags: BTreeMap::new(),
-            session_tags: BTreeMap::new(),
+            transitive_tags: BTreeMap::new(),
             policies: Arc::from(Vec::new()),
         }
     }

@@ -1347,3 +1347,182 @@ async fn entries_differing_only_in_case_cannot_side_step_a_condition() {
         "AccessDeniedException"
     );
 }
+
+/// Role chaining passes on only transitive session tags, and passing any needs
+/// `sts:TagSession` in the next role's trust policy (issue 15: a non-transitive `team=admin`
+/// used to override the next role's own `team=blue`).
+#[tokio::test]
+async fn chained_sessions_pass_on_only_transitive_tags() {
+    use aws_sdk_sts::error::ProvideErrorMetadata as _;
+    let h = harness().await;
+    let trust = |principal: String, actions: &[&str]| {
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": actions}
+        ]})
+    };
+    let alice = format!("arn:aws:iam::{A}:user/alice");
+    let r1 = format!("arn:aws:iam::{A}:role/r1");
+    for (name, trust, tags) in [
+        (
+            "r1",
+            trust(alice.clone(), &["sts:AssumeRole", "sts:TagSession"]),
+            json!([]),
+        ),
+        (
+            "r2",
+            trust(r1.clone(), &["sts:AssumeRole"]),
+            json!([{"Key": "team", "Value": "blue"}]),
+        ),
+        (
+            "r3",
+            trust(r1.clone(), &["sts:AssumeRole", "sts:TagSession"]),
+            json!([{"Key": "team", "Value": "blue"}]),
+        ),
+    ] {
+        admin(
+            &h,
+            ROOT,
+            "CreateRole",
+            json!({"RoleName": name, "AssumeRolePolicyDocument": trust, "Tags": tags}),
+        )
+        .await
+        .unwrap();
+    }
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]});
+    for (kind, name) in [("User", "alice"), ("Role", "r1")] {
+        admin(
+            &h,
+            ROOT,
+            &format!("Put{kind}Policy"),
+            json!({format!("{kind}Name"): name, "PolicyName": "p", "PolicyDocument": policy}),
+        )
+        .await
+        .unwrap();
+    }
+    let sts_as = |who: (&str, &str), token: Option<String>| {
+        let h = &h;
+        let who = (who.0.to_owned(), who.1.to_owned());
+        async move { aws_sdk_sts::Client::new(&sdk_config(h, (&who.0, &who.1), token).await) }
+    };
+    let tag = |k: &str, v: &str| {
+        aws_sdk_sts::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    let first = |transitive: bool| {
+        let h = &h;
+        let r1 = r1.clone();
+        async move {
+            let sts = sts_as(ALICE, None).await;
+            let mut req = sts
+                .assume_role()
+                .role_arn(r1)
+                .role_session_name("one")
+                .tags(tag("team", "admin"));
+            if transitive {
+                req = req.transitive_tag_keys("team");
+            }
+            let c = req.send().await.unwrap().credentials.unwrap();
+            let _ = h;
+            sts_as(
+                (&c.access_key_id, &c.secret_access_key),
+                Some(c.session_token),
+            )
+            .await
+        }
+    };
+    let team_of = |sts: aws_sdk_sts::Client, role: &str| {
+        let role = format!("arn:aws:iam::{A}:role/{role}");
+        async move {
+            let out = sts
+                .assume_role()
+                .role_arn(role)
+                .role_session_name("two")
+                .send()
+                .await;
+            match out {
+                Err(e) => Err(e.code().unwrap_or_default().to_owned()),
+                Ok(out) => Ok(out.credentials.unwrap()),
+            }
+        }
+    };
+
+    // Not transitive: r2 is assumed without tags, and the session's team is r2's own.
+    let plain = first(false).await;
+    let c = team_of(plain.clone(), "r2").await.expect("no tags pass on");
+    let as_r2 = aws_sdk_sts::Client::new(
+        &sdk_config(
+            &h,
+            (&c.access_key_id, &c.secret_access_key),
+            Some(c.session_token),
+        )
+        .await,
+    );
+    as_r2.get_caller_identity().send().await.unwrap();
+    let session = h
+        .server
+        .kms
+        .directory()
+        .credential(&c.access_key_id)
+        .unwrap()
+        .principal;
+    assert_eq!(session.tags.get("team").map(String::as_str), Some("blue"));
+
+    // Transitive: passing it on needs sts:TagSession, which r2's trust policy lacks.
+    let chained = first(true).await;
+    assert_eq!(
+        team_of(chained.clone(), "r2").await.err().as_deref(),
+        Some("AccessDenied")
+    );
+    // r3 allows it: the transitive tag passes on, over r3's own.
+    let c = team_of(chained, "r3").await.expect("r3 allows TagSession");
+    let session = h
+        .server
+        .kms
+        .directory()
+        .credential(&c.access_key_id)
+        .unwrap()
+        .principal;
+    assert_eq!(session.tags.get("team").map(String::as_str), Some("admin"));
+    assert_eq!(
+        session.transitive_tags.get("team").map(String::as_str),
+        Some("admin")
+    );
+    // A transitive tag cannot be overridden further down the chain, and a transitive key
+    // must be one of the session's tags.
+    let again = first(true).await;
+    let clash = again
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{A}:role/r3"))
+        .role_session_name("three")
+        .tags(tag("team", "other"))
+        .send()
+        .await;
+    assert_eq!(
+        clash
+            .err()
+            .and_then(|e| e.code().map(str::to_owned))
+            .as_deref(),
+        Some("ValidationError")
+    );
+    let stray = sts_as(ALICE, None)
+        .await
+        .assume_role()
+        .role_arn(&r1)
+        .role_session_name("four")
+        .tags(tag("team", "admin"))
+        .transitive_tag_keys("project")
+        .send()
+        .await;
+    assert_eq!(
+        stray
+            .err()
+            .and_then(|e| e.code().map(str::to_owned))
+            .as_deref(),
+        Some("ValidationError")
+    );
+    let _ = plain;
+}

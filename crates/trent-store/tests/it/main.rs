@@ -860,7 +860,11 @@ async fn principals_and_sessions(store: &dyn Store) {
         role_name: "Ops".into(),
         role_id: "AROAOPS".into(),
         session_name: "s".into(),
-        tags: vec![],
+        tags: vec![Tag {
+            key: "team".into(),
+            value: "blue".into(),
+        }],
+        transitive_tag_keys: vec!["team".into()],
         expires: UnixMillis(expires),
     };
     store.put_session(&session("ASIA1", 100)).await.unwrap();
