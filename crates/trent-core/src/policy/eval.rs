@@ -263,13 +263,27 @@ fn grant_allows(grant: &GrantView<'_>, request: &Request<'_>) -> bool {
         .strip_prefix("kms:")
         .unwrap_or(request.action);
     let operation_ok = grant.operations.iter().any(|o| o == operation);
+    // In a grant constraint the keys ignore case and the values do not (AWS's
+    // GrantConstraints documentation). A request whose context has two keys differing only
+    // in case meets no constraint on that key.
     let context = request.encryption_context;
-    let equals_ok = grant
-        .context_equals
-        .is_none_or(|want| context.is_some_and(|have| have == want));
-    let subset_ok = grant.context_subset.is_none_or(|want| {
-        context.is_some_and(|have| want.iter().all(|(k, v)| have.get(k) == Some(v)))
+    let value_of = |have: &BTreeMap<String, String>, key: &str| {
+        let mut found = have.iter().filter(|(k, _)| k.eq_ignore_ascii_case(key));
+        match (found.next(), found.next()) {
+            (Some((_, v)), None) => Some(v.clone()),
+            _ => None,
+        }
+    };
+    let meets = |have: &BTreeMap<String, String>, want: &BTreeMap<String, String>| {
+        want.iter()
+            .all(|(k, v)| value_of(have, k).is_some_and(|got| &got == v))
+    };
+    let equals_ok = grant.context_equals.is_none_or(|want| {
+        context.is_some_and(|have| have.len() == want.len() && meets(have, want))
     });
+    let subset_ok = grant
+        .context_subset
+        .is_none_or(|want| context.is_some_and(|have| meets(have, want)));
     grantee_ok && operation_ok && equals_ok && subset_ok
 }
 
