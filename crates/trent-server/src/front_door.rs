@@ -126,16 +126,55 @@ pub struct BodyBudget {
     permits: Arc<Semaphore>,
     total_kib: u32,
     /// KiB reserved per source address.
-    per_ip: Arc<Mutex<HashMap<IpAddr, u32>>>,
+    per_ip: PerAddress,
 }
 
 /// A body's reservation; released on drop.
 #[derive(Debug)]
 pub struct BodyReservation {
     _permit: OwnedSemaphorePermit,
+    _share: Held,
+}
+
+/// Amounts held per source address (connections, KiB of bodies), each under a cap.
+#[derive(Debug, Default)]
+struct PerAddress(Arc<Mutex<HashMap<IpAddr, u64>>>);
+
+/// What one holder holds for its address; given back on drop.
+#[derive(Debug)]
+struct Held {
     ip: IpAddr,
-    kib: u32,
-    per_ip: Arc<Mutex<HashMap<IpAddr, u32>>>,
+    amount: u64,
+    per_ip: Arc<Mutex<HashMap<IpAddr, u64>>>,
+}
+
+impl PerAddress {
+    /// Holds `amount` more for `ip`, or `None` if that would take it past `cap`.
+    fn hold(&self, ip: IpAddr, amount: u64, cap: u64) -> Option<Held> {
+        let mut per_ip = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let used = per_ip.get(&ip).copied().unwrap_or(0);
+        if used.saturating_add(amount) > cap {
+            return None;
+        }
+        per_ip.insert(ip, used + amount);
+        Some(Held {
+            ip,
+            amount,
+            per_ip: self.0.clone(),
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(used) = per_ip.get_mut(&self.ip) {
+            *used = used.saturating_sub(self.amount);
+            if *used == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+    }
 }
 
 impl BodyBudget {
@@ -148,7 +187,7 @@ impl BodyBudget {
                 usize::try_from(total_kib).unwrap_or(usize::MAX),
             )),
             total_kib,
-            per_ip: Arc::new(Mutex::new(HashMap::new())),
+            per_ip: PerAddress::default(),
         }
     }
 
@@ -159,31 +198,13 @@ impl BodyBudget {
         let kib = u32::try_from(bytes.div_ceil(1024))
             .unwrap_or(u32::MAX)
             .clamp(1, share);
-        let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
-        let used = per_ip.get(&ip).copied().unwrap_or(0);
-        if used + kib > share {
-            return None;
-        }
+        // The address's share first; it is given back if the budget itself is spent.
+        let share = self.per_ip.hold(ip, u64::from(kib), u64::from(share))?;
         let permit = self.permits.clone().try_acquire_many_owned(kib).ok()?;
-        per_ip.insert(ip, used + kib);
         Some(BodyReservation {
             _permit: permit,
-            ip,
-            kib,
-            per_ip: self.per_ip.clone(),
+            _share: share,
         })
-    }
-}
-
-impl Drop for BodyReservation {
-    fn drop(&mut self) {
-        let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(used) = per_ip.get_mut(&self.ip) {
-            *used = used.saturating_sub(self.kib);
-            if *used == 0 {
-                per_ip.remove(&self.ip);
-            }
-        }
     }
 }
 
@@ -298,8 +319,8 @@ fn refuse(mut stream: TcpStream, tls: bool, refusals: &Arc<Semaphore>) {
 struct Gate {
     slots: Arc<Semaphore>,
     total: usize,
-    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
-    max_per_ip: usize,
+    per_ip: PerAddress,
+    max_per_ip: u64,
     open: Gauge,
 }
 
@@ -307,8 +328,7 @@ struct Gate {
 #[derive(Debug)]
 struct Admission {
     _slot: OwnedSemaphorePermit,
-    ip: IpAddr,
-    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    _share: Held,
     open: Gauge,
 }
 
@@ -318,25 +338,19 @@ impl Gate {
         Gate {
             slots: Arc::new(Semaphore::new(total)),
             total,
-            per_ip: Arc::new(Mutex::new(HashMap::new())),
-            max_per_ip: limits.max_connections_per_ip.max(1),
+            per_ip: PerAddress::default(),
+            max_per_ip: u64::try_from(limits.max_connections_per_ip.max(1)).unwrap_or(u64::MAX),
             open,
         }
     }
 
     fn admit(&self, ip: IpAddr) -> Option<Admission> {
         let slot = self.slots.clone().try_acquire_owned().ok()?;
-        let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
-        let count = per_ip.entry(ip).or_insert(0);
-        if *count >= self.max_per_ip {
-            return None;
-        }
-        *count += 1;
+        let share = self.per_ip.hold(ip, 1, self.max_per_ip)?;
         self.open.inc();
         Some(Admission {
             _slot: slot,
-            ip,
-            per_ip: self.per_ip.clone(),
+            _share: share,
             open: self.open.clone(),
         })
     }
@@ -353,13 +367,6 @@ impl Gate {
 impl Drop for Admission {
     fn drop(&mut self) {
         self.open.dec();
-        let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = per_ip.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                per_ip.remove(&self.ip);
-            }
-        }
     }
 }
 
@@ -653,7 +660,7 @@ mod tests {
         drop(c);
         let _c = gate.admit(two).unwrap();
         drop(a);
-        assert_eq!(gate.per_ip.lock().unwrap().get(&one), Some(&1));
+        assert_eq!(gate.per_ip.0.lock().unwrap().get(&one), Some(&1));
         let _a = gate.admit(one).unwrap();
         assert!(gate.admit(two).is_none());
         assert_eq!(open.get(), 3);
@@ -677,7 +684,7 @@ mod tests {
         assert!(budget.reserve(ips[4], 1).is_none());
         drop(a);
         drop(b);
-        assert_eq!(budget.per_ip.lock().unwrap().get(&ips[0]), None);
+        assert_eq!(budget.per_ip.0.lock().unwrap().get(&ips[0]), None);
         // A body larger than an address's share reserves the share.
         let _f = budget.reserve(ips[4], 10 * 1024 * 1024).unwrap();
         assert!(budget.reserve(ips[0], 1).is_none());
