@@ -133,44 +133,34 @@ impl ListenerConfig {
                 ));
             }
         }
-        for (name, n) in [
-            ("max_connections", self.max_connections),
-            ("max_connections_per_ip", self.max_connections_per_ip),
+        let zero = [
+            ("max_connections", self.max_connections == Some(0)),
+            (
+                "max_connections_per_ip",
+                self.max_connections_per_ip == Some(0),
+            ),
             (
                 "max_streams_per_connection",
-                self.max_streams_per_connection
-                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+                self.max_streams_per_connection == Some(0),
             ),
-            ("body_memory_bytes", self.body_memory_bytes),
+            ("body_memory_bytes", self.body_memory_bytes == Some(0)),
             (
                 "auth_failures_per_second",
-                self.auth_failures_per_second
-                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+                self.auth_failures_per_second == Some(0),
             ),
-            (
-                "auth_failure_burst",
-                self.auth_failure_burst
-                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-            ),
-            (
-                "admin_per_second",
-                self.admin_per_second
-                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-            ),
+            ("auth_failure_burst", self.auth_failure_burst == Some(0)),
+            ("admin_per_second", self.admin_per_second == Some(0)),
             (
                 "assume_role_per_second",
-                self.assume_role_per_second
-                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+                self.assume_role_per_second == Some(0),
             ),
             (
                 "lookup_events_per_second",
-                self.lookup_events_per_second
-                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+                self.lookup_events_per_second == Some(0),
             ),
-        ] {
-            if n == Some(0) {
-                return Err(format!("[listener] {name}: expected at least 1"));
-            }
+        ];
+        if let Some((name, _)) = zero.iter().find(|(_, is_zero)| *is_zero) {
+            return Err(format!("[listener] {name}: expected at least 1"));
         }
         if self.max_header_bytes.is_some_and(|n| n < 8192) {
             return Err("[listener] max_header_bytes: expected at least 8192".to_owned());
