@@ -189,17 +189,8 @@ async fn connection_caps_refuse_at_once_and_recover() {
     // (which retries a refusal as it retries throttling).
     drop((first, second));
     drop(other);
-    let config = aws_sdk_kms::Config::builder()
-        .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
-        .region(aws_sdk_kms::config::Region::new("us-east-1"))
-        .endpoint_url(h.server.endpoint())
-        .credentials_provider(aws_sdk_kms::config::Credentials::new(
-            &h.access_key_id,
-            &h.secret,
-            None,
-            None,
-            "test",
-        ))
+    let config = h
+        .config_for("us-east-1", &h.access_key_id, &h.secret)
         .retry_config(aws_sdk_kms::config::retry::RetryConfig::standard().with_max_attempts(10))
         .build();
     let kms = aws_sdk_kms::Client::from_conf(config);

@@ -76,14 +76,22 @@ impl Harness {
     }
 
     pub fn client_for(&self, region: &str, akid: &str, secret: &str) -> aws_sdk_kms::Client {
-        let config = aws_sdk_kms::Config::builder()
+        aws_sdk_kms::Client::from_conf(self.config_for(region, akid, secret).build())
+    }
+
+    /// The configuration of [`Harness::client_for`] (retries off), to adjust before building.
+    pub fn config_for(
+        &self,
+        region: &str,
+        akid: &str,
+        secret: &str,
+    ) -> aws_sdk_kms::config::Builder {
+        aws_sdk_kms::Config::builder()
             .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
             .region(Region::new(region.to_owned()))
             .endpoint_url(self.server.endpoint())
             .credentials_provider(Credentials::new(akid, secret, None, None, "test"))
             .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
-            .build();
-        aws_sdk_kms::Client::from_conf(config)
     }
 
     /// Creates a symmetric key and returns its key id.
