@@ -65,6 +65,9 @@ pub struct Buckets<K> {
     per_second: f64,
     burst: f64,
     buckets: std::sync::Mutex<std::collections::HashMap<K, (f64, std::time::Instant)>>,
+    /// How many keys `buckets` holds: while none, [`Buckets::allows`] takes no lock (the
+    /// failure limiter asks on every request).
+    tracked: std::sync::atomic::AtomicUsize,
 }
 
 /// Request rates of Trent's own, per account, on whatever the AWS quotas say: the admin
@@ -101,6 +104,7 @@ impl<K: std::hash::Hash + Eq + Clone> Buckets<K> {
             per_second: f64::from(per_second.max(1)),
             burst: f64::from(burst.max(1)),
             buckets: std::sync::Mutex::new(std::collections::HashMap::new()),
+            tracked: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -111,6 +115,9 @@ impl<K: std::hash::Hash + Eq + Clone> Buckets<K> {
 
     /// Whether `key`'s bucket holds a token (without taking it).
     pub fn allows(&self, key: &K, now: std::time::Instant) -> bool {
+        if self.tracked.load(std::sync::atomic::Ordering::Acquire) == 0 {
+            return true;
+        }
         let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         buckets
             .get(key)
@@ -126,6 +133,8 @@ impl<K: std::hash::Hash + Eq + Clone> Buckets<K> {
         let (tokens, at) = buckets.get(key).copied().unwrap_or((self.burst, now));
         let level = self.level(tokens, at, now);
         buckets.insert(key.clone(), ((level - 1.0).max(0.0), now));
+        self.tracked
+            .store(buckets.len(), std::sync::atomic::Ordering::Release);
         level >= 1.0
     }
 }
