@@ -80,10 +80,13 @@ fn restrict(path: &Path) -> StoreResult<()> {
                     name.push(suffix);
                     std::path::PathBuf::from(name)
                 };
+                // A side file may vanish between listing and chmod: SQLite deletes both when
+                // the last connection of a store closing elsewhere (a restart) lets go.
                 for file in [path.to_path_buf(), side("-wal"), side("-shm")] {
-                    if file.exists() {
-                        std::fs::set_permissions(&file, owner_only.clone())
-                            .map_err(|e| unavailable(format!("{}: {e}", file.display())))?;
+                    match std::fs::set_permissions(&file, owner_only.clone()) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(unavailable(format!("{}: {e}", file.display()))),
                     }
                 }
             }
