@@ -10,9 +10,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
-    GrantRecord, ImportToken, KeyId, KeyRecord, LastUsage, MaterialId, PrincipalRecord,
-    PrincipalType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditEntry,
+    AuditQuery, AuditRecord, GrantRecord, ImportToken, KeyId, KeyRecord, LastUsage, MaterialId,
+    PrincipalRecord, PrincipalType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
 };
 
 /// Failures of a store, by kind.
@@ -240,13 +240,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn append_audit(
         &self,
         time: UnixMillis,
-        events: Vec<String>,
+        events: Vec<AuditEntry>,
         chain: AuditChain,
     ) -> StoreResult<(i64, Vec<u8>)>;
     /// The last audit record, to continue the chain from.
     async fn audit_tail(&self) -> StoreResult<Option<AuditRecord>>;
     /// Audit records after `after_seq`, in order, at most `limit`.
     async fn audit_records(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<AuditRecord>>;
+    /// The records a lookup selects, in the cursor's order, at most `query.limit`, found
+    /// through the indexes on account, event name and key.
+    async fn audit_lookup(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
     /// `Conflict { constraint: "audit_digests" }` if a digest already ends at its `last_seq`.
     async fn put_audit_digest(&self, digest: &AuditDigest) -> StoreResult<()>;
     /// Every digest, in order.

@@ -13,7 +13,9 @@ use aws_lc_rs::digest;
 use aws_lc_rs::signature::{self, Ed25519KeyPair, KeyPair as _};
 use tokio::sync::{mpsc, oneshot};
 use trent_core::Kms;
-use trent_core::model::{AuditDigest, AuditRecord, UnixMillis};
+use trent_core::model::{
+    AuditCursor, AuditDigest, AuditEntry, AuditQuery, AuditRecord, UnixMillis,
+};
 
 /// A digest is signed after this many events (and on demand).
 pub const DIGEST_EVERY: i64 = 1000;
@@ -24,7 +26,7 @@ const PUBLIC_KEY_META: &str = "audit_public_key";
 const SIGNING_KEY_AAD: &[u8] = b"trent:audit-signing-key";
 
 enum Job {
-    Event(String, oneshot::Sender<Result<(), String>>),
+    Event(AuditEntry, oneshot::Sender<Result<(), String>>),
     Digest(oneshot::Sender<Result<(), String>>),
 }
 
@@ -117,10 +119,10 @@ impl AuditLog {
     }
 
     /// Records an event and waits until it is durable.
-    pub async fn record(&self, event: String) -> Result<(), String> {
+    pub async fn record(&self, event: &serde_json::Value) -> Result<(), String> {
         let (done, wait) = oneshot::channel();
         self.tx
-            .send(Job::Event(event, done))
+            .send(Job::Event(crate::audit_event::entry(event), done))
             .await
             .map_err(|_| "the audit writer has stopped".to_owned())?;
         wait.await
@@ -256,6 +258,9 @@ pub async fn verify(store: &dyn trent_core::store::Store) -> Result<Verdict, Str
     let verifier = signature::UnparsedPublicKey::new(&signature::ED25519, public);
     let mut hash = GENESIS.to_vec();
     let mut expected = 1;
+    // Only the hashes that digests end at are kept, so verifying holds one page of the trail
+    // in memory, whatever its size.
+    let ends: std::collections::HashSet<i64> = digests.iter().map(|d| d.last_seq).collect();
     let mut hashes_at = std::collections::HashMap::new();
     let mut after = 0;
     loop {
@@ -282,7 +287,9 @@ pub async fn verify(store: &dyn trent_core::store::Store) -> Result<Verdict, Str
                 });
             }
             hash = want;
-            hashes_at.insert(r.seq, hash.clone());
+            if ends.contains(&r.seq) {
+                hashes_at.insert(r.seq, hash.clone());
+            }
             expected += 1;
             after = r.seq;
         }
@@ -336,9 +343,11 @@ pub fn event_time(t: UnixMillis) -> String {
     trent_core::policy::request::iso8601(t)
 }
 
-/// What `trent audit search` selects; every given filter must match.
+/// What `trent audit search` and `LookupEvents` select; every given filter must match.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
+    /// The account whose trail it is (`recipientAccountId`).
+    pub account: Option<String>,
     /// A key ARN or id among the event's resources.
     pub key: Option<String>,
     /// The caller's ARN.
@@ -354,6 +363,23 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The part of the filter the store's indexes answer, from `cursor`, at most `limit`.
+    pub fn query(&self, cursor: AuditCursor, limit: usize) -> AuditQuery {
+        AuditQuery {
+            account: self.account.clone(),
+            event_name: self.event_name.clone(),
+            // An ARN names its key by the id after `key/`.
+            key_id: self
+                .key
+                .as_ref()
+                .map(|k| k.rsplit('/').next().unwrap_or(k).to_owned()),
+            since: self.since.map(UnixMillis),
+            until: self.until.map(UnixMillis),
+            cursor,
+            limit,
+        }
+    }
+
     pub fn matches(&self, record: &AuditRecord, event: &serde_json::Value) -> bool {
         let s = |v: &serde_json::Value| v.as_str().map(str::to_owned);
         let key_ok = self.key.as_ref().is_none_or(|k| {
@@ -367,6 +393,9 @@ impl Filter {
                 })
         });
         key_ok
+            && self.account.as_ref().is_none_or(|a| {
+                crate::audit_event::field(event, &["recipientAccountId"]).as_str() == Some(a)
+            })
             && self.principal.as_ref().is_none_or(|p| {
                 s(crate::audit_event::field(event, &["userIdentity", "arn"])).as_ref() == Some(p)
             })
@@ -387,6 +416,64 @@ impl Filter {
     }
 }
 
+/// Records read from the store per round trip when the filter leaves checks to do: a page
+/// holds at most this many events (each a few KiB, or 100 KiB of request parameters at most).
+pub const PAGE: usize = 100;
+
+/// Where a walk stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walked {
+    /// The trail holds nothing more that matches.
+    End,
+    /// The visitor asked to stop after the record with this sequence number.
+    Stopped(i64),
+    /// `budget` records were read; the walk can go on after this sequence number.
+    Budget(i64),
+}
+
+/// Walks the matching events in the cursor's order, one page of the store's index at a time
+/// (so memory holds one page, whatever the trail's size), handing each to `visit` until it
+/// returns `false`, or until `budget` records have been read.
+pub async fn walk(
+    store: &dyn trent_core::store::Store,
+    filter: &Filter,
+    mut cursor: AuditCursor,
+    budget: usize,
+    mut visit: impl FnMut(AuditRecord, serde_json::Value) -> bool,
+) -> Result<Walked, String> {
+    let mut read = 0usize;
+    loop {
+        let want = PAGE.min(budget - read);
+        if want == 0 {
+            let at = match cursor {
+                AuditCursor::After(n) | AuditCursor::Before(n) => n,
+            };
+            return Ok(Walked::Budget(at));
+        }
+        let page = store
+            .audit_lookup(&filter.query(cursor, want))
+            .await
+            .map_err(|e| e.to_string())?;
+        let full = page.len() == want;
+        read += page.len();
+        for r in page {
+            cursor = match cursor {
+                AuditCursor::After(_) => AuditCursor::After(r.seq),
+                AuditCursor::Before(_) => AuditCursor::Before(r.seq),
+            };
+            let seq = r.seq;
+            let event: serde_json::Value =
+                serde_json::from_str(&r.event).unwrap_or(serde_json::Value::Null);
+            if filter.matches(&r, &event) && !visit(r, event) {
+                return Ok(Walked::Stopped(seq));
+            }
+        }
+        if !full {
+            return Ok(Walked::End);
+        }
+    }
+}
+
 /// The events that match, oldest first (at most `limit`).
 pub async fn search(
     store: &dyn trent_core::store::Store,
@@ -394,24 +481,13 @@ pub async fn search(
     limit: usize,
 ) -> Result<Vec<(AuditRecord, serde_json::Value)>, String> {
     let mut found = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = store
-            .audit_records(after, 1000)
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for r in page {
-            let event: serde_json::Value =
-                serde_json::from_str(&r.event).unwrap_or(serde_json::Value::Null);
-            if filter.matches(&r, &event) {
-                found.push((r, event));
-                if found.len() >= limit {
-                    return Ok(found);
-                }
-            }
-        }
+    if limit == 0 {
+        return Ok(found);
     }
+    walk(store, filter, AuditCursor::After(0), usize::MAX, |r, e| {
+        found.push((r, e));
+        found.len() < limit
+    })
+    .await?;
     Ok(found)
 }

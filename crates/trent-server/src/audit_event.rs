@@ -141,6 +141,16 @@ pub fn build(
             }));
         }
     }
+    // A created key is the event's resource, as in CloudTrail's CreateKey events (no
+    // authorization names it: the key did not exist yet).
+    if let (Source::Kms, Some(arn)) = (
+        source,
+        response.and_then(|r| field(r, &["KeyMetadata", "Arn"]).as_str()),
+    ) && operation == "CreateKey"
+    {
+        let key_account = arn.split(':').nth(4).unwrap_or_default();
+        resources.push(json!({"accountId": key_account, "type": "AWS::KMS::Key", "ARN": arn}));
+    }
     let decisions: Vec<Value> = facts
         .notes
         .iter()
@@ -173,6 +183,27 @@ pub fn build(
     }
     bound(&mut event);
     event
+}
+
+/// An event as the audit writer appends it: serialized, with the fields lookups select by.
+pub fn entry(event: &Value) -> trent_core::model::AuditEntry {
+    let text = |path: &[&str]| field(event, path).as_str().map(str::to_owned);
+    let key_ids = field(event, &["resources"])
+        .as_array()
+        .map(|resources| {
+            resources
+                .iter()
+                .filter_map(|r| field(r, &["ARN"]).as_str())
+                .filter_map(|arn| arn.split_once(":key/").map(|(_, id)| id.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    trent_core::model::AuditEntry {
+        event: event.to_string(),
+        account: text(&["recipientAccountId"]),
+        event_name: text(&["eventName"]).unwrap_or_default(),
+        key_ids,
+    }
 }
 
 /// The longest `requestParameters`, serialized; larger ones are left out, as CloudTrail

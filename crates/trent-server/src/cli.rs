@@ -1,6 +1,7 @@
 //! The command line: `trent serve` and its options, `trent admin`, `trent audit`,
 //! `trent backup`/`restore` and `trent root-key`.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -444,15 +445,27 @@ async fn audit(command: AuditCommand) -> ExitCode {
                 since,
                 until,
                 errors_only: errors,
-                access_key_id: None,
+                ..Default::default()
             };
-            match crate::audit::search(store.as_ref(), &filter, limit).await {
-                Ok(found) => {
-                    for (_, event) in found {
-                        println!("{event}");
-                    }
-                    ExitCode::SUCCESS
-                }
+            if limit == 0 {
+                return ExitCode::SUCCESS;
+            }
+            // Streams: each event is printed as its page is read.
+            let mut printed = 0;
+            let mut out = std::io::stdout().lock();
+            let walked = crate::audit::walk(
+                store.as_ref(),
+                &filter,
+                trent_core::model::AuditCursor::After(0),
+                usize::MAX,
+                |_, event| {
+                    printed += 1;
+                    writeln!(out, "{event}").is_ok() && printed < limit
+                },
+            )
+            .await;
+            match walked {
+                Ok(_) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("trent audit: {e}");
                     ExitCode::from(2)

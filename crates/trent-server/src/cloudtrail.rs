@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use trent_api::{ErrorCode, WireError};
-use trent_core::model::RequestContext;
+use trent_core::model::{AuditCursor, RequestContext};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -14,6 +14,10 @@ use crate::state::AppState;
 pub const TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
 /// CloudTrail's signing name.
 pub const SERVICE: &str = "cloudtrail";
+/// The most records one call reads when the lookup attribute is not indexed: past it the call
+/// answers what it found with a `NextToken`, so no call costs more than this, whatever the
+/// trail's size.
+pub const SCAN_BUDGET: usize = 10_000;
 
 fn invalid(code: &str, message: impl Into<String>) -> ApiError {
     // CloudTrail's own exception names travel as the wire's validation error with its name.
@@ -90,34 +94,54 @@ pub async fn handle(
         None => i64::MAX,
         Some(t) => t
             .parse()
-            .map_err(|_| invalid("InvalidNextTokenException", "Invalid NextToken."))?,
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| invalid("InvalidNextTokenException", "Invalid NextToken."))?,
     };
-    let filter = crate::audit::Filter {
+    // The account, the time range, the event name and the key are answered from the store's
+    // indexes; the other attributes are checked on each event the walk reads.
+    let mut filter = crate::audit::Filter {
+        account: Some(ctx.principal.account.as_str().to_owned()),
         since: time("StartTime"),
         until: time("EndTime"),
         ..Default::default()
     };
-    let all = crate::audit::search(state.kms.store().as_ref(), &filter, usize::MAX)
-        .await
-        .map_err(trent_core::Error::internal)?;
-    let account = ctx.principal.account.as_str();
-    let mut matching: Vec<(i64, Value)> = all
-        .into_iter()
-        .filter(|(r, e)| {
-            r.seq < before
-                && crate::audit_event::field(e, &["recipientAccountId"]).as_str() == Some(account)
-                && attribute
-                    .as_ref()
-                    .is_none_or(|(k, v)| matches_attribute(e, k, v))
-        })
-        .map(|(r, e)| (r.seq, e))
-        .collect();
-    matching.reverse();
-    let truncated = matching.len() > usize::try_from(max).unwrap_or(50);
-    matching.truncate(usize::try_from(max).unwrap_or(50));
-    let next = truncated
-        .then(|| matching.last().map(|(seq, _)| seq.to_string()))
-        .flatten();
+    match attribute.as_ref().map(|(k, v)| (k.as_str(), v)) {
+        Some(("EventName", v)) => filter.event_name = Some(v.clone()),
+        Some(("ResourceName", v)) if v.contains(":key/") => filter.key = Some(v.clone()),
+        Some(("AccessKeyId", v)) => filter.access_key_id = Some(v.clone()),
+        _ => {}
+    }
+    let max = usize::try_from(max).unwrap_or(50);
+    let mut matching: Vec<(i64, Value)> = Vec::new();
+    let walked = crate::audit::walk(
+        state.kms.store().as_ref(),
+        &filter,
+        AuditCursor::Before(before),
+        SCAN_BUDGET,
+        |r, e| {
+            if attribute
+                .as_ref()
+                .is_none_or(|(k, v)| matches_attribute(&e, k, v))
+            {
+                matching.push((r.seq, e));
+            }
+            // One more than asked tells whether another page follows.
+            matching.len() <= max
+        },
+    )
+    .await
+    .map_err(trent_core::Error::internal)?;
+    let next = if matching.len() > max {
+        matching.truncate(max);
+        matching.last().map(|(seq, _)| seq.to_string())
+    } else {
+        match walked {
+            // As CloudTrail, a page may come back short (even empty) with a NextToken.
+            crate::audit::Walked::Budget(at) => Some(at.to_string()),
+            _ => None,
+        }
+    };
     let events: Vec<Value> = matching
         .into_iter()
         .map(|(_, e)| {

@@ -165,7 +165,7 @@ pub async fn handle(
         response_value.as_ref(),
         error,
     );
-    if let Err(e) = state.audit.record(event.to_string()).await {
+    if let Err(e) = state.audit.record(&event).await {
         tracing::error!(parent: &span, error = %e, "could not record the call; answering with an internal error");
         let wire = WireError::new(
             ErrorCode::KMSInternalException,
@@ -288,7 +288,7 @@ async fn sts_request(
         None,
         error,
     );
-    if let Err(e) = state.audit.record(event.to_string()).await {
+    if let Err(e) = state.audit.record(&event).await {
         tracing::error!(error = %e, "could not record the call; answering with an internal error");
         let failure = sts::StsError {
             status: 500,

@@ -1,9 +1,12 @@
 //! What both stores share that does not touch a database: column lists, how maps are kept
-//! as JSON, paging, and which changes a key write announces.
+//! as JSON, paging, audit lookup statements, and which changes a key write announces.
 
 use std::collections::BTreeMap;
 
-use trent_core::model::{KeyId, MaterialId, RotationType, Scope, SealedMaterial, Tag};
+use trent_core::model::{
+    AuditCursor, AuditEntry, AuditQuery, KeyId, MaterialId, RotationType, Scope, SealedMaterial,
+    Tag,
+};
 use trent_core::store::{Change, Page};
 
 /// The columns of `keys`, in the order both stores read and write them.
@@ -83,4 +86,81 @@ pub fn key_and_aliases(scope: &Scope, id: &KeyId) -> Vec<Change> {
             scope: scope.clone(),
         },
     ]
+}
+
+/// A parameter of a built statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SqlParam {
+    Text(String),
+    Int(i64),
+}
+
+/// The statement of an audit lookup, with `placeholder(n)` writing the driver's n-th
+/// parameter (`?n` or `$n`). With a key, the walk starts from `audit_keys` (the key's events
+/// in sequence order); otherwise from the account's index. Either way the order is the
+/// index's own, so the database reads no more rows than the limit and the filters ask for.
+pub fn audit_lookup_sql(
+    query: &AuditQuery,
+    placeholder: impl Fn(usize) -> String,
+) -> (String, Vec<SqlParam>) {
+    let mut params = Vec::new();
+    let mut next = |value: SqlParam| {
+        params.push(value);
+        placeholder(params.len())
+    };
+    let mut conditions = Vec::new();
+    let (from, seq) = match &query.key_id {
+        Some(key) => {
+            conditions.push(format!("k.key_id = {}", next(SqlParam::Text(key.clone()))));
+            conditions.push("e.seq = k.seq".to_owned());
+            // CROSS JOIN keeps SQLite's join order: the key's index first.
+            ("audit_keys k CROSS JOIN audit_events e", "k.seq")
+        }
+        None => ("audit_events e", "e.seq"),
+    };
+    if let Some(account) = &query.account {
+        conditions.push(format!(
+            "e.account = {}",
+            next(SqlParam::Text(account.clone()))
+        ));
+    }
+    if let Some(name) = &query.event_name {
+        conditions.push(format!(
+            "e.event_name = {}",
+            next(SqlParam::Text(name.clone()))
+        ));
+    }
+    if let Some(t) = query.since {
+        conditions.push(format!("e.time >= {}", next(SqlParam::Int(t.0))));
+    }
+    if let Some(t) = query.until {
+        conditions.push(format!("e.time <= {}", next(SqlParam::Int(t.0))));
+    }
+    let order = match query.cursor {
+        AuditCursor::After(n) => {
+            conditions.push(format!("{seq} > {}", next(SqlParam::Int(n))));
+            "ASC"
+        }
+        AuditCursor::Before(n) => {
+            conditions.push(format!("{seq} < {}", next(SqlParam::Int(n))));
+            "DESC"
+        }
+    };
+    let limit = next(SqlParam::Int(sql_limit(query.limit) - 1));
+    let sql = format!(
+        "SELECT e.seq, e.time, e.event, e.hash FROM {from} WHERE {} ORDER BY {seq} {order} LIMIT {limit}",
+        conditions.join(" AND ")
+    );
+    (sql, params)
+}
+
+/// The entry's key ids, each once (an event naming a key twice is indexed under it once).
+pub fn distinct_key_ids(entry: &AuditEntry) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in &entry.key_ids {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    ids
 }

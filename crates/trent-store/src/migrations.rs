@@ -1,4 +1,5 @@
-//! Versioned schema migrations, embedded in the binary and applied in order at open.
+//! The SQLite store's versioned schema migrations, embedded in the binary and applied in order
+//! at open (PostgreSQL's are in `postgres.rs`).
 //!
 //! The applied version is SQLite's `user_version`. Each migration runs in its own transaction
 //! together with the version bump, so a crash mid-migration leaves the previous version intact.
@@ -16,6 +17,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0007_audit.sql"),
     include_str!("../migrations/sqlite/0008_leases.sql"),
     include_str!("../migrations/sqlite/0009_transitive_session_tags.sql"),
+    include_str!("../migrations/sqlite/0010_audit_lookup.sql"),
 ];
 
 /// The schema version this build writes.
@@ -46,4 +48,138 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
         tx.commit().map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::common::{SqlParam, audit_lookup_sql};
+    use trent_core::model::{AuditCursor, AuditQuery};
+
+    /// A database at `version`, as a build of that version left it.
+    fn at_version(version: usize) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &SQLITE[..version] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", i64::try_from(version).unwrap())
+            .unwrap();
+        conn
+    }
+
+    #[test]
+    fn events_written_before_the_lookup_columns_are_indexed_by_the_migration() {
+        let mut conn = at_version(9);
+        let events = [
+            r#"{"recipientAccountId":"111122223333","eventName":"ReEncrypt","resources":[{"ARN":"arn:aws:kms:us-east-1:111122223333:key/k1"},{"ARN":"arn:aws:kms:us-east-1:111122223333:key/k2"},{"ARN":"arn:aws:kms:us-east-1:111122223333:key/k1"}]}"#,
+            r#"{"recipientAccountId":null,"eventName":"Encrypt","resources":[]}"#,
+            r#"{"eventName":"ListKeys","resources":null}"#,
+            "not json",
+        ];
+        for (i, event) in events.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO audit_events (seq, time, event, hash) VALUES (?1, 1, ?2, x'00')",
+                rusqlite::params![i64::try_from(i + 1).unwrap(), event],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let columns: Vec<(i64, Option<String>, Option<String>)> = conn
+            .prepare("SELECT seq, account, event_name FROM audit_events ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let text = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            columns,
+            vec![
+                (1, text("111122223333"), text("ReEncrypt")),
+                (2, None, text("Encrypt")),
+                (3, None, text("ListKeys")),
+                (4, None, None),
+            ]
+        );
+        let keys: Vec<(String, i64)> = conn
+            .prepare("SELECT key_id, seq FROM audit_keys ORDER BY key_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(keys, vec![("k1".to_owned(), 1), ("k2".to_owned(), 1)]);
+    }
+
+    /// Every lookup shape walks an index in sequence order: no full scan of the trail and no
+    /// sort of its matches (either would cost the trail's size, not the page's).
+    #[test]
+    fn lookups_walk_indexes_in_order() {
+        let conn = at_version(SQLITE.len());
+        let text = |s: &str| Some(s.to_owned());
+        let base = AuditQuery {
+            account: text("111122223333"),
+            event_name: None,
+            key_id: None,
+            since: None,
+            until: None,
+            cursor: AuditCursor::Before(i64::MAX),
+            limit: 50,
+        };
+        let shapes = [
+            base.clone(),
+            AuditQuery {
+                event_name: text("Encrypt"),
+                ..base.clone()
+            },
+            AuditQuery {
+                since: Some(trent_core::model::UnixMillis(1)),
+                until: Some(trent_core::model::UnixMillis(2)),
+                ..base.clone()
+            },
+            AuditQuery {
+                key_id: text("k1"),
+                ..base.clone()
+            },
+            AuditQuery {
+                key_id: text("k1"),
+                event_name: text("Encrypt"),
+                ..base.clone()
+            },
+            AuditQuery {
+                account: None,
+                key_id: text("k1"),
+                cursor: AuditCursor::After(0),
+                ..base.clone()
+            },
+            AuditQuery {
+                account: None,
+                cursor: AuditCursor::After(0),
+                ..base.clone()
+            },
+        ];
+        for query in shapes {
+            let (sql, params) = audit_lookup_sql(&query, |n| format!("?{n}"));
+            let values = params.into_iter().map(|p| match p {
+                SqlParam::Text(t) => rusqlite::types::Value::Text(t),
+                SqlParam::Int(i) => rusqlite::types::Value::Integer(i),
+            });
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let plan = plan.join("; ");
+            assert!(!plan.contains("TEMP B-TREE"), "{query:?}: {plan}");
+            // A scan is only the whole trail's in sequence order from the cursor, when nothing
+            // but the cursor selects.
+            if query.account.is_some() || query.key_id.is_some() {
+                assert!(!plan.contains("SCAN"), "{query:?}: {plan}");
+            }
+        }
+    }
 }

@@ -24,15 +24,15 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use crate::common::{
-    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, json_list, key_and_aliases, list_json, map_json, page,
-    sql_limit, tags_json,
+    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, SqlParam, audit_lookup_sql, distinct_key_ids,
+    json_list, key_and_aliases, list_json, map_json, page, sql_limit, tags_json,
 };
 use trent_core::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
-    ExpirationModel, GrantRecord, ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState,
-    KeyUsage, LastUsage, MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation,
-    RotationType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm,
-    WrappingKeySpec,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditEntry,
+    AuditQuery, AuditRecord, ExpirationModel, GrantRecord, ImportToken, KeyId, KeyManager,
+    KeyRecord, KeySpec, KeyState, KeyUsage, LastUsage, MaterialId, Origin, PrincipalRecord,
+    PrincipalType, Region, Rotation, RotationType, Scope, SealedMaterial, SessionRecord, Tag,
+    UnixMillis, WrappingAlgorithm, WrappingKeySpec,
 };
 use trent_core::store::{
     AuditChain, Change, ChangeListener, KeyChange, Page, Resealer, SealedSlot, SetChange, Store,
@@ -54,6 +54,7 @@ const AUDIT_LOCK: i64 = 0x7472_656e_7402;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_initial.sql"),
     include_str!("../migrations/postgres/0002_transitive_session_tags.sql"),
+    include_str!("../migrations/postgres/0003_audit_lookup.sql"),
 ];
 
 /// How to reach the database.
@@ -1603,7 +1604,7 @@ impl Store for PostgresStore {
     async fn append_audit(
         &self,
         time: UnixMillis,
-        events: Vec<String>,
+        events: Vec<AuditEntry>,
         chain: AuditChain,
     ) -> StoreResult<(i64, Vec<u8>)> {
         self.transaction(Vec::new(), move |c| {
@@ -1623,22 +1624,40 @@ impl Store for PostgresStore {
                 }
                 let mut seqs = Vec::with_capacity(events.len());
                 let mut hashes = Vec::with_capacity(events.len());
-                for event in &events {
+                let (mut key_ids, mut key_seqs) = (Vec::new(), Vec::new());
+                for entry in &events {
                     seq += 1;
-                    hash = chain(&hash, seq, event);
+                    hash = chain(&hash, seq, &entry.event);
                     seqs.push(seq);
                     hashes.push(hash.clone());
+                    for key in distinct_key_ids(entry) {
+                        key_ids.push(key);
+                        key_seqs.push(seq);
+                    }
                 }
                 let times = vec![time.0; events.len()];
-                // One statement for the whole batch.
+                let texts: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+                let accounts: Vec<Option<&str>> =
+                    events.iter().map(|e| e.account.as_deref()).collect();
+                let names: Vec<&str> = events.iter().map(|e| e.event_name.as_str()).collect();
+                // One statement for the whole batch, one for its keys.
                 let insert = c
                     .prepare_cached(
-                        "INSERT INTO audit_events (seq, time, event, hash)
-                         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bytea[])",
+                        "INSERT INTO audit_events (seq, time, event, hash, account, event_name)
+                         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bytea[], $5::text[], $6::text[])",
                     )
                     .await?;
-                c.execute(&insert, &[&seqs, &times, &events, &hashes])
+                c.execute(&insert, &[&seqs, &times, &texts, &hashes, &accounts, &names])
                     .await?;
+                if !key_ids.is_empty() {
+                    let index = c
+                        .prepare_cached(
+                            "INSERT INTO audit_keys (key_id, seq)
+                             SELECT * FROM unnest($1::text[], $2::bigint[])",
+                        )
+                        .await?;
+                    c.execute(&index, &[&key_ids, &key_seqs]).await?;
+                }
                 Ok((seq, hash))
             })
         })
@@ -1669,6 +1688,30 @@ impl Store for PostgresStore {
                         &[&after_seq, &(sql_limit(limit) - 1)],
                     )
                     .await?;
+                rows(&found, audit_from_row)
+            })
+        })
+        .await
+    }
+
+    async fn audit_lookup(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        let (sql, params) = audit_lookup_sql(query, |n| format!("${n}"));
+        self.with(move |c| {
+            Box::pin(async move {
+                let values: Vec<Box<dyn ToSql + Sync + Send>> = params
+                    .into_iter()
+                    .map(|p| -> Box<dyn ToSql + Sync + Send> {
+                        match p {
+                            SqlParam::Text(t) => Box::new(t),
+                            SqlParam::Int(i) => Box::new(i),
+                        }
+                    })
+                    .collect();
+                let refs: Vec<&(dyn ToSql + Sync)> = values
+                    .iter()
+                    .map(|v| -> &(dyn ToSql + Sync) { v.as_ref() })
+                    .collect();
+                let found = c.query(&sql, &refs).await?;
                 rows(&found, audit_from_row)
             })
         })

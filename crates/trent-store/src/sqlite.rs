@@ -14,11 +14,11 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 
 use trent_core::model::{
-    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
-    ExpirationModel, GrantRecord, ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState,
-    KeyUsage, LastUsage, MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation,
-    RotationType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm,
-    WrappingKeySpec,
+    AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditEntry,
+    AuditQuery, AuditRecord, ExpirationModel, GrantRecord, ImportToken, KeyId, KeyManager,
+    KeyRecord, KeySpec, KeyState, KeyUsage, LastUsage, MaterialId, Origin, PrincipalRecord,
+    PrincipalType, Region, Rotation, RotationType, Scope, SealedMaterial, SessionRecord, Tag,
+    UnixMillis, WrappingAlgorithm, WrappingKeySpec,
 };
 use trent_core::store::{
     AuditChain, Change, ChangeListener, KeyChange, Page, Resealer, SealedSlot, SetChange, Store,
@@ -26,8 +26,8 @@ use trent_core::store::{
 };
 
 use crate::common::{
-    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, json_list, key_and_aliases, list_json, map_json, page,
-    sql_limit, tags_json,
+    GRANT_COLUMNS, KEY_COLUMNS, MaterialOp, SqlParam, audit_lookup_sql, distinct_key_ids,
+    json_list, key_and_aliases, list_json, map_json, page, sql_limit, tags_json,
 };
 use crate::migrations;
 
@@ -1080,7 +1080,7 @@ impl Store for SqliteStore {
     async fn append_audit(
         &self,
         time: UnixMillis,
-        events: Vec<String>,
+        events: Vec<AuditEntry>,
         chain: AuditChain,
     ) -> StoreResult<(i64, Vec<u8>)> {
         self.transaction(Vec::new(), move |tx| {
@@ -1093,12 +1093,24 @@ impl Store for SqliteStore {
                 .optional()?
                 .unwrap_or((0, vec![0; 32]));
             let mut insert = tx.prepare_cached(
-                "INSERT INTO audit_events (seq, time, event, hash) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO audit_events (seq, time, event, hash, account, event_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            for event in &events {
+            let mut index_key =
+                tx.prepare_cached("INSERT INTO audit_keys (key_id, seq) VALUES (?1, ?2)")?;
+            for entry in &events {
                 seq += 1;
-                hash = chain(&hash, seq, event);
-                insert.execute(params![seq, time.0, event, hash])?;
+                hash = chain(&hash, seq, &entry.event);
+                insert.execute(params![
+                    seq,
+                    time.0,
+                    entry.event,
+                    hash,
+                    entry.account,
+                    entry.event_name
+                ])?;
+                for key in distinct_key_ids(entry) {
+                    index_key.execute(params![key, seq])?;
+                }
             }
             Ok(Ok((seq, hash)))
         })
@@ -1123,6 +1135,20 @@ impl Store for SqliteStore {
                 "SELECT seq, time, event, hash FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![after_seq, sql_limit(limit) - 1], audit_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn audit_lookup(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        let (sql, params) = audit_lookup_sql(query, |n| format!("?{n}"));
+        self.with(move |c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let values = params.into_iter().map(|p| match p {
+                SqlParam::Text(t) => rusqlite::types::Value::Text(t),
+                SqlParam::Int(i) => rusqlite::types::Value::Integer(i),
+            });
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), audit_from_row)?;
             rows.collect()
         })
         .await

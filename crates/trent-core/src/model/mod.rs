@@ -9,7 +9,7 @@ mod ids;
 mod key;
 mod spec;
 
-pub use audit::{AuditDigest, AuditRecord};
+pub use audit::{AuditCursor, AuditDigest, AuditEntry, AuditQuery, AuditRecord};
 pub use context::EncryptionContext;
 pub use grant::{GRANT_OPERATIONS, GrantRecord};
 pub use identity::{

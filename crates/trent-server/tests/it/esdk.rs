@@ -393,13 +393,8 @@ async fn the_data_key_cache_saves_generate_data_key_calls() {
     let store = trent_store::SqliteStore::open(&h.data_dir().join("trent.db")).unwrap();
     let count = |name: &str| {
         let filter = trent_server::audit::Filter {
-            key: None,
-            principal: None,
             event_name: Some(name.to_owned()),
-            since: None,
-            until: None,
-            errors_only: false,
-            access_key_id: None,
+            ..Default::default()
         };
         let store = &store;
         async move {

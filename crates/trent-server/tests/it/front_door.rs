@@ -236,16 +236,6 @@ async fn h2c_is_off_unless_asked_for() {
     assert_eq!(h2_health(on.server.local_addr).await, Ok((200, 7)));
 }
 
-/// The server process's resident memory, in KiB.
-fn resident_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 /// docs/configuration.md's bound on what partial bodies can add to the server's memory with
 /// the default limits: the body budget (64 MiB) plus a head buffer (64 KiB) for each of the
 /// 4,096 connections the cap admits.
@@ -257,7 +247,7 @@ async fn partial_bodies_stay_within_the_memory_bound() {
     let trent = crate::binary::Trent::start(&tmp.path().join("data"), &[]);
     let url = trent.var("AWS_ENDPOINT_URL_KMS");
     let addr: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
-    let before = resident_kib(trent.pid());
+    let before = crate::harness::memory_kib(trent.pid()).0;
     // 5,000 requests from ten addresses, each declaring a 250 KB body and sending 64 KiB
     // of it, then waiting.
     let head = b"POST / HTTP/1.1\r\nhost: localhost\r\nx-amz-target: TrentService.Encrypt\r\n\
@@ -277,7 +267,7 @@ async fn partial_bodies_stay_within_the_memory_bound() {
         }
         held.push(stream);
     }
-    let after = resident_kib(trent.pid());
+    let after = crate::harness::memory_kib(trent.pid()).0;
     let grown = after.saturating_sub(before);
     eprintln!("partial bodies: server resident memory {before} -> {after} KiB");
     assert!(

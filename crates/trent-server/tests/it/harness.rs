@@ -151,20 +151,7 @@ impl Harness {
 
     /// Sends a raw HTTP/1.1 request and returns (status, headers, body).
     pub async fn raw(&self, request: &[u8]) -> (u16, String, String) {
-        let mut stream = tokio::net::TcpStream::connect(self.server.local_addr)
-            .await
-            .unwrap();
-        stream.write_all(request).await.unwrap();
-        let mut buf = Vec::new();
-        let _ = stream.read_to_end(&mut buf).await;
-        let text = String::from_utf8_lossy(&buf).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, head.to_owned(), body.to_owned())
+        raw_to(self.server.local_addr, request).await
     }
 
     /// A signed (or, with `sign` false, unsigned) AWS JSON request, as raw bytes.
@@ -176,44 +163,94 @@ impl Harness {
     /// An AWS JSON request whose signature covers only the headers named in `signed` (none:
     /// unsigned), as clients such as `aws-requests-auth` sign `host;x-amz-date` alone.
     pub fn request_signing(&self, target: &str, body: &str, signed: &[&str]) -> Vec<u8> {
-        let host = self.server.local_addr.to_string();
-        let date = trent_api::sigv4::format_amz_date(now_unix());
-        let mut headers = vec![
-            (
-                "content-type".to_owned(),
-                "application/x-amz-json-1.1".to_owned(),
-            ),
-            ("host".to_owned(), host),
-            ("x-amz-date".to_owned(), date),
-            ("x-amz-target".to_owned(), target.to_owned()),
-        ];
-        if !signed.is_empty() {
-            let covered: Vec<(String, String)> = headers
-                .iter()
-                .filter(|(n, _)| signed.contains(&n.as_str()))
-                .cloned()
-                .collect();
-            let req = trent_api::sigv4::Request {
-                method: "POST",
-                path: "/",
-                query: "",
-                headers: &covered,
-                body: body.as_bytes(),
-            };
-            let auth =
-                trent_api::sigv4::sign(&req, &self.access_key_id, &self.secret, "us-east-1", "kms");
-            headers.push(("authorization".to_owned(), auth));
-        }
-        let mut out = String::from("POST / HTTP/1.1\r\n");
-        for (n, v) in &headers {
-            out.push_str(&format!("{n}: {v}\r\n"));
-        }
-        out.push_str(&format!(
-            "content-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        ));
-        out.into_bytes()
+        let who = (self.access_key_id.as_str(), self.secret.as_str());
+        signed_request(self.server.local_addr, "kms", who, target, body, signed)
     }
+}
+
+/// Sends a raw HTTP/1.1 request to `addr` and returns (status, headers, body).
+pub async fn raw_to(addr: std::net::SocketAddr, request: &[u8]) -> (u16, String, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut buf = Vec::new();
+    let _ = stream.read_to_end(&mut buf).await;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// A CloudTrail `LookupEvents` call as `who` (access key id, secret), signed as the AWS CLI
+/// signs it.
+pub fn lookup_events(addr: std::net::SocketAddr, who: (&str, &str), body: &str) -> Vec<u8> {
+    let all = ["content-type", "host", "x-amz-date", "x-amz-target"];
+    let target = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents";
+    signed_request(addr, "cloudtrail", who, target, body, &all)
+}
+
+/// An AWS JSON request to `addr` for `service`, signed by `who` (access key id, secret) over
+/// the headers named in `signed` (none: unsigned).
+pub fn signed_request(
+    addr: std::net::SocketAddr,
+    service: &str,
+    who: (&str, &str),
+    target: &str,
+    body: &str,
+    signed: &[&str],
+) -> Vec<u8> {
+    let host = addr.to_string();
+    let date = trent_api::sigv4::format_amz_date(now_unix());
+    let mut headers = vec![
+        (
+            "content-type".to_owned(),
+            "application/x-amz-json-1.1".to_owned(),
+        ),
+        ("host".to_owned(), host),
+        ("x-amz-date".to_owned(), date),
+        ("x-amz-target".to_owned(), target.to_owned()),
+    ];
+    if !signed.is_empty() {
+        let covered: Vec<(String, String)> = headers
+            .iter()
+            .filter(|(n, _)| signed.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        let req = trent_api::sigv4::Request {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &covered,
+            body: body.as_bytes(),
+        };
+        let auth = trent_api::sigv4::sign(&req, who.0, who.1, "us-east-1", service);
+        headers.push(("authorization".to_owned(), auth));
+    }
+    let mut out = String::from("POST / HTTP/1.1\r\n");
+    for (n, v) in &headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    out.into_bytes()
+}
+
+/// The server process's resident and peak memory, in KiB.
+pub fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 pub fn now_unix() -> i64 {

@@ -26,6 +26,7 @@ mod import;
 mod key_policies;
 mod keys;
 mod lifecycle;
+mod lookup;
 mod managed;
 mod multi_region;
 mod quotas;

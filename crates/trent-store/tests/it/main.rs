@@ -93,6 +93,7 @@ async fn conformance(store: &dyn Store) {
     multi_region(store).await;
     reseal_all(store).await;
     audit_chain(store).await;
+    audit_lookup(store).await;
     leases(store).await;
     listeners_hear_commits(store).await;
 }
@@ -151,6 +152,176 @@ async fn audit_chain(store: &dyn Store) {
         })
     ));
     assert_eq!(store.audit_digests().await.unwrap(), vec![digest]);
+}
+
+/// Lookups select by account, event name, key and time through the indexes, in either
+/// direction from a cursor, and stop at the limit.
+async fn audit_lookup(store: &dyn Store) {
+    use trent_core::model::{AuditCursor, AuditEntry, AuditQuery};
+    let base = store.audit_tail().await.unwrap().map_or(0, |r| r.seq);
+    let entry = |n: u8, account: Option<&str>, name: &str, keys: &[&str]| AuditEntry {
+        event: format!("event {n}"),
+        account: account.map(str::to_owned),
+        event_name: name.to_owned(),
+        key_ids: keys.iter().map(|k| (*k).to_owned()).collect(),
+    };
+    let (a, b) = (Some("111122223333"), Some("444455556666"));
+    for (time, batch) in [
+        (
+            10,
+            vec![
+                entry(1, a, "Encrypt", &["k1"]),
+                // A key named twice (ReEncrypt within one key) is indexed once.
+                entry(2, a, "Decrypt", &["k1", "k2", "k1"]),
+                entry(3, b, "Encrypt", &["k1"]),
+            ],
+        ),
+        (20, vec![entry(4, a, "CreateKey", &[])]),
+        (30, vec![entry(5, None, "Encrypt", &[])]),
+    ] {
+        store
+            .append_audit(UnixMillis(time), batch, test_chain)
+            .await
+            .unwrap();
+    }
+    let all = AuditQuery {
+        account: None,
+        event_name: None,
+        key_id: None,
+        since: None,
+        until: None,
+        cursor: AuditCursor::Before(i64::MAX),
+        limit: 100,
+    };
+    let found = |q: AuditQuery| async move {
+        store
+            .audit_lookup(&q)
+            .await
+            .unwrap()
+            .into_iter()
+            // The records of earlier checks come before `base`.
+            .filter(|r| r.seq > base)
+            .map(|r| {
+                assert_eq!(r.event, format!("event {}", r.seq - base), "{q:?}");
+                r.seq - base
+            })
+            .collect::<Vec<i64>>()
+    };
+    let text = |s: &str| Some(s.to_owned());
+    let cases: Vec<(AuditQuery, Vec<i64>)> = vec![
+        (all.clone(), vec![5, 4, 3, 2, 1]),
+        (
+            AuditQuery {
+                account: text("111122223333"),
+                ..all.clone()
+            },
+            vec![4, 2, 1],
+        ),
+        (
+            AuditQuery {
+                account: text("111122223333"),
+                event_name: text("Encrypt"),
+                ..all.clone()
+            },
+            vec![1],
+        ),
+        (
+            AuditQuery {
+                event_name: text("Encrypt"),
+                cursor: AuditCursor::After(base),
+                ..all.clone()
+            },
+            vec![1, 3, 5],
+        ),
+        (
+            AuditQuery {
+                key_id: text("k1"),
+                account: text("111122223333"),
+                ..all.clone()
+            },
+            vec![2, 1],
+        ),
+        (
+            AuditQuery {
+                key_id: text("k1"),
+                cursor: AuditCursor::After(base),
+                ..all.clone()
+            },
+            vec![1, 2, 3],
+        ),
+        (
+            AuditQuery {
+                key_id: text("k2"),
+                ..all.clone()
+            },
+            vec![2],
+        ),
+        (
+            AuditQuery {
+                key_id: text("k1"),
+                event_name: text("Decrypt"),
+                since: Some(UnixMillis(10)),
+                until: Some(UnixMillis(10)),
+                ..all.clone()
+            },
+            vec![2],
+        ),
+        (
+            AuditQuery {
+                since: Some(UnixMillis(20)),
+                ..all.clone()
+            },
+            vec![5, 4],
+        ),
+        (
+            AuditQuery {
+                account: text("111122223333"),
+                until: Some(UnixMillis(10)),
+                ..all.clone()
+            },
+            vec![2, 1],
+        ),
+        (
+            AuditQuery {
+                limit: 2,
+                ..all.clone()
+            },
+            vec![5, 4],
+        ),
+        (
+            AuditQuery {
+                account: text("111122223333"),
+                cursor: AuditCursor::Before(base + 4),
+                limit: 1,
+                ..all.clone()
+            },
+            vec![2],
+        ),
+        (
+            AuditQuery {
+                cursor: AuditCursor::After(base + 3),
+                ..all.clone()
+            },
+            vec![4, 5],
+        ),
+        (
+            AuditQuery {
+                account: text("999999999999"),
+                ..all.clone()
+            },
+            vec![],
+        ),
+        (
+            AuditQuery {
+                key_id: text("k3"),
+                ..all.clone()
+            },
+            vec![],
+        ),
+    ];
+    for (query, want) in cases {
+        assert_eq!(found(query.clone()).await, want, "{query:?}");
+    }
 }
 
 /// A lease is its holder's until it expires; then anyone may take it.
@@ -1183,7 +1354,7 @@ mod postgres {
                 store
                     .append_audit(
                         UnixMillis(1),
-                        vec![format!("{i}-x"), format!("{i}-y")],
+                        vec![format!("{i}-x").into(), format!("{i}-y").into()],
                         test_chain,
                     )
                     .await
