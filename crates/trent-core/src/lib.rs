@@ -66,12 +66,14 @@ pub mod fuzzing {
                 arn: "arn:aws:iam::111122223333:user/alice",
                 account: "111122223333",
                 role_arn: None,
+                unique_id: None,
             },
             action: "kms:Decrypt",
             resource: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
             resource_account: "111122223333",
             context: &context,
             encryption_context: None,
+            bound_principals: None,
         };
         let key = crate::policy::Policy::parse(text, true);
         let identity = crate::policy::Policy::parse(text, false);

@@ -10,10 +10,10 @@ use trent_core::model::{
 use trent_core::store::{Change, Page};
 
 /// The columns of `keys`, in the order both stores read and write them.
-pub const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started, valid_to, expiration_model, primary_region";
+pub const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started, valid_to, expiration_model, primary_region, policy_principals";
 
 /// The columns of `grants`, in the order both stores read them.
-pub const GRANT_COLUMNS: &str = "account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created";
+pub const GRANT_COLUMNS: &str = "account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created, grantee_id, retiring_id";
 
 /// A string map as the JSON object a column keeps.
 pub fn map_json(map: &BTreeMap<String, String>) -> String {

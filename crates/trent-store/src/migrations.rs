@@ -18,6 +18,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0008_leases.sql"),
     include_str!("../migrations/sqlite/0009_transitive_session_tags.sql"),
     include_str!("../migrations/sqlite/0010_audit_lookup.sql"),
+    include_str!("../migrations/sqlite/0011_principal_ids.sql"),
 ];
 
 /// The schema version this build writes.

@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_initial.sql"),
     include_str!("../migrations/postgres/0002_transitive_session_tags.sql"),
     include_str!("../migrations/postgres/0003_audit_lookup.sql"),
+    include_str!("../migrations/postgres/0004_principal_ids.sql"),
 ];
 
 /// How to reach the database.
@@ -622,6 +623,7 @@ fn key_from_row(row: &Row) -> Step<KeyRecord> {
         primary_region: get::<Option<String>>(row, 23)?
             .map(|r| parse(Region::parse(&r), "keys.primary_region"))
             .transpose()?,
+        policy_principals: json_map(&text(24)?)?,
     })
 }
 
@@ -651,6 +653,7 @@ fn key_values(key: &KeyRecord) -> Vec<Box<dyn ToSql + Sync + Send>> {
         Box::new(key.valid_to.map(|d| d.0)),
         Box::new(key.expiration_model.map(ExpirationModel::as_str)),
         Box::new(key.primary_region.as_ref().map(|r| r.as_str().to_owned())),
+        Box::new(map_json(&key.policy_principals)),
     ]
 }
 
@@ -668,7 +671,7 @@ async fn insert_key(c: &ClientWrapper, key: &KeyRecord) -> Step<()> {
     let values = key_values(key);
     c.execute(
         &format!(
-            "INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+            "INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
         ),
         &refs(&values),
     )
@@ -712,7 +715,9 @@ fn grant_from_row(row: &Row) -> Step<GrantRecord> {
         id: text(3)?,
         name: get(row, 4)?,
         grantee: text(5)?,
+        grantee_id: get(row, 12)?,
         retiring: get(row, 6)?,
+        retiring_id: get(row, 13)?,
         issuing_account: text(7)?,
         operations: operations
             .split(',')
@@ -849,7 +854,7 @@ async fn apply_change(
          deletion_date = $10, pending_window_days = $11, current_material = $12, multi_region = $13, policy = $14,
          public_key = $15, rotation_period_days = $16, next_rotation = $17, on_demand_rotations = $18,
          on_demand_started = $19, valid_to = $20, expiration_model = $21, primary_region = $22,
-         version = version + 1
+         policy_principals = $23, version = version + 1
          WHERE account = $1 AND region = $2 AND id = $3",
         &refs(&values),
     )
@@ -2190,8 +2195,8 @@ impl Store for PostgresStore {
                     return Err(StoreError::Limit("grants per key").into());
                 }
                 c.execute(
-                    "INSERT INTO grants (account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    "INSERT INTO grants (account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created, grantee_id, retiring_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                     &[
                         &a,
                         &r,
@@ -2205,6 +2210,8 @@ impl Store for PostgresStore {
                         &g.context_equals.as_ref().map(map_json),
                         &g.context_subset.as_ref().map(map_json),
                         &g.created.0,
+                        &g.grantee_id,
+                        &g.retiring_id,
                     ],
                 )
                 .await?;

@@ -356,6 +356,7 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
             .get::<_, Option<String>>(23)?
             .map(|r| Region::parse(&r).ok_or_else(|| corrupt("keys.primary_region")))
             .transpose()?,
+        policy_principals: json_map(&text(24)?)?,
     })
 }
 
@@ -375,7 +376,7 @@ fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<AliasRecord> {
 
 fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Result<()> {
     tx.execute(
-        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"),
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"),
         params![
             key.scope.account.as_str(),
             key.scope.region.as_str(),
@@ -401,6 +402,7 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, key: &KeyRecord) -> rusqlite::Resu
             key.valid_to.map(|d| d.0),
             key.expiration_model.map(ExpirationModel::as_str),
             key.primary_region.as_ref().map(Region::as_str),
+            map_json(&key.policy_principals),
         ],
     )?;
     Ok(())
@@ -420,7 +422,9 @@ fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<GrantRecord> {
         id: row.get(3)?,
         name: row.get(4)?,
         grantee: row.get(5)?,
+        grantee_id: row.get(12)?,
         retiring: row.get(6)?,
+        retiring_id: row.get(13)?,
         issuing_account: row.get(7)?,
         operations: operations
             .split(',')
@@ -505,7 +509,7 @@ fn apply_change(
          deletion_date = ?10, pending_window_days = ?11, current_material = ?12, multi_region = ?13, policy = ?14,
          public_key = ?15, rotation_period_days = ?16, next_rotation = ?17, on_demand_rotations = ?18,
          on_demand_started = ?19, valid_to = ?20, expiration_model = ?21, primary_region = ?22,
-         version = version + 1
+         policy_principals = ?23, version = version + 1
          WHERE account = ?1 AND region = ?2 AND id = ?3",
         params![
             scope.account.as_str(),
@@ -530,6 +534,7 @@ fn apply_change(
             next.valid_to.map(|d| d.0),
             next.expiration_model.map(ExpirationModel::as_str),
             next.primary_region.as_ref().map(Region::as_str),
+            map_json(&next.policy_principals),
         ],
     )?;
     next.version = current.version + 1;
@@ -1730,8 +1735,8 @@ impl Store for SqliteStore {
                 return Ok(Err(StoreError::Limit("grants per key")));
             }
             tx.execute(
-                "INSERT INTO grants (account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO grants (account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created, grantee_id, retiring_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     a,
                     r,
@@ -1744,7 +1749,9 @@ impl Store for SqliteStore {
                     g.operations.join(","),
                     g.context_equals.as_ref().map(map_json),
                     g.context_subset.as_ref().map(map_json),
-                    g.created.0
+                    g.created.0,
+                    g.grantee_id,
+                    g.retiring_id
                 ],
             )?;
             Ok(Ok(g.id.clone()))

@@ -288,6 +288,13 @@ impl Directory {
     /// Whether a policy principal names something that exists: `None` when the ARN is not of
     /// an IAM user or role in an account hosted here (Trent cannot know).
     pub fn principal_exists(&self, arn: &str) -> Option<bool> {
+        self.principal_id(arn).map(|id| id.is_some())
+    }
+
+    /// The unique id (`AIDA...`, `AROA...`) of the IAM user or role an ARN names, for the
+    /// accounts Trent hosts: `Some(None)` if there is no such user or role now, `None` if the
+    /// ARN is not one Trent can tell about (another account, the root, a wildcard).
+    pub fn principal_id(&self, arn: &str) -> Option<Option<String>> {
         let rest = arn.strip_prefix("arn:aws:iam::")?;
         let (account, resource) = rest.split_once(':')?;
         let account = AccountId::parse(account)?;
@@ -304,7 +311,10 @@ impl Directory {
         if name.contains('*') {
             return None;
         }
-        Some(self.entry(&account, kind, name).is_some())
+        Some(
+            self.entry(&account, kind, name)
+                .map(|e| e.record.id.clone()),
+        )
     }
 
     /// The access keys of an account (of one user, or the root's when `user` is `None`).

@@ -93,6 +93,7 @@ impl Kms {
             resource_account: ctx.principal.account.as_str(),
             context: &conditions,
             encryption_context: None,
+            bound_principals: None,
         };
         let decision = evaluate_identity(&request, &identity);
         if decision.allowed() && own(ctx.principal.account.as_str()) {

@@ -166,6 +166,7 @@ impl Kms {
                 resource_account: account.as_str(),
                 context: &conditions,
                 encryption_context: None,
+                bound_principals: None,
             };
             let decision = evaluate(&req, &trust, &identity, &[]);
             if !decision.allowed() {

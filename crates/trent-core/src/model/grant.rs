@@ -36,7 +36,13 @@ pub struct GrantRecord {
     pub id: String,
     pub name: Option<String>,
     pub grantee: String,
+    /// The grantee's unique id (`AIDA...`, `AROA...`) when the grant was made, for an IAM
+    /// user or role Trent hosts: the grant is that principal's, not a later one's of the
+    /// same name.
+    pub grantee_id: Option<String>,
     pub retiring: Option<String>,
+    /// The retiring principal's unique id, as `grantee_id`.
+    pub retiring_id: Option<String>,
     /// `arn:aws:iam::<account>:root` of the account that created the grant.
     pub issuing_account: String,
     pub operations: Vec<String>,

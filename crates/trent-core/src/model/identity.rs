@@ -160,6 +160,16 @@ impl Principal {
     }
 
     /// For an assumed-role session, the role's ARN, which policies name.
+    /// IAM's unique id of the user, or of the role a session belongs to (`AIDA...`,
+    /// `AROA...`), which key policies and grants bind to; `None` for an account's root.
+    pub fn unique_id(&self) -> Option<&str> {
+        match &self.kind {
+            PrincipalKind::Root => None,
+            PrincipalKind::User { .. } => Some(&self.user_id),
+            PrincipalKind::AssumedRole { .. } => self.user_id.split(':').next(),
+        }
+    }
+
     pub fn role_arn(&self) -> Option<String> {
         match &self.kind {
             PrincipalKind::AssumedRole { role_name, .. } => {

@@ -1,5 +1,7 @@
 //! KMS keys: specs, usages, states and the rules between them; the records the store keeps.
 
+use std::collections::BTreeMap;
+
 use super::{AccountId, AliasName, KeyId, MaterialId, Region, UnixMillis};
 
 macro_rules! aws_enum {
@@ -274,6 +276,10 @@ pub struct KeyRecord {
     pub expiration_model: Option<ExpirationModel>,
     /// Multi-Region keys: the Region of the set's primary key.
     pub primary_region: Option<Region>,
+    /// The IAM users and roles the key policy names, by ARN, bound to the unique id
+    /// (`AIDA...`, `AROA...`) each had when the policy was set: a user or role deleted and
+    /// re-created under the same name is another principal, which the policy does not name.
+    pub policy_principals: BTreeMap<String, String>,
 }
 
 impl KeyRecord {

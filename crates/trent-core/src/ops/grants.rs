@@ -107,14 +107,16 @@ impl Kms {
         Ok(format!("{TOKEN_PREFIX}{id}:{}", hex(nonce.as_slice())))
     }
 
-    fn check_principal(&self, value: &str) -> Result<()> {
-        let known = self.directory.principal_exists(value);
-        if !valid_principal(value) || known == Some(false) {
+    /// Refuses a principal that is malformed or names a user or role that does not exist;
+    /// returns the unique id of a user or role Trent hosts, which the grant binds to.
+    fn check_principal(&self, value: &str) -> Result<Option<String>> {
+        let known = self.directory.principal_id(value);
+        if !valid_principal(value) || known == Some(None) {
             return Err(Error::InvalidPrincipal {
                 value: value.to_owned(),
             });
         }
-        Ok(())
+        Ok(known.flatten())
     }
 
     pub async fn create_grant(
@@ -132,10 +134,11 @@ impl Kms {
             .grantee
             .clone()
             .ok_or_else(|| Error::validation("GranteePrincipal is required."))?;
-        self.check_principal(&grantee)?;
-        if let Some(r) = &request.retiring {
-            self.check_principal(r)?;
-        }
+        let grantee_id = self.check_principal(&grantee)?;
+        let retiring_id = match &request.retiring {
+            Some(r) => self.check_principal(r)?,
+            None => None,
+        };
         let has_constraints = request.context_equals.is_some() || request.context_subset.is_some();
         if has_constraints {
             let bad: Vec<&str> = request
@@ -207,7 +210,9 @@ impl Kms {
             id: hex(self.random(32)?.as_slice()),
             name: request.name.clone(),
             grantee,
+            grantee_id,
             retiring: request.retiring.clone(),
+            retiring_id,
             issuing_account: format!("arn:aws:iam::{}:root", ctx.principal.account),
             operations,
             context_equals: request.context_equals,
@@ -278,8 +283,29 @@ impl Kms {
             .into_iter()
             .filter(|g| grant_id.is_none_or(|id| g.id == id))
             .filter(|g| grantee.is_none_or(|p| g.grantee == p))
+            .map(|g| self.displayed_grant(g))
             .collect();
         paginate(grants, limit, marker)
+    }
+
+    /// A grant as ListGrants shows it: a grantee or retiring principal that was deleted (or
+    /// deleted and re-created) since the grant was made appears as the unique id it had, as a
+    /// key policy's does in GetKeyPolicy.
+    fn displayed_grant(&self, mut grant: GrantRecord) -> GrantRecord {
+        let gone = |arn: &str, id: &Option<String>| {
+            id.as_ref()
+                .filter(|id| self.directory.principal_id(arn).flatten().as_ref() != Some(*id))
+                .cloned()
+        };
+        if let Some(id) = gone(&grant.grantee, &grant.grantee_id) {
+            grant.grantee = id;
+        }
+        if let Some(arn) = &grant.retiring
+            && let Some(id) = gone(arn, &grant.retiring_id)
+        {
+            grant.retiring = Some(id);
+        }
+        grant
     }
 
     /// ListRetirableGrants: an IAM-policy-only action (no key is named).
@@ -305,7 +331,13 @@ impl Kms {
                 reason: DenyReason::NoIdentityPolicy,
             });
         }
-        let grants = self.store.grants_retirable_by(retiring).await?;
+        let grants = self
+            .store
+            .grants_retirable_by(retiring)
+            .await?
+            .into_iter()
+            .map(|g| self.displayed_grant(g))
+            .collect();
         paginate(grants, limit, marker)
     }
 
@@ -350,9 +382,17 @@ impl Kms {
         };
         let p = &ctx.principal;
         let role = p.role_arn();
-        let is = |who: &str| who == p.arn || Some(who) == role.as_deref();
-        let by_grant = grant.retiring.as_deref().is_some_and(is)
-            || (is(&grant.grantee) && grant.operations.iter().any(|o| o == "RetireGrant"))
+        // A principal named by ARN is the one the grant was bound to, not a re-created one.
+        let is = |who: &str, bound: &Option<String>| {
+            (who == p.arn || Some(who) == role.as_deref())
+                && bound.as_deref().is_none_or(|id| Some(id) == p.unique_id())
+        };
+        let by_grant = grant
+            .retiring
+            .as_deref()
+            .is_some_and(|r| is(r, &grant.retiring_id))
+            || (is(&grant.grantee, &grant.grantee_id)
+                && grant.operations.iter().any(|o| o == "RetireGrant"))
             || (p.is_root() && grant.issuing_account == p.arn);
         // Only the grant decides (kms:RetireGrant in a key policy does not let anyone retire).
         if !by_grant {

@@ -1,7 +1,7 @@
 //! GetKeyPolicy, PutKeyPolicy and ListKeyPolicies, and the policy lockout safety check that
 //! CreateKey shares.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
@@ -64,12 +64,14 @@ pub fn check_lockout(
             arn: &caller_arn,
             account: &account,
             role_arn: role_arn.as_deref(),
+            unique_id: ctx.principal.unique_id(),
         },
         action: "kms:PutKeyPolicy",
         resource: key_arn,
         resource_account: key_account,
         context: &values,
         encryption_context: None,
+        bound_principals: None,
     };
     match evaluate(&request, policy, &[], &[]) {
         d if d.allowed() => Ok(()),
@@ -83,21 +85,73 @@ pub fn check_lockout(
 
 impl Kms {
     /// AWS refuses a key policy that names an IAM user or role that does not exist; Trent can
-    /// tell for the accounts it hosts.
-    pub(crate) fn check_principals(&self, policy: &Policy) -> Result<()> {
-        let unknown = policy.statements.iter().any(|s| match &s.principal {
-            Principals::Named { aws, .. } => aws
-                .iter()
-                .any(|p| self.directory.principal_exists(p) == Some(false)),
-            _ => false,
-        });
-        if unknown {
-            return Err(Error::MalformedPolicy {
-                message: "Policy contains a statement with one or more invalid principals."
-                    .to_owned(),
-            });
+    /// tell for the accounts it hosts. Returns the unique id of each user and role the policy
+    /// names, by ARN: the policy is theirs, as AWS binds it, and not a later principal's of
+    /// the same name.
+    pub(crate) fn bind_principals(&self, policy: &Policy) -> Result<BTreeMap<String, String>> {
+        let mut bound = BTreeMap::new();
+        for statement in &policy.statements {
+            let Principals::Named { aws, .. } = &statement.principal else {
+                continue;
+            };
+            for arn in aws {
+                match self.directory.principal_id(arn) {
+                    Some(Some(id)) => {
+                        bound.insert(arn.clone(), id);
+                    }
+                    Some(None) => {
+                        return Err(Error::MalformedPolicy {
+                            message:
+                                "Policy contains a statement with one or more invalid principals."
+                                    .to_owned(),
+                        });
+                    }
+                    None => {}
+                }
+            }
         }
-        Ok(())
+        Ok(bound)
+    }
+
+    /// The key policy as GetKeyPolicy shows it: verbatim, except that a user or role that was
+    /// deleted (or deleted and re-created) since the policy named it appears as the unique id
+    /// it had, as at AWS.
+    pub fn displayed_policy(&self, record: &crate::model::KeyRecord) -> String {
+        let stale: BTreeMap<&str, &str> = record
+            .policy_principals
+            .iter()
+            .filter(|(arn, id)| {
+                self.directory.principal_id(arn).flatten().as_deref() != Some(id.as_str())
+            })
+            .map(|(arn, id)| (arn.as_str(), id.as_str()))
+            .collect();
+        if stale.is_empty() {
+            return record.policy.clone();
+        }
+        let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&record.policy) else {
+            return record.policy.clone();
+        };
+        let replace = |v: &mut serde_json::Value| {
+            if let Some(id) = v.as_str().and_then(|s| stale.get(s)) {
+                *v = serde_json::Value::String((*id).to_owned());
+            }
+        };
+        let statements = match doc.get_mut("Statement") {
+            Some(serde_json::Value::Array(list)) => list.iter_mut().collect::<Vec<_>>(),
+            Some(one) => vec![one],
+            None => Vec::new(),
+        };
+        for statement in statements {
+            for field in ["Principal", "NotPrincipal"] {
+                if let Some(aws) = statement.get_mut(field).and_then(|p| p.get_mut("AWS")) {
+                    match aws {
+                        serde_json::Value::Array(list) => list.iter_mut().for_each(replace),
+                        other => replace(other),
+                    }
+                }
+            }
+        }
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|_| record.policy.clone())
     }
 
     pub async fn get_key_policy(
@@ -117,7 +171,7 @@ impl Kms {
             )
             .await?;
         policy_name(name)?;
-        Ok(key.key().record.policy.clone())
+        Ok(self.displayed_policy(&key.key().record))
     }
 
     pub async fn put_key_policy(
@@ -144,7 +198,7 @@ impl Kms {
             .await?;
         policy_name(name)?;
         let policy = parse_key_policy(&text)?;
-        self.check_principals(&policy)?;
+        let bound = self.bind_principals(&policy)?;
         let record = &current.key().record;
         if !bypass_lockout_check {
             check_lockout(ctx, &policy, &record.arn(), record.scope.account.as_str())?;
@@ -156,6 +210,7 @@ impl Kms {
         self.modify_key(ctx, &key_ref, "kms:PutKeyPolicy", move |r| {
             check_state(r.state, &r.arn(), StateRule::NotPendingDeletion)?;
             r.policy = text;
+            r.policy_principals = bound;
             Ok(())
         })
         .await?;

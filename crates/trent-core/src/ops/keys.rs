@@ -2,6 +2,7 @@
 //! UpdateKeyDescription, ScheduleKeyDeletion, CancelKeyDeletion, the deletion sweep, and
 //! seeding keys with fixed ids and material.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
@@ -165,10 +166,10 @@ impl Kms {
         } else {
             KeyId::random()
         };
-        let policy = match input.policy {
+        let (policy, policy_principals) = match input.policy {
             Some(policy) => {
                 let parsed = crate::ops::key_policies::parse_key_policy(&policy)?;
-                self.check_principals(&parsed)?;
+                let bound = self.bind_principals(&parsed)?;
                 if !input.bypass_policy_lockout_safety_check {
                     crate::ops::key_policies::check_lockout(
                         ctx,
@@ -177,9 +178,9 @@ impl Kms {
                         scope.account.as_str(),
                     )?;
                 }
-                policy
+                (policy, bound)
             }
-            None => default_key_policy(&scope),
+            None => (default_key_policy(&scope), BTreeMap::new()),
         };
         let now = self.clock.now();
         // A key for imported material has none until ImportKeyMaterial.
@@ -217,6 +218,7 @@ impl Kms {
             valid_to: None,
             expiration_model: None,
             primary_region: input.multi_region.then(|| ctx.region.clone()),
+            policy_principals,
         };
         // Held until the sealed value is written: a root-key rotation waits for it.
         let _sealing = self.sealing.read().await;
@@ -537,6 +539,7 @@ impl Kms {
             valid_to: None,
             expiration_model: None,
             primary_region: None,
+            policy_principals: BTreeMap::new(),
         };
         let sealed =
             self.seal_material(&record.arn(), record.current_material, &material, now, None)?;

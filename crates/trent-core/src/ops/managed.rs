@@ -120,6 +120,7 @@ impl Kms {
             valid_to: None,
             expiration_model: None,
             primary_region: None,
+            policy_principals: Default::default(),
         };
         // Held until the sealed value is written: a root-key rotation waits for it.
         let _sealing = self.sealing.read().await;

@@ -130,10 +130,10 @@ impl Kms {
         )?;
         self.check_keys_quota(&scope).await?;
         let arn = primary.id.arn(&scope);
-        let policy = match request.policy {
+        let (policy, policy_principals) = match request.policy {
             Some(text) => {
                 let parsed = crate::ops::key_policies::parse_key_policy(&text)?;
-                self.check_principals(&parsed)?;
+                let bound = self.bind_principals(&parsed)?;
                 if !request.bypass_policy_lockout_safety_check {
                     crate::ops::key_policies::check_lockout(
                         &in_region,
@@ -142,9 +142,12 @@ impl Kms {
                         scope.account.as_str(),
                     )?;
                 }
-                text
+                (text, bound)
             }
-            None => crate::ops::keys::default_key_policy(&scope),
+            None => (
+                crate::ops::keys::default_key_policy(&scope),
+                std::collections::BTreeMap::new(),
+            ),
         };
         // Held until the sealed value is written: a root-key rotation waits for it.
         let _sealing = self.sealing.read().await;
@@ -160,6 +163,7 @@ impl Kms {
             created: now,
             description: request.description.unwrap_or_default(),
             policy,
+            policy_principals,
             state: if primary.state == KeyState::Disabled {
                 KeyState::Disabled
             } else {

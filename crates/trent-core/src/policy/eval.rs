@@ -26,6 +26,8 @@ pub struct Caller<'a> {
     pub account: &'a str,
     /// For an assumed-role session, the role's ARN, which policies name.
     pub role_arn: Option<&'a str>,
+    /// The unique id of the user or of the session's role (`AIDA...`, `AROA...`).
+    pub unique_id: Option<&'a str>,
 }
 
 impl Caller<'_> {
@@ -39,6 +41,8 @@ impl Caller<'_> {
 pub struct GrantView<'a> {
     pub id: &'a str,
     pub grantee: &'a str,
+    /// The grantee's unique id when the grant was made, if it was a user or role.
+    pub grantee_id: Option<&'a str>,
     /// Operation names as in the API (`Encrypt`, `GenerateDataKey`).
     pub operations: &'a [String],
     pub context_equals: Option<&'a BTreeMap<String, String>>,
@@ -56,6 +60,9 @@ pub struct Request<'a> {
     pub context: &'a dyn Context,
     /// The request's encryption context, for grant constraints.
     pub encryption_context: Option<&'a BTreeMap<String, String>>,
+    /// The key policy's users and roles bound to their unique ids (by ARN): an ARN names
+    /// the caller only if the caller is the principal it was bound to.
+    pub bound_principals: Option<&'a BTreeMap<String, String>>,
 }
 
 impl std::fmt::Debug for Request<'_> {
@@ -163,14 +170,32 @@ enum PrincipalMatch {
     Account,
 }
 
-fn principal_match(statement: &Statement, caller: &Caller<'_>) -> PrincipalMatch {
+/// Whether a user or role ARN that names the caller names this very principal: not when the
+/// ARN was bound to another unique id (a user or role since deleted and re-created).
+fn same_principal(
+    arn: &str,
+    caller: &Caller<'_>,
+    bound: Option<&BTreeMap<String, String>>,
+) -> bool {
+    bound
+        .and_then(|b| b.get(arn))
+        .is_none_or(|id| Some(id.as_str()) == caller.unique_id)
+}
+
+fn principal_match(
+    statement: &Statement,
+    caller: &Caller<'_>,
+    bound: Option<&BTreeMap<String, String>>,
+) -> PrincipalMatch {
     let listed = match &statement.principal {
         Principals::Unspecified => return PrincipalMatch::Direct,
         Principals::Anyone => PrincipalMatch::Direct,
         Principals::Named { aws, .. } => {
             let mut best = PrincipalMatch::No;
             for p in aws {
-                if p == caller.arn || Some(p.as_str()) == caller.role_arn {
+                if (p == caller.arn || Some(p.as_str()) == caller.role_arn)
+                    && same_principal(p, caller, bound)
+                {
                     best = PrincipalMatch::Direct;
                     break;
                 }
@@ -256,8 +281,11 @@ fn statement_ref(policy: &str, index: usize, statement: &Statement) -> Statement
 }
 
 fn grant_allows(grant: &GrantView<'_>, request: &Request<'_>) -> bool {
-    let grantee_ok =
-        grant.grantee == request.caller.arn || Some(grant.grantee) == request.caller.role_arn;
+    let grantee_ok = (grant.grantee == request.caller.arn
+        || Some(grant.grantee) == request.caller.role_arn)
+        && grant
+            .grantee_id
+            .is_none_or(|id| Some(id) == request.caller.unique_id);
     let operation = request
         .action
         .strip_prefix("kms:")
@@ -300,7 +328,7 @@ pub fn evaluate(
     let mut key_direct = None;
     let mut key_account = None;
     for (i, s) in key_policy.statements.iter().enumerate() {
-        let m = principal_match(s, caller);
+        let m = principal_match(s, caller, request.bound_principals);
         if m == PrincipalMatch::No || !applies(s, request) {
             continue;
         }

@@ -95,6 +95,7 @@ pub fn caller<'a>(ctx: &'a RequestContext, role_arn: &'a Option<String>) -> Call
         arn: &ctx.principal.arn,
         account: ctx.principal.account.as_str(),
         role_arn: role_arn.as_deref(),
+        unique_id: ctx.principal.unique_id(),
     }
 }
 
@@ -114,6 +115,7 @@ fn grant_view(g: &GrantRecord) -> GrantView<'_> {
     GrantView {
         id: &g.id,
         grantee: &g.grantee,
+        grantee_id: g.grantee_id.as_deref(),
         operations: &g.operations,
         context_equals: g.context_equals.as_ref(),
         context_subset: g.context_subset.as_ref(),
@@ -156,6 +158,7 @@ pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey
             resource_account: key.record.scope.account.as_str(),
             context: &conditions,
             encryption_context: check.facts.encryption_context.as_ref().map(|e| &e.0),
+            bound_principals: Some(&key.record.policy_principals),
         };
         eval::evaluate(&request, &key.policy, &identity, &grants)
     };

@@ -23,6 +23,9 @@ const CASES: &[&str] = &[
 struct GrantCase {
     id: String,
     grantee: String,
+    /// The grantee's unique id the grant was bound to.
+    #[serde(default)]
+    grantee_id: Option<String>,
     operations: Vec<String>,
     #[serde(default)]
     equals: Option<BTreeMap<String, String>>,
@@ -48,6 +51,12 @@ struct Case {
     encryption_context: Option<BTreeMap<String, String>>,
     #[serde(default)]
     resource: Option<String>,
+    /// The caller's unique id (`AIDA...`/`AROA...`).
+    #[serde(default)]
+    caller_id: Option<String>,
+    /// The key policy's principals bound to unique ids, by ARN.
+    #[serde(default)]
+    bound_principals: Option<BTreeMap<String, String>>,
 }
 
 fn default_key_policy() -> Policy {
@@ -146,6 +155,7 @@ fn run(case: &Case) -> String {
         .map(|g| GrantView {
             id: &g.id,
             grantee: &g.grantee,
+            grantee_id: g.grantee_id.as_deref(),
             operations: &g.operations,
             context_equals: g.equals.as_ref(),
             context_subset: g.subset.as_ref(),
@@ -157,12 +167,14 @@ fn run(case: &Case) -> String {
             arn: &case.caller,
             account: &account,
             role_arn: role.as_deref(),
+            unique_id: case.caller_id.as_deref(),
         },
         action: &case.action,
         resource,
         resource_account: "111122223333",
         context: &ctx,
         encryption_context: case.encryption_context.as_ref(),
+        bound_principals: case.bound_principals.as_ref(),
     };
     render(&evaluate(&request, &key_policy, &identity_refs, &grants))
 }
@@ -274,12 +286,14 @@ fn decide(statements: &[String], action: &str) -> Decision {
             arn: "arn:aws:iam::111122223333:user/alice",
             account: "111122223333",
             role_arn: None,
+            unique_id: None,
         },
         action,
         resource: KEY,
         resource_account: "111122223333",
         context: &ctx,
         encryption_context: None,
+        bound_principals: None,
     };
     evaluate(&request, &policy, &[], &[])
 }

@@ -1526,3 +1526,217 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
     );
     let _ = plain;
 }
+
+/// A user or role deleted and re-created under the same name is another principal (as IAM's
+/// unique ids make it at AWS): it inherits neither the key policy statements nor the grants
+/// that named its predecessor, and GetKeyPolicy and ListGrants show the predecessor's unique
+/// id where its ARN was.
+#[tokio::test]
+async fn a_re_created_user_or_role_inherits_no_policy_statement_or_grant() {
+    let h = harness().await;
+    let root = client(&h, ROOT);
+    let erin_arn = format!("arn:aws:iam::{A}:user/erin");
+    let role_arn = format!("arn:aws:iam::{A}:role/Batch");
+    let (erin_id, role_id, erin_key, erin, session) = erin_and_batch(&h).await;
+    assert!(
+        erin_id.starts_with("AIDA") && role_id.starts_with("AROA"),
+        "{erin_id} {role_id}"
+    );
+
+    // One key whose policy names both, one whose grants do.
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Users", "Effect": "Allow", "Principal": {"AWS": [erin_arn.clone(), role_arn.clone()]}, "Action": "kms:Encrypt", "Resource": "*"}
+    ]})
+    .to_string();
+    let by_policy = key_with_policy(&h, Some(policy.clone())).await;
+    let by_grant = key_with_policy(&h, None).await;
+    for grantee in [&erin_arn, &role_arn] {
+        root.create_grant()
+            .key_id(&by_grant)
+            .grantee_principal(grantee)
+            .retiring_principal(grantee)
+            .operations(GrantOperation::Encrypt)
+            .send()
+            .await
+            .unwrap();
+    }
+    for kms in [&erin, &session] {
+        encrypt(kms, &by_policy).await.unwrap();
+        encrypt(kms, &by_grant).await.unwrap();
+    }
+    // Unchanged principals: GetKeyPolicy gives the policy back verbatim.
+    let shown = root
+        .get_key_policy()
+        .key_id(&by_policy)
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap();
+    assert_eq!(shown, policy);
+
+    // Both are deleted and re-created under the same names.
+    admin(
+        &h,
+        ROOT,
+        "DeleteAccessKey",
+        json!({"AccessKeyId": erin_key}),
+    )
+    .await
+    .unwrap();
+    admin(&h, ROOT, "DeleteUser", json!({"UserName": "erin"}))
+        .await
+        .unwrap();
+    admin(&h, ROOT, "DeleteRole", json!({"RoleName": "Batch"}))
+        .await
+        .unwrap();
+    let (new_erin_id, new_role_id, _, new_erin, new_session) = erin_and_batch(&h).await;
+    assert_ne!((&new_erin_id, &new_role_id), (&erin_id, &role_id));
+    for kms in [&new_erin, &new_session] {
+        for key in [&by_policy, &by_grant] {
+            assert_eq!(
+                encrypt(kms, key).await.unwrap_err().0,
+                "AccessDeniedException"
+            );
+        }
+    }
+    // What AWS shows for a principal that is gone: its unique id, in the policy and grants.
+    let shown = root
+        .get_key_policy()
+        .key_id(&by_policy)
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(
+        doc["Statement"][1]["Principal"]["AWS"],
+        json!([erin_id, role_id])
+    );
+    assert_eq!(
+        doc["Statement"][0]["Principal"]["AWS"],
+        format!("arn:aws:iam::{A}:root")
+    );
+    let grants = root
+        .list_grants()
+        .key_id(&by_grant)
+        .send()
+        .await
+        .unwrap()
+        .grants
+        .unwrap();
+    let mut shown: Vec<(String, String)> = grants
+        .iter()
+        .map(|g| {
+            (
+                g.grantee_principal.clone().unwrap(),
+                g.retiring_principal.clone().unwrap(),
+            )
+        })
+        .collect();
+    shown.sort();
+    let mut want = vec![
+        (erin_id.clone(), erin_id.clone()),
+        (role_id.clone(), role_id.clone()),
+    ];
+    want.sort();
+    assert_eq!(shown, want);
+    // The new principals cannot retire their predecessors' grants either.
+    let grant_id = grants[0].grant_id.clone().unwrap();
+    assert_eq!(
+        error_of(
+            new_erin
+                .retire_grant()
+                .key_id(&by_grant)
+                .grant_id(&grant_id)
+                .send()
+                .await
+        )
+        .0,
+        "AccessDeniedException"
+    );
+    // The policy as shown names principals that do not exist, so it is refused as AWS does;
+    // naming the ARNs again binds them to the new principals.
+    let (code, message) = error_of(
+        root.put_key_policy()
+            .key_id(&by_policy)
+            .policy(doc.to_string())
+            .send()
+            .await,
+    );
+    assert_eq!(code, "MalformedPolicyDocumentException");
+    assert_eq!(
+        message,
+        "Policy contains a statement with one or more invalid principals."
+    );
+    root.put_key_policy()
+        .key_id(&by_policy)
+        .policy(&policy)
+        .send()
+        .await
+        .unwrap();
+    encrypt(&new_erin, &by_policy).await.unwrap();
+    encrypt(&new_session, &by_policy).await.unwrap();
+}
+
+/// Creates the user erin (with an access key) and the role Batch (with a session of it):
+/// their unique ids, erin's access key id, and clients for erin and for a session alice
+/// assumes.
+async fn erin_and_batch(
+    h: &Harness,
+) -> (
+    String,
+    String,
+    String,
+    aws_sdk_kms::Client,
+    aws_sdk_kms::Client,
+) {
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "sts:AssumeRole"}]}).to_string();
+    let user = admin(h, ROOT, "CreateUser", json!({"UserName": "erin"}))
+        .await
+        .unwrap();
+    let role = admin(
+        h,
+        ROOT,
+        "CreateRole",
+        json!({"RoleName": "Batch", "AssumeRolePolicyDocument": trust}),
+    )
+    .await
+    .unwrap();
+    let key = admin(h, ROOT, "CreateAccessKey", json!({"UserName": "erin"}))
+        .await
+        .unwrap();
+    let key = &key["AccessKey"];
+    let erin = h.client_for(
+        "us-east-1",
+        key["AccessKeyId"].as_str().unwrap(),
+        key["SecretAccessKey"].as_str().unwrap(),
+    );
+    let sts = aws_sdk_sts::Client::new(&sdk_config(h, ALICE, None).await);
+    let creds = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{A}:role/Batch"))
+        .role_session_name("batch")
+        .send()
+        .await
+        .unwrap()
+        .credentials
+        .unwrap();
+    let session = aws_sdk_kms::Client::new(
+        &sdk_config(
+            h,
+            (&creds.access_key_id, &creds.secret_access_key),
+            Some(creds.session_token.clone()),
+        )
+        .await,
+    );
+    (
+        user["User"]["UserId"].as_str().unwrap().to_owned(),
+        role["Role"]["RoleId"].as_str().unwrap().to_owned(),
+        key["AccessKeyId"].as_str().unwrap().to_owned(),
+        erin,
+        session,
+    )
+}

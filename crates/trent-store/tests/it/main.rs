@@ -49,6 +49,10 @@ fn key(id: &str) -> KeyRecord {
         valid_to: Some(UnixMillis(9_000)),
         expiration_model: Some(ExpirationModel::Expires),
         primary_region: None,
+        policy_principals: BTreeMap::from([(
+            "arn:aws:iam::111122223333:user/alice".to_owned(),
+            "AIDAALICE".to_owned(),
+        )]),
     }
 }
 
@@ -1063,7 +1067,9 @@ async fn grants(store: &dyn Store) {
         id: id.into(),
         name: Some("n".into()),
         grantee: "arn:aws:iam::111122223333:user/alice".into(),
+        grantee_id: Some("AIDAALICE".into()),
         retiring: Some("arn:aws:iam::111122223333:root".into()),
+        retiring_id: None,
         issuing_account: "arn:aws:iam::111122223333:root".into(),
         operations: vec!["Encrypt".into(), "Decrypt".into()],
         context_equals: Some(BTreeMap::from([("a".to_owned(), "1".to_owned())])),
@@ -1315,7 +1321,9 @@ mod postgres {
                 id: format!("g{i}"),
                 name: Some("retry".into()),
                 grantee: "arn:aws:iam::111122223333:user/alice".into(),
+                grantee_id: None,
                 retiring: None,
+                retiring_id: None,
                 issuing_account: "arn:aws:iam::111122223333:root".into(),
                 operations: vec!["Decrypt".into()],
                 context_equals: None,
