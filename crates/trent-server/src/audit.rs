@@ -27,7 +27,89 @@ const SIGNING_KEY_AAD: &[u8] = b"trent:audit-signing-key";
 
 enum Job {
     Event(AuditEntry, oneshot::Sender<Result<(), String>>),
+    /// An unauthenticated call that was throttled: counted into its address's summary.
+    Throttled(serde_json::Value),
     Digest(oneshot::Sender<Result<(), String>>),
+}
+
+/// How long the throttled calls of one address are counted into one summary event.
+pub const SUMMARY_WINDOW_MS: i64 = 1000;
+/// The most addresses summarised at once; the calls of any more share one summary.
+const MAX_SUMMARIES: usize = 4096;
+
+/// The throttled unauthenticated calls of one source address (and event source) in the
+/// current window: the first one's event, and how many there were.
+struct Summary {
+    first: serde_json::Value,
+    count: u64,
+    last_time: serde_json::Value,
+}
+
+/// Throttled unauthenticated calls, counted per address until the window closes.
+#[derive(Default)]
+struct Summaries {
+    since: Option<UnixMillis>,
+    by_source: std::collections::HashMap<(String, String), Summary>,
+}
+
+impl Summaries {
+    fn add(&mut self, event: serde_json::Value, now: UnixMillis) {
+        self.since.get_or_insert(now);
+        let text = |name: &str| event.get(name).and_then(|v| v.as_str()).unwrap_or("");
+        let mut key = (
+            text("sourceIPAddress").to_owned(),
+            text("eventSource").to_owned(),
+        );
+        if self.by_source.len() >= MAX_SUMMARIES && !self.by_source.contains_key(&key) {
+            key.0 = "*".to_owned();
+        }
+        let last_time = event.get("eventTime").cloned().unwrap_or_default();
+        match self.by_source.get_mut(&key) {
+            Some(s) => {
+                s.count += 1;
+                s.last_time = last_time;
+            }
+            None => {
+                self.by_source.insert(
+                    key,
+                    Summary {
+                        first: event,
+                        count: 1,
+                        last_time,
+                    },
+                );
+            }
+        }
+    }
+
+    fn due(&self, now: UnixMillis) -> bool {
+        self.since
+            .is_some_and(|t| now.0.saturating_sub(t.0) >= SUMMARY_WINDOW_MS)
+    }
+
+    /// One event per address: the first call's, with the count and the last call's time.
+    fn take(&mut self) -> Vec<AuditEntry> {
+        self.since = None;
+        self.by_source
+            .drain()
+            .map(|((source, _), s)| {
+                let mut event = s.first;
+                if let Some(map) = event.as_object_mut() {
+                    if source == "*" {
+                        map.insert("sourceIPAddress".into(), serde_json::json!("*"));
+                    }
+                    map.insert(
+                        "additionalEventData".into(),
+                        serde_json::json!({
+                            "summarizedRequests": s.count,
+                            "lastEventTime": s.last_time,
+                        }),
+                    );
+                }
+                crate::audit_event::entry(&event)
+            })
+            .collect()
+    }
 }
 
 /// The meta rows the server seals under the root key, with their AAD, for a root-key rotation.
@@ -45,6 +127,7 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Job::Event(..) => "Event",
+            Job::Throttled(_) => "Throttled",
             Job::Digest(_) => "Digest",
         })
     }
@@ -129,7 +212,18 @@ impl AuditLog {
             .map_err(|_| "the audit writer has stopped".to_owned())?
     }
 
-    /// Signs a digest of the events since the last one now.
+    /// Counts an unauthenticated call that was throttled into its source address's summary:
+    /// one event per address and second of such calls, written when the second is over (or
+    /// at the next digest), instead of one event per call. The answer does not wait for it.
+    pub async fn summarize(&self, event: &serde_json::Value) -> Result<(), String> {
+        self.tx
+            .send(Job::Throttled(event.clone()))
+            .await
+            .map_err(|_| "the audit writer has stopped".to_owned())
+    }
+
+    /// Signs a digest of the events since the last one now (writing the pending summaries
+    /// of throttled calls first).
     pub async fn seal(&self) -> Result<(), String> {
         let (done, wait) = oneshot::channel();
         self.tx
@@ -150,7 +244,31 @@ async fn writer(
     mut digested: i64,
 ) {
     let store = kms.store().clone();
-    while let Some(first) = rx.recv().await {
+    let mut summaries = Summaries::default();
+    loop {
+        // While summaries are pending, wake when their window closes even if nothing comes.
+        let first = if summaries.since.is_none() {
+            rx.recv().await
+        } else {
+            let wait =
+                std::time::Duration::from_millis(u64::try_from(SUMMARY_WINDOW_MS).unwrap_or(1000));
+            match tokio::time::timeout(wait, rx.recv()).await {
+                Ok(job) => job,
+                Err(_) => Some(Job::Throttled(serde_json::Value::Null)),
+            }
+        };
+        let Some(first) = first else {
+            // Shutting down: the pending summaries are written before the writer ends.
+            let pending = summaries.take();
+            if !pending.is_empty()
+                && let Err(e) = store
+                    .append_audit(kms.clock().now(), pending, chain_hash)
+                    .await
+            {
+                tracing::error!(error = %e, "could not write the summaries of throttled calls");
+            }
+            break;
+        };
         let mut jobs = vec![first];
         // Group commit: take every event already waiting, then let the requests that are
         // ready to run reach their own audit point, as long as that brings more; a lone
@@ -181,8 +299,13 @@ async fn writer(
                     events.push(event);
                     waiting.push(done);
                 }
+                Job::Throttled(serde_json::Value::Null) => {}
+                Job::Throttled(event) => summaries.add(event, now),
                 Job::Digest(done) => digest_waiting.push(done),
             }
+        }
+        if summaries.due(now) || (!digest_waiting.is_empty() && summaries.since.is_some()) {
+            events.extend(summaries.take());
         }
         // The store numbers and chains the events from the tail it holds, so that nodes
         // sharing one store write one chain.
@@ -360,6 +483,19 @@ pub struct Filter {
     pub errors_only: bool,
     /// An access key id.
     pub access_key_id: Option<String>,
+    /// Text every matching event's JSON contains (a looked-up value, as JSON escapes it):
+    /// events without it are passed over without being parsed.
+    pub needle: Option<String>,
+}
+
+/// A string as it appears inside a JSON string literal (the event's own escaping).
+pub fn json_text(value: &str) -> String {
+    let quoted = serde_json::Value::String(value.to_owned()).to_string();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(&quoted)
+        .to_owned()
 }
 
 impl Filter {
@@ -462,6 +598,13 @@ pub async fn walk(
                 AuditCursor::Before(_) => AuditCursor::Before(r.seq),
             };
             let seq = r.seq;
+            if filter
+                .needle
+                .as_ref()
+                .is_some_and(|n| !r.event.contains(n.as_str()))
+            {
+                continue;
+            }
             let event: serde_json::Value =
                 serde_json::from_str(&r.event).unwrap_or(serde_json::Value::Null);
             if filter.matches(&r, &event) && !visit(r, event) {

@@ -447,6 +447,10 @@ async fn audit(command: AuditCommand) -> ExitCode {
                 errors_only: errors,
                 ..Default::default()
             };
+            let filter = crate::audit::Filter {
+                needle: filter.principal.as_deref().map(crate::audit::json_text),
+                ..filter
+            };
             if limit == 0 {
                 return ExitCode::SUCCESS;
             }

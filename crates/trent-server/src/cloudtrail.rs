@@ -17,7 +17,7 @@ pub const SERVICE: &str = "cloudtrail";
 /// The most records one call reads when the lookup attribute is not indexed: past it the call
 /// answers what it found with a `NextToken`, so no call costs more than this, whatever the
 /// trail's size.
-pub const SCAN_BUDGET: usize = 10_000;
+pub const SCAN_BUDGET: usize = 1_000;
 
 fn invalid(code: &str, message: impl Into<String>) -> ApiError {
     // CloudTrail's own exception names travel as the wire's validation error with its name.
@@ -111,6 +111,13 @@ pub async fn handle(
         Some(("ResourceName", v)) if v.contains(":key/") => filter.key = Some(v.clone()),
         Some(("AccessKeyId", v)) => filter.access_key_id = Some(v.clone()),
         _ => {}
+    }
+    // Every attribute's value appears verbatim in the events it matches (a root's Username,
+    // `root`, in its ARN), except ReadOnly's, derived from a boolean.
+    if let Some((key, value)) = &attribute
+        && key != "ReadOnly"
+    {
+        filter.needle = Some(crate::audit::json_text(value));
     }
     let max = usize::try_from(max).unwrap_or(50);
     let mut matching: Vec<(i64, Value)> = Vec::new();

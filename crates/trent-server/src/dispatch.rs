@@ -165,7 +165,8 @@ pub async fn handle(
         response_value.as_ref(),
         error,
     );
-    if let Err(e) = state.audit.record(&event).await {
+    let throttled = error.is_some_and(|(code, _)| code == ErrorCode::ThrottlingException.as_str());
+    if let Err(e) = record(&state, &facts, &event, throttled).await {
         tracing::error!(parent: &span, error = %e, "could not record the call; answering with an internal error");
         let wire = WireError::new(
             ErrorCode::KMSInternalException,
@@ -194,6 +195,22 @@ pub async fn handle(
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             response(status, e.wire.body(), &request_id)
         }
+    }
+}
+
+/// Puts the call on the record before its answer leaves. A throttled call that did not
+/// authenticate is counted into its address's summary instead (one event per address and
+/// second), so that a flood of them costs the trail a few events a second, not one each.
+async fn record(
+    state: &AppState,
+    facts: &crate::audit_event::Facts,
+    event: &serde_json::Value,
+    throttled: bool,
+) -> Result<(), String> {
+    if throttled && facts.principal.is_none() {
+        state.audit.summarize(event).await
+    } else {
+        state.audit.record(event).await
     }
 }
 
@@ -288,7 +305,8 @@ async fn sts_request(
         None,
         error,
     );
-    if let Err(e) = state.audit.record(&event).await {
+    let throttled = error.is_some_and(|(code, _)| code == "Throttling");
+    if let Err(e) = record(state, &facts, &event, throttled).await {
         tracing::error!(error = %e, "could not record the call; answering with an internal error");
         let failure = sts::StsError {
             status: 500,

@@ -279,10 +279,35 @@ async fn unauthenticated_floods_leave_bounded_events_and_are_throttled() {
     let throttled = codes.get("ThrottlingException").copied().unwrap_or(0);
     assert!(failed >= 100 && throttled >= 500, "{codes:?}");
     assert_eq!(failed + throttled, 1000, "{codes:?}");
-    // Every one is on the record, none large, none with its body.
+    // Every one is on the record, none large, none with its body: each failure in its own
+    // event, the throttled ones counted into one summary per second of the flood.
+    h.server.audit.seal().await.unwrap();
     let all = events(&h).await;
     let flood = &all[before..];
-    assert_eq!(flood.len(), 1000);
+    let summaries: Vec<&Value> = flood
+        .iter()
+        .filter(|e| !e["additionalEventData"]["summarizedRequests"].is_null())
+        .collect();
+    let summarized: u64 = summaries
+        .iter()
+        .map(|e| {
+            e["additionalEventData"]["summarizedRequests"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(flood.len() - summaries.len(), failed, "{codes:?}");
+    assert_eq!(usize::try_from(summarized).unwrap(), throttled);
+    assert!(
+        !summaries.is_empty() && summaries.len() < throttled / 10,
+        "{}",
+        summaries.len()
+    );
+    for event in summaries {
+        assert_eq!(event["errorCode"], "ThrottlingException");
+        assert_eq!(event["sourceIPAddress"], "127.0.0.1");
+        assert!(event["additionalEventData"]["lastEventTime"].is_string());
+    }
     for event in flood {
         let size = event.to_string().len();
         assert!(size <= FAILED_EVENT_BOUND, "{size} bytes: {event}");

@@ -143,6 +143,18 @@ async fn lookup_events_selects_by_account_attribute_and_time_and_pages() {
             vec!["CreateKey", "CreateKey", "CreateKey"],
         ),
         (attribute("Username", "nobody"), vec![]),
+        // A root's Username is derived (`root`), yet found by the text-first scan.
+        (
+            attribute("Username", "root"),
+            vec![
+                "ListKeys",
+                "Encrypt",
+                "Encrypt",
+                "CreateKey",
+                "CreateKey",
+                "CreateKey",
+            ],
+        ),
         (
             attribute("EventSource", "kms.amazonaws.com"),
             vec![
