@@ -193,7 +193,15 @@ pub async fn handle(
             }
             let status = StatusCode::from_u16(e.wire.code.http_status())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            response(status, e.wire.body(), &request_id)
+            let mut answer = response(status, e.wire.body(), &request_id);
+            // The address is throttled: its next connection is turned away at accept.
+            if throttled && facts.principal.is_none() {
+                answer.headers_mut().insert(
+                    header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+            }
+            answer
         }
     }
 }

@@ -102,6 +102,28 @@ const REFUSALS: usize = 64;
 /// The body a plain-HTTP client over a connection cap reads before the connection closes.
 const REFUSAL_BODY: &str = r#"{"__type":"ThrottlingException","message":"Too many open connections. Retry the request later."}"#;
 
+/// The body a plain-HTTP client from a shunned address reads.
+const SHUNNED_BODY: &str = r#"{"__type":"ThrottlingException","message":"Too many requests from this address failed authentication. Retry the request later."}"#;
+
+/// Whether to turn a new connection from an address away before reading anything from it
+/// (an address throttled for failing authentication): its requests would all be refused, so
+/// the server does not parse them. Such a refusal is a connection refused, not a call: like
+/// a refusal over the connection caps, it is counted in `trent_connections_refused` and
+/// leaves no audit event.
+pub type Shun = Option<Arc<dyn Fn(IpAddr) -> bool + Send + Sync>>;
+
+fn shunned() -> Vec<u8> {
+    format!(
+        "HTTP/1.1 400 Bad Request\r\n\
+         content-type: application/x-amz-json-1.1\r\n\
+         retry-after: 1\r\n\
+         connection: close\r\n\
+         content-length: {}\r\n\r\n{SHUNNED_BODY}",
+        SHUNNED_BODY.len()
+    )
+    .into_bytes()
+}
+
 fn refusal() -> Vec<u8> {
     format!(
         "HTTP/1.1 503 Service Unavailable\r\n\
@@ -216,6 +238,7 @@ pub async fn serve(
     app: Router,
     limits: Limits,
     metrics: ConnectionMetrics,
+    shun: Shun,
     mut shutdown: oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
     let limits = Arc::new(limits);
@@ -238,9 +261,14 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
+        if shun.as_ref().is_some_and(|shun| shun(peer.ip())) {
+            metrics.refused.inc();
+            refuse(stream, acceptor.is_some(), &refusals, shunned());
+            continue;
+        }
         let Some(admission) = gate.admit(peer.ip()) else {
             metrics.refused.inc();
-            refuse(stream, acceptor.is_some(), &refusals);
+            refuse(stream, acceptor.is_some(), &refusals, refusal());
             continue;
         };
         let connection = Connection {
@@ -285,7 +313,7 @@ fn builder(limits: &Limits, tls: bool) -> auto::Builder<TokioExecutor> {
 
 /// Turns a connection over a cap away without stalling it: plain HTTP reads a `503`; TLS is
 /// closed (a handshake to say no would cost what the cap saves).
-fn refuse(mut stream: TcpStream, tls: bool, refusals: &Arc<Semaphore>) {
+fn refuse(mut stream: TcpStream, tls: bool, refusals: &Arc<Semaphore>, answer: Vec<u8>) {
     let Ok(permit) = refusals.clone().try_acquire_owned() else {
         return;
     };
@@ -295,7 +323,7 @@ fn refuse(mut stream: TcpStream, tls: bool, refusals: &Arc<Semaphore>) {
     tokio::spawn(async move {
         let _permit = permit;
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            stream.write_all(&refusal()).await?;
+            stream.write_all(&answer).await?;
             stream.shutdown().await?;
             // Read what the client sent, so that closing does not reset the connection
             // before it has read the answer.

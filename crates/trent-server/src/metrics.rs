@@ -96,7 +96,7 @@ impl Default for Metrics {
         );
         registry.register(
             "connections_refused",
-            "Connections turned away over the total or per-address cap",
+            "Connections turned away: over the total or per-address cap, or from an address throttled for failing authentication",
             connections.refused.clone(),
         );
         Metrics {

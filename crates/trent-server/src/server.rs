@@ -471,10 +471,10 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         max_body: MAX_BODY,
         body_budget: crate::front_door::BodyBudget::new(limits.body_memory),
         body_timeout: limits.body_timeout,
-        auth_failures: crate::auth::FailureLimiter::new(
+        auth_failures: Arc::new(crate::auth::FailureLimiter::new(
             limits.auth_failures_per_second,
             limits.auth_failure_burst,
-        ),
+        )),
         operator_limits: crate::auth::OperatorLimits::new(&limits),
     });
     let listener = bind(options.listen, options.reuse_port)
@@ -501,6 +501,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
                 metrics_app(state.clone()),
                 limits.clone(),
                 crate::metrics::ConnectionMetrics::default(),
+                None,
                 stopped,
             ));
             Some((addr, stop, handle))
@@ -511,12 +512,18 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         Some((_, stop, handle)) => (Some(stop), Some(handle)),
         None => (None, None),
     };
+    // An address throttled for failing authentication is turned away at accept: every
+    // request it sent would be refused before verification anyway.
+    let failures = state.auth_failures.clone();
+    let shun: Arc<dyn Fn(std::net::IpAddr) -> bool + Send + Sync> =
+        Arc::new(move |ip| !failures.allows(&ip, std::time::Instant::now()));
     let serve = tokio::spawn(crate::front_door::serve(
         listener,
         tls,
-        app_with(state, metrics_addr.is_none()),
+        app_with(state.clone(), metrics_addr.is_none()),
         limits,
         connections,
+        Some(shun),
         rx,
     ));
     let maintenance = tokio::spawn(crate::scheduler::run(

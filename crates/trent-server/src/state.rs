@@ -23,7 +23,7 @@ pub struct AppState {
     /// Request-body bytes being received at once, shared by all connections.
     pub body_budget: crate::front_door::BodyBudget,
     /// Failed authentications per source address (`ThrottlingException` past them).
-    pub auth_failures: crate::auth::FailureLimiter,
+    pub auth_failures: Arc<crate::auth::FailureLimiter>,
     /// Rates of the admin API, AssumeRole and LookupEvents per account.
     pub operator_limits: crate::auth::OperatorLimits,
     /// How long a request body may take to arrive.
