@@ -24,6 +24,10 @@ fn expired() -> WireError {
     )
 }
 
+/// The message of a request from an address throttled for failing authentication.
+pub const THROTTLED_ADDRESS: &str =
+    "Too many requests from this address failed authentication. Retry the request later.";
+
 /// Authenticates a request signed for `service` (`kms`, `sts`).
 ///
 /// In `--dev` mode any signature is accepted: a parseable `Authorization` still chooses the
@@ -43,7 +47,7 @@ pub fn authenticate(
     {
         return Err(WireError::new(
             ErrorCode::ThrottlingException,
-            "Too many requests from this address failed authentication. Retry the request later.",
+            THROTTLED_ADDRESS,
         ));
     }
     let result = verify(state, parts, body, source_ip, request_id, service);

@@ -99,11 +99,8 @@ const DRAIN: Duration = Duration::from_secs(30);
 /// Refusals being written at once; past this a refused connection is just closed.
 const REFUSALS: usize = 64;
 
-/// The body a plain-HTTP client over a connection cap reads before the connection closes.
-const REFUSAL_BODY: &str = r#"{"__type":"ThrottlingException","message":"Too many open connections. Retry the request later."}"#;
-
-/// The body a plain-HTTP client from a shunned address reads.
-const SHUNNED_BODY: &str = r#"{"__type":"ThrottlingException","message":"Too many requests from this address failed authentication. Retry the request later."}"#;
+/// What a plain-HTTP client over a connection cap reads before the connection closes.
+const OVER_CAP: &str = "Too many open connections. Retry the request later.";
 
 /// Whether to turn a new connection from an address away before reading anything from it
 /// (an address throttled for failing authentication): its requests would all be refused, so
@@ -112,28 +109,20 @@ const SHUNNED_BODY: &str = r#"{"__type":"ThrottlingException","message":"Too man
 /// leaves no audit event.
 pub type Shun = Option<Arc<dyn Fn(IpAddr) -> bool + Send + Sync>>;
 
-fn shunned() -> Vec<u8> {
-    format!(
-        "HTTP/1.1 400 Bad Request\r\n\
+/// A fixed `ThrottlingException` answer (`Retry-After: 1`) that closes the connection.
+fn refusal(status: &str, message: &str) -> Vec<u8> {
+    let body = trent_api::WireError::new(trent_api::ErrorCode::ThrottlingException, message).body();
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\n\
          content-type: application/x-amz-json-1.1\r\n\
          retry-after: 1\r\n\
          connection: close\r\n\
-         content-length: {}\r\n\r\n{SHUNNED_BODY}",
-        SHUNNED_BODY.len()
+         content-length: {}\r\n\r\n",
+        body.len()
     )
-    .into_bytes()
-}
-
-fn refusal() -> Vec<u8> {
-    format!(
-        "HTTP/1.1 503 Service Unavailable\r\n\
-         content-type: application/x-amz-json-1.1\r\n\
-         retry-after: 1\r\n\
-         connection: close\r\n\
-         content-length: {}\r\n\r\n{REFUSAL_BODY}",
-        REFUSAL_BODY.len()
-    )
-    .into_bytes()
+    .into_bytes();
+    out.extend_from_slice(&body);
+    out
 }
 
 /// The shared allowance of request-body bytes being received.
@@ -263,12 +252,14 @@ pub async fn serve(
         };
         if shun.as_ref().is_some_and(|shun| shun(peer.ip())) {
             metrics.refused.inc();
-            refuse(stream, acceptor.is_some(), &refusals, shunned());
+            let answer = refusal("400 Bad Request", crate::auth::THROTTLED_ADDRESS);
+            refuse(stream, acceptor.is_some(), &refusals, answer);
             continue;
         }
         let Some(admission) = gate.admit(peer.ip()) else {
             metrics.refused.inc();
-            refuse(stream, acceptor.is_some(), &refusals, refusal());
+            let answer = refusal("503 Service Unavailable", OVER_CAP);
+            refuse(stream, acceptor.is_some(), &refusals, answer);
             continue;
         };
         let connection = Connection {

@@ -317,6 +317,12 @@ impl Directory {
         )
     }
 
+    /// Whether the user or role an ARN names is no longer the one bound to `id` (deleted, or
+    /// deleted and re-created under a new unique id).
+    pub fn no_longer(&self, arn: &str, id: &str) -> bool {
+        self.principal_id(arn).flatten().as_deref() != Some(id)
+    }
+
     /// The access keys of an account (of one user, or the root's when `user` is `None`).
     pub fn access_keys(&self, account: &AccountId, user: Option<&str>) -> Vec<(String, bool)> {
         let mut keys: Vec<(String, bool)> = self

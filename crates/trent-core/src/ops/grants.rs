@@ -294,7 +294,7 @@ impl Kms {
     fn displayed_grant(&self, mut grant: GrantRecord) -> GrantRecord {
         let gone = |arn: &str, id: &Option<String>| {
             id.as_ref()
-                .filter(|id| self.directory.principal_id(arn).flatten().as_ref() != Some(*id))
+                .filter(|id| self.directory.no_longer(arn, id))
                 .cloned()
         };
         if let Some(id) = gone(&grant.grantee, &grant.grantee_id) {

@@ -120,9 +120,7 @@ impl Kms {
         let stale: BTreeMap<&str, &str> = record
             .policy_principals
             .iter()
-            .filter(|(arn, id)| {
-                self.directory.principal_id(arn).flatten().as_deref() != Some(id.as_str())
-            })
+            .filter(|(arn, id)| self.directory.no_longer(arn, id))
             .map(|(arn, id)| (arn.as_str(), id.as_str()))
             .collect();
         if stale.is_empty() {
