@@ -56,6 +56,11 @@ async fn all_pages(addr: SocketAddr, who: (&str, &str), mut body: Value) -> (Vec
     }
 }
 
+/// A LookupEvents body with one lookup attribute.
+fn attribute(key: &str, value: &str) -> Value {
+    json!({"LookupAttributes": [{"AttributeKey": key, "AttributeValue": value}]})
+}
+
 fn names(events: &[Value]) -> Vec<&str> {
     events
         .iter()
@@ -118,7 +123,6 @@ async fn lookup_events_selects_by_account_attribute_and_time_and_pages() {
     let (theirs, _) = all_pages(addr, B, json!({})).await;
     assert_eq!(names(&theirs), ["Encrypt", "CreateKey"]);
 
-    let attribute = |key: &str, value: &str| json!({"LookupAttributes": [{"AttributeKey": key, "AttributeValue": value}]});
     let cases: Vec<(Value, Vec<&str>)> = vec![
         (
             attribute("EventName", "Encrypt"),
@@ -285,7 +289,6 @@ async fn lookups_over_a_large_trail_stay_within_a_memory_bound() {
     assert!(size > 140_000_000, "the trail is only {size} bytes");
 
     let (before, _) = memory_kib(trent.pid());
-    let attribute = |key: &str, value: &str| json!({"LookupAttributes": [{"AttributeKey": key, "AttributeValue": value}]});
     let calls = [
         (json!({"MaxResults": 1}), 1),
         (json!({"MaxResults": 50}), 50),
