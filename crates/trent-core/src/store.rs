@@ -21,9 +21,9 @@ use crate::model::{
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness rule was broken; the name says which.
-    #[error("conflict on {constraint}")]
-    Conflict { constraint: &'static str },
+    /// A uniqueness or reference rule was broken; `constraint` says which.
+    #[error("conflict on {constraint:?}")]
+    Conflict { constraint: Constraint },
     /// A limit enforced inside the transaction was reached.
     #[error("limit exceeded: {0}")]
     Limit(&'static str),
@@ -40,6 +40,23 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The rule a [`StoreError::Conflict`] broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    /// An alias of that name exists in the scope.
+    Alias,
+    /// A key with that id exists in the scope.
+    Key,
+    /// An access key with that id exists.
+    AccessKey,
+    /// An audit digest ending at that sequence number exists.
+    AuditDigest,
+    /// A row names a key (or account) that does not exist.
+    ForeignKey,
+    /// Another uniqueness rule.
+    Other,
+}
 
 /// A committed change that caches must see.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,7 +188,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Creates a key with its material versions (none for a key awaiting imported material;
     /// every version of its primary for a multi-Region replica), tags and aliases in one
     /// transaction.
-    /// Fails with `Conflict { constraint: "keys" }` if the id exists, `"aliases"` if an alias does.
+    /// Fails with `Conflict { constraint: Constraint::Key }` if the id exists, `Constraint::Alias`
+    /// if an alias does.
     async fn create_key(
         &self,
         key: &KeyRecord,
@@ -250,7 +268,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The records a lookup selects, in the cursor's order, at most `query.limit`, found
     /// through the indexes on account, event name and key.
     async fn audit_lookup(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
-    /// `Conflict { constraint: "audit_digests" }` if a digest already ends at its `last_seq`.
+    /// `Conflict { constraint: Constraint::AuditDigest }` if a digest already ends at its `last_seq`.
     async fn put_audit_digest(&self, digest: &AuditDigest) -> StoreResult<()>;
     /// Every digest, in order.
     async fn audit_digests(&self) -> StoreResult<Vec<AuditDigest>>;
@@ -287,7 +305,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Keys in `PendingDeletion` whose deletion date is at or before `now`.
     async fn keys_due_for_deletion(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
 
-    /// `Conflict { constraint: "aliases" }` if the name is taken.
+    /// `Conflict { constraint: Constraint::Alias }` if the name is taken.
     async fn create_alias(&self, alias: &AliasRecord) -> StoreResult<()>;
     /// Points an existing alias at another key; `NotFound` if there is no such alias.
     async fn update_alias(

@@ -1,19 +1,49 @@
-//! What both stores share that does not touch a database: column lists, how maps are kept
-//! as JSON, paging, audit lookup statements, and which changes a key write announces.
+//! What both drivers share that does not touch a database: how maps are kept as JSON,
+//! paging, audit lookup statements, which changes a key write announces, and who hears of
+//! them.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 
 use trent_core::model::{
     AuditCursor, AuditEntry, AuditQuery, KeyId, MaterialId, RotationType, Scope, SealedMaterial,
     Tag,
 };
-use trent_core::store::{Change, Page};
+use trent_core::store::{Change, ChangeListener, Page};
 
-/// The columns of `keys`, in the order both stores read and write them.
-pub const KEY_COLUMNS: &str = "account, region, id, created, description, spec, usage, origin, manager, state, deletion_date, pending_window_days, current_material, multi_region, policy, version, public_key, rotation_period_days, next_rotation, on_demand_rotations, on_demand_started, valid_to, expiration_model, primary_region, policy_principals";
+/// This node's change listeners (the caches).
+#[derive(Clone, Default)]
+pub struct Listeners(Arc<RwLock<Vec<ChangeListener>>>);
 
-/// The columns of `grants`, in the order both stores read them.
-pub const GRANT_COLUMNS: &str = "account, region, key_id, id, name, grantee, retiring, issuing_account, operations, context_equals, context_subset, created, grantee_id, retiring_id";
+impl Listeners {
+    pub fn add(&self, listener: ChangeListener) {
+        if let Ok(mut listeners) = self.0.write() {
+            listeners.push(listener);
+        }
+    }
+
+    /// Tells every listener of every change.
+    pub fn tell(&self, changes: &[Change]) {
+        if let Ok(listeners) = self.0.read() {
+            for change in changes {
+                for listener in listeners.iter() {
+                    listener(change);
+                }
+            }
+        }
+    }
+
+    /// Tells of what this node's own commit changed. Identities reload where they were
+    /// changed; only other nodes need telling of them.
+    pub fn committed(&self, changes: &[Change]) {
+        let local: Vec<Change> = changes
+            .iter()
+            .filter(|c| **c != Change::Identities)
+            .cloned()
+            .collect();
+        self.tell(&local);
+    }
+}
 
 /// A string map as the JSON object a column keeps.
 pub fn map_json(map: &BTreeMap<String, String>) -> String {

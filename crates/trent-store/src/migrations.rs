@@ -1,62 +1,146 @@
-//! The SQLite store's versioned schema migrations, embedded in the binary and applied in order
-//! at open (PostgreSQL's are in `postgres.rs`).
+//! Both stores' versioned schema migrations, embedded in the binary and applied in order at
+//! open: SQLite's in [`sqlite`] (`migrations/sqlite/`), PostgreSQL's in [`postgres`]
+//! (`migrations/postgres/`).
 //!
-//! The applied version is SQLite's `user_version`. Each migration runs in its own transaction
-//! together with the version bump, so a crash mid-migration leaves the previous version intact.
+//! Each migration runs in its own transaction together with its version bump, so a crash
+//! mid-migration leaves the previous version intact. A database newer than this build is
+//! refused.
 
-use rusqlite::Connection;
+pub use sqlite::migrate;
 
-/// The migrations, in order; the version of migration `i` is `i + 1`.
-const SQLITE: &[&str] = &[
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-    include_str!("../migrations/sqlite/0002_public_keys.sql"),
-    include_str!("../migrations/sqlite/0003_principals_grants.sql"),
-    include_str!("../migrations/sqlite/0004_rotation.sql"),
-    include_str!("../migrations/sqlite/0005_import.sql"),
-    include_str!("../migrations/sqlite/0006_multi_region.sql"),
-    include_str!("../migrations/sqlite/0007_audit.sql"),
-    include_str!("../migrations/sqlite/0008_leases.sql"),
-    include_str!("../migrations/sqlite/0009_transitive_session_tags.sql"),
-    include_str!("../migrations/sqlite/0010_audit_lookup.sql"),
-    include_str!("../migrations/sqlite/0011_principal_ids.sql"),
-];
+/// SQLite's migrations; the applied version is SQLite's `user_version`.
+pub mod sqlite {
+    use rusqlite::Connection;
 
-/// The schema version this build writes.
-pub fn latest() -> i64 {
-    i64::try_from(SQLITE.len()).unwrap_or(i64::MAX)
+    /// The migrations, in order; the version of migration `i` is `i + 1`.
+    pub(super) const SQLITE: &[&str] = &[
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+        include_str!("../migrations/sqlite/0002_public_keys.sql"),
+        include_str!("../migrations/sqlite/0003_principals_grants.sql"),
+        include_str!("../migrations/sqlite/0004_rotation.sql"),
+        include_str!("../migrations/sqlite/0005_import.sql"),
+        include_str!("../migrations/sqlite/0006_multi_region.sql"),
+        include_str!("../migrations/sqlite/0007_audit.sql"),
+        include_str!("../migrations/sqlite/0008_leases.sql"),
+        include_str!("../migrations/sqlite/0009_transitive_session_tags.sql"),
+        include_str!("../migrations/sqlite/0010_audit_lookup.sql"),
+        include_str!("../migrations/sqlite/0011_principal_ids.sql"),
+    ];
+
+    /// The schema version this build writes.
+    pub fn latest() -> i64 {
+        i64::try_from(SQLITE.len()).unwrap_or(i64::MAX)
+    }
+
+    /// Brings the schema up to date. Refuses a database newer than this build.
+    pub fn migrate(conn: &mut Connection) -> Result<(), String> {
+        let current: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| e.to_string())?;
+        if current > latest() {
+            return Err(format!(
+                "the data directory has schema version {current}, newer than this build of Trent supports ({})",
+                latest()
+            ));
+        }
+        for (index, sql) in SQLITE.iter().enumerate() {
+            let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
+            if version <= current {
+                continue;
+            }
+            let tx = conn.transaction().map_err(|e| e.to_string())?;
+            tx.execute_batch(sql).map_err(|e| e.to_string())?;
+            tx.pragma_update(None, "user_version", version)
+                .map_err(|e| e.to_string())?;
+            tx.commit().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
 }
 
-/// Brings the schema up to date. Refuses a database newer than this build.
-pub fn migrate(conn: &mut Connection) -> Result<(), String> {
-    let current: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| e.to_string())?;
-    if current > latest() {
-        return Err(format!(
-            "the data directory has schema version {current}, newer than this build of Trent supports ({})",
-            latest()
-        ));
-    }
-    for (index, sql) in SQLITE.iter().enumerate() {
-        let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
-        if version <= current {
-            continue;
+/// PostgreSQL's migrations; the applied versions are rows of `trent_schema`, and nodes
+/// starting together take turns under an advisory lock.
+pub mod postgres {
+    use deadpool_postgres::ClientWrapper;
+    use trent_core::store::{StoreError, StoreResult};
+
+    use crate::postgres::map_pg;
+
+    /// The advisory lock that serializes migrations of nodes starting together.
+    const MIGRATION_LOCK: i64 = 0x7472_656e_7401;
+
+    /// The migrations, in order; the version of migration `i` is `i + 1`.
+    const MIGRATIONS: &[&str] = &[
+        include_str!("../migrations/postgres/0001_initial.sql"),
+        include_str!("../migrations/postgres/0002_transitive_session_tags.sql"),
+        include_str!("../migrations/postgres/0003_audit_lookup.sql"),
+        include_str!("../migrations/postgres/0004_principal_ids.sql"),
+    ];
+
+    /// Brings the schema up to date under an advisory lock; refuses a database newer than this
+    /// build.
+    pub async fn migrate(client: &mut ClientWrapper) -> StoreResult<()> {
+        let pg = |e: tokio_postgres::Error| map_pg(&e);
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(pg)?;
+        let result = async {
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS trent_schema (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)",
+            )
+            .await
+            .map_err(pg)?;
+        let current: i64 = client
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM trent_schema", &[])
+            .await
+            .map_err(pg)?
+            .try_get(0)
+            .map_err(pg)?;
+        let latest = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+        if current > latest {
+            return Err(StoreError::Corrupt(format!(
+                "the database has schema version {current}, newer than this build of Trent supports ({latest})"
+            )));
         }
-        let tx = conn.transaction().map_err(|e| e.to_string())?;
-        tx.execute_batch(sql).map_err(|e| e.to_string())?;
-        tx.pragma_update(None, "user_version", version)
-            .map_err(|e| e.to_string())?;
-        tx.commit().map_err(|e| e.to_string())?;
+        for (index, sql) in MIGRATIONS.iter().enumerate() {
+            let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
+            if version <= current {
+                continue;
+            }
+            let tx = client.transaction().await.map_err(pg)?;
+            tx.batch_execute(sql).await.map_err(pg)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+                .unwrap_or_default();
+            tx.execute(
+                "INSERT INTO trent_schema (version, applied) VALUES ($1, $2)",
+                &[&version, &now],
+            )
+            .await
+            .map_err(pg)?;
+            tx.commit().await.map_err(pg)?;
+        }
+        Ok(())
     }
-    Ok(())
+    .await;
+        let unlocked = client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await;
+        result?;
+        unlocked.map(|_| ()).map_err(pg)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-    use super::*;
+    use super::sqlite::*;
     use crate::common::{SqlParam, audit_lookup_sql};
+    use rusqlite::Connection;
     use trent_core::model::{AuditCursor, AuditQuery};
 
     /// A database at `version`, as a build of that version left it.

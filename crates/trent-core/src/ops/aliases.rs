@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{AliasName, AliasRecord, KeyRef, RequestContext};
 use crate::ops::pipeline::{Aliases, StateRule};
-use crate::store::{Page, StoreError};
+use crate::store::{Constraint, Page, StoreError};
 
 impl Kms {
     pub async fn create_alias(
@@ -56,7 +56,7 @@ impl Kms {
         match result {
             Ok(()) => Ok(()),
             Err(StoreError::Conflict {
-                constraint: "foreign_key",
+                constraint: Constraint::ForeignKey,
             }) => Err(Error::KeyNotFound { arn: record.arn() }),
             Err(StoreError::Conflict { .. }) => Err(Error::AliasAlreadyExists {
                 alias_arn: name.arn(&scope),
@@ -131,7 +131,7 @@ impl Kms {
                 alias_arn: name.arn(&scope),
             }),
             Err(StoreError::Conflict {
-                constraint: "foreign_key",
+                constraint: Constraint::ForeignKey,
             }) => Err(Error::KeyNotFound { arn: record.arn() }),
             Err(e) => Err(e.into()),
         }

@@ -16,7 +16,7 @@ use crate::ops::pipeline::{Aliases, StateRule, check_state, material_aad};
 use crate::ops::tags::validate_tags;
 use crate::policy::Facts;
 use crate::secret::KeyMaterial;
-use crate::store::{Page, StoreError};
+use crate::store::{Constraint, Page, StoreError};
 
 /// The deletion waiting period AWS allows, in days.
 pub const PENDING_WINDOW_DAYS: std::ops::RangeInclusive<u32> = 7..=30;
@@ -584,7 +584,7 @@ impl Kms {
         {
             Ok(()) => Ok(SeedOutcome::Created),
             Err(StoreError::Conflict {
-                constraint: "aliases",
+                constraint: Constraint::Alias,
             }) => Err(Error::validation(format!(
                 "seed key {}: one of its aliases already names another key",
                 record.id

@@ -7,7 +7,7 @@ use crate::kms::Kms;
 use crate::model::{KeyRef, RequestContext, Tag};
 use crate::ops::pipeline::{Aliases, StateRule};
 use crate::policy::Facts;
-use crate::store::StoreError;
+use crate::store::{Constraint, StoreError};
 
 /// The most user tags a key may carry.
 pub const MAX_TAGS: usize = 50;
@@ -66,7 +66,7 @@ impl Kms {
             }),
             // The key was deleted between the check and the write.
             Err(StoreError::Conflict {
-                constraint: "foreign_key",
+                constraint: Constraint::ForeignKey,
             }) => Err(Error::KeyNotFound { arn: record.arn() }),
             Err(e) => Err(e.into()),
         }

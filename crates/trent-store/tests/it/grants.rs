@@ -1,0 +1,78 @@
+//! Grants: named grants, the limit, retiring and deletion.
+
+use std::collections::BTreeMap;
+
+use trent_core::model::{GrantRecord, KeyId, UnixMillis};
+use trent_core::store::{Store, StoreError};
+
+use crate::builders::{key, material, scope};
+
+pub(crate) async fn grants(store: &dyn Store) {
+    let k = key("99999999-9999-4999-8999-999999999999");
+    store.create_key(&k, &[material()], &[], &[]).await.unwrap();
+    let grant = |id: &str| GrantRecord {
+        scope: scope(),
+        key: k.id.clone(),
+        id: id.into(),
+        name: Some("n".into()),
+        grantee: "arn:aws:iam::111122223333:user/alice".into(),
+        grantee_id: Some("AIDAALICE".into()),
+        retiring: Some("arn:aws:iam::111122223333:root".into()),
+        retiring_id: None,
+        issuing_account: "arn:aws:iam::111122223333:root".into(),
+        operations: vec!["Encrypt".into(), "Decrypt".into()],
+        context_equals: Some(BTreeMap::from([("a".to_owned(), "1".to_owned())])),
+        context_subset: None,
+        created: UnixMillis(10),
+    };
+    let named = |id: &str, name: &str| GrantRecord {
+        name: Some(name.into()),
+        ..grant(id)
+    };
+    assert_eq!(store.create_grant(&grant("g1"), 2).await.unwrap(), "g1");
+    // The same name on the same terms is the same grant: nothing is added.
+    assert_eq!(store.create_grant(&grant("g1b"), 2).await.unwrap(), "g1");
+    // The same name on other terms is another grant.
+    let other_terms = GrantRecord {
+        operations: vec!["Encrypt".into()],
+        ..named("g2", "n")
+    };
+    assert_eq!(store.create_grant(&other_terms, 2).await.unwrap(), "g2");
+    assert!(matches!(
+        store.create_grant(&named("g3", "m"), 2).await,
+        Err(StoreError::Limit(_))
+    ));
+    // A same-terms retry still answers at the limit.
+    assert_eq!(store.create_grant(&grant("g1c"), 2).await.unwrap(), "g1");
+    store.delete_grant(&scope(), &k.id, "g2").await.unwrap();
+    assert_eq!(
+        store.create_grant(&named("g2", "m"), 2).await.unwrap(),
+        "g2"
+    );
+    assert_eq!(
+        store.grants(&scope(), &k.id).await.unwrap(),
+        vec![grant("g1"), named("g2", "m")]
+    );
+    assert_eq!(store.grant("g2").await.unwrap(), Some(named("g2", "m")));
+    assert_eq!(
+        store
+            .grants_retirable_by("arn:aws:iam::111122223333:root")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    store.delete_grant(&scope(), &k.id, "g1").await.unwrap();
+    assert!(matches!(
+        store.delete_grant(&scope(), &k.id, "g1").await,
+        Err(StoreError::NotFound)
+    ));
+    let missing = GrantRecord {
+        key: KeyId::parse("88888888-8888-4888-8888-888888888888").unwrap(),
+        ..grant("g4")
+    };
+    assert!(matches!(
+        store.create_grant(&missing, 10).await,
+        Err(StoreError::NotFound)
+    ));
+}
