@@ -296,6 +296,39 @@ async fn derive_shared_secret_with_a_bad_public_key_has_no_message() {
 }
 
 #[tokio::test]
+async fn derive_shared_secret_with_a_bad_public_key_sends_no_message_on_the_wire() {
+    let h = Harness::start().await;
+    let key = h
+        .key_of(KeySpec::EccNistP256, KeyUsageType::KeyAgreement)
+        .await;
+    // "not a key" and sixty-five 0x04 bytes, in base64: neither is an SPKI.
+    for public in [
+        "bm90IGEga2V5",
+        "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=",
+    ] {
+        let (status, _, body) = h
+            .raw(&h.request(
+                "TrentService.DeriveSharedSecret",
+                &format!(
+                    r#"{{"KeyId":"{key}","KeyAgreementAlgorithm":"ECDH","PublicKey":"{public}"}}"#
+                ),
+                true,
+            ))
+            .await;
+        assert_eq!(status, 400, "{body}");
+        // AWS sends the type alone: no `message` member at all, not even an empty one.
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["__type"], "ValidationException", "{body}");
+        assert!(body.get("message").is_none(), "{body}");
+        assert_eq!(
+            body,
+            serde_json::json!({"__type": "ValidationException"}),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn replicate_key_on_a_replica_and_without_tags() {
     let h = Harness::start().await;
     let east = h.client_in("us-east-1");
@@ -340,11 +373,26 @@ async fn replicate_key_on_a_replica_and_without_tags() {
 #[tokio::test]
 async fn list_retirable_grants_needs_a_principal() {
     let h = Harness::start().await;
-    let (code, message) = error_of(h.client().list_retirable_grants().send().await);
-    assert_eq!(code, "ValidationException");
-    assert!(
-        message.contains("RetiringPrincipal or RetiringServicePrincipal"),
-        "{message}"
+    let one_of_them = (
+        "ValidationException".to_owned(),
+        "You must specify either RetiringPrincipal or RetiringServicePrincipal, but not both."
+            .to_owned(),
+    );
+    assert_eq!(
+        error_of(h.client().list_retirable_grants().send().await),
+        one_of_them
+    );
+    // Both at once: the same words.
+    assert_eq!(
+        error_of(
+            h.client()
+                .list_retirable_grants()
+                .retiring_principal("arn:aws:iam::111122223333:root")
+                .retiring_service_principal("dynamodb.amazonaws.com")
+                .send()
+                .await
+        ),
+        one_of_them
     );
     // With one, it lists.
     let out = h

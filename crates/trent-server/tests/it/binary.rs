@@ -128,6 +128,20 @@ async fn dev_mode_warns_loudly() {
     );
 }
 
+/// `--aws-quotas` as `trent serve` parses it: the server starts with it and answers. What the
+/// quotas do is `tests/it/quotas.rs`'s, under the injected clock: the binary has only the
+/// system clock, so a rate checked through it would depend on how fast the calls come.
+#[tokio::test]
+async fn aws_quotas_is_accepted_on_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trent = Trent::start(&tmp.path().join("data"), &["--aws-quotas"]);
+    let kms = trent.client();
+    let blob = new_key_and_blob(&kms, "under aws quotas").await;
+    assert_eq!(decrypt(&kms, blob).await, b"under aws quotas");
+    let (status, log) = trent.stop();
+    assert!(status.success(), "{log}");
+}
+
 /// The plaintext of `blob`.
 async fn decrypt(kms: &aws_sdk_kms::Client, blob: Blob) -> Vec<u8> {
     kms.decrypt()

@@ -120,27 +120,40 @@ async fn keys_are_regional() {
     // Not even by its ARN: a regional endpoint serves only its own region's keys, and says so
     // in AWS's words.
     let arn = format!("arn:aws:kms:us-east-1:111122223333:key/{id}");
-    assert_eq!(
-        error_of(
-            h.client_in("eu-west-1")
-                .describe_key()
-                .key_id(&arn)
-                .send()
-                .await
-        ),
-        (
-            "NotFoundException".to_owned(),
-            "Invalid arn us-east-1".to_owned()
-        )
+    let other_region = (
+        "NotFoundException".to_owned(),
+        "Invalid arn us-east-1".to_owned(),
     );
-    let r = h
-        .client_in("eu-west-1")
+    let west = h.client_in("eu-west-1");
+    assert_eq!(
+        error_of(west.describe_key().key_id(&arn).send().await),
+        other_region
+    );
+    let r = west
         .encrypt()
         .key_id(&arn)
         .plaintext(aws_sdk_kms::primitives::Blob::new("x"))
         .send()
         .await;
-    assert_eq!(error_of(r).0, "NotFoundException");
+    assert_eq!(error_of(r), other_region, "Encrypt");
+    assert_eq!(
+        error_of(
+            west.get_key_policy()
+                .key_id(&arn)
+                .policy_name("default")
+                .send()
+                .await
+        ),
+        other_region,
+        "GetKeyPolicy"
+    );
+    assert_eq!(
+        error_of(west.schedule_key_deletion().key_id(&arn).send().await),
+        other_region,
+        "ScheduleKeyDeletion"
+    );
+    // Nothing happened to the key in its own region.
+    assert_eq!(h.describe(&id).await.key_state, Some(KeyState::Enabled));
     let listed = h.client_in("eu-west-1").list_keys().send().await.unwrap();
     assert!(listed.keys().is_empty());
 }

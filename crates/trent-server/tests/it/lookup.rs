@@ -344,3 +344,130 @@ async fn lookups_over_a_large_trail_stay_within_a_memory_bound() {
         trent_server::audit::Verdict::Intact { .. }
     ));
 }
+
+#[tokio::test]
+async fn lookup_events_gives_event_times_in_epoch_seconds() {
+    let h = Harness::start().await;
+    let addr = h.server.local_addr;
+    let key = h.key().await;
+    h.encrypt(&key, "timed").await;
+    let who = (h.access_key_id.as_str(), h.secret.as_str());
+    let (events, _) = all_pages(addr, who, json!({})).await;
+    assert!(names(&events).contains(&"Encrypt"), "{events:?}");
+    let now = crate::harness::now_unix();
+    for e in &events {
+        // A JSON number of seconds, as every AWS JSON timestamp: not milliseconds, not text.
+        let time = e["EventTime"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("EventTime is not an integer: {e}"));
+        assert!(time > 1_700_000_000 && time < 10_000_000_000, "{e}");
+        assert!((time - now).abs() < 600, "{time} is not near {now}: {e}");
+    }
+}
+
+/// `unix` as the wall-clock digits of RFC 3339 (`2026-11-23T10:00:00`), without an offset.
+fn wall_clock(unix: i64) -> String {
+    let d = trent_api::sigv4::format_amz_date(unix);
+    format!(
+        "{}-{}-{}T{}:{}:{}",
+        &d[0..4],
+        &d[4..6],
+        &d[6..8],
+        &d[9..11],
+        &d[11..13],
+        &d[13..15]
+    )
+}
+
+/// The event names `trent audit search --since <since> --until <until>` prints.
+fn search_window(data: &std::path::Path, since: &str, until: &str) -> Vec<String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["audit", "search", "--data-dir"])
+        .arg(data)
+        .args(["--since", since, "--until", until])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{since} .. {until}: {out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["eventName"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn audit_search_reads_since_and_until_as_rfc_3339_or_epoch_seconds() {
+    let h = Harness::start().await;
+    let key = h.key().await;
+    h.encrypt(&key, "in the window").await;
+    let now = crate::harness::now_unix();
+    let Harness { server, dir, .. } = h;
+    server.shutdown().await.unwrap();
+    let data = dir.path().join("data");
+    let (before, after) = (now - 300, now + 300);
+    let inside = [
+        // RFC 3339 in UTC.
+        (
+            format!("{}Z", wall_clock(before)),
+            format!("{}Z", wall_clock(after)),
+        ),
+        // The same instants at +02:00: the wall clock two hours ahead.
+        (
+            format!("{}+02:00", wall_clock(before + 7200)),
+            format!("{}+02:00", wall_clock(after + 7200)),
+        ),
+        // Epoch seconds.
+        (before.to_string(), after.to_string()),
+        // Forms mixed.
+        (
+            format!("{}Z", wall_clock(before)),
+            format!("{}+02:00", wall_clock(after + 7200)),
+        ),
+    ];
+    for (since, until) in &inside {
+        let found = search_window(&data, since, until);
+        for name in ["CreateKey", "Encrypt"] {
+            assert!(
+                found.iter().any(|n| n == name),
+                "{since} .. {until}: {found:?}"
+            );
+        }
+    }
+    let outside = [
+        // Entirely in the past, in each form.
+        (
+            "2000-01-01T00:00:00Z".to_owned(),
+            "2001-01-01T00:00:00Z".to_owned(),
+        ),
+        (
+            "2000-01-01T02:00:00+02:00".to_owned(),
+            "2001-01-01T02:00:00+02:00".to_owned(),
+        ),
+        ("946684800".to_owned(), "978307200".to_owned()),
+        // The UTC wall clock read at +02:00 is two hours earlier: the offset counts.
+        (
+            format!("{}+02:00", wall_clock(before)),
+            format!("{}+02:00", wall_clock(after)),
+        ),
+        // Entirely in the future.
+        ((now + 3600).to_string(), (now + 7200).to_string()),
+    ];
+    for (since, until) in &outside {
+        let found = search_window(&data, since, until);
+        assert!(found.is_empty(), "{since} .. {until}: {found:?}");
+    }
+    // --until alone, in the past, prints nothing either.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["audit", "search", "--data-dir"])
+        .arg(&data)
+        .args(["--until", "2001-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+}

@@ -3,7 +3,7 @@
 
 use aws_sdk_kms::primitives::Blob;
 
-use crate::harness::{Harness, error_of};
+use crate::harness::{Harness, error_of, raw_to, signed_request};
 
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
@@ -468,6 +468,57 @@ async fn require_signed_target_refuses_an_unsigned_target() {
     // Signed over everything, the same request goes through.
     let (status, _, _) = h.raw(&h.request("TrentService.ListKeys", "{}", true)).await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn require_signed_target_in_the_config_file_refuses_an_unsigned_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("trent.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[accounts]]
+id = "111122223333"
+regions = ["us-east-1"]
+[[accounts.access_keys]]
+id = "AKIASIGNEDTARGET0001"
+secret = "signed-target-secret-0000000000000000000"
+
+[sigv4]
+require_signed_target = true
+"#,
+    )
+    .unwrap();
+    // The option itself stays off: only the file asks for it.
+    let h = Harness::start_with(|o| o.config = Some(config.clone())).await;
+    let addr = h.server.local_addr;
+    let who = (
+        "AKIASIGNEDTARGET0001",
+        "signed-target-secret-0000000000000000000",
+    );
+    let target = "TrentService.ListKeys";
+    let unsigned_target = signed_request(addr, "kms", who, target, "{}", &["host", "x-amz-date"]);
+    let (status, _, out) = raw_to(addr, &unsigned_target).await;
+    assert_eq!(status, 400);
+    let out = json(&out);
+    assert_eq!(out["__type"].as_str(), Some("IncompleteSignatureException"));
+    assert!(
+        out["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."),
+        "{out}"
+    );
+    // Signed over everything, the same request goes through; so do the SDK's calls.
+    let all = ["content-type", "host", "x-amz-date", "x-amz-target"];
+    let (status, _, out) =
+        raw_to(addr, &signed_request(addr, "kms", who, target, "{}", &all)).await;
+    assert_eq!(status, 200, "{out}");
+    h.client_for("us-east-1", who.0, who.1)
+        .list_keys()
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
