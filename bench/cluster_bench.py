@@ -3,33 +3,32 @@
 emulator (moto) and a minimal hyper server, in one run on the same cores.
 
 Every server (and PostgreSQL) is pinned to core 0, wrk to core 1. Each target gets fresh keys
-and freshly signed requests (SigV4, valid 5 minutes), a warm-up, then one wrk run per
-(operation, connection count). For Trent it records the CPU of every server process (both
-nodes, and PostgreSQL's processes separately), and on PostgreSQL the statements and
-transactions the database ran during the cell, from pg_stat_statements and pg_stat_database.
+(bench/sign.py), a warm-up, then one wrk run (bench/wrk.lua) per (operation, connection count)
+on requests signed right before it (Trent accepts a signature for 5 minutes). For Trent it
+records the CPU of every server process (both nodes, and PostgreSQL's processes separately),
+and on PostgreSQL the statements and transactions the database ran during the cell, from
+pg_stat_statements and pg_stat_database.
 
     bench/run.sh                       # builds what it needs, then runs this
     python3 bench/cluster_bench.py --trent target/release/trent --hello HELLO --pg-url URL \
-        --duration 5 --out bench/results.jsonl
+        --pg-data DIR --duration 5 --out bench/results.jsonl
+    python3 bench/cluster_bench.py --hello HELLO --targets sqlite,ephemeral,hello   # no PostgreSQL
 
-Results are JSON lines; `--summary` prints the Markdown tables BENCHMARKS.md carries.
+Results are JSON lines; `python3 bench/summarize.py FILE` prints them as a Markdown table.
+Needs only Python's standard library, wrk, taskset, psql and (for that target) moto.
 """
-import argparse, base64, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
-from types import SimpleNamespace
+import argparse, json, os, shutil, signal, subprocess, tempfile, time
+
+import harness as h
+import sign
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench"))
-sys.path.insert(0, SHARED)
-import run_bench as rb  # noqa: E402  (Server helpers, wrk runner, CPU readers)
-from kms_sign_request import signed_request  # noqa: E402
-import boto3  # noqa: E402
 
 AKID, SECRET, REGION = "AKIDBENCHEXAMPLE", "bench-secret", "us-east-1"
+SIGNER = sign.Signer(AKID, SECRET, REGION)
 SERVER_CORE, WRK_CORE = "0", "1"
-OPS = ["encrypt", "decrypt", "generate-data-key", "sign-ecc", "sign-rsa", "create-key"]
-TARGET = {"encrypt": "Encrypt", "decrypt": "Decrypt", "generate-data-key": "GenerateDataKey",
-          "sign-ecc": "Sign", "sign-rsa": "Sign", "create-key": "CreateKey"}
+OPS = list(sign.OPS)
 
 CONFIG = f"""
 [[accounts]]
@@ -45,37 +44,8 @@ keys_per_region = 10000000
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def children_of(pid):
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == pid:
-            out.append(int(name))
-    return out
-
-
-def cpu(pids):
-    total = 0.0
-    for p in pids:
-        try:
-            total += rb.proc_cpu_s(p)
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
+def endpoint(port):
+    return f"http://127.0.0.1:{port}"
 
 
 class Pg:
@@ -99,7 +69,7 @@ class Pg:
         return f"{self.url}/{name}"
 
     def pids(self):
-        return [self.postmaster] + children_of(self.postmaster)
+        return [self.postmaster] + h.children_of(self.postmaster)
 
     def counters(self, db):
         """(statements, transactions, statements reading the keys table) so far in `db`."""
@@ -124,12 +94,13 @@ class Target:
 
     def __init__(self, name, port, procs, pg=None, db=None):
         self.name, self.port, self.procs, self.pg, self.db = name, port, procs, pg, db
+        self.payloads = None  # by operation; made on the target itself unless set before
 
     def pids(self):
         out = []
         for p in self.procs:
             out.append(p.pid)
-            out.extend(children_of(p.pid))
+            out.extend(h.children_of(p.pid))
         return out
 
     def stop(self):
@@ -145,7 +116,7 @@ class Target:
 
 
 def start_trent(a, name, store, nodes, tmp, ephemeral=False):
-    port = free_port()
+    port = h.free_port()
     cfg = os.path.join(tmp, "config.toml")
     with open(cfg, "w") as f:
         f.write(CONFIG)
@@ -164,7 +135,7 @@ def start_trent(a, name, store, nodes, tmp, ephemeral=False):
         procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                       env=dict(os.environ, RUST_LOG="warn")))
         if n == 0:
-            rb.wait_port(port)
+            h.wait_port(port, proc=procs[-1])
             first_data = data
         else:
             time.sleep(1.5)
@@ -174,50 +145,27 @@ def start_trent(a, name, store, nodes, tmp, ephemeral=False):
 
 
 def start_plain(name, cmd):
-    port = free_port()
+    port = h.free_port()
     p = subprocess.Popen(["taskset", "-c", SERVER_CORE] + [c.replace("PORT", str(port)) for c in cmd],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rb.wait_port(port)
+    h.wait_port(port, proc=p)
     return Target(name, port, [p])
 
 
-def requests(port, reqdir, kms_port=None):
-    """Makes the keys and signs one request file per operation for the server on `port`."""
-    endpoint = f"http://127.0.0.1:{kms_port or port}"
-    kms = boto3.client("kms", endpoint_url=endpoint, region_name=REGION,
-                       aws_access_key_id=AKID, aws_secret_access_key=SECRET)
-    sym = kms.create_key()["KeyMetadata"]["KeyId"]
-    ecc = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
-    rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
-    plaintext = bytes((i * 7 + 3) & 0xFF for i in range(4096))
-    b64 = lambda b: base64.b64encode(b).decode()
-    blob = kms.encrypt(KeyId=sym, Plaintext=plaintext)["CiphertextBlob"]
-    payloads = {
-        "encrypt": {"KeyId": sym, "Plaintext": b64(plaintext)},
-        "decrypt": {"CiphertextBlob": b64(blob), "KeyId": sym},
-        "generate-data-key": {"KeyId": sym, "KeySpec": "AES_256"},
-        "sign-ecc": {"KeyId": ecc, "Message": b64(b"m" * 32), "MessageType": "RAW",
-                     "SigningAlgorithm": "ECDSA_SHA_256"},
-        "sign-rsa": {"KeyId": rsa, "Message": b64(b"m" * 32), "MessageType": "RAW",
-                     "SigningAlgorithm": "RSASSA_PSS_SHA_256"},
-        "create-key": {"Description": "bench"},
-    }
-    signer = SimpleNamespace(endpoint=f"http://127.0.0.1:{port}", region=REGION,
-                             access_key=AKID, secret_key=SECRET, session_token="")
-    os.makedirs(reqdir, exist_ok=True)
-    for op, payload in payloads.items():
-        with open(os.path.join(reqdir, f"{op}.req"), "w") as f:
-            f.write(signed_request(signer, TARGET[op], payload))
+def payloads(kms_port, ops):
+    """Makes, on the server at `kms_port`, the keys `ops` need; returns each op's request body."""
+    bodies, _ = sign.prepare(sign.Kms(endpoint(kms_port), SIGNER), ops)
+    return bodies
 
 
 def measure(t, op, conns, secs, reqfile):
     pg_pids = t.pg.pids() if t.pg else []
     before = t.pg.counters(t.db) if t.pg else None
-    c0, p0, w0 = cpu(t.pids()), cpu(pg_pids), time.time()
-    per0 = [cpu([p.pid]) for p in t.procs]
-    r = rb.wrk(WRK_CORE, t.port, conns, secs, reqfile)
-    c1, p1, w1 = cpu(t.pids()), cpu(pg_pids), time.time()
-    per1 = [cpu([p.pid]) for p in t.procs]
+    c0, p0, w0 = h.cpu_s(t.pids()), h.cpu_s(pg_pids), time.time()
+    per0 = [h.cpu_s([p.pid]) for p in t.procs]
+    r = h.wrk(t.port, conns, secs, reqfile, core=WRK_CORE)
+    c1, p1, w1 = h.cpu_s(t.pids()), h.cpu_s(pg_pids), time.time()
+    per1 = [h.cpu_s([p.pid]) for p in t.procs]
     wall = w1 - w0
     done = max(1.0, r["rps"] * secs)
     r.update(server=t.name, op=op, conns=conns,
@@ -235,14 +183,15 @@ def measure(t, op, conns, secs, reqfile):
 
 def run_target(a, t, reqdir, out):
     try:
-        if t.name != "hello":  # the hello server's requests were made with Trent's keys
-            requests(t.port, reqdir)
         ops = [o for o in a.ops.split(",") if not (o == "create-key" and t.name == "hello")]
+        if t.payloads is None:  # the hello server's were made with Trent's keys
+            t.payloads = payloads(t.port, ops)
+        signed = lambda op: sign.write(reqdir, SIGNER, endpoint(t.port), {op: t.payloads[op]})[op]
         for op in ops:
-            rb.wrk(WRK_CORE, t.port, 8, 1, os.path.join(reqdir, f"{op}.req"))  # warm-up
+            h.wrk(t.port, 8, 1, signed(op), core=WRK_CORE)  # warm-up
         for op in ops:
             for c in [int(x) for x in a.conns.split(",")]:
-                r = measure(t, op, c, a.duration, os.path.join(reqdir, f"{op}.req"))
+                r = measure(t, op, c, a.duration, signed(op))
                 out.write(json.dumps(r) + "\n")
                 out.flush()
                 extra = ""
@@ -261,9 +210,9 @@ def run_target(a, t, reqdir, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--trent", default=os.path.join(ROOT, "target/release/trent"))
-    ap.add_argument("--hello", required=True)
-    ap.add_argument("--pg-url", required=True, help="postgres://trent@127.0.0.1:PORT (no database)")
-    ap.add_argument("--pg-data", required=True, help="the cluster's data directory (for its PIDs)")
+    ap.add_argument("--hello", default="", help="bench/hello's binary (bench/hello/build.sh prints it)")
+    ap.add_argument("--pg-url", default="", help="postgres://trent@127.0.0.1:PORT (no database)")
+    ap.add_argument("--pg-data", default="", help="the cluster's data directory (for its PIDs)")
     ap.add_argument("--moto", default="moto_server")
     ap.add_argument("--targets", default="sqlite,pg1,pg2,moto,hello")
     ap.add_argument("--ops", default=",".join(OPS))
@@ -271,11 +220,16 @@ def main():
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--out", default="results.jsonl")
     a = ap.parse_args()
-    pg = Pg(a.pg_url, a.pg_data)
+    targets = a.targets.split(",")
+    if {"pg1", "pg2"} & set(targets) and not (a.pg_url and a.pg_data):
+        ap.error("targets pg1 and pg2 need --pg-url and --pg-data (bench/run.sh starts a PostgreSQL)")
+    if "hello" in targets and not a.hello:
+        ap.error("target hello needs --hello (bench/hello/build.sh builds it)")
+    pg = Pg(a.pg_url, a.pg_data) if a.pg_url else None
     out = open(a.out, "a")
     tmp = tempfile.mkdtemp(prefix="trent-bench")
     reqdir_of = lambda name: os.path.join(tmp, f"req-{name}")
-    for name in a.targets.split(","):
+    for name in targets:
         if name == "sqlite":
             t = start_trent(a, name, "sqlite", 1, tmp)
         elif name == "ephemeral":  # trent serve --ephemeral: SQLite without fsync
@@ -287,12 +241,12 @@ def main():
         elif name == "moto":
             t = start_plain(name, [a.moto, "-H", "127.0.0.1", "-p", "PORT"])
         elif name == "hello":
-            # Same request files as SQLite's Trent, re-signed for the hello server's port (it
-            # does not check them): the same bytes on the wire.
+            # Keys made on a helper Trent, requests signed for the hello server's port (it checks
+            # nothing): the same bytes on the wire as Trent's.
             t = start_plain(name, [a.hello, "PORT"])
             helper = start_trent(a, "sign-helper", "sqlite", 1, tmp)
             try:
-                requests(t.port, reqdir_of(name), helper.port)
+                t.payloads = payloads(helper.port, [o for o in a.ops.split(",") if o != "create-key"])
             finally:
                 helper.stop()
         else:

@@ -9,11 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-command -v moto_server >/dev/null || python3 -m pip install --quiet 'moto[server]' boto3
+command -v moto_server >/dev/null || python3 -m pip install --quiet 'moto[server]'
 command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client; }
 cargo build --release --locked --bin trent
-# The hello server is built outside the repository, as ../shared/bench asks.
-hello=$(bash ../shared/bench/build_hello_hyper.sh "${TMPDIR:-/tmp}/trent-bench-hello" | tail -1)
+# The minimal hyper server, a crate of its own (bench/hello), built in its own target directory.
+hello=$(bench/hello/build.sh | tail -1)
 pg=target/bench-pg
 scripts/postgres.sh stop "$pg" 2>/dev/null || true
 rm -rf "$pg"

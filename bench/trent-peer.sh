@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Adapter for ../shared/bench/run_bench.py, which starts its peer server as `CMD -H HOST -p PORT`:
-# starts a release `trent serve` that way, in a throwaway data directory, with the bench's
-# credentials (AKIDBENCHEXAMPLE / bench-secret unless AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY say
-# otherwise).
+# Trent as bench/peer_bench.py's server, which it starts as `CMD -H HOST -p PORT` (as moto_server
+# is started): a release `trent serve` (TRENT_BIN, default target/release/trent) in a throwaway
+# data directory, with the bench's credentials (AKIDBENCHEXAMPLE / bench-secret unless
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY say otherwise, as for bench/sign.py).
 #
-#   python3 ../shared/bench/run_bench.py --moto-cmd "bench/trent-peer.sh" \
-#       --hello-bin "$HELLO" --ops encrypt,decrypt,generate-data-key
+#   python3 bench/peer_bench.py --peer bench/trent-peer.sh --hello "$HELLO" \
+#       --ops encrypt,decrypt,generate-data-key
 set -euo pipefail
 host=127.0.0.1
 port=5055
