@@ -118,7 +118,8 @@ pub const SIGNATURE_MISMATCH: &str = "The request signature we calculated does n
 ///
 /// Errors: `MissingAuthenticationTokenException` when there is no header at all,
 /// `IncompleteSignatureException` when it is malformed, lacks `X-Amz-Date`, or leaves a header
-/// unsigned that must be signed (AWS's [`MUST_SIGN`], and what `rules` add).
+/// unsigned that must be signed (AWS's [`MUST_SIGN`], and what `rules` add);
+/// `InvalidSignatureException` when `host` is not signed, as AWS answers.
 pub fn parse(request: &Request<'_>, rules: Rules) -> Result<Authorization, WireError> {
     let Some(header) = request.header("authorization") else {
         return Err(WireError::new(
@@ -199,9 +200,10 @@ pub fn parse(request: &Request<'_>, rules: Rules) -> Result<Authorization, WireE
         .map(str::to_ascii_lowercase)
         .collect();
     if !signed_headers.iter().any(|h| h == "host") {
-        return Err(incomplete(format!(
-            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization. Authorization={header}"
-        )));
+        // AWS's answer: InvalidSignatureException, and the header is not echoed.
+        return Err(invalid(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+        ));
     }
     let target = rules
         .require_signed_target

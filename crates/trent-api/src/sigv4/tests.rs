@@ -168,7 +168,6 @@ fn malformed_headers_are_incomplete() {
         "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request",
         "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms, SignedHeaders=host, Signature=00",
         "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws5_request, SignedHeaders=host, Signature=00",
-        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, SignedHeaders=x-amz-date, Signature=00",
         "Basic dXNlcjpwYXNz",
         // A component twice: ambiguous, refused whichever copy would verify.
         "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, Credential=OTHER/20150830/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
@@ -186,6 +185,25 @@ fn malformed_headers_are_incomplete() {
             "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"
         ),
         Some(ErrorCode::InvalidSignatureException)
+    );
+}
+
+#[test]
+fn an_unsigned_host_is_an_invalid_signature_in_aws_words() {
+    let hs = headers(&[
+        ("host", "h"),
+        ("x-amz-date", "20150830T123600Z"),
+        (
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, SignedHeaders=x-amz-date, Signature=00",
+        ),
+    ]);
+    let e = check(&hs, b"", "s", NOW).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidSignatureException);
+    // AWS's sentence ends there: no `Authorization=<header>` after it.
+    assert_eq!(
+        e.message,
+        "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
     );
 }
 

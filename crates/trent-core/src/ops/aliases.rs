@@ -34,11 +34,12 @@ impl Kms {
             return Err(Error::KeyNotFound { arn: record.arn() });
         }
         let max = self.quotas().aliases_per_key;
-        if key.key().aliases.len() >= max {
+        let usage = key.key().aliases.len();
+        if usage >= max {
+            // AWS's answer names the quota and the aliases the key has.
             return Err(Error::LimitExceeded {
                 message: format!(
-                    "The request was rejected because {} already has the maximum of {max} aliases.",
-                    record.arn()
+                    "Aliases per key quota for this account in this region is {max}, current usage is {usage}."
                 ),
             });
         }

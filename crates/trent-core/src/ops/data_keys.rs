@@ -41,16 +41,10 @@ impl Kms {
         action: &'static str,
         dry_run: bool,
     ) -> Result<DataKey> {
+        // A data key is always sealed with a symmetric encryption key.
         let key = self
-            .encryption_key(ctx, key, action, None, context, Facts::new())
-            .await
-            .map_err(|e| match e {
-                // A data key is always sealed with a symmetric key.
-                Error::InvalidKeyUsage { .. } => Error::InvalidKeyUsage {
-                    message: format!("{action} requires a symmetric encryption KMS key."),
-                },
-                other => other,
-            })?;
+            .data_key_sealing_key(ctx, key, action, context, Facts::new())
+            .await?;
         if dry_run {
             return Err(Error::DryRun);
         }
@@ -90,8 +84,9 @@ impl Kms {
         match pair_spec.family() {
             KeyFamily::Rsa | KeyFamily::Ecc | KeyFamily::Ed25519 | KeyFamily::MlKem => {}
             KeyFamily::Sm2 => {
+                // The form of AWS's answer to CreateKey with SM2 outside its China Regions.
                 return Err(Error::Unsupported {
-                    message: "KeyPairSpec SM2 is supported only in China Regions.".to_owned(),
+                    message: "KeyPairSpec SM2 is not supported in this Region".to_owned(),
                 });
             }
             _ => {
@@ -107,21 +102,14 @@ impl Kms {
             &crate::quota::QuotaClass::DataKeyPair(pair_spec.as_str().to_owned()),
         )?;
         let using = self
-            .encryption_key(
+            .data_key_sealing_key(
                 ctx,
                 key,
                 action,
-                None,
                 context,
                 Facts::new().with("kms:DataKeyPairSpec", pair_spec.as_str()),
             )
-            .await
-            .map_err(|e| match e {
-                Error::InvalidKeyUsage { .. } => Error::InvalidKeyUsage {
-                    message: format!("{action} requires a symmetric encryption KMS key."),
-                },
-                other => other,
-            })?;
+            .await?;
         if dry_run {
             return Err(Error::DryRun);
         }

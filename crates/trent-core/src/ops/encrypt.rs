@@ -133,6 +133,44 @@ impl Kms {
         Ok(Using { key, algorithm })
     }
 
+    /// Authorizes the key that seals a data key or data key pair (GenerateDataKey*,
+    /// GenerateDataKeyPair*): a symmetric encryption key. A key of another usage gets AWS's
+    /// key-usage answer (`<key-arn> key usage is SIGN_VERIFY which is not valid for
+    /// GenerateDataKey.`) from the pipeline, as Encrypt does; an asymmetric ENCRYPT_DECRYPT
+    /// key (RSA), whose answer at AWS is not recorded, `<Operation> requires a symmetric
+    /// encryption KMS key.`
+    pub(crate) async fn data_key_sealing_key(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRef,
+        action: &'static str,
+        context: &EncryptionContext,
+        facts: Facts,
+    ) -> Result<Using> {
+        let facts = crypto_facts(facts, None, context);
+        let key = self
+            .key_for_with(
+                ctx,
+                key,
+                Aliases::Allowed,
+                action,
+                StateRule::Enabled,
+                Some(KeyUsage::EncryptDecrypt),
+                facts,
+            )
+            .await?;
+        if key.key().record.spec.family() != KeyFamily::Symmetric {
+            return Err(Error::InvalidKeyUsage {
+                message: format!(
+                    "{} requires a symmetric encryption KMS key.",
+                    action.trim_start_matches("kms:")
+                ),
+            });
+        }
+        let algorithm = algorithm_for(&key.key().record, None, context)?;
+        Ok(Using { key, algorithm })
+    }
+
     /// Encrypts under an authorized key: Trent's envelope for symmetric keys, raw RSAES-OAEP
     /// for RSA keys.
     pub(crate) async fn seal(

@@ -125,6 +125,18 @@ impl Kms {
         key: &KeyRef,
         request: GrantRequest,
     ) -> Result<CreatedGrant> {
+        // AWS's answer (boto3 against AWS in ansible/ansible#31960): a grant must allow
+        // something besides making grants.
+        let only_create_grant = !request.operations.is_empty()
+            && request
+                .operations
+                .iter()
+                .all(|o| o.as_str() == "CreateGrant");
+        if only_create_grant {
+            return Err(Error::validation(
+                "Grants must not contain only the CreateGrant operation.",
+            ));
+        }
         if request.service_principal {
             return Err(Error::Unsupported {
                 message: "Grants for AWS service principals are not supported by Trent.".to_owned(),

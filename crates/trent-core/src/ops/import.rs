@@ -109,8 +109,9 @@ impl Kms {
             WrappingKeySpec::Rsa3072 => KeySpec::Rsa3072,
             WrappingKeySpec::Rsa4096 => KeySpec::Rsa4096,
             WrappingKeySpec::Sm2 => {
+                // The form of AWS's answer to CreateKey with SM2 outside its China Regions.
                 return Err(Error::Unsupported {
-                    message: "WrappingKeySpec SM2 is supported only in China Regions.".to_owned(),
+                    message: "WrappingKeySpec SM2 is not supported in this Region".to_owned(),
                 });
             }
         };

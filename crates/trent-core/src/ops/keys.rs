@@ -109,9 +109,9 @@ impl Kms {
         };
         let origin = input.origin.unwrap_or(Origin::AwsKms);
         if spec == KeySpec::Sm2 {
-            // As AWS outside its China regions.
+            // AWS's answer outside its China Regions, without a final period.
             return Err(Error::Unsupported {
-                message: "KeySpec SM2 is supported only in China Regions.".to_owned(),
+                message: "KeySpec SM2 is not supported in this Region".to_owned(),
             });
         }
         if !spec.usages().contains(&usage) {
@@ -233,14 +233,15 @@ impl Kms {
         Ok(record)
     }
 
-    /// The KMS-keys-per-Region quota, checked before a key is made in `scope`.
+    /// The KMS-keys-per-Region quota, checked before a key is made in `scope`; AWS's answer
+    /// names the quota and the keys the scope has.
     pub(crate) async fn check_keys_quota(&self, scope: &Scope) -> Result<()> {
         let max = self.quotas().keys_per_region;
-        if self.store.count_keys(scope).await? >= max {
+        let usage = self.store.count_keys(scope).await?;
+        if usage >= max {
             return Err(Error::LimitExceeded {
                 message: format!(
-                    "The request was rejected because it would exceed the quota of {max} KMS keys in account {} in {}.",
-                    scope.account, scope.region
+                    "Key quota for this account in this region is {max} but the current usage is {usage}."
                 ),
             });
         }

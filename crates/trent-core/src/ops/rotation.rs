@@ -54,13 +54,25 @@ fn rotatable_on_demand(record: &KeyRecord) -> bool {
             && record.origin == Origin::External)
 }
 
+/// EnableKeyRotation and DisableKeyRotation are for keys that rotate automatically. AWS
+/// answers an asymmetric or HMAC key with the bare type (no message, as RotateKeyOnDemand), and
+/// a key of another origin (imported material) by naming the origin.
 fn require_rotatable(record: &KeyRecord) -> Result<()> {
-    if !rotatable(record) {
+    if rotatable(record) {
+        return Ok(());
+    }
+    if record.spec != KeySpec::SymmetricDefault || record.usage != KeyUsage::EncryptDecrypt {
         return Err(Error::Unsupported {
-            message: NOT_ROTATABLE.to_owned(),
+            message: String::new(),
         });
     }
-    Ok(())
+    Err(Error::Unsupported {
+        message: format!(
+            "{} origin is {} which is not valid for this operation.",
+            record.arn(),
+            record.origin
+        ),
+    })
 }
 
 /// Rotation of a multi-Region key set is the primary's to change.

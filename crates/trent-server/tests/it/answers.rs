@@ -1,6 +1,6 @@
 //! AWS's exact answers where third-party test suites check them: error types, messages (or
 //! their absence) and response shapes, through `aws-sdk-kms` and, where the body itself is
-//! the point, raw HTTP. Sources: docs/research/aws-error-messages.md, section 15.
+//! the point, raw HTTP. Sources: docs/research/aws-error-messages.md, sections 15 and 16.
 
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{DryRunModifierType, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType};
@@ -465,4 +465,240 @@ async fn get_parameters_for_import_names_the_origin() {
             )
         )
     );
+}
+
+// Messages Trent used to write itself and now sends in AWS's words (research section 16).
+
+#[tokio::test]
+async fn sm2_is_not_supported_in_this_region() {
+    use aws_sdk_kms::types::{AlgorithmSpec, DataKeyPairSpec, OriginType, WrappingKeySpec};
+    let h = Harness::start().await;
+    let kms = h.client();
+    let unsupported = |spec: &str| {
+        (
+            "UnsupportedOperationException".to_owned(),
+            format!("{spec} SM2 is not supported in this Region"),
+        )
+    };
+    // AWS's answer outside its China Regions, without a final period.
+    assert_eq!(
+        error_of(
+            kms.create_key()
+                .key_spec(KeySpec::Sm2)
+                .key_usage(KeyUsageType::SignVerify)
+                .send()
+                .await
+        ),
+        unsupported("KeySpec")
+    );
+    // The same form for the data key pairs and the wrapping keys of SM2.
+    let key = h.key().await;
+    assert_eq!(
+        error_of(
+            kms.generate_data_key_pair()
+                .key_id(&key)
+                .key_pair_spec(DataKeyPairSpec::Sm2)
+                .send()
+                .await
+        ),
+        unsupported("KeyPairSpec")
+    );
+    assert_eq!(
+        error_of(
+            kms.generate_data_key_pair_without_plaintext()
+                .key_id(&key)
+                .key_pair_spec(DataKeyPairSpec::Sm2)
+                .send()
+                .await
+        ),
+        unsupported("KeyPairSpec")
+    );
+    let external = kms
+        .create_key()
+        .origin(OriginType::External)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    assert_eq!(
+        error_of(
+            kms.get_parameters_for_import()
+                .key_id(&external)
+                .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
+                .wrapping_key_spec(WrappingKeySpec::Sm2)
+                .send()
+                .await
+        ),
+        unsupported("WrappingKeySpec")
+    );
+}
+
+#[tokio::test]
+async fn key_rotation_of_asymmetric_and_hmac_keys_is_refused_without_a_message() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    for (spec, usage) in [
+        (KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt),
+        (KeySpec::EccNistP256, KeyUsageType::SignVerify),
+        (KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac),
+    ] {
+        let key = h.key_of(spec.clone(), usage).await;
+        let bare = ("UnsupportedOperationException".to_owned(), String::new());
+        assert_eq!(
+            error_of(kms.enable_key_rotation().key_id(&key).send().await),
+            bare,
+            "{spec:?}"
+        );
+        assert_eq!(
+            error_of(kms.disable_key_rotation().key_id(&key).send().await),
+            bare,
+            "{spec:?}"
+        );
+        // On the wire: the type alone, no `message` member.
+        for target in [
+            "TrentService.EnableKeyRotation",
+            "TrentService.DisableKeyRotation",
+        ] {
+            let (status, _, body) = h
+                .raw(&h.request(target, &format!(r#"{{"KeyId":"{key}"}}"#), true))
+                .await;
+            assert_eq!(status, 400, "{target} {spec:?}");
+            assert_eq!(
+                body, r#"{"__type":"UnsupportedOperationException"}"#,
+                "{target} {spec:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn data_keys_under_a_key_of_another_usage_name_its_usage() {
+    use aws_sdk_kms::types::DataKeyPairSpec;
+    let h = Harness::start().await;
+    let kms = h.client();
+    for (spec, usage, name) in [
+        (KeySpec::Rsa2048, KeyUsageType::SignVerify, "SIGN_VERIFY"),
+        (
+            KeySpec::Hmac256,
+            KeyUsageType::GenerateVerifyMac,
+            "GENERATE_VERIFY_MAC",
+        ),
+        (
+            KeySpec::EccNistP256,
+            KeyUsageType::KeyAgreement,
+            "KEY_AGREEMENT",
+        ),
+    ] {
+        let key = h.key_of(spec, usage).await;
+        // AWS's form for a key of the wrong usage, as for Encrypt (research section 4).
+        let answer = |operation: &str| {
+            (
+                "InvalidKeyUsageException".to_owned(),
+                format!(
+                    "{} key usage is {name} which is not valid for {operation}.",
+                    arn(&key)
+                ),
+            )
+        };
+        assert_eq!(
+            error_of(
+                kms.generate_data_key()
+                    .key_id(&key)
+                    .number_of_bytes(32)
+                    .send()
+                    .await
+            ),
+            answer("GenerateDataKey")
+        );
+        assert_eq!(
+            error_of(
+                kms.generate_data_key_without_plaintext()
+                    .key_id(&key)
+                    .number_of_bytes(32)
+                    .send()
+                    .await
+            ),
+            answer("GenerateDataKeyWithoutPlaintext")
+        );
+        assert_eq!(
+            error_of(
+                kms.generate_data_key_pair()
+                    .key_id(&key)
+                    .key_pair_spec(DataKeyPairSpec::EccNistP256)
+                    .send()
+                    .await
+            ),
+            answer("GenerateDataKeyPair")
+        );
+        assert_eq!(
+            error_of(
+                kms.generate_data_key_pair_without_plaintext()
+                    .key_id(&key)
+                    .key_pair_spec(DataKeyPairSpec::EccNistP256)
+                    .send()
+                    .await
+            ),
+            answer("GenerateDataKeyPairWithoutPlaintext")
+        );
+    }
+    // An RSA encryption key has the usage but is not symmetric; AWS's answer for it is not
+    // recorded, so Trent's own sentence stays (docs/compat.md).
+    let rsa = h
+        .key_of(KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt)
+        .await;
+    let not_symmetric = |operation: &str| {
+        (
+            "InvalidKeyUsageException".to_owned(),
+            format!("{operation} requires a symmetric encryption KMS key."),
+        )
+    };
+    assert_eq!(
+        error_of(
+            kms.generate_data_key()
+                .key_id(&rsa)
+                .number_of_bytes(32)
+                .send()
+                .await
+        ),
+        not_symmetric("GenerateDataKey")
+    );
+    assert_eq!(
+        error_of(
+            kms.generate_data_key_pair()
+                .key_id(&rsa)
+                .key_pair_spec(DataKeyPairSpec::EccNistP256)
+                .send()
+                .await
+        ),
+        not_symmetric("GenerateDataKeyPair")
+    );
+}
+
+#[tokio::test]
+async fn a_grant_of_create_grant_alone_is_refused() {
+    use aws_sdk_kms::types::GrantOperation;
+    let h = Harness::start().await;
+    let kms = h.client();
+    let key = h.key().await;
+    let grant = || {
+        kms.create_grant()
+            .key_id(&key)
+            .grantee_principal("arn:aws:iam::111122223333:root")
+            .operations(GrantOperation::CreateGrant)
+    };
+    assert_eq!(
+        error_of(grant().send().await),
+        (
+            "ValidationException".to_owned(),
+            "Grants must not contain only the CreateGrant operation.".to_owned()
+        )
+    );
+    // With another operation beside it, the grant is made.
+    grant()
+        .operations(GrantOperation::Decrypt)
+        .send()
+        .await
+        .unwrap();
 }

@@ -137,9 +137,14 @@ async fn resource_quotas() {
         );
     }
     h.clock.advance(Duration::from_secs(1));
-    let (code, message) = error_of(a.create_key().send().await);
-    assert_eq!(code, "LimitExceededException");
-    assert!(message.contains("quota of 4 KMS keys"), "{message}");
+    // AWS's answer: the quota, then the keys the Region has.
+    assert_eq!(
+        error_of(a.create_key().send().await),
+        (
+            "LimitExceededException".to_owned(),
+            "Key quota for this account in this region is 4 but the current usage is 4.".to_owned()
+        )
+    );
     // Another region has its own.
     h.client_for(
         "eu-west-1",
@@ -157,14 +162,21 @@ async fn resource_quotas() {
         .send()
         .await
         .unwrap();
-    let (code, _) = error_of(
-        a.create_alias()
-            .alias_name("alias/two")
-            .target_key_id(&keys[0])
-            .send()
-            .await,
+    // AWS's answer: the quota, then the aliases the key has.
+    assert_eq!(
+        error_of(
+            a.create_alias()
+                .alias_name("alias/two")
+                .target_key_id(&keys[0])
+                .send()
+                .await,
+        ),
+        (
+            "LimitExceededException".to_owned(),
+            "Aliases per key quota for this account in this region is 1, current usage is 1."
+                .to_owned()
+        )
     );
-    assert_eq!(code, "LimitExceededException");
 }
 
 /// Six CreateAlias calls in one instant: AWS's quota for it is 5 a second.

@@ -122,11 +122,10 @@ async fn enabling_disabling_and_status() {
         .key_metadata
         .unwrap()
         .key_id;
-    let (code, message) = error_of(kms.enable_key_rotation().key_id(&rsa).send().await);
-    assert_eq!(code, "UnsupportedOperationException");
+    // AWS answers EnableKeyRotation on such a key with the bare type, no message.
     assert_eq!(
-        message,
-        "You cannot perform this operation on a non-symmetric key or a key with non-ENCRYPT_DECRYPT key usage."
+        error_of(kms.enable_key_rotation().key_id(&rsa).send().await),
+        ("UnsupportedOperationException".to_owned(), String::new())
     );
     assert_eq!(
         error_of(kms.rotate_key_on_demand().key_id(&rsa).send().await),
