@@ -14,12 +14,27 @@ use crate::shapes::{
 /// The prefix of every KMS target: `TrentService.Encrypt`.
 pub const TARGET_PREFIX: &str = "TrentService.";
 
+/// What is known of an operation besides its shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperationSpec {
+    /// The AWS operation name, as in `X-Amz-Target`.
+    pub name: &'static str,
+    /// It changes nothing (CloudTrail's `readOnly`); its response is not recorded.
+    pub read_only: bool,
+}
+
 /// An operation of the wire protocol.
 pub trait Operation {
+    const SPEC: OperationSpec;
     /// The AWS operation name, as in `X-Amz-Target`.
-    const NAME: &'static str;
+    const NAME: &'static str = Self::SPEC.name;
     type Request: DeserializeOwned;
     type Response: Serialize;
+}
+
+/// The spec of a served operation, by name.
+pub fn spec(name: &str) -> Option<&'static OperationSpec> {
+    OPERATIONS.iter().find(|s| s.name == name)
 }
 
 /// Parses `X-Amz-Target` into an operation name of the model.
@@ -38,92 +53,93 @@ pub fn parse_target(target: Option<&str>) -> Result<&str, WireError> {
     }
 }
 
+macro_rules! read_only {
+    (read) => {
+        true
+    };
+    (write) => {
+        false
+    };
+}
+
 macro_rules! operations {
-    ($($op:ident: $req:ty => $resp:ty;)*) => {
+    ($($op:ident: $req:ty => $resp:ty, $kind:ident;)*) => {
         $(
             #[doc = concat!("The `", stringify!($op), "` operation.")]
             #[derive(Debug)]
             pub struct $op;
             impl Operation for $op {
-                const NAME: &'static str = stringify!($op);
+                const SPEC: OperationSpec = OperationSpec {
+                    name: stringify!($op),
+                    read_only: read_only!($kind),
+                };
                 type Request = $req;
                 type Response = $resp;
             }
         )*
+
+        /// Every served operation.
+        pub const OPERATIONS: &[OperationSpec] = &[$(<$op as Operation>::SPEC),*];
     };
 }
 
 operations! {
-    CreateKey: keys::CreateKeyRequest => keys::CreateKeyResponse;
-    DescribeKey: keys::DescribeKeyRequest => keys::DescribeKeyResponse;
-    ListKeys: keys::ListKeysRequest => keys::ListKeysResponse;
-    EnableKey: keys::KeyIdRequest => Empty;
-    DisableKey: keys::KeyIdRequest => Empty;
-    UpdateKeyDescription: keys::UpdateKeyDescriptionRequest => Empty;
-    ScheduleKeyDeletion: keys::ScheduleKeyDeletionRequest => keys::ScheduleKeyDeletionResponse;
-    CancelKeyDeletion: keys::KeyIdRequest => keys::CancelKeyDeletionResponse;
-    Encrypt: encrypt::EncryptRequest => encrypt::EncryptResponse;
-    Decrypt: encrypt::DecryptRequest => encrypt::DecryptResponse;
-    ReEncrypt: encrypt::ReEncryptRequest => encrypt::ReEncryptResponse;
-    GenerateDataKey: data_keys::GenerateDataKeyRequest => data_keys::GenerateDataKeyResponse;
-    GenerateDataKeyWithoutPlaintext: data_keys::GenerateDataKeyRequest => data_keys::GenerateDataKeyWithoutPlaintextResponse;
-    GenerateRandom: random::GenerateRandomRequest => random::GenerateRandomResponse;
-    CreateAlias: aliases::AliasRequest => Empty;
-    UpdateAlias: aliases::AliasRequest => Empty;
-    DeleteAlias: aliases::DeleteAliasRequest => Empty;
-    ListAliases: aliases::ListAliasesRequest => aliases::ListAliasesResponse;
-    TagResource: tags::TagResourceRequest => Empty;
-    UntagResource: tags::UntagResourceRequest => Empty;
-    ListResourceTags: tags::ListResourceTagsRequest => tags::ListResourceTagsResponse;
-    Sign: sign::SignRequest => sign::SignResponse;
-    Verify: sign::VerifyRequest => sign::VerifyResponse;
-    GetPublicKey: sign::GetPublicKeyRequest => sign::GetPublicKeyResponse;
-    GenerateMac: mac::GenerateMacRequest => mac::GenerateMacResponse;
-    VerifyMac: mac::VerifyMacRequest => mac::VerifyMacResponse;
-    DeriveSharedSecret: agreement::DeriveSharedSecretRequest => agreement::DeriveSharedSecretResponse;
-    Encapsulate: kem::EncapsulateRequest => kem::EncapsulateResponse;
-    GetKeyPolicy: key_policies::GetKeyPolicyRequest => key_policies::GetKeyPolicyResponse;
-    PutKeyPolicy: key_policies::PutKeyPolicyRequest => Empty;
-    ListKeyPolicies: key_policies::ListKeyPoliciesRequest => key_policies::ListKeyPoliciesResponse;
-    Decapsulate: kem::DecapsulateRequest => kem::DecapsulateResponse;
-    GenerateDataKeyPair: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairResponse;
-    GenerateDataKeyPairWithoutPlaintext: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairWithoutPlaintextResponse;
-    CreateGrant: grants::CreateGrantRequest => grants::CreateGrantResponse;
-    ListGrants: grants::ListGrantsRequest => grants::ListGrantsResponse;
-    ListRetirableGrants: grants::ListRetirableGrantsRequest => grants::ListGrantsResponse;
-    RetireGrant: grants::RetireGrantRequest => Empty;
-    RevokeGrant: grants::RevokeGrantRequest => Empty;
-    EnableKeyRotation: rotation::EnableKeyRotationRequest => Empty;
-    DisableKeyRotation: rotation::RotationKeyIdRequest => Empty;
-    GetKeyRotationStatus: rotation::RotationKeyIdRequest => rotation::GetKeyRotationStatusResponse;
-    RotateKeyOnDemand: rotation::RotationKeyIdRequest => rotation::RotateKeyOnDemandResponse;
-    ListKeyRotations: rotation::ListKeyRotationsRequest => rotation::ListKeyRotationsResponse;
-    GetParametersForImport: import::GetParametersForImportRequest => import::GetParametersForImportResponse;
-    ImportKeyMaterial: import::ImportKeyMaterialRequest => import::ImportKeyMaterialResponse;
-    DeleteImportedKeyMaterial: import::DeleteImportedKeyMaterialRequest => import::DeleteImportedKeyMaterialResponse;
-    GetKeyLastUsage: keys::GetKeyLastUsageRequest => keys::GetKeyLastUsageResponse;
-    ReplicateKey: keys::ReplicateKeyRequest => keys::ReplicateKeyResponse;
-    UpdatePrimaryRegion: keys::UpdatePrimaryRegionRequest => Empty;
+    CreateKey: keys::CreateKeyRequest => keys::CreateKeyResponse, write;
+    DescribeKey: keys::DescribeKeyRequest => keys::DescribeKeyResponse, read;
+    ListKeys: keys::ListKeysRequest => keys::ListKeysResponse, read;
+    EnableKey: keys::KeyIdRequest => Empty, write;
+    DisableKey: keys::KeyIdRequest => Empty, write;
+    UpdateKeyDescription: keys::UpdateKeyDescriptionRequest => Empty, write;
+    ScheduleKeyDeletion: keys::ScheduleKeyDeletionRequest => keys::ScheduleKeyDeletionResponse, write;
+    CancelKeyDeletion: keys::KeyIdRequest => keys::CancelKeyDeletionResponse, write;
+    Encrypt: encrypt::EncryptRequest => encrypt::EncryptResponse, read;
+    Decrypt: encrypt::DecryptRequest => encrypt::DecryptResponse, read;
+    ReEncrypt: encrypt::ReEncryptRequest => encrypt::ReEncryptResponse, read;
+    GenerateDataKey: data_keys::GenerateDataKeyRequest => data_keys::GenerateDataKeyResponse, read;
+    GenerateDataKeyWithoutPlaintext: data_keys::GenerateDataKeyRequest => data_keys::GenerateDataKeyWithoutPlaintextResponse, read;
+    GenerateRandom: random::GenerateRandomRequest => random::GenerateRandomResponse, read;
+    CreateAlias: aliases::AliasRequest => Empty, write;
+    UpdateAlias: aliases::AliasRequest => Empty, write;
+    DeleteAlias: aliases::DeleteAliasRequest => Empty, write;
+    ListAliases: aliases::ListAliasesRequest => aliases::ListAliasesResponse, read;
+    TagResource: tags::TagResourceRequest => Empty, write;
+    UntagResource: tags::UntagResourceRequest => Empty, write;
+    ListResourceTags: tags::ListResourceTagsRequest => tags::ListResourceTagsResponse, read;
+    Sign: sign::SignRequest => sign::SignResponse, read;
+    Verify: sign::VerifyRequest => sign::VerifyResponse, read;
+    GetPublicKey: sign::GetPublicKeyRequest => sign::GetPublicKeyResponse, read;
+    GenerateMac: mac::GenerateMacRequest => mac::GenerateMacResponse, read;
+    VerifyMac: mac::VerifyMacRequest => mac::VerifyMacResponse, read;
+    DeriveSharedSecret: agreement::DeriveSharedSecretRequest => agreement::DeriveSharedSecretResponse, read;
+    Encapsulate: kem::EncapsulateRequest => kem::EncapsulateResponse, read;
+    GetKeyPolicy: key_policies::GetKeyPolicyRequest => key_policies::GetKeyPolicyResponse, read;
+    PutKeyPolicy: key_policies::PutKeyPolicyRequest => Empty, write;
+    ListKeyPolicies: key_policies::ListKeyPoliciesRequest => key_policies::ListKeyPoliciesResponse, read;
+    Decapsulate: kem::DecapsulateRequest => kem::DecapsulateResponse, read;
+    GenerateDataKeyPair: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairResponse, read;
+    GenerateDataKeyPairWithoutPlaintext: data_keys::GenerateDataKeyPairRequest => data_keys::GenerateDataKeyPairWithoutPlaintextResponse, read;
+    CreateGrant: grants::CreateGrantRequest => grants::CreateGrantResponse, write;
+    ListGrants: grants::ListGrantsRequest => grants::ListGrantsResponse, read;
+    ListRetirableGrants: grants::ListRetirableGrantsRequest => grants::ListGrantsResponse, read;
+    RetireGrant: grants::RetireGrantRequest => Empty, write;
+    RevokeGrant: grants::RevokeGrantRequest => Empty, write;
+    EnableKeyRotation: rotation::EnableKeyRotationRequest => Empty, write;
+    DisableKeyRotation: rotation::RotationKeyIdRequest => Empty, write;
+    GetKeyRotationStatus: rotation::RotationKeyIdRequest => rotation::GetKeyRotationStatusResponse, read;
+    RotateKeyOnDemand: rotation::RotationKeyIdRequest => rotation::RotateKeyOnDemandResponse, write;
+    ListKeyRotations: rotation::ListKeyRotationsRequest => rotation::ListKeyRotationsResponse, read;
+    GetParametersForImport: import::GetParametersForImportRequest => import::GetParametersForImportResponse, read;
+    ImportKeyMaterial: import::ImportKeyMaterialRequest => import::ImportKeyMaterialResponse, write;
+    DeleteImportedKeyMaterial: import::DeleteImportedKeyMaterialRequest => import::DeleteImportedKeyMaterialResponse, write;
+    GetKeyLastUsage: keys::GetKeyLastUsageRequest => keys::GetKeyLastUsageResponse, read;
+    ReplicateKey: keys::ReplicateKeyRequest => keys::ReplicateKeyResponse, write;
+    UpdatePrimaryRegion: keys::UpdatePrimaryRegionRequest => Empty, write;
 }
 
-/// Decodes and validates a request body for operation `O`.
-///
-/// An empty body counts as `{}` (AWS accepts it for operations without required members).
-/// Malformed JSON is `SerializationException`; constraint violations are `ValidationException`
-/// in AWS's wording.
-pub fn decode<O: Operation>(body: &[u8]) -> Result<O::Request, WireError> {
-    decode_with_tokens::<O>(body).map(|(request, _)| request)
-}
-
-/// Decodes a request and takes out its `GrantTokens`, which every operation that has them
-/// hands to authorization the same way.
-pub fn decode_with_tokens<O: Operation>(
-    body: &[u8],
-) -> Result<(O::Request, Vec<String>), WireError> {
-    decode_value_with_tokens::<O>(parse_body(body)?)
-}
-
-/// As [`decode_with_tokens`], from a body already parsed by [`parse_body`].
+/// Decodes and validates a request body already parsed by [`parse_body`] (an empty body
+/// counts as `{}`, as AWS accepts it for operations without required members), and takes out
+/// its `GrantTokens`, which every operation that has them hands to authorization the same
+/// way. Constraint violations are `ValidationException` in AWS's wording.
 pub fn decode_value_with_tokens<O: Operation>(
     value: serde_json::Value,
 ) -> Result<(O::Request, Vec<String>), WireError> {

@@ -78,6 +78,19 @@ pub fn crypto_class(action: &str, key: &KeyRecord) -> Option<QuotaClass> {
     })
 }
 
+/// The quota a request of `operation` counts against before its key is known: a management
+/// operation's own, and the symmetric one for GenerateRandom. Cryptographic operations count
+/// against their key type's once the key is known ([`crypto_class`]).
+pub fn operation_class(operation: &str) -> Option<QuotaClass> {
+    if operation == "GenerateRandom" {
+        return Some(QuotaClass::Symmetric);
+    }
+    OPERATION_DEFAULTS
+        .iter()
+        .any(|(op, _)| *op == operation)
+        .then(|| QuotaClass::Operation(operation.to_owned()))
+}
+
 /// Management operations and AWS's default requests per second for each
 /// (`docs/research/aws-quotas.md`).
 pub const OPERATION_DEFAULTS: &[(&str, u32)] = &[

@@ -42,6 +42,11 @@ pub const ACTIONS: &[&str] = &[
     "RotateRootKey",
 ];
 
+/// Whether an admin action changes nothing (CloudTrail's `readOnly`).
+pub fn read_only(action: &str) -> bool {
+    action.starts_with("List") || action.starts_with("Get")
+}
+
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::from(WireError::new(ErrorCode::ValidationException, message))
 }

@@ -22,6 +22,9 @@ pub struct Facts {
     pub access_key_id: Option<String>,
     pub region: Option<Region>,
     pub operation: Option<String>,
+    /// Whether the operation changes nothing, from its protocol's table (`None`: an
+    /// operation no table knows, judged by its name).
+    pub read_only: Option<bool>,
     /// The request's parameters as the event records them: already redacted.
     pub request_parameters: Option<Value>,
     pub notes: Vec<AuditNote>,
@@ -47,8 +50,8 @@ impl Source {
     }
 }
 
-/// Operations that change nothing (CloudTrail's `readOnly`).
-pub fn read_only(operation: &str) -> bool {
+/// Whether an operation no table knows changes nothing (CloudTrail's `readOnly`), by its name.
+fn read_only(operation: &str) -> bool {
     const WRITES: &[&str] = &[
         "Create",
         "Delete",
@@ -119,7 +122,7 @@ pub fn build(
         .operation
         .clone()
         .unwrap_or_else(|| target.rsplit('.').next().unwrap_or(target).to_owned());
-    let read_only = read_only(&operation);
+    let read_only = facts.read_only.unwrap_or_else(|| read_only(&operation));
     // Cryptographic results are never recorded; management results are, redacted.
     let response_elements = match (source, response) {
         (Source::Kms, Some(v)) if !read_only => trent_api::model::redact_response(&operation, v),

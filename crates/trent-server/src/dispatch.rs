@@ -3,9 +3,11 @@
 //! Order of checks: body size, authentication, target, body decoding and validation, then the
 //! operation. Every response carries `x-amzn-RequestId`.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, LazyLock};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
@@ -41,13 +43,8 @@ pub async fn handle(
         .unwrap_or_default()
         .to_owned();
     let span = tracing::info_span!("request", id = %request_id, target = %target);
-
-    let form = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if target.is_empty() && form && parts.method == axum::http::Method::POST {
+    let endpoint = Endpoint::of(&parts, &target);
+    if endpoint == Endpoint::Sts {
         return sts_request(&state, parts, body, peer, &request_id)
             .instrument(span)
             .await;
@@ -65,104 +62,93 @@ pub async fn handle(
         // Parsed once: for the operation, and (redacted) for the audit event.
         let parsed = op::parse_body(&body);
         facts.access_key_id = signed_access_key(&parts);
-        let cloudtrail = target.strip_prefix(crate::cloudtrail::TARGET_PREFIX);
         let ctx = crate::auth::authenticate(
             &state,
             &parts,
             &body,
             Some(peer.ip()),
             &request_id,
-            if cloudtrail.is_some() {
-                crate::cloudtrail::SERVICE
-            } else {
-                trent_api::SIGNING_NAME
-            },
+            endpoint.signing_service(),
         )?;
         facts.principal = Some(ctx.principal.clone());
         facts.region = Some(ctx.region.clone());
         let notes = ctx.audit.clone();
-        if cloudtrail.is_some() || target.starts_with(crate::admin::TARGET_PREFIX) {
-            facts.request_parameters = parsed.as_ref().ok().map(crate::audit_event::redact_admin);
-        }
         let account = ctx.principal.account.as_str().to_owned();
-        if let Some(action) = cloudtrail {
-            facts.operation = Some(action.to_owned());
-            if !state
-                .operator_limits
-                .lookup_events
-                .take(&account, std::time::Instant::now())
-            {
-                return Err(crate::auth::rate_exceeded().into());
+        let now = std::time::Instant::now();
+        match &endpoint {
+            Endpoint::CloudTrail(action) | Endpoint::Admin(action) => {
+                let cloudtrail = matches!(endpoint, Endpoint::CloudTrail(_));
+                facts.operation = Some(action.clone());
+                facts.read_only = if cloudtrail {
+                    Some(true)
+                } else {
+                    crate::admin::ACTIONS
+                        .contains(&action.as_str())
+                        .then(|| crate::admin::read_only(action))
+                };
+                facts.request_parameters =
+                    parsed.as_ref().ok().map(crate::audit_event::redact_admin);
+                let limits = &state.operator_limits;
+                let limit = if cloudtrail {
+                    &limits.lookup_events
+                } else {
+                    &limits.admin
+                };
+                if !limit.take(&account, now) {
+                    return Err(crate::auth::rate_exceeded().into());
+                }
+                let value = if cloudtrail {
+                    crate::cloudtrail::handle(&state, &ctx, action, &body).await?
+                } else {
+                    crate::admin::handle(&state, &ctx, action, &body).await?
+                };
+                encode(&value, action).map(Reply::unrecorded)
             }
-            let value = crate::cloudtrail::handle(&state, &ctx, action, &body).await?;
-            return serde_json::to_vec(&value).map_err(|e| ApiError {
-                wire: WireError::new(
-                    ErrorCode::KMSInternalException,
-                    crate::error::INTERNAL_MESSAGE,
-                ),
-                detail: Some(format!("encoding LookupEvents response: {e}")),
-            });
-        }
-        if let Some(action) = target.strip_prefix(crate::admin::TARGET_PREFIX) {
-            facts.operation = Some(action.to_owned());
-            if !state
-                .operator_limits
-                .admin
-                .take(&account, std::time::Instant::now())
-            {
-                return Err(crate::auth::rate_exceeded().into());
+            Endpoint::Kms(target) => {
+                let operation = op::parse_target(Some(target))?.to_owned();
+                facts.operation = Some(operation.clone());
+                let route = ROUTES.get(operation.as_str());
+                facts.read_only = route.map(|r| r.spec.read_only);
+                // Management operations count against their own quota here; cryptographic
+                // ones against their key type's shared quota once the key is known (in the
+                // core).
+                if let Some(class) = trent_core::quota::operation_class(&operation) {
+                    state.kms.throttle(&ctx, &class)?;
+                }
+                let value = parsed?;
+                facts.request_parameters =
+                    Some(trent_api::model::redact_request(&operation, &value));
+                let out = match route {
+                    Some(route) => (route.handler)(state.clone(), ctx, value).await,
+                    None => unserved(&operation, &value),
+                };
+                facts.notes = notes.take();
+                out
             }
-            let value = crate::admin::handle(&state, &ctx, action, &body).await?;
-            return serde_json::to_vec(&value).map_err(|e| ApiError {
-                wire: WireError::new(
-                    ErrorCode::KMSInternalException,
-                    crate::error::INTERNAL_MESSAGE,
-                ),
-                detail: Some(format!("encoding admin response: {e}")),
-            });
+            Endpoint::Sts => unreachable_sts(),
         }
-        let operation = op::parse_target(Some(&target))?.to_owned();
-        facts.operation = Some(operation.clone());
-        // Management operations count against their own quota here; cryptographic ones
-        // against their key type's shared quota once the key is known (in the core).
-        if let Some(class) = operation_quota(&operation) {
-            state.kms.throttle(&ctx, &class)?;
-        }
-        let value = parsed?;
-        facts.request_parameters = Some(trent_api::model::redact_request(&operation, &value));
-        let out = dispatch(&state, &operation, ctx, value).await;
-        facts.notes = notes.take();
-        out
     }
     .instrument(span.clone())
     .await;
 
     // The call is on the record before its answer leaves.
-    let source = if target.starts_with(crate::admin::TARGET_PREFIX) {
-        crate::audit_event::Source::Admin
-    } else if target.starts_with(crate::cloudtrail::TARGET_PREFIX) {
-        crate::audit_event::Source::CloudTrail
-    } else {
-        crate::audit_event::Source::Kms
-    };
     let response_value = result
         .as_ref()
         .ok()
-        .filter(|_| !crate::audit_event::read_only(facts.operation.as_deref().unwrap_or("")))
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
+        .and_then(|reply| reply.recorded.as_ref());
     let error = result
         .as_ref()
         .err()
         .map(|e| (e.wire.code.as_str(), e.wire.message.as_str()));
     let event = crate::audit_event::build(
-        source,
+        endpoint.source(),
         &facts,
         &target,
         &request_id,
         &peer.ip().to_string(),
         user_agent(&parts),
         state.kms.clock().now(),
-        response_value.as_ref(),
+        response_value,
         error,
     );
     let throttled = error.is_some_and(|(code, _)| code == ErrorCode::ThrottlingException.as_str());
@@ -181,9 +167,9 @@ pub async fn handle(
         started.elapsed().as_secs_f64(),
     );
     match result {
-        Ok(bytes) => {
+        Ok(reply) => {
             tracing::debug!(parent: &span, "ok");
-            response(StatusCode::OK, bytes, &request_id)
+            response(StatusCode::OK, reply.body, &request_id)
         }
         Err(e) => {
             if let Some(detail) = &e.detail {
@@ -349,18 +335,6 @@ async fn sts_request(
     response
 }
 
-/// The quota a management operation (or GenerateRandom) counts against.
-fn operation_quota(operation: &str) -> Option<trent_core::quota::QuotaClass> {
-    use trent_core::quota::{OPERATION_DEFAULTS, QuotaClass};
-    if operation == "GenerateRandom" {
-        return Some(QuotaClass::Symmetric);
-    }
-    OPERATION_DEFAULTS
-        .iter()
-        .any(|(op, _)| *op == operation)
-        .then(|| QuotaClass::Operation(operation.to_owned()))
-}
-
 /// Any path but `/`: AWS's answer for a request that names no operation.
 pub async fn fallback() -> Response<Body> {
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -431,13 +405,100 @@ fn response(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Bod
     response
 }
 
-/// Decodes the request for `O`, runs the handler, encodes the response.
+/// What a request is for, decided once from its method and headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Endpoint {
+    /// An AWS KMS operation (`TrentService.<Operation>`, or a target that is none of the others).
+    Kms(String),
+    /// An admin action (`TrentAdmin.<Action>`).
+    Admin(String),
+    /// CloudTrail (`…CloudTrail_20131101.LookupEvents`).
+    CloudTrail(String),
+    /// STS over the query protocol: a form-encoded `POST` without a target.
+    Sts,
+}
+
+impl Endpoint {
+    fn of(parts: &axum::http::request::Parts, target: &str) -> Endpoint {
+        let form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if target.is_empty() && form && parts.method == axum::http::Method::POST {
+            Endpoint::Sts
+        } else if let Some(action) = target.strip_prefix(crate::cloudtrail::TARGET_PREFIX) {
+            Endpoint::CloudTrail(action.to_owned())
+        } else if let Some(action) = target.strip_prefix(crate::admin::TARGET_PREFIX) {
+            Endpoint::Admin(action.to_owned())
+        } else {
+            Endpoint::Kms(target.to_owned())
+        }
+    }
+
+    /// The service name its signatures are scoped to.
+    fn signing_service(&self) -> &'static str {
+        match self {
+            Endpoint::CloudTrail(_) => crate::cloudtrail::SERVICE,
+            Endpoint::Sts => crate::sts::SERVICE,
+            Endpoint::Kms(_) | Endpoint::Admin(_) => trent_api::SIGNING_NAME,
+        }
+    }
+
+    fn source(&self) -> crate::audit_event::Source {
+        use crate::audit_event::Source;
+        match self {
+            Endpoint::Kms(_) => Source::Kms,
+            Endpoint::Admin(_) => Source::Admin,
+            Endpoint::CloudTrail(_) => Source::CloudTrail,
+            Endpoint::Sts => Source::Sts,
+        }
+    }
+}
+
+/// STS requests are answered by [`sts_request`] before the JSON path starts.
+fn unreachable_sts() -> Result<Reply, ApiError> {
+    Err(ApiError::from(WireError::new(
+        ErrorCode::UnknownOperationException,
+        "",
+    )))
+}
+
+/// A successful answer: its body, and what the audit event records of it (a write's response;
+/// nothing of a read or a cryptographic result).
+struct Reply {
+    body: Vec<u8>,
+    recorded: Option<serde_json::Value>,
+}
+
+impl Reply {
+    fn unrecorded(body: Vec<u8>) -> Reply {
+        Reply {
+            body,
+            recorded: None,
+        }
+    }
+}
+
+/// A response body, or `KMSInternalException` if it cannot be encoded.
+fn encode<T: serde::Serialize>(value: &T, what: &str) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(value).map_err(|e| ApiError {
+        wire: WireError::new(
+            ErrorCode::KMSInternalException,
+            crate::error::INTERNAL_MESSAGE,
+        ),
+        detail: Some(format!("encoding the {what} response: {e}")),
+    })
+}
+
+/// Decodes the request for `O`, runs the handler, and encodes the typed response once, with
+/// what the audit event records of it.
 async fn call<O, F, Fut>(
-    state: &Arc<AppState>,
+    state: Arc<AppState>,
     ctx: RequestContext,
     body: serde_json::Value,
     handler: F,
-) -> Result<Vec<u8>, ApiError>
+) -> Result<Reply, ApiError>
 where
     O: Operation,
     F: FnOnce(Arc<AppState>, RequestContext, O::Request) -> Fut,
@@ -446,194 +507,120 @@ where
     let (request, grant_tokens) = op::decode_value_with_tokens::<O>(body)?;
     let mut ctx = ctx;
     ctx.grant_tokens = grant_tokens;
-    let response = handler(state.clone(), ctx, request).await?;
-    serde_json::to_vec(&response).map_err(|e| ApiError {
-        wire: WireError::new(
-            ErrorCode::KMSInternalException,
-            crate::error::INTERNAL_MESSAGE,
-        ),
-        detail: Some(format!("encoding {} response: {e}", O::NAME)),
+    let response = handler(state, ctx, request).await?;
+    let recorded = if O::SPEC.read_only {
+        None
+    } else {
+        serde_json::to_value(&response).ok()
+    };
+    Ok(Reply {
+        body: encode(&response, O::NAME)?,
+        recorded,
     })
 }
 
-/// The operation table: each served operation, its shapes and its handler.
-async fn dispatch(
-    state: &Arc<AppState>,
-    operation: &str,
-    ctx: RequestContext,
-    body: serde_json::Value,
-) -> Result<Vec<u8>, ApiError> {
-    match operation {
-        "CreateKey" => call::<op::CreateKey, _, _>(state, ctx, body, keys::create_key).await,
-        "DescribeKey" => call::<op::DescribeKey, _, _>(state, ctx, body, keys::describe_key).await,
-        "ListKeys" => call::<op::ListKeys, _, _>(state, ctx, body, keys::list_keys).await,
-        "EnableKey" => call::<op::EnableKey, _, _>(state, ctx, body, keys::enable_key).await,
-        "DisableKey" => call::<op::DisableKey, _, _>(state, ctx, body, keys::disable_key).await,
-        "UpdateKeyDescription" => {
-            call::<op::UpdateKeyDescription, _, _>(state, ctx, body, keys::update_key_description)
-                .await
-        }
-        "ScheduleKeyDeletion" => {
-            call::<op::ScheduleKeyDeletion, _, _>(state, ctx, body, keys::schedule_key_deletion)
-                .await
-        }
-        "CancelKeyDeletion" => {
-            call::<op::CancelKeyDeletion, _, _>(state, ctx, body, keys::cancel_key_deletion).await
-        }
-        "Encrypt" => call::<op::Encrypt, _, _>(state, ctx, body, encrypt::encrypt).await,
-        "Decrypt" => call::<op::Decrypt, _, _>(state, ctx, body, encrypt::decrypt).await,
-        "ReEncrypt" => call::<op::ReEncrypt, _, _>(state, ctx, body, encrypt::re_encrypt).await,
-        "GenerateDataKey" => {
-            call::<op::GenerateDataKey, _, _>(state, ctx, body, data_keys::generate_data_key).await
-        }
-        "GenerateDataKeyWithoutPlaintext" => {
-            call::<op::GenerateDataKeyWithoutPlaintext, _, _>(
-                state,
-                ctx,
-                body,
-                data_keys::generate_data_key_without_plaintext,
-            )
-            .await
-        }
-        "GenerateRandom" => {
-            call::<op::GenerateRandom, _, _>(state, ctx, body, random::generate_random).await
-        }
-        "CreateAlias" => {
-            call::<op::CreateAlias, _, _>(state, ctx, body, aliases::create_alias).await
-        }
-        "UpdateAlias" => {
-            call::<op::UpdateAlias, _, _>(state, ctx, body, aliases::update_alias).await
-        }
-        "DeleteAlias" => {
-            call::<op::DeleteAlias, _, _>(state, ctx, body, aliases::delete_alias).await
-        }
-        "ListAliases" => {
-            call::<op::ListAliases, _, _>(state, ctx, body, aliases::list_aliases).await
-        }
-        "TagResource" => call::<op::TagResource, _, _>(state, ctx, body, tags::tag_resource).await,
-        "UntagResource" => {
-            call::<op::UntagResource, _, _>(state, ctx, body, tags::untag_resource).await
-        }
-        "ListResourceTags" => {
-            call::<op::ListResourceTags, _, _>(state, ctx, body, tags::list_resource_tags).await
-        }
-        "Sign" => call::<op::Sign, _, _>(state, ctx, body, sign::sign).await,
-        "Verify" => call::<op::Verify, _, _>(state, ctx, body, sign::verify).await,
-        "GetPublicKey" => {
-            call::<op::GetPublicKey, _, _>(state, ctx, body, sign::get_public_key).await
-        }
-        "GenerateMac" => call::<op::GenerateMac, _, _>(state, ctx, body, mac::generate_mac).await,
-        "VerifyMac" => call::<op::VerifyMac, _, _>(state, ctx, body, mac::verify_mac).await,
-        "DeriveSharedSecret" => {
-            call::<op::DeriveSharedSecret, _, _>(state, ctx, body, agreement::derive_shared_secret)
-                .await
-        }
-        "GenerateDataKeyPair" => {
-            call::<op::GenerateDataKeyPair, _, _>(
-                state,
-                ctx,
-                body,
-                data_keys::generate_data_key_pair,
-            )
-            .await
-        }
-        "GenerateDataKeyPairWithoutPlaintext" => {
-            call::<op::GenerateDataKeyPairWithoutPlaintext, _, _>(
-                state,
-                ctx,
-                body,
-                data_keys::generate_data_key_pair_without_plaintext,
-            )
-            .await
-        }
-        "Encapsulate" => call::<op::Encapsulate, _, _>(state, ctx, body, kem::encapsulate).await,
-        "Decapsulate" => call::<op::Decapsulate, _, _>(state, ctx, body, kem::decapsulate).await,
-        "GetKeyPolicy" => {
-            call::<op::GetKeyPolicy, _, _>(state, ctx, body, key_policies::get_key_policy).await
-        }
-        "PutKeyPolicy" => {
-            call::<op::PutKeyPolicy, _, _>(state, ctx, body, key_policies::put_key_policy).await
-        }
-        "ListKeyPolicies" => {
-            call::<op::ListKeyPolicies, _, _>(state, ctx, body, key_policies::list_key_policies)
-                .await
-        }
-        "CreateGrant" => {
-            call::<op::CreateGrant, _, _>(state, ctx, body, grants::create_grant).await
-        }
-        "ListGrants" => call::<op::ListGrants, _, _>(state, ctx, body, grants::list_grants).await,
-        "ListRetirableGrants" => {
-            call::<op::ListRetirableGrants, _, _>(state, ctx, body, grants::list_retirable_grants)
-                .await
-        }
-        "RetireGrant" => {
-            call::<op::RetireGrant, _, _>(state, ctx, body, grants::retire_grant).await
-        }
-        "RevokeGrant" => {
-            call::<op::RevokeGrant, _, _>(state, ctx, body, grants::revoke_grant).await
-        }
-        "EnableKeyRotation" => {
-            call::<op::EnableKeyRotation, _, _>(state, ctx, body, rotation::enable_key_rotation)
-                .await
-        }
-        "DisableKeyRotation" => {
-            call::<op::DisableKeyRotation, _, _>(state, ctx, body, rotation::disable_key_rotation)
-                .await
-        }
-        "GetKeyRotationStatus" => {
-            call::<op::GetKeyRotationStatus, _, _>(
-                state,
-                ctx,
-                body,
-                rotation::get_key_rotation_status,
-            )
-            .await
-        }
-        "RotateKeyOnDemand" => {
-            call::<op::RotateKeyOnDemand, _, _>(state, ctx, body, rotation::rotate_key_on_demand)
-                .await
-        }
-        "ListKeyRotations" => {
-            call::<op::ListKeyRotations, _, _>(state, ctx, body, rotation::list_key_rotations).await
-        }
-        "GetParametersForImport" => {
-            call::<op::GetParametersForImport, _, _>(
-                state,
-                ctx,
-                body,
-                import::get_parameters_for_import,
-            )
-            .await
-        }
-        "ImportKeyMaterial" => {
-            call::<op::ImportKeyMaterial, _, _>(state, ctx, body, import::import_key_material).await
-        }
-        "DeleteImportedKeyMaterial" => {
-            call::<op::DeleteImportedKeyMaterial, _, _>(
-                state,
-                ctx,
-                body,
-                import::delete_imported_key_material,
-            )
-            .await
-        }
-        "ReplicateKey" => {
-            call::<op::ReplicateKey, _, _>(state, ctx, body, keys::replicate_key).await
-        }
-        "UpdatePrimaryRegion" => {
-            call::<op::UpdatePrimaryRegion, _, _>(state, ctx, body, keys::update_primary_region)
-                .await
-        }
-        "GetKeyLastUsage" => {
-            call::<op::GetKeyLastUsage, _, _>(state, ctx, body, keys::get_key_last_usage).await
-        }
-        other => {
-            // Validate first, as AWS would, so malformed requests still get their real error.
-            trent_api::model::validate(other, &body)?;
-            Err(ApiError::from(WireError::new(
-                ErrorCode::UnsupportedOperationException,
-                format!("{other} is not supported by this version of Trent."),
-            )))
+/// A handler's answer, to be awaited.
+type Answer = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + Send>>;
+
+/// A served operation: its spec and its handler.
+struct Route {
+    spec: &'static op::OperationSpec,
+    handler: fn(Arc<AppState>, RequestContext, serde_json::Value) -> Answer,
+}
+
+/// The operation table, built from the operations' marker types: each name once.
+macro_rules! routes {
+    ($($op:ident => $handler:path,)*) => {
+        [$(Route {
+            spec: &<op::$op as Operation>::SPEC,
+            handler: |state, ctx, body| Box::pin(call::<op::$op, _, _>(state, ctx, body, $handler)),
+        }),*]
+    };
+}
+
+static ROUTES: LazyLock<HashMap<&'static str, Route>> = LazyLock::new(|| {
+    routes! {
+        CreateKey => keys::create_key,
+        DescribeKey => keys::describe_key,
+        ListKeys => keys::list_keys,
+        EnableKey => keys::enable_key,
+        DisableKey => keys::disable_key,
+        UpdateKeyDescription => keys::update_key_description,
+        ScheduleKeyDeletion => keys::schedule_key_deletion,
+        CancelKeyDeletion => keys::cancel_key_deletion,
+        ReplicateKey => keys::replicate_key,
+        UpdatePrimaryRegion => keys::update_primary_region,
+        GetKeyLastUsage => keys::get_key_last_usage,
+        Encrypt => encrypt::encrypt,
+        Decrypt => encrypt::decrypt,
+        ReEncrypt => encrypt::re_encrypt,
+        GenerateDataKey => data_keys::generate_data_key,
+        GenerateDataKeyWithoutPlaintext => data_keys::generate_data_key_without_plaintext,
+        GenerateDataKeyPair => data_keys::generate_data_key_pair,
+        GenerateDataKeyPairWithoutPlaintext => data_keys::generate_data_key_pair_without_plaintext,
+        GenerateRandom => random::generate_random,
+        CreateAlias => aliases::create_alias,
+        UpdateAlias => aliases::update_alias,
+        DeleteAlias => aliases::delete_alias,
+        ListAliases => aliases::list_aliases,
+        TagResource => tags::tag_resource,
+        UntagResource => tags::untag_resource,
+        ListResourceTags => tags::list_resource_tags,
+        Sign => sign::sign,
+        Verify => sign::verify,
+        GetPublicKey => sign::get_public_key,
+        GenerateMac => mac::generate_mac,
+        VerifyMac => mac::verify_mac,
+        DeriveSharedSecret => agreement::derive_shared_secret,
+        Encapsulate => kem::encapsulate,
+        Decapsulate => kem::decapsulate,
+        GetKeyPolicy => key_policies::get_key_policy,
+        PutKeyPolicy => key_policies::put_key_policy,
+        ListKeyPolicies => key_policies::list_key_policies,
+        CreateGrant => grants::create_grant,
+        ListGrants => grants::list_grants,
+        ListRetirableGrants => grants::list_retirable_grants,
+        RetireGrant => grants::retire_grant,
+        RevokeGrant => grants::revoke_grant,
+        EnableKeyRotation => rotation::enable_key_rotation,
+        DisableKeyRotation => rotation::disable_key_rotation,
+        GetKeyRotationStatus => rotation::get_key_rotation_status,
+        RotateKeyOnDemand => rotation::rotate_key_on_demand,
+        ListKeyRotations => rotation::list_key_rotations,
+        GetParametersForImport => import::get_parameters_for_import,
+        ImportKeyMaterial => import::import_key_material,
+        DeleteImportedKeyMaterial => import::delete_imported_key_material,
+    }
+    .into_iter()
+    .map(|route| (route.spec.name, route))
+    .collect()
+});
+
+/// An operation of the model that Trent does not serve: validated first, as AWS would, so
+/// that a malformed request still gets its real error.
+fn unserved(operation: &str, body: &serde_json::Value) -> Result<Reply, ApiError> {
+    trent_api::model::validate(operation, body)?;
+    Err(ApiError::from(WireError::new(
+        ErrorCode::UnsupportedOperationException,
+        format!("{operation} is not supported by this version of Trent."),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_served_operation_has_a_route_and_no_route_is_unknown() {
+        assert_eq!(ROUTES.len(), op::OPERATIONS.len());
+        for spec in op::OPERATIONS {
+            let route = ROUTES.get(spec.name).expect(spec.name);
+            assert_eq!(route.spec, spec);
+            assert!(
+                trent_api::model::is_known_operation(spec.name),
+                "{}",
+                spec.name
+            );
         }
     }
 }
