@@ -7,23 +7,20 @@ use std::sync::Arc;
 use crate::backend::{KeyBackend, RootKeyProvider};
 use crate::cache::KeyCache;
 use crate::clock::Clock;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::iam::Directory;
 use crate::policy::Mode;
 use crate::secret::Secret;
 use crate::store::{Change, Store};
-
-/// The name of the meta row that proves the root key is the one the store was sealed with.
-pub(crate) const ROOT_CHECK: &str = "root_key_check";
-pub(crate) const ROOT_CHECK_AAD: &[u8] = b"trent:root-key-check";
-const ROOT_CHECK_VALUE: &[u8] = b"trent root key check v1";
+use crate::vault::{Purpose, ServerSecret, Vault};
 
 /// The KMS: store, backend, root key, clock, and the hot-path cache.
 #[derive(Debug)]
 pub struct Kms {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) backend: Arc<dyn KeyBackend>,
-    pub(crate) root: Arc<dyn RootKeyProvider>,
+    /// The root key, behind its one gate.
+    pub(crate) vault: Vault,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: Arc<KeyCache>,
     pub(crate) mode: Mode,
@@ -77,7 +74,7 @@ impl Kms {
         Kms {
             store,
             backend,
-            root,
+            vault: Vault::new(root),
             clock,
             cache,
             mode: Mode::Enforce,
@@ -143,6 +140,7 @@ impl Kms {
         &self.directory
     }
 
+    /// The store, for the server's own records: the audit trail, seeding, leases.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
@@ -156,44 +154,29 @@ impl Kms {
     /// A store sealed under another root key is refused at start rather than failing every
     /// Decrypt later.
     pub async fn check_root_key(&self) -> Result<()> {
-        match self.store.meta(ROOT_CHECK).await? {
-            Some(sealed) => {
-                let opened = self.root.unseal(&sealed, ROOT_CHECK_AAD).map_err(|_| {
-                    Error::internal(
-                        "the root key does not open this data directory: it was sealed under another root key",
-                    )
-                })?;
-                if opened.as_slice() != ROOT_CHECK_VALUE {
-                    return Err(Error::internal("root key check value mismatch"));
-                }
-                Ok(())
-            }
-            None => {
-                let sealed = self.root.seal(ROOT_CHECK_VALUE, ROOT_CHECK_AAD)?;
-                self.store.put_meta(ROOT_CHECK, &sealed).await?;
-                Ok(())
-            }
-        }
+        self.vault.check(self.store.as_ref()).await
     }
 
-    /// Seals a secret of the server's own (the audit signing key) under the root key.
-    pub fn seal_blob(&self, secret: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-        Ok(self.root.seal(secret, aad)?)
+    /// Seals a secret of the server's own under the root key.
+    pub fn seal_server_secret(&self, secret: ServerSecret, plain: &[u8]) -> Result<Vec<u8>> {
+        self.vault.seal(Purpose::Server(secret), plain)
     }
 
-    /// Opens what [`Kms::seal_blob`] sealed.
-    pub fn unseal_blob(&self, sealed: &[u8], aad: &[u8]) -> Result<Secret> {
-        Ok(self.root.unseal(sealed, aad)?)
+    /// Opens what [`Kms::seal_server_secret`] sealed.
+    pub fn unseal_server_secret(&self, secret: ServerSecret, sealed: &[u8]) -> Result<Secret> {
+        self.vault.unseal(Purpose::Server(secret), sealed)
     }
 
     /// Seals an access key's secret for storage.
     pub fn seal_secret(&self, access_key_id: &str, secret: &[u8]) -> Result<Vec<u8>> {
-        Ok(self.root.seal(secret, &access_key_aad(access_key_id))?)
+        self.vault
+            .seal(Purpose::AccessKeySecret { access_key_id }, secret)
     }
 
     /// Opens an access key's sealed secret.
-    pub fn unseal_secret(&self, access_key_id: &str, sealed: &[u8]) -> Result<Secret> {
-        Ok(self.root.unseal(sealed, &access_key_aad(access_key_id))?)
+    pub(crate) fn unseal_secret(&self, access_key_id: &str, sealed: &[u8]) -> Result<Secret> {
+        self.vault
+            .unseal(Purpose::AccessKeySecret { access_key_id }, sealed)
     }
 
     /// Random bytes from the backend.
@@ -205,13 +188,4 @@ impl Kms {
     pub fn cache_stats(&self) -> (u64, u64) {
         self.cache.stats()
     }
-
-    /// Forgets every cached key and alias (for example after a restore).
-    pub fn clear_cache(&self) {
-        self.cache.clear();
-    }
-}
-
-pub(crate) fn access_key_aad(access_key_id: &str) -> Vec<u8> {
-    format!("trent:access-key:{access_key_id}").into_bytes()
 }

@@ -26,6 +26,7 @@ pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod usage;
+pub mod vault;
 
 pub use error::{Error, Result};
 pub use kms::Kms;

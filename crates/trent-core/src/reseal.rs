@@ -10,14 +10,10 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::kms::{Kms, ROOT_CHECK, ROOT_CHECK_AAD, access_key_aad};
+use crate::kms::Kms;
 use crate::model::RequestContext;
 use crate::policy::Mode;
 use crate::store::{Resealer, SealedSlot};
-
-/// Meta rows that hold a value sealed under the root key, beside the root-key check, with the
-/// AAD each is bound to (the server's own secrets, such as the audit signing key).
-pub type SealedMeta = Vec<(String, Vec<u8>)>;
 
 /// What a root-key rotation did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,11 +29,7 @@ pub struct RootKeyRotation {
 impl Kms {
     /// Rotates the root key online; only the operator account's root may (or anyone in
     /// `--dev`). Management operations that seal wait while the store is re-sealed.
-    pub async fn rotate_root_key(
-        &self,
-        ctx: &RequestContext,
-        sealed_meta: SealedMeta,
-    ) -> Result<RootKeyRotation> {
+    pub async fn rotate_root_key(&self, ctx: &RequestContext) -> Result<RootKeyRotation> {
         if !(self.is_operator(ctx) || self.mode == Mode::Permissive) {
             return Err(Error::AccessDenied {
                 principal: ctx.principal.arn.clone(),
@@ -58,19 +50,19 @@ impl Kms {
             .quiesce()
             .await
             .map_err(|e| Error::internal(format!("root-key rotation: {e}")))?;
-        let key_id = self.root.begin_rotation()?;
-        let resealed = match self.reseal_store(sealed_meta).await {
+        let key_id = self.vault.begin_rotation()?;
+        let resealed = match self.reseal_store().await {
             Ok(n) => n,
             Err(e) => {
                 // Nothing was sealed under the new key (the re-seal rolled back, and the lock
                 // kept every other seal out): the ring goes back to what it was.
-                if let Err(undo) = self.root.abandon_rotation() {
+                if let Err(undo) = self.vault.abandon_rotation() {
                     tracing::error!(error = %undo, "could not take back the new root key");
                 }
                 return Err(e);
             }
         };
-        let retired = self.root.retire_previous()?;
+        let retired = self.vault.retire_previous()?;
         tracing::info!(root_key = %key_id, resealed, retired, "rotated the root key");
         Ok(RootKeyRotation {
             key_id,
@@ -81,11 +73,8 @@ impl Kms {
 
     /// Completes a rotation that a crash interrupted (the provider still holds earlier keys):
     /// re-seals what is left and forgets them. `None` when there was nothing to finish.
-    pub async fn finish_root_key_rotation(
-        &self,
-        sealed_meta: SealedMeta,
-    ) -> Result<Option<RootKeyRotation>> {
-        if self.root.key_count() <= 1 {
+    pub async fn finish_root_key_rotation(&self) -> Result<Option<RootKeyRotation>> {
+        if self.vault.key_count() <= 1 {
             return Ok(None);
         }
         let _all = self.sealing.write().await;
@@ -93,8 +82,8 @@ impl Kms {
             .quiesce()
             .await
             .map_err(|e| Error::internal(format!("root-key rotation: {e}")))?;
-        let resealed = self.reseal_store(sealed_meta).await?;
-        let retired = self.root.retire_previous()?;
+        let resealed = self.reseal_store().await?;
+        let retired = self.vault.retire_previous()?;
         Ok(Some(RootKeyRotation {
             key_id: String::new(),
             resealed,
@@ -103,48 +92,13 @@ impl Kms {
     }
 
     /// Re-seals under the current root key every value the store holds under another one.
-    async fn reseal_store(&self, sealed_meta: SealedMeta) -> Result<u64> {
-        let root = self.root.clone();
-        let reseal: Resealer = Arc::new(move |slot: &SealedSlot, sealed: &[u8]| {
-            // Material whose bytes were deleted (DeleteImportedKeyMaterial) has nothing to seal.
-            if sealed.is_empty() || root.sealed_under_current(sealed) {
-                return Ok(None);
-            }
-            let Some(aad) = aad_of(slot, &sealed_meta) else {
-                return Ok(None);
-            };
-            let plain = root
-                .unseal(sealed, &aad)
-                .map_err(|e| format!("cannot unseal {slot:?}: {e}"))?;
-            root.seal(plain.as_slice(), &aad)
-                .map(Some)
-                .map_err(|e| format!("cannot seal {slot:?}: {e}"))
-        });
+    async fn reseal_store(&self) -> Result<u64> {
+        let vault = self.vault.clone();
+        let reseal: Resealer =
+            Arc::new(move |slot: &SealedSlot, sealed: &[u8]| vault.reseal_slot(slot, sealed));
         self.store
             .reseal_all(reseal)
             .await
             .map_err(|e| Error::internal(format!("root-key rotation: {e}")))
     }
-}
-
-/// The AAD a sealed value is bound to; `None` for meta rows that hold nothing sealed.
-fn aad_of(slot: &SealedSlot, sealed_meta: &SealedMeta) -> Option<Vec<u8>> {
-    Some(match slot {
-        SealedSlot::Meta { name } if name == ROOT_CHECK => ROOT_CHECK_AAD.to_vec(),
-        SealedSlot::Meta { name } => sealed_meta
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, aad)| aad.clone())?,
-        SealedSlot::AccessKey { id } => access_key_aad(id),
-        SealedSlot::SessionSecret { access_key_id } => access_key_aad(access_key_id),
-        SealedSlot::SessionToken { access_key_id } => crate::iam::token_aad(access_key_id),
-        SealedSlot::Material {
-            scope,
-            key,
-            material,
-        } => crate::ops::pipeline::material_aad(&key.arn(scope), material),
-        SealedSlot::ImportToken { token, scope, key } => {
-            crate::ops::import::token_aad(token, &key.arn(scope))
-        }
-    })
 }

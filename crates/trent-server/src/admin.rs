@@ -328,9 +328,7 @@ pub async fn handle(
             json!({})
         }
         "RotateRootKey" => {
-            let done = kms
-                .rotate_root_key(ctx, crate::audit::sealed_meta())
-                .await?;
+            let done = kms.rotate_root_key(ctx).await?;
             json!({"RootKeyId": done.key_id, "Resealed": done.resealed, "Retired": done.retired})
         }
         _ => {

@@ -16,14 +16,13 @@ use trent_core::Kms;
 use trent_core::model::{
     AuditCursor, AuditDigest, AuditEntry, AuditQuery, AuditRecord, UnixMillis,
 };
+use trent_core::vault::ServerSecret;
 
 /// A digest is signed after this many events (and on demand).
 pub const DIGEST_EVERY: i64 = 1000;
 /// The most events one transaction writes.
 const BATCH: usize = 512;
-const SIGNING_KEY_META: &str = "audit_signing_key";
 const PUBLIC_KEY_META: &str = "audit_public_key";
-const SIGNING_KEY_AAD: &[u8] = b"trent:audit-signing-key";
 
 enum Job {
     Event(AuditEntry, oneshot::Sender<Result<(), String>>),
@@ -112,11 +111,6 @@ impl Summaries {
     }
 }
 
-/// The meta rows the server seals under the root key, with their AAD, for a root-key rotation.
-pub fn sealed_meta() -> trent_core::reseal::SealedMeta {
-    vec![(SIGNING_KEY_META.to_owned(), SIGNING_KEY_AAD.to_vec())]
-}
-
 /// The handle requests use to record their events.
 #[derive(Clone, Debug)]
 pub struct AuditLog {
@@ -150,12 +144,12 @@ impl AuditLog {
     pub async fn start(kms: Arc<Kms>) -> Result<AuditLog, String> {
         let store = kms.store().clone();
         let sealed = store
-            .meta(SIGNING_KEY_META)
+            .meta(ServerSecret::AuditSigningKey.meta_name())
             .await
             .map_err(|e| e.to_string())?;
         let pkcs8 = match sealed {
             Some(sealed) => kms
-                .unseal_blob(&sealed, SIGNING_KEY_AAD)
+                .unseal_server_secret(ServerSecret::AuditSigningKey, &sealed)
                 .map_err(|e| format!("cannot open the audit signing key: {e}"))?,
             None => {
                 let rng = aws_lc_rs::rand::SystemRandom::new();
@@ -165,14 +159,14 @@ impl AuditLog {
                 let pair = Ed25519KeyPair::from_pkcs8(secret.as_slice())
                     .map_err(|_| "audit signing key".to_owned())?;
                 let sealed = kms
-                    .seal_blob(secret.as_slice(), SIGNING_KEY_AAD)
+                    .seal_server_secret(ServerSecret::AuditSigningKey, secret.as_slice())
                     .map_err(|e| e.to_string())?;
                 store
                     .put_meta(PUBLIC_KEY_META, pair.public_key().as_ref())
                     .await
                     .map_err(|e| e.to_string())?;
                 store
-                    .put_meta(SIGNING_KEY_META, &sealed)
+                    .put_meta(ServerSecret::AuditSigningKey.meta_name(), &sealed)
                     .await
                     .map_err(|e| e.to_string())?;
                 secret

@@ -326,7 +326,7 @@ async fn health() -> &'static str {
 async fn ready(
     axum::extract::State(state): axum::extract::State<Arc<AppState>>,
 ) -> (axum::http::StatusCode, &'static str) {
-    let store_ok = state.kms.store().meta("root_key_check").await.is_ok();
+    let store_ok = trent_core::vault::store_answers(state.kms.store().as_ref()).await;
     if store_ok && state.audit.is_running() {
         (axum::http::StatusCode::OK, "ready\n")
     } else {
@@ -379,11 +379,9 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     let store = open_store(&options).await?;
     if root_key_created && matches!(options.store, StoreLocation::Postgres { .. }) {
         // A new node must not seal with a key of its own what the others cannot open.
-        let sealed_before = store
-            .meta("root_key_check")
+        let sealed_before = trent_core::vault::store_is_sealed(store.as_ref())
             .await
-            .map_err(|e| e.to_string())?
-            .is_some();
+            .map_err(|e| e.to_string())?;
         if sealed_before {
             let _ = std::fs::remove_file(&plain_key);
             let _ = std::fs::remove_file(&sealed_key);
@@ -415,10 +413,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     // A root-key rotation that a crash interrupted is finished before anything else.
     // If it cannot be finished (a value that does not unseal), the ring keeps both keys, so
     // everything still opens, and Trent serves: the error is logged, the next start retries.
-    match kms
-        .finish_root_key_rotation(crate::audit::sealed_meta())
-        .await
-    {
+    match kms.finish_root_key_rotation().await {
         Ok(Some(done)) => tracing::warn!(
             resealed = done.resealed,
             retired = done.retired,

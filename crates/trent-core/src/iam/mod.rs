@@ -42,9 +42,12 @@ impl Kms {
         let recent = crate::model::UnixMillis(now.0.saturating_sub(crate::model::UnixMillis::DAY));
         for session in self.store.sessions(recent).await? {
             let secret = self.unseal_secret(&session.access_key_id, &session.sealed_secret)?;
-            let token = self
-                .root
-                .unseal(&session.sealed_token, &token_aad(&session.access_key_id))?;
+            let token = self.vault.unseal(
+                crate::vault::Purpose::SessionToken {
+                    access_key_id: &session.access_key_id,
+                },
+                &session.sealed_token,
+            )?;
             snapshot.sessions.push((session, secret, token));
         }
         self.directory.replace(snapshot);
@@ -138,9 +141,4 @@ fn denied(ctx: &RequestContext, action: &str, resource: &str, reason: DenyReason
         resource: resource.to_owned(),
         reason,
     }
-}
-
-/// The AAD a session token is sealed with.
-pub(crate) fn token_aad(access_key_id: &str) -> Vec<u8> {
-    format!("trent:session-token:{access_key_id}").into_bytes()
 }

@@ -9,7 +9,6 @@ use crate::policy::eval::{Request, evaluate};
 use crate::policy::{Conditions, DenyReason, Facts, caller, identity_policies};
 
 use super::directory::session_credential;
-use super::token_aad;
 
 /// The shortest session STS issues, in seconds.
 pub const MIN_SESSION_SECONDS: u32 = 900;
@@ -217,9 +216,12 @@ impl Kms {
         let _sealing = self.sealing.read().await;
         let session = SessionRecord {
             sealed_secret: self.seal_secret(&access_key_id, secret.as_bytes())?,
-            sealed_token: self
-                .root
-                .seal(token.as_bytes(), &token_aad(&access_key_id))?,
+            sealed_token: self.vault.seal(
+                crate::vault::Purpose::SessionToken {
+                    access_key_id: &access_key_id,
+                },
+                token.as_bytes(),
+            )?,
             access_key_id: access_key_id.clone(),
             account: account.clone(),
             role_name: role_name.clone(),

@@ -49,10 +49,6 @@ pub struct ImportRequest<'a> {
     pub description: Option<&'a str>,
 }
 
-pub(crate) fn token_aad(token: &str, arn: &str) -> Vec<u8> {
-    format!("trent:import-token:{token}:{arn}").into_bytes()
-}
-
 fn invalid_token() -> Error {
     Error::InvalidImportToken
 }
@@ -129,9 +125,13 @@ impl Kms {
         let valid_to = UnixMillis(now.0.saturating_add(IMPORT_TOKEN_MILLIS));
         // Held until the sealed value is written: a root-key rotation waits for it.
         let _sealing = self.sealing.read().await;
-        let sealed_private = self
-            .root
-            .seal(pair.private.as_slice(), &token_aad(&token, &record.arn()))?;
+        let sealed_private = self.vault.seal(
+            crate::vault::Purpose::ImportToken {
+                token: &token,
+                arn: &record.arn(),
+            },
+            pair.private.as_slice(),
+        )?;
         self.store
             .put_import_token(&ImportToken {
                 token: token.clone(),
@@ -215,8 +215,14 @@ impl Kms {
             return Err(Error::ExpiredImportToken);
         }
         let wrapping = self
-            .root
-            .unseal(&stored.sealed_private, &token_aad(token, &record.arn()))
+            .vault
+            .unseal(
+                crate::vault::Purpose::ImportToken {
+                    token,
+                    arn: &record.arn(),
+                },
+                &stored.sealed_private,
+            )
             .map_err(|_| invalid_token())?;
         let material = self
             .backend

@@ -12,7 +12,7 @@ use crate::model::{
     KeyUsage, MaterialId, Origin, RequestContext, Rotation, RotationType, Scope, SealedMaterial,
     Tag, UnixMillis,
 };
-use crate::ops::pipeline::{Aliases, StateRule, check_state, material_aad};
+use crate::ops::pipeline::{Aliases, StateRule, check_state};
 use crate::ops::tags::validate_tags;
 use crate::policy::Facts;
 use crate::secret::KeyMaterial;
@@ -280,9 +280,10 @@ impl Kms {
         now: UnixMillis,
         rotation: Option<RotationType>,
     ) -> Result<SealedMaterial> {
-        let sealed = self
-            .root
-            .seal(material.as_slice(), &material_aad(arn, &id))?;
+        let sealed = self.vault.seal(
+            crate::vault::Purpose::Material { arn, id: &id },
+            material.as_slice(),
+        )?;
         Ok(SealedMaterial {
             id,
             sealed,

@@ -12,7 +12,7 @@ use crate::model::{
     KeyRecord, KeyRef, KeyState, Region, RequestContext, Rotation, Scope, SealedMaterial, Tag,
     UnixMillis,
 };
-use crate::ops::pipeline::{Aliases, StateRule, material_aad};
+use crate::ops::pipeline::{Aliases, StateRule};
 use crate::ops::tags::validate_tags;
 use crate::policy::Facts;
 use crate::store::{SetChange, StoreError};
@@ -203,15 +203,7 @@ impl Kms {
         to_arn: &str,
         material: &SealedMaterial,
     ) -> Result<SealedMaterial> {
-        let plain = self
-            .root
-            .unseal(&material.sealed, &material_aad(&from.arn(), &material.id))?;
-        Ok(SealedMaterial {
-            sealed: self
-                .root
-                .seal(plain.as_slice(), &material_aad(to_arn, &material.id))?,
-            ..material.clone()
-        })
+        self.vault.reseal_material(&from.arn(), to_arn, material)
     }
 
     /// UpdatePrimaryRegion: called on the current primary, and allowed on the replica in

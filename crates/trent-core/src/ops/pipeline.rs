@@ -56,11 +56,6 @@ pub(crate) enum StateRule {
     Importable,
 }
 
-/// The material AAD: binds a sealed material to its key ARN and material id.
-pub(crate) fn material_aad(arn: &str, material: &MaterialId) -> Vec<u8> {
-    format!("trent:material:{arn}:{}", material.to_hex()).into_bytes()
-}
-
 impl Kms {
     /// Resolves a reference to a key id and the scope it lives in.
     pub(crate) async fn resolve(
@@ -268,30 +263,10 @@ impl Kms {
         if let Some(m) = cached.material(id) {
             return Ok(m);
         }
-        let record = &cached.record;
-        let aad = material_aad(&record.arn(), id);
-        // Read twice at most: a root-key rotation that completes between the read and the
-        // unseal has re-sealed the row under the new key and forgotten the old one.
-        let mut attempt = 0;
-        let material = loop {
-            let sealed = self
-                .store
-                .material(&record.scope, &record.id, id)
-                .await?
-                .ok_or(Error::InvalidCiphertext)?;
-            match self.root.unseal(&sealed.sealed, &aad) {
-                Ok(m) => break m,
-                Err(_) if attempt == 0 && !self.root.sealed_under_current(&sealed.sealed) => {
-                    attempt += 1;
-                }
-                Err(e) => {
-                    return Err(Error::internal(format!(
-                        "cannot unseal material of {}: {e}",
-                        record.arn()
-                    )));
-                }
-            }
-        };
+        let material = self
+            .vault
+            .open_material(self.store.as_ref(), key, id)
+            .await?;
         let material = Arc::new(material);
         cached.insert_material(*id, material.clone());
         Ok(material)
