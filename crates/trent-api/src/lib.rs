@@ -1,21 +1,29 @@
-//! The AWS KMS wire protocol, and nothing else.
+//! The AWS wire protocols Trent speaks (KMS's first of all), and nothing else.
 //!
 //! This crate knows AWS JSON 1.1: the request and response shapes, the `X-Amz-Target` operation
 //! names, the model-driven request validation, the error `__type`s and their statuses, and
-//! Signature Version 4.
+//! Signature Version 4; and the other wires of the same endpoint: STS's query protocol and XML
+//! ([`sts`]), the admin API's IAM-shaped JSON ([`admin`]) and CloudTrail's `LookupEvents`
+//! ([`cloudtrail`]).
 //! It must never depend on `trent-core` or do I/O: the server translates between these shapes
 //! and the domain, and the CLI signs requests with the same code.
 
+pub mod admin;
 pub mod blob;
+pub mod cloudtrail;
 pub mod error;
 pub mod model;
 pub mod operation;
+pub mod secret;
 pub mod shapes;
 pub mod sigv4;
+pub mod sts;
+pub mod validation;
 
 pub use blob::{Blob, EpochMillis, SecretBlob};
 pub use error::{ErrorCode, WireError};
 pub use operation::Operation;
+pub use secret::SecretString;
 
 /// The content type of every request and response.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";

@@ -7,7 +7,8 @@
 //! the AWS SDKs are generated from (`model/kms-2014-11-01.service-2.json`, botocore's copy) and
 //! walk the request JSON against it.
 //! The messages follow AWS's form exactly:
-//! `1 validation error detected: Value 'x' at 'keyId' failed to satisfy constraint: Member must ...`.
+//! `1 validation error detected: Value 'x' at 'keyId' failed to satisfy constraint: Member must ...`,
+//! rendered by [`crate::validation`].
 //!
 //! Type mismatches (a number where a string belongs, invalid base64) are not validation errors
 //! at AWS but `SerializationException`s; [`validate`] reports them as such.
@@ -20,6 +21,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::error::{ErrorCode, WireError};
+use crate::validation::{Constraint, Violation};
 
 const MODEL_JSON: &str = include_str!("../model/kms-2014-11-01.service-2.json");
 
@@ -244,15 +246,7 @@ pub fn validate(operation: &str, body: &Value) -> Result<(), WireError> {
     if violations.is_empty() {
         return Ok(());
     }
-    let count = violations.len();
-    let plural = if count == 1 { "error" } else { "errors" };
-    Err(WireError::new(
-        ErrorCode::ValidationException,
-        format!(
-            "{count} validation {plural} detected: {}",
-            violations.join("; ")
-        ),
-    ))
+    Err(crate::validation::error(&violations))
 }
 
 fn serialization(message: impl Into<String>) -> WireError {
@@ -312,38 +306,38 @@ fn decoded_len(b64: &str) -> usize {
         .unwrap_or(0)
 }
 
-fn violation(path: &str, value: &Value, shape: &Shape, constraint: &str) -> String {
-    if shape.sensitive {
-        format!("Value at '{path}' failed to satisfy constraint: {constraint}")
-    } else {
-        format!(
-            "Value '{}' at '{path}' failed to satisfy constraint: {constraint}",
-            render(value, shape)
-        )
-    }
+/// A violation of `shape`'s constraint by `value`; a sensitive member's value is left out, as AWS
+/// leaves it out.
+fn violation<'m>(
+    path: &str,
+    value: &Value,
+    shape: &Shape,
+    constraint: Constraint<'m>,
+) -> Violation<'m> {
+    Violation::new(
+        path,
+        (!shape.sensitive).then(|| render(value, shape)),
+        constraint,
+    )
 }
 
-fn check_length(len: usize, path: &str, value: &Value, shape: &Shape, out: &mut Vec<String>) {
+fn check_length(
+    len: usize,
+    path: &str,
+    value: &Value,
+    shape: &Shape,
+    out: &mut Vec<Violation<'static>>,
+) {
     let len = i64::try_from(len).unwrap_or(i64::MAX);
     if let Some(min) = shape.min
         && len < min
     {
-        out.push(violation(
-            path,
-            value,
-            shape,
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
+        out.push(violation(path, value, shape, Constraint::MinLength(min)));
     }
     if let Some(max) = shape.max
         && len > max
     {
-        out.push(violation(
-            path,
-            value,
-            shape,
-            &format!("Member must have length less than or equal to {max}"),
-        ));
+        out.push(violation(path, value, shape, Constraint::MaxLength(max)));
     }
 }
 
@@ -351,7 +345,7 @@ fn check(
     shape_name: &str,
     value: &Value,
     path: &str,
-    out: &mut Vec<String>,
+    out: &mut Vec<Violation<'static>>,
 ) -> Result<(), WireError> {
     let Some(shape) = MODEL.shapes.get(shape_name) else {
         return Ok(());
@@ -371,9 +365,7 @@ fn check(
                 let p = member_path(path, name);
                 if member_value.is_null() {
                     if required.contains(name) {
-                        out.push(format!(
-                            "Value null at '{p}' failed to satisfy constraint: Member must not be null"
-                        ));
+                        out.push(Violation::missing(p));
                     }
                     continue;
                 }
@@ -422,7 +414,7 @@ fn check(
                     path,
                     value,
                     shape,
-                    &format!("Member must satisfy regular expression pattern: {source}"),
+                    Constraint::Pattern(source.as_str()),
                 ));
             }
             if let Some(values) = &shape.enum_values
@@ -432,10 +424,7 @@ fn check(
                     path,
                     value,
                     shape,
-                    &format!(
-                        "Member must satisfy enum value set: [{}]",
-                        values.join(", ")
-                    ),
+                    Constraint::Enum(values.as_slice()),
                 ));
             }
         }
@@ -459,22 +448,12 @@ fn check(
             if let Some(min) = shape.min
                 && n < min
             {
-                out.push(violation(
-                    path,
-                    value,
-                    shape,
-                    &format!("Member must have value greater than or equal to {min}"),
-                ));
+                out.push(violation(path, value, shape, Constraint::Min(min)));
             }
             if let Some(max) = shape.max
                 && n > max
             {
-                out.push(violation(
-                    path,
-                    value,
-                    shape,
-                    &format!("Member must have value less than or equal to {max}"),
-                ));
+                out.push(violation(path, value, shape, Constraint::Max(max)));
             }
         }
         Kind::Boolean => {

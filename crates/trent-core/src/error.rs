@@ -1,7 +1,9 @@
 //! The domain error: the KMS vocabulary of failures, with structured fields.
 //!
 //! The `Display` texts are AWS's messages; the server picks the `__type` and status for each
-//! variant in one `match`.
+//! variant in one `match`. The exception is [`Error::InvalidParameter`], a member that breaks a
+//! constraint of the service model: it stays structured (member, value, [`Constraint`]), and the
+//! server words it with the wire's one set of AWS validation templates.
 
 use crate::model::KeyState;
 
@@ -82,6 +84,18 @@ pub enum Error {
     InvalidCiphertext,
     #[error("{message}")]
     Validation { message: String },
+    /// A request member that breaks a constraint of the service model, checked here because the
+    /// model cannot express the check or leaves the member optional. A `ValidationException`:
+    /// the server renders AWS's `1 validation error detected: ...` text; this `Display` is
+    /// for logs and operators only.
+    #[error("{}", invalid_parameter_text(member, value.as_deref(), constraint))]
+    InvalidParameter {
+        /// The member's path as AWS writes it: `aliasName`, `rotationPeriodInDays`.
+        member: &'static str,
+        /// The value as AWS shows it, or `None` where AWS leaves it out (`Value at 'tags'`).
+        value: Option<String>,
+        constraint: Constraint,
+    },
     /// Verify found the signature invalid. AWS sends no message.
     #[error("")]
     InvalidSignature,
@@ -106,7 +120,7 @@ pub enum Error {
         principal: String,
         action: String,
         resource: String,
-        reason: crate::policy::DenyReason,
+        reason: DenyReason,
     },
     #[error("The request would have succeeded, but the DryRun option is set.")]
     DryRun,
@@ -116,6 +130,45 @@ pub enum Error {
     /// A fault on our side. The detail is for the log, never for the client.
     #[error("{detail}")]
     Internal { detail: String },
+}
+
+/// A constraint of the service model that a request member breaks (AWS's wording of each lives
+/// in `trent_api::validation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    /// A required member is absent.
+    NotNull,
+    /// A string, blob or list shorter than this.
+    MinLength(i64),
+    /// A string, blob or list longer than this.
+    MaxLength(i64),
+    /// A number below this.
+    Min(i64),
+    /// A number above this.
+    Max(i64),
+    /// A string that does not match this regular expression, as the model writes it.
+    Pattern(&'static str),
+}
+
+impl std::fmt::Display for Constraint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Constraint::NotNull => f.write_str("is required"),
+            Constraint::MinLength(n) => write!(f, "must have length at least {n}"),
+            Constraint::MaxLength(n) => write!(f, "must have length at most {n}"),
+            Constraint::Min(n) => write!(f, "must be at least {n}"),
+            Constraint::Max(n) => write!(f, "must be at most {n}"),
+            Constraint::Pattern(pattern) => write!(f, "must match the pattern {pattern}"),
+        }
+    }
+}
+
+/// The log's (not the wire's) text of [`Error::InvalidParameter`].
+fn invalid_parameter_text(member: &str, value: Option<&str>, constraint: &Constraint) -> String {
+    match value {
+        Some(value) => format!("invalid {member} '{value}': {constraint}"),
+        None => format!("invalid {member}: {constraint}"),
+    }
 }
 
 fn state_phrase(state: KeyState) -> &'static str {
@@ -143,6 +196,20 @@ impl Error {
             message: message.into(),
         }
     }
+
+    /// A member that breaks a constraint of the service model; `value` as AWS shows it, or
+    /// `None` where AWS leaves it out.
+    pub fn invalid_parameter(
+        member: &'static str,
+        value: Option<String>,
+        constraint: Constraint,
+    ) -> Error {
+        Error::InvalidParameter {
+            member,
+            value,
+            constraint,
+        }
+    }
 }
 
 impl From<crate::store::StoreError> for Error {
@@ -166,12 +233,21 @@ impl From<crate::backend::BackendError> for Error {
 }
 
 /// The end of AWS's `AccessDeniedException` message, by reason.
-fn deny_tail(reason: crate::policy::DenyReason, action: &str) -> String {
-    use crate::policy::DenyReason::*;
+fn deny_tail(reason: DenyReason, action: &str) -> String {
+    use DenyReason::*;
     match reason {
         NoResourcePolicy => format!("because no resource-based policy allows the {action} action"),
         NoIdentityPolicy => format!("because no identity-based policy allows the {action} action"),
         ExplicitInResourcePolicy => "with an explicit deny in a resource-based policy".to_owned(),
         ExplicitInIdentityPolicy => "with an explicit deny in an identity-based policy".to_owned(),
     }
+}
+
+/// Why a request was denied, which picks AWS's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DenyReason {
+    NoResourcePolicy,
+    NoIdentityPolicy,
+    ExplicitInResourcePolicy,
+    ExplicitInIdentityPolicy,
 }

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod envelope;
 pub mod error;
 pub mod iam;
+pub mod key;
 pub mod kms;
 pub mod model;
 pub mod ops;

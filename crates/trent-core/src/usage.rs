@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use crate::error::Result;
 use crate::kms::Kms;
 use crate::model::{KeyId, KeyRecord, KeyRef, LastUsage, RequestContext, Scope, UnixMillis};
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{KeyUse, StateRule};
 
 /// Usage noted since the last flush, by key.
 #[derive(Debug, Default)]
@@ -70,11 +70,7 @@ impl Kms {
         let authorized = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:GetKeyLastUsage",
-                StateRule::Any,
-                None,
+                KeyUse::new(key, "kms:GetKeyLastUsage", StateRule::Any).without_aliases(),
             )
             .await?;
         let record = authorized.key().record.clone();

@@ -4,6 +4,9 @@
 //! account's events, newest first.
 
 use serde_json::{Value, json};
+use trent_api::cloudtrail::{
+    CloudTrailAction, Event, LookupEventsRequest, LookupEventsResponse, Resource,
+};
 use trent_api::{ErrorCode, WireError};
 use trent_core::model::{AuditCursor, RequestContext};
 
@@ -11,21 +14,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The target prefix of CloudTrail calls.
-pub const TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
+pub const TARGET_PREFIX: &str = trent_api::cloudtrail::TARGET_PREFIX;
 /// CloudTrail's signing name.
-pub const SERVICE: &str = "cloudtrail";
+pub const SERVICE: &str = trent_api::cloudtrail::SERVICE;
 /// The most records one call reads when the lookup attribute is not indexed: past it the call
 /// answers what it found with a `NextToken`, so no call costs more than this, whatever the
 /// trail's size.
 pub const SCAN_BUDGET: usize = 1_000;
-
-fn invalid(code: &str, message: impl Into<String>) -> ApiError {
-    // CloudTrail's own exception names travel as the wire's validation error with its name.
-    ApiError::from(WireError::new(
-        ErrorCode::ValidationException,
-        format!("{code}: {}", message.into()),
-    ))
-}
 
 /// Runs LookupEvents for an authenticated caller.
 pub async fn handle(
@@ -33,77 +28,28 @@ pub async fn handle(
     ctx: &RequestContext,
     action: &str,
     body: &[u8],
-) -> Result<Value, ApiError> {
-    if action != "LookupEvents" {
+) -> Result<LookupEventsResponse, ApiError> {
+    let Some(action) = CloudTrailAction::parse(action) else {
         return Err(ApiError::from(WireError::new(
             ErrorCode::UnknownOperationException,
             "",
         )));
-    }
+    };
     state
         .kms
-        .authorize_identity(ctx, "cloudtrail:LookupEvents", "*")?;
-    let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        serde_json::from_slice(body)
-            .map_err(|_| ApiError::from(WireError::new(ErrorCode::SerializationException, "")))?
-    };
-    let max = input
-        .get("MaxResults")
-        .and_then(Value::as_u64)
-        .unwrap_or(50);
-    if !(1..=50).contains(&max) {
-        return Err(invalid(
-            "InvalidMaxResultsException",
-            "MaxResults must be 1 to 50.",
-        ));
-    }
-    // Times arrive as epoch seconds; whole seconds are enough for a lookup.
-    let time = |name: &str| {
-        input
-            .get(name)
-            .and_then(|v| {
-                v.as_i64()
-                    .or_else(|| v.as_f64().map(f64::trunc).and_then(whole))
-            })
-            .and_then(|s| s.checked_mul(1000))
-    };
-    let attribute = match input.get("LookupAttributes").and_then(Value::as_array) {
-        None => None,
-        Some(list) if list.len() > 1 => {
-            return Err(invalid(
-                "InvalidLookupAttributesException",
-                "You can specify only one lookup attribute.",
-            ));
-        }
-        Some(list) => list.first().map(|a| {
-            (
-                crate::audit_event::field(a, &["AttributeKey"])
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                crate::audit_event::field(a, &["AttributeValue"])
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            )
-        }),
-    };
-    let before: i64 = match input.get("NextToken").and_then(Value::as_str) {
-        None => i64::MAX,
-        Some(t) => t
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| invalid("InvalidNextTokenException", "Invalid NextToken."))?,
-    };
+        .authorize_identity(ctx, action.iam_action(), "*")?;
+    let request = LookupEventsRequest::decode(body)?;
+    let max = request.max_results;
+    let attribute = request
+        .lookup_attribute
+        .map(|a| (a.attribute_key, a.attribute_value));
+    let before = request.next_token.unwrap_or(i64::MAX);
     // The account, the time range, the event name and the key are answered from the store's
     // indexes; the other attributes are checked on each event the walk reads.
     let mut filter = crate::audit::Filter {
         account: Some(ctx.principal.account.as_str().to_owned()),
-        since: time("StartTime"),
-        until: time("EndTime"),
+        since: request.start_time.map(|t| t.0),
+        until: request.end_time.map(|t| t.0),
         ..Default::default()
     };
     match attribute.as_ref().map(|(k, v)| (k.as_str(), v)) {
@@ -119,7 +65,6 @@ pub async fn handle(
     {
         filter.needle = Some(crate::audit::json_text(value));
     }
-    let max = usize::try_from(max).unwrap_or(50);
     let mut matching: Vec<(i64, Value)> = Vec::new();
     let walked = crate::audit::walk(
         state.kms.store().as_ref(),
@@ -149,47 +94,46 @@ pub async fn handle(
             _ => None,
         }
     };
-    let events: Vec<Value> = matching
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let events = matching
         .into_iter()
         .map(|(_, e)| {
+            let field = |path: &[&str]| crate::audit_event::field(&e, path);
             // CloudTrail's EventTime is epoch seconds (a JSON number), as for every AWS JSON
             // timestamp; parse_date gives milliseconds.
-            let time = crate::audit_event::field(&e, &["eventTime"])
+            let event_time = field(&["eventTime"])
                 .as_str()
                 .and_then(trent_core::policy::condition::parse_date)
                 .unwrap_or_default()
                 / 1000;
-            let resources: Vec<Value> = crate::audit_event::field(&e, &["resources"])
+            let resources = field(&["resources"])
                 .as_array()
                 .map(|rs| {
                     rs.iter()
-                        .map(|r| json!({"ResourceType": crate::audit_event::field(r, &["type"]), "ResourceName": crate::audit_event::field(r, &["ARN"])}))
+                        .map(|r| Resource {
+                            resource_name: text(crate::audit_event::field(r, &["ARN"])),
+                            resource_type: text(crate::audit_event::field(r, &["type"])),
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
-            json!({
-                "EventId": crate::audit_event::field(&e, &["eventID"]),
-                "EventName": crate::audit_event::field(&e, &["eventName"]),
-                "ReadOnly": crate::audit_event::field(&e, &["readOnly"]).as_bool().unwrap_or(true).to_string(),
-                "AccessKeyId": crate::audit_event::field(&e, &["userIdentity", "accessKeyId"]),
-                "EventTime": time,
-                "EventSource": crate::audit_event::field(&e, &["eventSource"]),
-                "Username": username(&e),
-                "Resources": resources,
-                "CloudTrailEvent": e.to_string(),
-            })
+            Event {
+                access_key_id: text(field(&["userIdentity", "accessKeyId"])),
+                cloud_trail_event: e.to_string(),
+                event_id: text(field(&["eventID"])),
+                event_name: text(field(&["eventName"])),
+                event_source: text(field(&["eventSource"])),
+                event_time,
+                read_only: field(&["readOnly"]).as_bool().unwrap_or(true),
+                resources,
+                username: text(&username(&e)),
+            }
         })
         .collect();
-    let mut out = json!({ "Events": events });
-    if let (Some(token), Some(map)) = (next, out.as_object_mut()) {
-        map.insert("NextToken".into(), json!(token));
-    }
-    Ok(out)
-}
-
-/// A whole number of seconds as an integer, if it fits.
-fn whole(seconds: f64) -> Option<i64> {
-    format!("{seconds:.0}").parse().ok()
+    Ok(LookupEventsResponse {
+        events,
+        next_token: next,
+    })
 }
 
 fn username(e: &Value) -> Value {

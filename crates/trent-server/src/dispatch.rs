@@ -76,33 +76,27 @@ pub async fn handle(
         let account = ctx.principal.account.as_str().to_owned();
         let now = std::time::Instant::now();
         match &endpoint {
-            Endpoint::CloudTrail(action) | Endpoint::Admin(action) => {
-                let cloudtrail = matches!(endpoint, Endpoint::CloudTrail(_));
+            Endpoint::CloudTrail(action) => {
                 facts.operation = Some(action.clone());
-                facts.read_only = if cloudtrail {
-                    Some(true)
-                } else {
-                    crate::admin::ACTIONS
-                        .contains(&action.as_str())
-                        .then(|| crate::admin::read_only(action))
-                };
+                facts.read_only = Some(true);
                 facts.request_parameters =
                     parsed.as_ref().ok().map(crate::audit_event::redact_admin);
-                let limits = &state.operator_limits;
-                let limit = if cloudtrail {
-                    &limits.lookup_events
-                } else {
-                    &limits.admin
-                };
-                if !limit.take(&account, now) {
+                if !state.operator_limits.lookup_events.take(&account, now) {
                     return Err(crate::auth::rate_exceeded().into());
                 }
-                let value = if cloudtrail {
-                    crate::cloudtrail::handle(&state, &ctx, action, &body).await?
-                } else {
-                    crate::admin::handle(&state, &ctx, action, &body).await?
-                };
-                encode(&value, action).map(Reply::unrecorded)
+                let answer = crate::cloudtrail::handle(&state, &ctx, action, &body).await?;
+                encode(&answer, action).map(Reply::unrecorded)
+            }
+            Endpoint::Admin(action) => {
+                facts.operation = Some(action.clone());
+                facts.read_only = crate::admin::read_only(action);
+                facts.request_parameters =
+                    parsed.as_ref().ok().map(crate::audit_event::redact_admin);
+                if !state.operator_limits.admin.take(&account, now) {
+                    return Err(crate::auth::rate_exceeded().into());
+                }
+                let answer = crate::admin::handle(&state, &ctx, action, &body).await?;
+                encode(&answer, action).map(Reply::unrecorded)
             }
             Endpoint::Kms(target) => {
                 let operation = op::parse_target(Some(target))?.to_owned();
@@ -252,14 +246,16 @@ async fn sts_request(
     peer: SocketAddr,
     request_id: &str,
 ) -> Response<Body> {
-    use crate::sts;
+    use trent_api::sts::{self, StsAction, StsError, StsErrorCode};
     let mut facts = crate::audit_event::Facts::default();
     let result = async {
         let body = read_body(state, &parts, body)
             .await
-            .map_err(|e| sts::auth_error(&e.wire))?;
-        let params = sts::params(&body);
+            .map_err(|e| StsError::from_wire(&e.wire))?;
+        let params = sts::parse_form(&body);
         facts.operation = params.get("Action").cloned();
+        let action = facts.operation.as_deref().and_then(StsAction::parse);
+        facts.read_only = action.map(StsAction::read_only);
         facts.access_key_id = signed_access_key(&parts);
         let ctx = crate::auth::authenticate(
             state,
@@ -269,25 +265,28 @@ async fn sts_request(
             request_id,
             sts::SERVICE,
         )
-        .map_err(|e| sts::auth_error(&e))?;
+        .map_err(|e| StsError::from_wire(&e))?;
         facts.principal = Some(ctx.principal.clone());
         facts.region = Some(ctx.region.clone());
         // Recorded only once the caller is known: an unauthenticated body is not kept.
         facts.request_parameters = serde_json::to_value(&params)
             .ok()
             .map(|v| crate::audit_event::redact_admin(&v));
-        if params.get("Action").map(String::as_str) == Some("AssumeRole")
+        if action == Some(StsAction::AssumeRole)
             && !state.operator_limits.assume_role.take(
                 &ctx.principal.account.as_str().to_owned(),
                 std::time::Instant::now(),
             )
         {
-            return Err(sts::auth_error(&crate::auth::rate_exceeded()));
+            return Err(StsError::from_wire(&crate::auth::rate_exceeded()));
         }
-        sts::handle(state, &ctx, &params).await
+        crate::sts::handle(state, &ctx, &params).await
     }
     .await;
-    let error = result.as_ref().err().map(|e| (e.code, e.message.as_str()));
+    let error = result
+        .as_ref()
+        .err()
+        .map(|e| (e.code.as_str(), e.message.as_str()));
     let event = crate::audit_event::build(
         crate::audit_event::Source::Sts,
         &facts,
@@ -299,39 +298,35 @@ async fn sts_request(
         None,
         error,
     );
-    let throttled = error.is_some_and(|(code, _)| code == "Throttling");
+    let throttled = result
+        .as_ref()
+        .err()
+        .is_some_and(|e| e.code == StsErrorCode::Throttling);
     if let Err(e) = record(state, &facts, &event, throttled).await {
         tracing::error!(error = %e, "could not record the call; answering with an internal error");
-        let failure = sts::StsError {
-            status: 500,
-            sender: false,
-            code: "InternalFailure",
-            message: "An internal error occurred.".to_owned(),
-        };
-        let mut response = response(
+        return xml_response(
             StatusCode::INTERNAL_SERVER_ERROR,
-            failure.body(request_id).into_bytes(),
+            StsError::internal().body(request_id),
             request_id,
         );
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-        return response;
     }
-    let (status, text) = match result {
-        Ok(xml) => (StatusCode::OK, xml),
+    match result {
+        Ok(xml) => xml_response(StatusCode::OK, xml, request_id),
         Err(e) => {
-            tracing::debug!(code = e.code, "STS error");
-            (
-                StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
-                e.body(request_id),
-            )
+            tracing::debug!(code = %e.code, "STS error");
+            let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            xml_response(status, e.body(request_id), request_id)
         }
-    };
-    let mut response = response(status, text.into_bytes(), request_id);
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    }
+}
+
+/// An STS answer: XML, with the request id header.
+fn xml_response(status: StatusCode, xml: String, request_id: &str) -> Response<Body> {
+    let mut response = response(status, xml.into_bytes(), request_id);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(trent_api::sts::CONTENT_TYPE),
+    );
     response
 }
 

@@ -1,5 +1,7 @@
-//! `ApiError`: the single place where a domain error becomes an AWS `__type` and status.
+//! `ApiError`: the single place where a domain error becomes an AWS `__type` and status, and
+//! [`wire_message`], where it becomes AWS's message.
 
+use trent_api::validation::{Constraint, Violation};
 use trent_api::{ErrorCode, WireError};
 use trent_core::Error;
 
@@ -20,9 +22,41 @@ impl From<WireError> for ApiError {
     }
 }
 
+/// The message a domain error sends (to KMS's and to STS's wire): its `Display`, except for a
+/// member that breaks a constraint of the model, which AWS's validation templates word
+/// (`1 validation error detected: ...`, `trent_api::validation`).
+pub fn wire_message(e: &Error) -> String {
+    match e {
+        Error::InvalidParameter {
+            member,
+            value,
+            constraint,
+        } => violation(member, value.clone(), *constraint).message(),
+        other => other.to_string(),
+    }
+}
+
+/// A domain constraint in the wire's terms.
+fn violation(
+    member: &str,
+    value: Option<String>,
+    constraint: trent_core::error::Constraint,
+) -> Violation<'static> {
+    use trent_core::error::Constraint as Core;
+    let constraint = match constraint {
+        Core::NotNull => Constraint::NotNull,
+        Core::MinLength(n) => Constraint::MinLength(n),
+        Core::MaxLength(n) => Constraint::MaxLength(n),
+        Core::Min(n) => Constraint::Min(n),
+        Core::Max(n) => Constraint::Max(n),
+        Core::Pattern(pattern) => Constraint::Pattern(pattern),
+    };
+    Violation::new(member, value, constraint)
+}
+
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
-        let message = e.to_string();
+        let message = wire_message(&e);
         let code = match &e {
             Error::KeyNotFound { .. }
             | Error::AliasNotFound { .. }
@@ -53,7 +87,9 @@ impl From<Error> for ApiError {
             Error::InvalidCiphertext => ErrorCode::InvalidCiphertextException,
             Error::InvalidSignature => ErrorCode::KMSInvalidSignatureException,
             Error::InvalidMac => ErrorCode::KMSInvalidMacException,
-            Error::Validation { .. } => ErrorCode::ValidationException,
+            Error::Validation { .. } | Error::InvalidParameter { .. } => {
+                ErrorCode::ValidationException
+            }
             Error::NotAuthorized => ErrorCode::NotAuthorizedException,
             Error::Tag { .. } => ErrorCode::TagException,
             Error::MalformedPolicy { .. } => ErrorCode::MalformedPolicyDocumentException,
@@ -131,6 +167,45 @@ mod tests {
         for (error, code, message) in cases {
             let e = ApiError::from(error);
             assert_eq!((e.wire.code, e.wire.message), (code, message));
+        }
+    }
+
+    #[test]
+    fn invalid_parameters_are_worded_by_the_wire_templates() {
+        use trent_core::error::Constraint as C;
+        let cases = [
+            (
+                Error::invalid_parameter(
+                    "aliasName",
+                    Some("alias/a b".into()),
+                    C::Pattern("^[a-zA-Z0-9:/_-]+$"),
+                ),
+                "1 validation error detected: Value 'alias/a b' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
+            ),
+            (
+                Error::invalid_parameter("rotationPeriodInDays", Some("89".into()), C::Min(90)),
+                "1 validation error detected: Value '89' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value greater than or equal to 90",
+            ),
+            (
+                Error::invalid_parameter("numberOfBytes", Some("2000".into()), C::Max(1024)),
+                "1 validation error detected: Value '2000' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024",
+            ),
+            (
+                Error::invalid_parameter("tags", None, C::MaxLength(50)),
+                "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50",
+            ),
+            (
+                Error::invalid_parameter("keyId", None, C::NotNull),
+                "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
+            ),
+        ];
+        for (error, message) in cases {
+            let e = ApiError::from(error);
+            assert_eq!(
+                (e.wire.code, e.wire.message.as_str()),
+                (ErrorCode::ValidationException, message)
+            );
+            assert!(e.detail.is_none());
         }
     }
 }

@@ -1,7 +1,7 @@
 //! STS: `AssumeRole` (role trust policies, session names, duration, session tags, temporary
 //! credentials) and `GetCallerIdentity`.
 
-use crate::error::{Error, Result};
+use crate::error::{Constraint, Error, Result};
 use crate::kms::Kms;
 use crate::model::{PrincipalKind, PrincipalType, RequestContext, SessionRecord, Tag, UnixMillis};
 use crate::ops::tags::validate_tags;
@@ -16,6 +16,8 @@ pub const MIN_SESSION_SECONDS: u32 = 900;
 pub const CHAINED_SESSION_SECONDS: u32 = 3600;
 /// STS's limit of session tags.
 pub const MAX_SESSION_TAGS: usize = 50;
+/// STS's pattern of `RoleSessionName`, as its messages quote it.
+const SESSION_NAME_PATTERN: &str = r"[\w+=,.@-]*";
 
 /// What AssumeRole asks for.
 #[derive(Clone, Debug, Default)]
@@ -76,20 +78,27 @@ impl Kms {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
         {
-            return Err(validation(format!(
-                "1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
-            )));
+            return Err(Error::invalid_parameter(
+                "roleSessionName",
+                Some(name.clone()),
+                Constraint::Pattern(SESSION_NAME_PATTERN),
+            ));
         }
         let duration = request.duration_seconds.unwrap_or(3600);
         if duration < MIN_SESSION_SECONDS {
-            return Err(validation(format!(
-                "1 validation error detected: Value '{duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to {MIN_SESSION_SECONDS}"
-            )));
+            return Err(Error::invalid_parameter(
+                "durationSeconds",
+                Some(duration.to_string()),
+                Constraint::Min(i64::from(MIN_SESSION_SECONDS)),
+            ));
         }
         if request.tags.len() > MAX_SESSION_TAGS {
-            return Err(validation(format!(
-                "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to {MAX_SESSION_TAGS}"
-            )));
+            // AWS leaves a list's value out of the message.
+            return Err(Error::invalid_parameter(
+                "tags",
+                None,
+                Constraint::MaxLength(i64::try_from(MAX_SESSION_TAGS).unwrap_or(i64::MAX)),
+            ));
         }
         validate_tags(&request.tags)?;
         for key in &request.transitive_tag_keys {

@@ -67,3 +67,25 @@ impl GrantRecord {
             && self.context_subset == other.context_subset
     }
 }
+
+/// The prefix of the grant tokens Trent issues: `TrentGrantToken1:<grant id>:<nonce>`.
+const TOKEN_PREFIX: &str = "TrentGrantToken1:";
+
+/// A grant token naming `id`.
+pub fn token(id: &str, nonce_hex: &str) -> String {
+    format!("{TOKEN_PREFIX}{id}:{nonce_hex}")
+}
+
+/// The grant id a grant token names, if it is one of Trent's tokens.
+pub fn id_of_token(token: &str) -> Option<&str> {
+    token
+        .strip_prefix(TOKEN_PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(id, _)| id)
+        .filter(|id| is_grant_id(id))
+}
+
+/// Whether `id` has the form of a grant id (64 hexadecimal digits).
+pub fn is_grant_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}

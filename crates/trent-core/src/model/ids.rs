@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::Error;
+use crate::error::{Constraint, Error};
 
 /// A twelve-digit AWS account id.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -117,6 +117,8 @@ impl AliasName {
     pub const PREFIX: &'static str = "alias/";
     /// The prefix reserved for AWS managed keys.
     pub const AWS_PREFIX: &'static str = "alias/aws/";
+    /// The model's pattern of `AliasName`, as AWS quotes it.
+    pub const PATTERN: &'static str = "^[a-zA-Z0-9:/_-]+$";
 
     /// Parses an alias name under AWS's rules.
     pub fn parse(value: &str) -> Result<AliasName, Error> {
@@ -131,11 +133,11 @@ impl AliasName {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'/' | b'_' | b'-'));
         if !valid {
-            return Err(Error::Validation {
-                message: format!(
-                    "1 validation error detected: Value '{value}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$"
-                ),
-            });
+            return Err(Error::invalid_parameter(
+                "aliasName",
+                Some(value.to_owned()),
+                Constraint::Pattern(Self::PATTERN),
+            ));
         }
         Ok(AliasName(value.to_owned()))
     }
@@ -274,5 +276,43 @@ impl fmt::Debug for MaterialId {
 impl fmt::Display for MaterialId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_hex())
+    }
+}
+
+/// The services with AWS managed keys, as their aliases name them (`alias/aws/<service>`).
+pub const AWS_MANAGED_SERVICES: &[(&str, &str)] = &[
+    ("acm", "acm"),
+    ("backup", "backup"),
+    ("codeartifact", "codeartifact"),
+    ("codecommit", "codecommit"),
+    ("dynamodb", "dynamodb"),
+    ("ebs", "ec2"),
+    ("ecr", "ecr"),
+    ("elasticfilesystem", "elasticfilesystem"),
+    ("es", "es"),
+    ("glue", "glue"),
+    ("kinesis", "kinesis"),
+    ("kinesisvideo", "kinesisvideo"),
+    ("lambda", "lambda"),
+    ("lightsail", "lightsail"),
+    ("rds", "rds"),
+    ("redshift", "redshift"),
+    ("s3", "s3"),
+    ("secretsmanager", "secretsmanager"),
+    ("sns", "sns"),
+    ("sqs", "sqs"),
+    ("ssm", "ssm"),
+    ("xray", "xray"),
+];
+
+impl AliasName {
+    /// The service an AWS managed alias (`alias/aws/<service>`) names, and the service's
+    /// endpoint prefix (for `kms:ViaService`).
+    pub fn aws_managed_service(&self) -> Option<(&'static str, &'static str)> {
+        let service = self.as_str().strip_prefix("alias/aws/")?;
+        AWS_MANAGED_SERVICES
+            .iter()
+            .find(|(s, _)| *s == service)
+            .copied()
     }
 }

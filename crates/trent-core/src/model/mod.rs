@@ -3,7 +3,7 @@
 
 mod audit;
 mod context;
-mod grant;
+pub mod grant;
 mod identity;
 mod ids;
 mod key;

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyAgreementAlgorithm, KeyRecord, KeyRef, KeyUsage, RequestContext};
-use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
+use crate::ops::pipeline::{KeyUse, StateRule, require_algorithm};
 use crate::policy::Facts;
 use crate::secret::Secret;
 
@@ -24,14 +24,11 @@ impl Kms {
         dry_run: bool,
     ) -> Result<SharedSecret> {
         let key = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Allowed,
-                "kms:DeriveSharedSecret",
-                StateRule::Enabled,
-                Some(KeyUsage::KeyAgreement),
-                Facts::new().with("kms:KeyAgreementAlgorithm", algorithm.as_str()),
+                KeyUse::new(key, "kms:DeriveSharedSecret", StateRule::Enabled)
+                    .usage(KeyUsage::KeyAgreement)
+                    .facts(Facts::new().with("kms:KeyAgreementAlgorithm", algorithm.as_str())),
             )
             .await?;
         let record = &key.key().record;

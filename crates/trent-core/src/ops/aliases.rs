@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{AliasName, AliasRecord, KeyRef, RequestContext};
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{KeyUse, StateRule};
 use crate::store::{Constraint, Page, StoreError};
 
 impl Kms {
@@ -20,11 +20,8 @@ impl Kms {
         let key = self
             .key_for(
                 ctx,
-                target,
-                Aliases::Forbidden,
-                "kms:CreateAlias",
-                StateRule::NotPendingDeletion,
-                None,
+                KeyUse::new(target, "kms:CreateAlias", StateRule::NotPendingDeletion)
+                    .without_aliases(),
             )
             .await?;
         let record = &key.key().record;
@@ -85,24 +82,22 @@ impl Kms {
         // AWS asks for kms:UpdateAlias on the alias, the key it names now and the new key.
         self.key_for(
             ctx,
-            &KeyRef::Arn {
-                scope: scope.clone(),
-                id: current.target.clone(),
-            },
-            Aliases::Forbidden,
-            "kms:UpdateAlias",
-            StateRule::Any,
-            None,
+            KeyUse::new(
+                &KeyRef::Arn {
+                    scope: scope.clone(),
+                    id: current.target.clone(),
+                },
+                "kms:UpdateAlias",
+                StateRule::Any,
+            )
+            .without_aliases(),
         )
         .await?;
         let key = self
             .key_for(
                 ctx,
-                target,
-                Aliases::Forbidden,
-                "kms:UpdateAlias",
-                StateRule::NotPendingDeletion,
-                None,
+                KeyUse::new(target, "kms:UpdateAlias", StateRule::NotPendingDeletion)
+                    .without_aliases(),
             )
             .await?;
         let record = &key.key().record;
@@ -152,11 +147,7 @@ impl Kms {
             };
             self.key_for(
                 ctx,
-                &key_ref,
-                Aliases::Forbidden,
-                "kms:DeleteAlias",
-                StateRule::Any,
-                None,
+                KeyUse::new(&key_ref, "kms:DeleteAlias", StateRule::Any).without_aliases(),
             )
             .await?;
         }
@@ -191,11 +182,7 @@ impl Kms {
                 let key = self
                     .key_for(
                         ctx,
-                        key_ref,
-                        Aliases::Forbidden,
-                        "kms:ListAliases",
-                        StateRule::Any,
-                        None,
+                        KeyUse::new(key_ref, "kms:ListAliases", StateRule::Any).without_aliases(),
                     )
                     .await?;
                 Some(key.key().record.id.clone())

@@ -1,6 +1,6 @@
 //! GenerateDataKey and GenerateDataKeyWithoutPlaintext: random data keys sealed like Encrypt.
 
-use crate::error::{Error, Result};
+use crate::error::{Constraint, Error, Result};
 use crate::kms::Kms;
 use crate::model::{EncryptionContext, KeyFamily, KeyRef, KeySpec, RequestContext};
 use crate::ops::encrypt::Encrypted;
@@ -22,9 +22,11 @@ pub fn data_key_length(key_spec: Option<&str>, number_of_bytes: Option<u32>) -> 
         (Some("AES_256"), None) => Ok(32),
         (Some("AES_128"), None) => Ok(16),
         (None, Some(n)) if (1..=1024).contains(&n) => usize::try_from(n).map_err(|_| either()),
-        (None, Some(n)) => Err(Error::validation(format!(
-            "1 validation error detected: Value '{n}' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024"
-        ))),
+        (None, Some(n)) => Err(Error::invalid_parameter(
+            "numberOfBytes",
+            Some(n.to_string()),
+            Constraint::Max(1024),
+        )),
         _ => Err(either()),
     }
 }

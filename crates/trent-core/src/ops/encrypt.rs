@@ -8,7 +8,7 @@ use crate::model::{
     EncryptionAlgorithm, EncryptionContext, KeyFamily, KeyId, KeyRecord, KeyRef, KeyUsage,
     MaterialId, RequestContext, Scope,
 };
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{Aliases, KeyUse, StateRule};
 use crate::policy::{AuthorizedKey, Facts};
 use crate::secret::Plaintext;
 
@@ -119,14 +119,11 @@ impl Kms {
     ) -> Result<Using> {
         let facts = crypto_facts(facts, algorithm, context);
         let key = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Allowed,
-                action,
-                StateRule::Enabled,
-                Some(KeyUsage::EncryptDecrypt),
-                facts,
+                KeyUse::new(key, action, StateRule::Enabled)
+                    .usage(KeyUsage::EncryptDecrypt)
+                    .facts(facts),
             )
             .await?;
         let algorithm = algorithm_for(&key.key().record, algorithm, context)?;
@@ -149,14 +146,11 @@ impl Kms {
     ) -> Result<Using> {
         let facts = crypto_facts(facts, None, context);
         let key = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Allowed,
-                action,
-                StateRule::Enabled,
-                Some(KeyUsage::EncryptDecrypt),
-                facts,
+                KeyUse::new(key, action, StateRule::Enabled)
+                    .usage(KeyUsage::EncryptDecrypt)
+                    .facts(facts),
             )
             .await?;
         if key.key().record.spec.family() != KeyFamily::Symmetric {
@@ -260,14 +254,11 @@ impl Kms {
         let authorize = |key_ref: KeyRef| {
             let facts = facts.clone();
             async move {
-                self.key_for_with(
+                self.key_for(
                     ctx,
-                    &key_ref,
-                    Aliases::Allowed,
-                    action,
-                    StateRule::Enabled,
-                    Some(KeyUsage::EncryptDecrypt),
-                    facts,
+                    KeyUse::new(&key_ref, action, StateRule::Enabled)
+                        .usage(KeyUsage::EncryptDecrypt)
+                        .facts(facts),
                 )
                 .await
             }
@@ -286,14 +277,10 @@ impl Kms {
                 if !decrypts {
                     // An HMAC, signing or key-agreement key: AWS checks the caller may use it,
                     // then answers IncorrectKeyException.
-                    self.key_for_with(
+                    self.key_for(
                         ctx,
-                        &KeyRef::Arn { scope, id },
-                        Aliases::Allowed,
-                        action,
-                        StateRule::Enabled,
-                        None,
-                        facts.clone(),
+                        KeyUse::new(&KeyRef::Arn { scope, id }, action, StateRule::Enabled)
+                            .facts(facts.clone()),
                     )
                     .await?;
                     return Err(Error::IncorrectKey);

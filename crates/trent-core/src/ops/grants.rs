@@ -4,15 +4,13 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::kms::Kms;
-use crate::model::{GRANT_OPERATIONS, GrantRecord, KeyId, KeyRef, RequestContext};
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::model::{GRANT_OPERATIONS, GrantRecord, KeyId, KeyRef, RequestContext, grant};
+use crate::ops::pipeline::{Aliases, KeyUse, StateRule};
 use crate::policy::{Decision, DenyReason, Facts};
 use crate::store::{Page, StoreError};
 
 /// AWS's quota of grants per KMS key.
 pub const MAX_GRANTS_PER_KEY: usize = 50_000;
-
-const TOKEN_PREFIX: &str = "TrentGrantToken1:";
 
 /// Operations without an encryption context, for which context constraints mean nothing.
 /// DescribeKey, RetireGrant and CreateGrant may carry them: the constraint does not apply to
@@ -57,18 +55,10 @@ fn narrower(parent: &GrantRecord, child: &GrantRequest) -> bool {
 }
 
 /// The grant id a grant token names; `InvalidGrantTokenException` when it is not one.
-pub fn grant_id_of_token(token: &str) -> Result<String> {
-    token
-        .strip_prefix(TOKEN_PREFIX)
-        .and_then(|rest| rest.split_once(':'))
-        .map(|(id, _)| id)
-        .filter(|id| is_grant_id(id))
+pub(crate) fn grant_id_of_token(token: &str) -> Result<String> {
+    grant::id_of_token(token)
         .map(str::to_owned)
         .ok_or(Error::InvalidGrantToken)
-}
-
-fn is_grant_id(id: &str) -> bool {
-    id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// What CreateGrant asks for.
@@ -104,7 +94,7 @@ fn valid_principal(value: &str) -> bool {
 impl Kms {
     fn new_token(&self, id: &str) -> Result<String> {
         let nonce = self.random(16)?;
-        Ok(format!("{TOKEN_PREFIX}{id}:{}", hex(nonce.as_slice())))
+        Ok(grant::token(id, &hex(nonce.as_slice())))
     }
 
     /// Refuses a principal that is malformed or names a user or role that does not exist;
@@ -186,14 +176,11 @@ impl Kms {
             facts = facts.with("kms:GrantConstraintType", "EncryptionContextSubset");
         }
         let authorized = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:CreateGrant",
-                StateRule::NotPendingDeletion,
-                None,
-                facts,
+                KeyUse::new(key, "kms:CreateGrant", StateRule::NotPendingDeletion)
+                    .without_aliases()
+                    .facts(facts),
             )
             .await?;
         // A grantee whose grant allows CreateGrant may pass on no more than it holds.
@@ -280,11 +267,7 @@ impl Kms {
         let authorized = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:ListGrants",
-                StateRule::Any,
-                None,
+                KeyUse::new(key, "kms:ListGrants", StateRule::Any).without_aliases(),
             )
             .await?;
         let record = &authorized.key().record;
@@ -376,7 +359,7 @@ impl Kms {
                 let key = key
                     .ok_or_else(|| Error::validation("KeyId is required when GrantId is given."))?;
                 let found = self.find(ctx, key, Aliases::Forbidden).await?;
-                if !is_grant_id(id) {
+                if !grant::is_grant_id(id) {
                     return Err(Error::InvalidGrantId);
                 }
                 found
@@ -431,14 +414,10 @@ impl Kms {
         let authorized = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:RevokeGrant",
-                StateRule::Any,
-                None,
+                KeyUse::new(key, "kms:RevokeGrant", StateRule::Any).without_aliases(),
             )
             .await?;
-        if !is_grant_id(grant_id) {
+        if !grant::is_grant_id(grant_id) {
             return Err(Error::InvalidGrantId);
         }
         let record = &authorized.key().record;

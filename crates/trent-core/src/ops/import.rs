@@ -8,7 +8,7 @@ use crate::model::{
     ExpirationModel, ImportToken, KeyFamily, KeyRecord, KeyRef, KeySpec, KeyState, MaterialId,
     Origin, RequestContext, UnixMillis, WrappingAlgorithm, WrappingKeySpec,
 };
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{KeyUse, StateRule};
 use crate::policy::Facts;
 use crate::secret::KeyMaterial;
 use crate::store::StoreError;
@@ -86,16 +86,15 @@ impl Kms {
         spec: WrappingKeySpec,
     ) -> Result<ImportParameters> {
         let authorized = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:GetParametersForImport",
-                StateRule::Importable,
-                None,
-                Facts::new()
-                    .with("kms:WrappingAlgorithm", algorithm.as_str())
-                    .with("kms:WrappingKeySpec", spec.as_str()),
+                KeyUse::new(key, "kms:GetParametersForImport", StateRule::Importable)
+                    .without_aliases()
+                    .facts(
+                        Facts::new()
+                            .with("kms:WrappingAlgorithm", algorithm.as_str())
+                            .with("kms:WrappingKeySpec", spec.as_str()),
+                    ),
             )
             .await?;
         let record = authorized.key().record.clone();
@@ -159,24 +158,23 @@ impl Kms {
         request: ImportRequest<'_>,
     ) -> Result<(KeyRecord, MaterialId)> {
         let authorized = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:ImportKeyMaterial",
-                StateRule::Importable,
-                None,
-                Facts::new()
-                    .with(
-                        "kms:ExpirationModel",
-                        request
-                            .expiration_model
-                            .unwrap_or(ExpirationModel::Expires)
-                            .as_str(),
-                    )
-                    .with_opt(
-                        "kms:ValidTo",
-                        request.valid_to.map(|t| t.0.div_euclid(1000).to_string()),
+                KeyUse::new(key, "kms:ImportKeyMaterial", StateRule::Importable)
+                    .without_aliases()
+                    .facts(
+                        Facts::new()
+                            .with(
+                                "kms:ExpirationModel",
+                                request
+                                    .expiration_model
+                                    .unwrap_or(ExpirationModel::Expires)
+                                    .as_str(),
+                            )
+                            .with_opt(
+                                "kms:ValidTo",
+                                request.valid_to.map(|t| t.0.div_euclid(1000).to_string()),
+                            ),
                     ),
             )
             .await?;
@@ -370,11 +368,7 @@ impl Kms {
         let authorized = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:DeleteImportedKeyMaterial",
-                StateRule::Any,
-                None,
+                KeyUse::new(key, "kms:DeleteImportedKeyMaterial", StateRule::Any).without_aliases(),
             )
             .await?;
         let record = authorized.key().record.clone();

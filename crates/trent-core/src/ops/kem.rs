@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{EncapsulationAlgorithm, KeyRecord, KeyRef, KeyUsage, RequestContext};
-use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
+use crate::ops::pipeline::{KeyUse, StateRule, require_algorithm};
 use crate::policy::AuthorizedKey;
 use crate::secret::Secret;
 
@@ -26,11 +26,8 @@ impl Kms {
         let key = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Allowed,
-                action,
-                StateRule::Enabled,
-                Some(KeyUsage::EncapsulateDecapsulate),
+                KeyUse::new(key, action, StateRule::Enabled)
+                    .usage(KeyUsage::EncapsulateDecapsulate),
             )
             .await?;
         let record = &key.key().record;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyRef, RequestContext};
-use crate::ops::pipeline::{Aliases, StateRule, check_state};
+use crate::ops::pipeline::{KeyUse, StateRule, check_state};
 use crate::policy::condition::MapContext;
 use crate::policy::document::Principals;
 use crate::policy::eval::{Caller, Decision, Request, evaluate};
@@ -161,11 +161,7 @@ impl Kms {
         let key = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:GetKeyPolicy",
-                StateRule::Any,
-                None,
+                KeyUse::new(key, "kms:GetKeyPolicy", StateRule::Any).without_aliases(),
             )
             .await?;
         policy_name(name)?;
@@ -181,17 +177,14 @@ impl Kms {
         bypass_lockout_check: bool,
     ) -> Result<()> {
         let current = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:PutKeyPolicy",
-                StateRule::Any,
-                None,
-                Facts::new().with(
-                    "kms:BypassPolicyLockoutSafetyCheck",
-                    bypass_lockout_check.to_string(),
-                ),
+                KeyUse::new(key, "kms:PutKeyPolicy", StateRule::Any)
+                    .without_aliases()
+                    .facts(Facts::new().with(
+                        "kms:BypassPolicyLockoutSafetyCheck",
+                        bypass_lockout_check.to_string(),
+                    )),
             )
             .await?;
         policy_name(name)?;
@@ -223,11 +216,7 @@ impl Kms {
     ) -> Result<Vec<String>> {
         self.key_for(
             ctx,
-            key,
-            Aliases::Forbidden,
-            "kms:ListKeyPolicies",
-            StateRule::Any,
-            None,
+            KeyUse::new(key, "kms:ListKeyPolicies", StateRule::Any).without_aliases(),
         )
         .await?;
         Ok(vec![DEFAULT_POLICY_NAME.to_owned()])

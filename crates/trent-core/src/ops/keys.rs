@@ -12,7 +12,7 @@ use crate::model::{
     KeyUsage, MaterialId, Origin, RequestContext, Rotation, RotationType, Scope, SealedMaterial,
     Tag, UnixMillis,
 };
-use crate::ops::pipeline::{Aliases, StateRule, check_state};
+use crate::ops::pipeline::{Aliases, KeyUse, StateRule, check_state};
 use crate::ops::tags::validate_tags;
 use crate::policy::Facts;
 use crate::secret::KeyMaterial;
@@ -298,14 +298,7 @@ impl Kms {
 
     pub async fn describe_key(&self, ctx: &RequestContext, key: &KeyRef) -> Result<KeyRecord> {
         let key = self
-            .key_for(
-                ctx,
-                key,
-                Aliases::Allowed,
-                "kms:DescribeKey",
-                StateRule::Any,
-                None,
-            )
+            .key_for(ctx, KeyUse::new(key, "kms:DescribeKey", StateRule::Any))
             .await?;
         Ok(key.key().record.clone())
     }
@@ -342,7 +335,10 @@ impl Kms {
         F: FnOnce(&mut KeyRecord) -> Result<()> + Send + 'static,
     {
         let key = self
-            .key_for(ctx, key, Aliases::Forbidden, action, StateRule::Any, None)
+            .key_for(
+                ctx,
+                KeyUse::new(key, action, StateRule::Any).without_aliases(),
+            )
             .await?;
         let (scope, id) = (key.key().record.scope.clone(), key.key().record.id.clone());
         // The store's change listener drops the cached record once the change commits.

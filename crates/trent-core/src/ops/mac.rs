@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyRecord, KeyRef, KeyUsage, MacAlgorithm, RequestContext};
-use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
+use crate::ops::pipeline::{KeyUse, StateRule, require_algorithm};
 use crate::policy::AuthorizedKey;
 use crate::policy::Facts;
 
@@ -23,14 +23,11 @@ impl Kms {
         algorithm: MacAlgorithm,
     ) -> Result<AuthorizedKey> {
         let key = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Allowed,
-                action,
-                StateRule::Enabled,
-                Some(KeyUsage::GenerateVerifyMac),
-                Facts::new().with("kms:MacAlgorithm", algorithm.as_str()),
+                KeyUse::new(key, action, StateRule::Enabled)
+                    .usage(KeyUsage::GenerateVerifyMac)
+                    .facts(Facts::new().with("kms:MacAlgorithm", algorithm.as_str())),
             )
             .await?;
         let record = &key.key().record;

@@ -14,39 +14,6 @@ use crate::model::{
 use crate::ops::rotation::DEFAULT_ROTATION_DAYS;
 use crate::store::StoreError;
 
-/// The services with AWS managed keys, as their aliases name them (`alias/aws/<service>`).
-pub const SERVICES: &[(&str, &str)] = &[
-    ("acm", "acm"),
-    ("backup", "backup"),
-    ("codeartifact", "codeartifact"),
-    ("codecommit", "codecommit"),
-    ("dynamodb", "dynamodb"),
-    ("ebs", "ec2"),
-    ("ecr", "ecr"),
-    ("elasticfilesystem", "elasticfilesystem"),
-    ("es", "es"),
-    ("glue", "glue"),
-    ("kinesis", "kinesis"),
-    ("kinesisvideo", "kinesisvideo"),
-    ("lambda", "lambda"),
-    ("lightsail", "lightsail"),
-    ("rds", "rds"),
-    ("redshift", "redshift"),
-    ("s3", "s3"),
-    ("secretsmanager", "secretsmanager"),
-    ("sns", "sns"),
-    ("sqs", "sqs"),
-    ("ssm", "ssm"),
-    ("xray", "xray"),
-];
-
-/// The service an AWS managed alias names, and the service's endpoint prefix (for
-/// `kms:ViaService`).
-pub fn managed_service(alias: &AliasName) -> Option<(&'static str, &'static str)> {
-    let service = alias.as_str().strip_prefix("alias/aws/")?;
-    SERVICES.iter().find(|(s, _)| *s == service).copied()
-}
-
 /// AWS's key policy for an AWS managed key.
 pub fn managed_key_policy(scope: &Scope, service: &str, endpoint: &str) -> String {
     let (account, region) = (scope.account.as_str(), scope.region.as_str());

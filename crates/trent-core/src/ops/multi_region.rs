@@ -12,7 +12,7 @@ use crate::model::{
     KeyRecord, KeyRef, KeyState, Region, RequestContext, Rotation, Scope, SealedMaterial, Tag,
     UnixMillis,
 };
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{KeyUse, StateRule};
 use crate::ops::tags::validate_tags;
 use crate::policy::Facts;
 use crate::store::{SetChange, StoreError};
@@ -66,14 +66,11 @@ impl Kms {
         request: ReplicaRequest,
     ) -> Result<(KeyRecord, Vec<Tag>)> {
         let authorized = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:ReplicateKey",
-                StateRule::NotPendingDeletion,
-                None,
-                Facts::new().with("kms:ReplicaRegion", request.region.as_str()),
+                KeyUse::new(key, "kms:ReplicateKey", StateRule::NotPendingDeletion)
+                    .without_aliases()
+                    .facts(Facts::new().with("kms:ReplicaRegion", request.region.as_str())),
             )
             .await?;
         let primary = authorized.key().record.clone();
@@ -217,14 +214,11 @@ impl Kms {
     ) -> Result<()> {
         let facts = Facts::new().with("kms:PrimaryRegion", region);
         let authorized = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:UpdatePrimaryRegion",
-                StateRule::Enabled,
-                None,
-                facts.clone(),
+                KeyUse::new(key, "kms:UpdatePrimaryRegion", StateRule::Enabled)
+                    .without_aliases()
+                    .facts(facts.clone()),
             )
             .await?;
         let primary = authorized.key().record.clone();
@@ -247,20 +241,21 @@ impl Kms {
         // The replica must allow it too, in its own Region, and not be on its way out.
         let mut in_region = ctx.clone();
         in_region.region = target.clone();
-        self.key_for_with(
+        self.key_for(
             &in_region,
-            &KeyRef::Arn {
-                scope: Scope {
-                    account: primary.scope.account.clone(),
-                    region: target.clone(),
+            KeyUse::new(
+                &KeyRef::Arn {
+                    scope: Scope {
+                        account: primary.scope.account.clone(),
+                        region: target.clone(),
+                    },
+                    id: primary.id.clone(),
                 },
-                id: primary.id.clone(),
-            },
-            Aliases::Forbidden,
-            "kms:UpdatePrimaryRegion",
-            StateRule::NotPendingDeletion,
-            None,
-            facts,
+                "kms:UpdatePrimaryRegion",
+                StateRule::NotPendingDeletion,
+            )
+            .without_aliases()
+            .facts(facts),
         )
         .await?;
         let next = primary.rotation.next;

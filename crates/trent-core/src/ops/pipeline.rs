@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::cache::CachedKey;
 use crate::error::{Error, Result};
+use crate::key::CachedKey;
 use crate::kms::Kms;
 use crate::model::{KeyId, KeyRef, KeyState, KeyUsage, MaterialId, RequestContext, Scope};
 use crate::policy::{self, AuthorizedKey, Facts, Policy};
@@ -41,6 +41,50 @@ const CROSS_ACCOUNT: &[&str] = &[
 pub enum Aliases {
     Allowed,
     Forbidden,
+}
+
+/// What an operation asks of the pipeline for one key: which key, for which action, in which
+/// states and usage, with which condition keys of its own.
+#[derive(Debug)]
+pub(crate) struct KeyUse<'a> {
+    key: &'a KeyRef,
+    aliases: Aliases,
+    action: &'static str,
+    state: StateRule,
+    usage: Option<KeyUsage>,
+    facts: Facts,
+}
+
+impl<'a> KeyUse<'a> {
+    /// `key` (which may be an alias) for `action`, in the states `state` allows, of any usage.
+    pub(crate) fn new(key: &'a KeyRef, action: &'static str, state: StateRule) -> KeyUse<'a> {
+        KeyUse {
+            key,
+            aliases: Aliases::Allowed,
+            action,
+            state,
+            usage: None,
+            facts: Facts::new(),
+        }
+    }
+
+    /// Only a key of this usage (`InvalidKeyUsageException` otherwise).
+    pub(crate) fn usage(mut self, usage: KeyUsage) -> KeyUse<'a> {
+        self.usage = Some(usage);
+        self
+    }
+
+    /// The operation's `KeyId` may not name an alias.
+    pub(crate) fn without_aliases(mut self) -> KeyUse<'a> {
+        self.aliases = Aliases::Forbidden;
+        self
+    }
+
+    /// The condition keys the operation adds.
+    pub(crate) fn facts(mut self, facts: Facts) -> KeyUse<'a> {
+        self.facts = facts;
+        self
+    }
 }
 
 /// The key states an operation accepts.
@@ -97,7 +141,7 @@ impl Kms {
                     }
                     // An AWS managed key comes to be the first time its alias is used, in the
                     // caller's own account.
-                    None => match crate::ops::managed::managed_service(name) {
+                    None => match name.aws_managed_service() {
                         Some((service, endpoint)) if scope == ctx.scope() => {
                             let id = self.managed_key(&scope, name, service, endpoint).await?;
                             Ok((scope, id))
@@ -160,28 +204,16 @@ impl Kms {
     pub(crate) async fn key_for(
         &self,
         ctx: &RequestContext,
-        key_ref: &KeyRef,
-        aliases: Aliases,
-        action: &'static str,
-        state: StateRule,
-        usage: Option<KeyUsage>,
+        want: KeyUse<'_>,
     ) -> Result<AuthorizedKey> {
-        self.key_for_with(ctx, key_ref, aliases, action, state, usage, Facts::new())
-            .await
-    }
-
-    /// [`Kms::key_for`] with the condition keys the operation adds.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn key_for_with(
-        &self,
-        ctx: &RequestContext,
-        key_ref: &KeyRef,
-        aliases: Aliases,
-        action: &'static str,
-        state: StateRule,
-        usage: Option<KeyUsage>,
-        facts: Facts,
-    ) -> Result<AuthorizedKey> {
+        let KeyUse {
+            key: key_ref,
+            aliases,
+            action,
+            state,
+            usage,
+            facts,
+        } = want;
         let key = self.find(ctx, key_ref, aliases).await?;
         // Most operations are for the key's own account only, whatever its policy says.
         if key.record.scope.account != ctx.principal.account && !CROSS_ACCOUNT.contains(&action) {
@@ -239,7 +271,9 @@ impl Kms {
     ) -> Result<Vec<crate::model::GrantRecord>> {
         let mut found = Vec::new();
         for token in &ctx.grant_tokens {
-            let id = crate::ops::grants::grant_id_of_token(token)?;
+            let id = crate::model::grant::id_of_token(token)
+                .ok_or(Error::InvalidGrantToken)?
+                .to_owned();
             if key.grants.iter().any(|g| g.id == id) || key.grant_missing(&id) {
                 continue;
             }

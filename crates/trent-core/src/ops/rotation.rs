@@ -5,13 +5,13 @@
 //! A rotation adds a material version and makes it current: new ciphertexts use it, every
 //! older one still decrypts (the blob names its material), ReEncrypt moves a ciphertext to it.
 
-use crate::error::{Error, Result};
+use crate::error::{Constraint, Error, Result};
 use crate::kms::Kms;
 use crate::model::{
     KeyManager, KeyRecord, KeyRef, KeySpec, KeyUsage, Origin, RequestContext, RotationType,
     SealedMaterial, UnixMillis,
 };
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{KeyUse, StateRule};
 use crate::policy::Facts;
 use crate::store::{Page, SetChange, StoreError};
 
@@ -98,14 +98,16 @@ impl Kms {
         let period = period_days.unwrap_or(DEFAULT_ROTATION_DAYS);
         // The model's range; the wire checks it first, in the same words.
         let bound = match period {
-            p if p < 90 => "greater than or equal to 90",
-            p if p > 2560 => "less than or equal to 2560",
-            _ => "",
+            p if p < 90 => Some(Constraint::Min(90)),
+            p if p > 2560 => Some(Constraint::Max(2560)),
+            _ => None,
         };
-        if !bound.is_empty() {
-            return Err(Error::validation(format!(
-                "1 validation error detected: Value '{period}' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value {bound}"
-            )));
+        if let Some(constraint) = bound {
+            return Err(Error::invalid_parameter(
+                "rotationPeriodInDays",
+                Some(period.to_string()),
+                constraint,
+            ));
         }
         let facts = Facts::new().with("kms:RotationPeriodInDays", period.to_string());
         self.change_rotation(ctx, key, "kms:EnableKeyRotation", facts, move |r, now| {
@@ -140,14 +142,11 @@ impl Kms {
         change: impl FnOnce(&mut KeyRecord, UnixMillis) + Send + 'static,
     ) -> Result<()> {
         let authorized = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                action,
-                StateRule::Enabled,
-                None,
-                facts,
+                KeyUse::new(key, action, StateRule::Enabled)
+                    .without_aliases()
+                    .facts(facts),
             )
             .await?;
         let record = &authorized.key().record;
@@ -222,11 +221,7 @@ impl Kms {
         let authorized = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:GetKeyRotationStatus",
-                StateRule::Any,
-                None,
+                KeyUse::new(key, "kms:GetKeyRotationStatus", StateRule::Any).without_aliases(),
             )
             .await?;
         let record = authorized.key().record.clone();
@@ -246,11 +241,7 @@ impl Kms {
         let authorized = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:RotateKeyOnDemand",
-                StateRule::Enabled,
-                None,
+                KeyUse::new(key, "kms:RotateKeyOnDemand", StateRule::Enabled).without_aliases(),
             )
             .await?;
         let record = authorized.key().record.clone();
@@ -450,11 +441,7 @@ impl Kms {
         let authorized = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:ListKeyRotations",
-                StateRule::Any,
-                None,
+                KeyUse::new(key, "kms:ListKeyRotations", StateRule::Any).without_aliases(),
             )
             .await?;
         let record = &authorized.key().record;

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyRecord, KeyRef, KeyUsage, MessageType, RequestContext, SigningAlgorithm};
-use crate::ops::pipeline::{Aliases, StateRule, require_algorithm};
+use crate::ops::pipeline::{KeyUse, StateRule, require_algorithm};
 use crate::policy::{AuthorizedKey, Facts};
 
 /// The result of Sign.
@@ -75,16 +75,15 @@ impl Kms {
         dry_run: bool,
     ) -> Result<AuthorizedKey> {
         let key = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Allowed,
-                action,
-                StateRule::Enabled,
-                Some(KeyUsage::SignVerify),
-                Facts::new()
-                    .with("kms:SigningAlgorithm", algorithm.as_str())
-                    .with("kms:MessageType", message_type.as_str()),
+                KeyUse::new(key, action, StateRule::Enabled)
+                    .usage(KeyUsage::SignVerify)
+                    .facts(
+                        Facts::new()
+                            .with("kms:SigningAlgorithm", algorithm.as_str())
+                            .with("kms:MessageType", message_type.as_str()),
+                    ),
             )
             .await?;
         check_request(&key.key().record, algorithm, message_type, message)?;
@@ -175,11 +174,7 @@ impl Kms {
         let key = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Allowed,
-                "kms:GetPublicKey",
-                StateRule::Enabled,
-                None,
+                KeyUse::new(key, "kms:GetPublicKey", StateRule::Enabled),
             )
             .await?;
         let record = &key.key().record;

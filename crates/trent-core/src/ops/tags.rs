@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use crate::error::{Error, Result};
 use crate::kms::Kms;
 use crate::model::{KeyRef, RequestContext, Tag};
-use crate::ops::pipeline::{Aliases, StateRule};
+use crate::ops::pipeline::{KeyUse, StateRule};
 use crate::policy::Facts;
 use crate::store::{Constraint, StoreError};
 
@@ -43,15 +43,13 @@ impl Kms {
     ) -> Result<()> {
         validate_tags(tags)?;
         let key = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:TagResource",
-                StateRule::NotPendingDeletion,
-                None,
-                Facts::new()
-                    .with_request_tags(tags.iter().map(|t| (t.key.as_str(), t.value.as_str()))),
+                KeyUse::new(key, "kms:TagResource", StateRule::NotPendingDeletion)
+                    .without_aliases()
+                    .facts(Facts::new().with_request_tags(
+                        tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+                    )),
             )
             .await?;
         let record = &key.key().record;
@@ -79,16 +77,15 @@ impl Kms {
         tag_keys: &[String],
     ) -> Result<()> {
         let key = self
-            .key_for_with(
+            .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:UntagResource",
-                StateRule::NotPendingDeletion,
-                None,
-                tag_keys
-                    .iter()
-                    .fold(Facts::new(), |f, k| f.with("aws:TagKeys", k.as_str())),
+                KeyUse::new(key, "kms:UntagResource", StateRule::NotPendingDeletion)
+                    .without_aliases()
+                    .facts(
+                        tag_keys
+                            .iter()
+                            .fold(Facts::new(), |f, k| f.with("aws:TagKeys", k.as_str())),
+                    ),
             )
             .await?;
         let record = &key.key().record;
@@ -103,11 +100,7 @@ impl Kms {
         let key = self
             .key_for(
                 ctx,
-                key,
-                Aliases::Forbidden,
-                "kms:ListResourceTags",
-                StateRule::Any,
-                None,
+                KeyUse::new(key, "kms:ListResourceTags", StateRule::Any).without_aliases(),
             )
             .await?;
         let record = &key.key().record;

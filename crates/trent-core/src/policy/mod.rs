@@ -17,19 +17,12 @@ pub use request::{Conditions, Facts};
 
 use std::sync::Arc;
 
-use crate::cache::CachedKey;
 use crate::error::Error;
+use crate::key::CachedKey;
 use crate::model::{GrantRecord, RequestContext, UnixMillis};
 use eval::{Caller, GrantView, IdentityPolicy, Request};
 
-/// Why a request was denied, which picks AWS's message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DenyReason {
-    NoResourcePolicy,
-    NoIdentityPolicy,
-    ExplicitInResourcePolicy,
-    ExplicitInIdentityPolicy,
-}
+pub use crate::error::DenyReason;
 
 impl DenyReason {
     pub fn of(decision: &Decision) -> DenyReason {

@@ -2,7 +2,7 @@
 //! the key's own `kms:` keys and tags, and the facts each operation adds (algorithms,
 //! encryption context, grant parameters).
 
-use crate::cache::CachedKey;
+use crate::key::CachedKey;
 use crate::model::{EncryptionContext, PrincipalKind, RequestContext, UnixMillis};
 
 use super::condition::Context;

@@ -126,9 +126,8 @@ fn ciphertext(blob: Option<Blob>, ignore_ciphertext: bool) -> Result<Vec<u8>, Ap
     match blob {
         Some(blob) => Ok(blob.0),
         None if ignore_ciphertext => Ok(Vec::new()),
-        None => Err(ApiError::from(trent_core::Error::validation(
-            "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy \
-             constraint: Member must not be null",
-        ))),
+        None => Err(ApiError::from(
+            trent_api::validation::Violation::missing("ciphertextBlob").error(),
+        )),
     }
 }

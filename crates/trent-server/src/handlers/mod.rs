@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 use trent_api::EpochMillis;
 use trent_api::shapes::keys::KeyMetadata;
+use trent_api::validation::{Constraint, Violation};
 use trent_core::model::{EncryptionAlgorithm, EncryptionContext, KeyRecord, KeyRef, Tag};
 
 use crate::error::ApiError;
@@ -83,9 +84,14 @@ pub(crate) fn millis(t: trent_core::model::UnixMillis) -> EpochMillis {
 pub(crate) fn limit(requested: Option<u32>, default: usize, max: u32) -> Result<usize, ApiError> {
     match requested {
         None => Ok(default),
-        Some(l) if l > max => Err(ApiError::from(trent_core::Error::validation(format!(
-            "1 validation error detected: Value '{l}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {max}"
-        )))),
+        Some(l) if l > max => Err(ApiError::from(
+            Violation::new(
+                "limit",
+                Some(l.to_string()),
+                Constraint::Max(i64::from(max)),
+            )
+            .error(),
+        )),
         Some(l) => Ok(usize::try_from(l).unwrap_or(default)),
     }
 }
