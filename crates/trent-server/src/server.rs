@@ -553,22 +553,36 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
 /// Opens the store the options name: SQLite in the data directory (checked for damage), or
 /// the shared PostgreSQL database.
 async fn open_store(options: &ServerOptions) -> Result<Arc<dyn trent_core::store::Store>, String> {
-    match &options.store {
+    if let StoreLocation::Sqlite = options.store {
+        let db = options.data_dir.join("trent.db");
+        let store = SqliteStore::open_with(&db, options.durability).map_err(|e| {
+            format!(
+                "cannot open the store in {}: {e}",
+                options.data_dir.display()
+            )
+        })?;
+        // A damaged page is found now, not by the request that happens to read it.
+        store.quick_check().await.map_err(|e| {
+            format!(
+                "cannot open the store in {}: it is damaged ({e}); restore it from a backup (trent restore)",
+                options.data_dir.display()
+            )
+        })?;
+        return Ok(Arc::new(store));
+    }
+    open_store_at(&options.store, &options.data_dir).await
+}
+
+/// Opens the store a location names: the SQLite file of `data_dir`, or the PostgreSQL
+/// database (for the server, and for commands that read a store, such as `trent audit`).
+pub async fn open_store_at(
+    location: &StoreLocation,
+    data_dir: &std::path::Path,
+) -> Result<Arc<dyn trent_core::store::Store>, String> {
+    match location {
         StoreLocation::Sqlite => {
-            let db = options.data_dir.join("trent.db");
-            let store = SqliteStore::open_with(&db, options.durability).map_err(|e| {
-                format!(
-                    "cannot open the store in {}: {e}",
-                    options.data_dir.display()
-                )
-            })?;
-            // A damaged page is found now, not by the request that happens to read it.
-            store.quick_check().await.map_err(|e| {
-                format!(
-                    "cannot open the store in {}: it is damaged ({e}); restore it from a backup (trent restore)",
-                    options.data_dir.display()
-                )
-            })?;
+            let store = SqliteStore::open(&data_dir.join("trent.db"))
+                .map_err(|e| format!("cannot open the store in {}: {e}", data_dir.display()))?;
             Ok(Arc::new(store))
         }
         StoreLocation::Postgres { url, options } => {

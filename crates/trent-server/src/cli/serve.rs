@@ -1,0 +1,269 @@
+//! `trent serve`: its options, turned into [`ServerOptions`], and the server run until a signal.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use super::init_logging;
+use crate::server::{DEFAULT_LISTEN, ServerOptions};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = DEFAULT_LISTEN, env = "TRENT_LISTEN")]
+    pub(super) listen: SocketAddr,
+    /// Directory for the store and the root key.
+    #[arg(long, default_value = "./trent-data", env = "TRENT_DATA_DIR")]
+    pub(super) data_dir: PathBuf,
+    /// A fresh server for one test run: a new temporary data directory (new root key, new
+    /// credentials, printed), removed when the server stops; commits are not flushed to
+    /// disk, since nothing outlives the process.
+    #[arg(long, env = "TRENT_EPHEMERAL", conflicts_with_all = ["data_dir", "root_key_passphrase"])]
+    pub(super) ephemeral: bool,
+    /// Where the store lives: `sqlite` (trent.db in the data directory) or a PostgreSQL URL
+    /// (`postgres://user:password@host:port/dbname`) that any number of nodes share; every
+    /// node needs the same root key in its data directory.
+    #[arg(long, default_value = "sqlite", env = "TRENT_STORE")]
+    pub(super) store: String,
+    /// Connections to PostgreSQL per node (the change feed holds one more).
+    #[arg(long, default_value_t = 8, env = "TRENT_STORE_POOL_SIZE")]
+    pub(super) store_pool_size: usize,
+    /// How long a call waits for PostgreSQL (a connection, a statement) before it fails with
+    /// DependencyTimeoutException, in milliseconds.
+    #[arg(long, default_value_t = 5000, env = "TRENT_STORE_TIMEOUT_MS")]
+    pub(super) store_timeout_ms: u64,
+    /// Listen with SO_REUSEPORT, so that several nodes on one host share the port.
+    #[arg(long, env = "TRENT_REUSE_PORT")]
+    pub(super) reuse_port: bool,
+    /// How often background maintenance (deletion, rotation, import expiry, audit digests)
+    /// runs, in seconds; with several nodes, one node runs it under a lease.
+    #[arg(long, default_value_t = 10, env = "TRENT_MAINTENANCE_SECONDS")]
+    pub(super) maintenance_seconds: u64,
+    /// TOML file declaring accounts, regions and access keys.
+    #[arg(long, env = "TRENT_CONFIG")]
+    pub(super) config: Option<PathBuf>,
+    /// YAML or TOML file of keys to create at start-up (idempotent).
+    #[arg(long, env = "TRENT_SEED")]
+    pub(super) seed: Option<PathBuf>,
+    /// Accept any request signature. For local development only.
+    #[arg(long)]
+    pub(super) dev: bool,
+    /// Switch AWS's request-rate quotas on (CreateKey 5/s, ...; ThrottlingException past
+    /// them). Off by default; resource quotas are always on.
+    #[arg(long, env = "TRENT_AWS_QUOTAS")]
+    pub(super) aws_quotas: bool,
+    /// Refuse requests whose X-Amz-Target header is not signed (AWS accepts them).
+    #[arg(long, env = "TRENT_REQUIRE_SIGNED_TARGET")]
+    pub(super) require_signed_target: bool,
+    /// Serve HTTP/2 over plain TCP too (h2c, prior knowledge). Off by default: AWS speaks
+    /// HTTP/2 only over TLS. `[listener]` in the config sets the other connection limits.
+    #[arg(long, env = "TRENT_H2C")]
+    pub(super) h2c: bool,
+    /// Serve /metrics (and /health) on this address instead of the API listener, e.g. a
+    /// loopback or management-network address that clients cannot reach.
+    #[arg(long, env = "TRENT_METRICS_LISTEN")]
+    pub(super) metrics_listen: Option<SocketAddr>,
+    /// Serve TLS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "TRENT_TLS_CERT", requires = "tls_key")]
+    pub(super) tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM).
+    #[arg(long, env = "TRENT_TLS_KEY", requires = "tls_cert")]
+    pub(super) tls_key: Option<PathBuf>,
+    /// Serve TLS with a self-signed certificate for localhost, made once and kept in the data
+    /// directory (tls-cert.pem), for development.
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub(super) tls_self_signed: bool,
+    /// Log format.
+    #[arg(long, value_enum, default_value = "text", env = "TRENT_LOG_FORMAT")]
+    pub(super) log_format: LogFormat,
+    /// Protect the root key with a passphrase (Argon2id): `prompt` (asked on the terminal),
+    /// `env:NAME` (an environment variable) or `file:PATH` (its first line). The key is then
+    /// kept as root.key.enc, which opens nothing without the passphrase.
+    #[arg(long, env = "TRENT_ROOT_KEY_PASSPHRASE_FROM", value_name = "SOURCE")]
+    pub(super) root_key_passphrase: Option<String>,
+}
+
+pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    // --ephemeral: the directory goes when `ephemeral` drops, after the server has stopped
+    // (or failed to start).
+    let ephemeral = if args.ephemeral {
+        if args.store != "sqlite" {
+            eprintln!(
+                "trent: --ephemeral keeps its store in SQLite in a temporary directory; it cannot use --store {}",
+                args.store
+            );
+            return ExitCode::from(2);
+        }
+        match tempfile::Builder::new()
+            .prefix("trent-ephemeral-")
+            .tempdir()
+        {
+            Ok(dir) => {
+                args.data_dir = dir.path().to_path_buf();
+                Some(dir)
+            }
+            Err(e) => {
+                eprintln!("trent: cannot make a temporary data directory: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let mut options = ServerOptions::new(args.listen, args.data_dir.clone());
+    if ephemeral.is_some() {
+        options.durability = trent_store::Durability::Off;
+    }
+    if let Some(source) = &args.root_key_passphrase {
+        let new = !args.data_dir.join("root.key.enc").exists();
+        match crate::root_key::read_passphrase(source, new) {
+            Ok(p) => options.passphrase = Some(p),
+            Err(e) => {
+                eprintln!("trent: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    options.store = match crate::server::StoreLocation::parse(&args.store) {
+        Ok(crate::server::StoreLocation::Postgres { url, .. }) => {
+            crate::server::StoreLocation::Postgres {
+                url,
+                options: trent_store::PostgresOptions {
+                    pool_size: args.store_pool_size,
+                    timeout: std::time::Duration::from_millis(args.store_timeout_ms.max(1)),
+                },
+            }
+        }
+        Ok(sqlite) => sqlite,
+        Err(e) => {
+            eprintln!("trent: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    options.reuse_port = args.reuse_port;
+    options.maintenance_interval = std::time::Duration::from_secs(args.maintenance_seconds.max(1));
+    options.config = args.config;
+    options.seed = args.seed;
+    options.dev = args.dev;
+    options.aws_quotas = args.aws_quotas;
+    options.require_signed_target = args.require_signed_target;
+    options.limits.h2c = args.h2c;
+    options.metrics_listen = args.metrics_listen;
+    options.tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
+        (Some(cert), Some(key), _) => Some(crate::tls::TlsSource::Files { cert, key }),
+        (_, _, true) => Some(crate::tls::TlsSource::SelfSigned),
+        _ => None,
+    };
+    let mut server = match crate::server::start(options).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("trent: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.dev {
+        tracing::warn!(
+            "DEV MODE: every request signature is accepted without checking. Never expose this server to a network."
+        );
+        eprintln!(
+            "\n*** WARNING: --dev accepts ANY signature. Anyone who can reach {} can use every key. ***\n",
+            server.local_addr
+        );
+    }
+    if ephemeral.is_some() {
+        tracing::info!(
+            data_dir = %args.data_dir.display(),
+            "ephemeral: a new root key, store and credentials, removed when the server stops"
+        );
+    } else if server.root_key_created {
+        let file = if args.root_key_passphrase.is_some() {
+            "root.key.enc"
+        } else {
+            "root.key"
+        };
+        tracing::warn!(
+            path = %args.data_dir.join(file).display(),
+            "created a new root key: back it up together with the data directory, or the keys are lost"
+        );
+    }
+    if let Some(report) = &server.seed_report {
+        tracing::info!(
+            created = report.created,
+            already_present = report.present,
+            "applied seed file"
+        );
+    }
+    tracing::info!(endpoint = %server.endpoint(), data_dir = %args.data_dir.display(), "Trent is serving the AWS KMS API");
+    if let Some(id) = &server.default_identity {
+        let endpoint = server.endpoint();
+        let lines = format!(
+            "# Trent is listening on {endpoint}. To use it:\n\
+             export AWS_ACCESS_KEY_ID={}\n\
+             export AWS_SECRET_ACCESS_KEY={}\n\
+             export AWS_REGION={region}\n\
+             export AWS_DEFAULT_REGION={region}\n\
+             export AWS_ENDPOINT_URL_KMS={endpoint}\n\
+             export AWS_ENDPOINT_URL_STS={endpoint}\n",
+            id.access_key_id,
+            id.secret.as_str(),
+            region = id.region,
+        );
+        // The AWS CLI v1 and boto3 read the region from AWS_DEFAULT_REGION only; STS
+        // (GetCallerIdentity, AssumeRole) is served on the same endpoint. A reader that has
+        // gone away (a closed pipe) is not a reason to stop serving.
+        let lines = zeroize::Zeroizing::new(lines);
+        let mut out = std::io::stdout().lock();
+        let _ = std::io::Write::write_all(&mut out, lines.as_bytes());
+        let _ = std::io::Write::flush(&mut out);
+    }
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    tokio::select! {
+        () = &mut stop => {
+            tracing::info!("shutting down: finishing in-flight requests");
+            server.trigger_shutdown();
+            let code = match server.wait().await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => { eprintln!("trent: {e}"); ExitCode::FAILURE }
+            };
+            if let Some(dir) = ephemeral {
+                let path = dir.path().display().to_string();
+                match dir.close() {
+                    Ok(()) => tracing::info!(data_dir = %path, "removed the ephemeral data directory"),
+                    Err(e) => tracing::warn!(data_dir = %path, error = %e, "cannot remove the ephemeral data directory"),
+                }
+            }
+            code
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
