@@ -5,6 +5,7 @@
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{DryRunModifierType, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType};
 
+use crate::builders::created;
 use crate::harness::{Harness, error_of};
 
 fn arn(id: &str) -> String {
@@ -28,14 +29,7 @@ async fn create_key_needs_a_usage_for_every_spec_but_symmetric() {
         );
     }
     // The symmetric default needs none.
-    let meta = kms
-        .create_key()
-        .key_spec(KeySpec::SymmetricDefault)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let meta = created(kms.create_key().key_spec(KeySpec::SymmetricDefault)).await;
     assert_eq!(meta.key_usage, Some(KeyUsageType::EncryptDecrypt));
 }
 
@@ -268,19 +262,8 @@ async fn derive_shared_secret_with_a_bad_public_key_has_no_message() {
     let p384 = h
         .key_of(KeySpec::EccNistP384, KeyUsageType::KeyAgreement)
         .await;
-    let wrong_curve = kms
-        .get_public_key()
-        .key_id(&p384)
-        .send()
-        .await
-        .unwrap()
-        .public_key
-        .unwrap();
-    for public in [
-        wrong_curve.into_inner(),
-        b"not a key".to_vec(),
-        vec![0x04; 65],
-    ] {
+    let wrong_curve = h.public_key(&p384).await;
+    for public in [wrong_curve, b"not a key".to_vec(), vec![0x04; 65]] {
         assert_eq!(
             error_of(
                 kms.derive_shared_secret()
@@ -332,15 +315,7 @@ async fn derive_shared_secret_with_a_bad_public_key_sends_no_message_on_the_wire
 async fn replicate_key_on_a_replica_and_without_tags() {
     let h = Harness::start().await;
     let east = h.client_in("us-east-1");
-    let id = east
-        .create_key()
-        .multi_region(true)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let id = created(east.create_key().multi_region(true)).await.key_id;
     // No tags asked for: no ReplicaTags member at all, as at AWS.
     let (status, _, body) = h
         .raw(&h.request(
@@ -513,14 +488,8 @@ async fn sm2_is_not_supported_in_this_region() {
         ),
         unsupported("KeyPairSpec")
     );
-    let external = kms
-        .create_key()
-        .origin(OriginType::External)
-        .send()
+    let external = created(kms.create_key().origin(OriginType::External))
         .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
         .key_id;
     assert_eq!(
         error_of(

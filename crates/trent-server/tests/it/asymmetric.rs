@@ -7,24 +7,14 @@ use std::process::Command;
 
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{
-    EncryptionAlgorithmSpec, KeySpec, KeyUsageType, MacAlgorithmSpec, MessageType,
-    SigningAlgorithmSpec,
+    EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType, MacAlgorithmSpec,
+    MessageType, SigningAlgorithmSpec,
 };
 
+use crate::builders::{
+    decrypted, generate_mac, openssl, openssl_output, sign, signature_of, verify,
+};
 use crate::harness::{Harness, error_of};
-
-async fn create(h: &Harness, spec: KeySpec, usage: KeyUsageType) -> String {
-    h.client()
-        .create_key()
-        .key_spec(spec.clone())
-        .key_usage(usage.clone())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{spec:?} {usage:?}: {e:?}"))
-        .key_metadata
-        .unwrap()
-        .key_id
-}
 
 fn digest(algorithm: &SigningAlgorithmSpec, message: &[u8]) -> Vec<u8> {
     use aws_lc_rs::digest::{SHA256, SHA384, SHA512, digest as hash};
@@ -34,6 +24,11 @@ fn digest(algorithm: &SigningAlgorithmSpec, message: &[u8]) -> Vec<u8> {
         _ => &SHA512,
     };
     hash(alg, message).as_ref().to_vec()
+}
+
+/// The names of the algorithms DescribeKey lists.
+fn names<T: AsRef<str>>(algorithms: &[T]) -> Vec<&str> {
+    algorithms.iter().map(AsRef::as_ref).collect()
 }
 
 #[tokio::test]
@@ -141,51 +136,14 @@ async fn every_spec_and_usage_and_what_describe_key_lists() {
         ),
     ];
     for (spec, usage, enc, sig, mac, agree) in cases {
-        let id = create(&h, spec.clone(), usage.clone()).await;
+        let id = h.key_of(spec.clone(), usage.clone()).await;
         let m = h.describe(&id).await;
-        let names = |v: Vec<String>| v;
         assert_eq!(m.key_spec.as_ref(), Some(spec));
         assert_eq!(m.key_usage.as_ref(), Some(usage));
-        assert_eq!(
-            names(
-                m.encryption_algorithms()
-                    .iter()
-                    .map(|a| a.as_str().to_owned())
-                    .collect()
-            ),
-            *enc,
-            "{spec:?}"
-        );
-        assert_eq!(
-            names(
-                m.signing_algorithms()
-                    .iter()
-                    .map(|a| a.as_str().to_owned())
-                    .collect()
-            ),
-            *sig,
-            "{spec:?}"
-        );
-        assert_eq!(
-            names(
-                m.mac_algorithms()
-                    .iter()
-                    .map(|a| a.as_str().to_owned())
-                    .collect()
-            ),
-            *mac,
-            "{spec:?}"
-        );
-        assert_eq!(
-            names(
-                m.key_agreement_algorithms()
-                    .iter()
-                    .map(|a| a.as_str().to_owned())
-                    .collect()
-            ),
-            *agree,
-            "{spec:?}"
-        );
+        assert_eq!(names(m.encryption_algorithms()), *enc, "{spec:?}");
+        assert_eq!(names(m.signing_algorithms()), *sig, "{spec:?}");
+        assert_eq!(names(m.mac_algorithms()), *mac, "{spec:?}");
+        assert_eq!(names(m.key_agreement_algorithms()), *agree, "{spec:?}");
         // Only symmetric keys name a current key material.
         assert!(m.current_key_material_id.is_none(), "{spec:?}");
     }
@@ -216,7 +174,7 @@ async fn sign_and_verify(
     spec: KeySpec,
 ) -> Vec<(SigningAlgorithmSpec, Vec<u8>, String)> {
     let kms = h.client();
-    let id = create(h, spec.clone(), KeyUsageType::SignVerify).await;
+    let id = h.key_of(spec.clone(), KeyUsageType::SignVerify).await;
     let algorithms = h.describe(&id).await.signing_algorithms().to_vec();
     let message = b"the quick brown fox signs with KMS".to_vec();
     let mut signatures = Vec::new();
@@ -236,56 +194,38 @@ async fn sign_and_verify(
                 b"another message".to_vec(),
             )
         };
-        let signed = kms
-            .sign()
-            .key_id(&id)
-            .message(Blob::new(payload.clone()))
+        let signed = sign(&kms, &id, payload.clone(), algorithm.clone())
             .message_type(message_type.clone())
-            .signing_algorithm(algorithm.clone())
             .send()
             .await
             .unwrap_or_else(|e| panic!("{spec:?} {algorithm:?}: {e:?}"));
         assert_eq!(signed.signing_algorithm.as_ref(), Some(&algorithm));
         let signature = signed.signature.unwrap().into_inner();
-        let verified = kms
-            .verify()
-            .key_id(&id)
-            .message(Blob::new(payload.clone()))
-            .signature(Blob::new(signature.clone()))
-            .message_type(message_type.clone())
-            .signing_algorithm(algorithm.clone())
-            .send()
-            .await
-            .unwrap();
-        assert!(verified.signature_valid);
+        // Verify, with the message type and algorithm of the signing.
+        let verified = |payload: &[u8], signature: &[u8]| {
+            verify(&kms, &id, payload, signature, algorithm.clone())
+                .message_type(message_type.clone())
+                .send()
+        };
+        assert!(
+            verified(&payload, &signature)
+                .await
+                .unwrap()
+                .signature_valid
+        );
         // A changed signature or message fails, with AWS's exception.
         let mut bad = signature.clone();
         let last = bad.len() - 1;
         bad[last] ^= 1;
-        let r = kms
-            .verify()
-            .key_id(&id)
-            .message(Blob::new(payload.clone()))
-            .signature(Blob::new(bad))
-            .message_type(message_type.clone())
-            .signing_algorithm(algorithm.clone())
-            .send()
-            .await;
         assert_eq!(
-            error_of(r).0,
+            error_of(verified(&payload, &bad).await).0,
             "KMSInvalidSignatureException",
             "{spec:?} {algorithm:?}"
         );
-        let r = kms
-            .verify()
-            .key_id(&id)
-            .message(Blob::new(other.clone()))
-            .signature(Blob::new(signature.clone()))
-            .message_type(message_type.clone())
-            .signing_algorithm(algorithm.clone())
-            .send()
-            .await;
-        assert_eq!(error_of(r).0, "KMSInvalidSignatureException");
+        assert_eq!(
+            error_of(verified(&other, &signature).await).0,
+            "KMSInvalidSignatureException"
+        );
 
         let hashes = !matches!(
             algorithm,
@@ -297,23 +237,11 @@ async fn sign_and_verify(
             // DIGEST: the digest is signed as given, so the result verifies as a RAW signature
             // of the original message.
             let d = digest(&algorithm, &message);
-            let over_digest = kms
-                .sign()
-                .key_id(&id)
-                .message(Blob::new(d.clone()))
-                .message_type(MessageType::Digest)
-                .signing_algorithm(algorithm.clone())
-                .send()
-                .await
-                .unwrap()
-                .signature
-                .unwrap();
-            let as_raw = kms
-                .verify()
-                .key_id(&id)
-                .message(Blob::new(message.clone()))
-                .signature(over_digest)
-                .signing_algorithm(algorithm.clone())
+            let over_digest = signature_of(
+                sign(&kms, &id, d.clone(), algorithm.clone()).message_type(MessageType::Digest),
+            )
+            .await;
+            let as_raw = verify(&kms, &id, message.clone(), over_digest, algorithm.clone())
                 .send()
                 .await
                 .unwrap();
@@ -321,12 +249,8 @@ async fn sign_and_verify(
                 as_raw.signature_valid,
                 "{spec:?} {algorithm:?}: DIGEST was hashed again"
             );
-            let r = kms
-                .sign()
-                .key_id(&id)
-                .message(Blob::new(d[1..].to_vec()))
+            let r = sign(&kms, &id, d[1..].to_vec(), algorithm.clone())
                 .message_type(MessageType::Digest)
-                .signing_algorithm(algorithm.clone())
                 .send()
                 .await;
             let (code, message) = error_of(r);
@@ -347,40 +271,17 @@ async fn sign_and_verify(
     } else {
         SigningAlgorithmSpec::EcdsaSha384
     };
-    let r = kms
-        .sign()
-        .key_id(&id)
-        .message(Blob::new(message))
-        .signing_algorithm(foreign)
-        .send()
-        .await;
+    let r = sign(&kms, &id, message, foreign).send().await;
     assert_eq!(error_of(r).0, "InvalidKeyUsageException", "{spec:?}");
     signatures
 }
 
-fn openssl(args: &[&str]) -> std::process::Output {
-    Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("openssl is installed (scripts/test installs it)")
-}
-
 /// Writes a DER SubjectPublicKeyInfo as PEM with OpenSSL, proving OpenSSL parses it.
 async fn public_pem(dir: &Path, h: &Harness, key: &str) -> std::path::PathBuf {
-    let der = h
-        .client()
-        .get_public_key()
-        .key_id(key)
-        .send()
-        .await
-        .unwrap()
-        .public_key
-        .unwrap()
-        .into_inner();
     let der_path = dir.join(format!("{key}.der"));
     let pem_path = dir.join(format!("{key}.pem"));
-    std::fs::write(&der_path, der).unwrap();
-    let out = openssl(&[
+    std::fs::write(&der_path, h.public_key(key).await).unwrap();
+    openssl(&[
         "pkey",
         "-pubin",
         "-inform",
@@ -390,11 +291,6 @@ async fn public_pem(dir: &Path, h: &Harness, key: &str) -> std::path::PathBuf {
         "-out",
         pem_path.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     pem_path
 }
 
@@ -429,7 +325,7 @@ async fn signatures_verify_in_openssl() {
                 continue;
             }
             let out = if name == "ED25519_SHA_512" {
-                openssl(&[
+                openssl_output(&[
                     "pkeyutl", "-verify", "-pubin", "-inkey", pem, "-rawin", "-in", msg,
                     "-sigfile", sig,
                 ])
@@ -446,7 +342,7 @@ async fn signatures_verify_in_openssl() {
                     ]);
                 }
                 args.push(msg);
-                openssl(&args)
+                openssl_output(&args)
             };
             assert!(
                 out.status.success(),
@@ -481,7 +377,9 @@ async fn rsa_oaep_ciphertexts_made_offline_decrypt_and_limits_hold() {
     let h = Harness::start().await;
     let kms = h.client();
     let dir = tempfile::tempdir().unwrap();
-    let key = create(&h, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
+    let key = h
+        .key_of(KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt)
+        .await;
     let pem = public_pem(dir.path(), &h, &key).await;
     let plain = dir.path().join("plain");
     std::fs::write(&plain, b"encrypted by OpenSSL, decrypted by Trent").unwrap();
@@ -489,8 +387,21 @@ async fn rsa_oaep_ciphertexts_made_offline_decrypt_and_limits_hold() {
         (EncryptionAlgorithmSpec::RsaesOaepSha1, "sha1"),
         (EncryptionAlgorithmSpec::RsaesOaepSha256, "sha256"),
     ] {
+        // Encrypt and Decrypt with this algorithm.
+        let encrypt = |plaintext: Vec<u8>| {
+            kms.encrypt()
+                .key_id(&key)
+                .plaintext(Blob::new(plaintext))
+                .encryption_algorithm(algorithm.clone())
+                .send()
+        };
+        let decrypt = |ciphertext: Blob| {
+            kms.decrypt()
+                .ciphertext_blob(ciphertext)
+                .encryption_algorithm(algorithm.clone())
+        };
         let ct = dir.path().join(format!("ct-{md}"));
-        let out = openssl(&[
+        openssl(&[
             "pkeyutl",
             "-encrypt",
             "-pubin",
@@ -507,18 +418,10 @@ async fn rsa_oaep_ciphertexts_made_offline_decrypt_and_limits_hold() {
             "-pkeyopt",
             &format!("rsa_mgf1_md:{md}"),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         let blob = std::fs::read(&ct).unwrap();
         assert_eq!(blob.len(), 256, "raw RSA ciphertext");
-        let back = kms
-            .decrypt()
+        let back = decrypt(Blob::new(blob.clone()))
             .key_id(&key)
-            .ciphertext_blob(Blob::new(blob.clone()))
-            .encryption_algorithm(algorithm.clone())
             .send()
             .await
             .unwrap();
@@ -530,38 +433,17 @@ async fn rsa_oaep_ciphertexts_made_offline_decrypt_and_limits_hold() {
         // Tampered, or without the KeyId that names the key: InvalidCiphertextException.
         let mut bad = blob.clone();
         bad[10] ^= 1;
-        let r = kms
-            .decrypt()
-            .key_id(&key)
-            .ciphertext_blob(Blob::new(bad))
-            .encryption_algorithm(algorithm.clone())
-            .send()
-            .await;
+        let r = decrypt(Blob::new(bad)).key_id(&key).send().await;
         assert_eq!(error_of(r).0, "InvalidCiphertextException");
-        let r = kms
-            .decrypt()
-            .ciphertext_blob(Blob::new(blob))
-            .encryption_algorithm(algorithm.clone())
-            .send()
-            .await;
+        let r = decrypt(Blob::new(blob)).send().await;
         assert_eq!(error_of(r).0, "InvalidCiphertextException");
 
         // Encrypt through Trent, decrypt through Trent; the plaintext limits are AWS's.
         let limit = if md == "sha1" { 214 } else { 190 };
-        let out = kms
-            .encrypt()
-            .key_id(&key)
-            .plaintext(Blob::new(vec![7u8; limit]))
-            .encryption_algorithm(algorithm.clone())
-            .send()
-            .await
-            .unwrap();
+        let out = encrypt(vec![7u8; limit]).await.unwrap();
         assert_eq!(out.encryption_algorithm.as_ref(), Some(&algorithm));
-        let back = kms
-            .decrypt()
+        let back = decrypt(out.ciphertext_blob.unwrap())
             .key_id(&key)
-            .ciphertext_blob(out.ciphertext_blob.unwrap())
-            .encryption_algorithm(algorithm.clone())
             .send()
             .await
             .unwrap();
@@ -569,13 +451,7 @@ async fn rsa_oaep_ciphertexts_made_offline_decrypt_and_limits_hold() {
             back.plaintext.unwrap().as_ref(),
             vec![7u8; limit].as_slice()
         );
-        let r = kms
-            .encrypt()
-            .key_id(&key)
-            .plaintext(Blob::new(vec![7u8; limit + 1]))
-            .encryption_algorithm(algorithm.clone())
-            .send()
-            .await;
+        let r = encrypt(vec![7u8; limit + 1]).await;
         assert_eq!(error_of(r).0, "ValidationException");
     }
     // RSA keys need an RSAES algorithm, take no encryption context, and make no data keys.
@@ -634,59 +510,36 @@ async fn hmac_generate_and_verify() {
         (KeySpec::Hmac384, MacAlgorithmSpec::HmacSha384, 48),
         (KeySpec::Hmac512, MacAlgorithmSpec::HmacSha512, 64),
     ] {
-        let id = create(&h, spec.clone(), KeyUsageType::GenerateVerifyMac).await;
-        let out = kms
-            .generate_mac()
-            .key_id(&id)
-            .message(Blob::new("mac me"))
-            .mac_algorithm(algorithm.clone())
+        let id = h
+            .key_of(spec.clone(), KeyUsageType::GenerateVerifyMac)
+            .await;
+        let out = generate_mac(&kms, &id, "mac me", algorithm.clone())
             .send()
             .await
             .unwrap();
         let mac = out.mac.unwrap().into_inner();
         assert_eq!(mac.len(), len);
-        let ok = kms
-            .verify_mac()
-            .key_id(&id)
-            .message(Blob::new("mac me"))
-            .mac(Blob::new(mac.clone()))
-            .mac_algorithm(algorithm.clone())
-            .send()
-            .await
-            .unwrap();
-        assert!(ok.mac_valid);
+        let verify_mac = |message: &str, mac: Vec<u8>| {
+            kms.verify_mac()
+                .key_id(&id)
+                .message(Blob::new(message))
+                .mac(Blob::new(mac))
+                .mac_algorithm(algorithm.clone())
+                .send()
+        };
+        assert!(verify_mac("mac me", mac.clone()).await.unwrap().mac_valid);
         let mut bad = mac.clone();
         bad[0] ^= 1;
-        let r = kms
-            .verify_mac()
-            .key_id(&id)
-            .message(Blob::new("mac me"))
-            .mac(Blob::new(bad))
-            .mac_algorithm(algorithm.clone())
-            .send()
-            .await;
+        let r = verify_mac("mac me", bad).await;
         assert_eq!(error_of(r).0, "KMSInvalidMacException");
-        let r = kms
-            .verify_mac()
-            .key_id(&id)
-            .message(Blob::new("mac mE"))
-            .mac(Blob::new(mac))
-            .mac_algorithm(algorithm.clone())
-            .send()
-            .await;
+        let r = verify_mac("mac mE", mac).await;
         assert_eq!(error_of(r).0, "KMSInvalidMacException");
         let other = if algorithm == MacAlgorithmSpec::HmacSha256 {
             MacAlgorithmSpec::HmacSha512
         } else {
             MacAlgorithmSpec::HmacSha256
         };
-        let r = kms
-            .generate_mac()
-            .key_id(&id)
-            .message(Blob::new("x"))
-            .mac_algorithm(other)
-            .send()
-            .await;
+        let r = generate_mac(&kms, &id, "x", other).send().await;
         assert_eq!(error_of(r).0, "InvalidKeyUsageException");
         // HMAC keys have no public key, and do not encrypt.
         let (code, _) = error_of(kms.get_public_key().key_id(&id).send().await);
@@ -701,11 +554,7 @@ async fn hmac_generate_and_verify() {
     }
     // A symmetric key makes no MAC and has no public key.
     let sym = h.key().await;
-    let r = kms
-        .generate_mac()
-        .key_id(&sym)
-        .message(Blob::new("x"))
-        .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+    let r = generate_mac(&kms, &sym, "x", MacAlgorithmSpec::HmacSha256)
         .send()
         .await;
     assert_eq!(error_of(r).0, "InvalidKeyUsageException");
@@ -718,7 +567,9 @@ async fn hmac_generate_and_verify() {
 #[tokio::test]
 async fn get_public_key_returns_spki_and_metadata() {
     let h = Harness::start().await;
-    let id = create(&h, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
+    let id = h
+        .key_of(KeySpec::EccNistP256, KeyUsageType::SignVerify)
+        .await;
     let out = h
         .client()
         .get_public_key()
@@ -744,28 +595,32 @@ async fn get_public_key_returns_spki_and_metadata() {
         "DisabledException"
     );
     // Messages over 4096 bytes are refused by the model's limit; send a digest instead.
-    let signer = create(&h, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
-    let r = h
-        .client()
-        .sign()
-        .key_id(&signer)
-        .message(Blob::new(vec![0u8; 4097]))
-        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
-        .send()
+    let signer = h
+        .key_of(KeySpec::EccNistP256, KeyUsageType::SignVerify)
         .await;
+    let r = sign(
+        &h.client(),
+        &signer,
+        vec![0u8; 4097],
+        SigningAlgorithmSpec::EcdsaSha256,
+    )
+    .send()
+    .await;
     let (code, message) = error_of(r);
     assert_eq!(code, "ValidationException");
     assert!(message.contains("at 'message' failed to satisfy constraint: Member must have length less than or equal to 4096"), "{message}");
     // Signing with a key that is for encryption is InvalidKeyUsageException.
-    let rsa = create(&h, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
-    let r = h
-        .client()
-        .sign()
-        .key_id(&rsa)
-        .message(Blob::new("x"))
-        .signing_algorithm(SigningAlgorithmSpec::RsassaPssSha256)
-        .send()
+    let rsa = h
+        .key_of(KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt)
         .await;
+    let r = sign(
+        &h.client(),
+        &rsa,
+        "x",
+        SigningAlgorithmSpec::RsassaPssSha256,
+    )
+    .send()
+    .await;
     assert_eq!(error_of(r).0, "InvalidKeyUsageException");
 }
 
@@ -774,17 +629,24 @@ async fn ecdh_shared_secrets_equal_openssls() {
     let h = Harness::start().await;
     let kms = h.client();
     let dir = tempfile::tempdir().unwrap();
+    let derive = |key: &str, peer: Vec<u8>| {
+        kms.derive_shared_secret()
+            .key_id(key)
+            .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+            .public_key(Blob::new(peer))
+            .send()
+    };
     for (spec, curve, len) in [
         (KeySpec::EccNistP256, "P-256", 32),
         (KeySpec::EccNistP384, "P-384", 48),
         (KeySpec::EccNistP521, "P-521", 66),
     ] {
-        let key = create(&h, spec.clone(), KeyUsageType::KeyAgreement).await;
+        let key = h.key_of(spec.clone(), KeyUsageType::KeyAgreement).await;
         let kms_pem = public_pem(dir.path(), &h, &key).await;
         // The peer: a key pair made by OpenSSL.
         let peer = dir.path().join(format!("peer-{curve}.pem"));
         let peer_pub = dir.path().join(format!("peer-{curve}.der"));
-        let out = openssl(&[
+        openssl(&[
             "genpkey",
             "-algorithm",
             "EC",
@@ -793,12 +655,7 @@ async fn ecdh_shared_secrets_equal_openssls() {
             "-out",
             peer.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = openssl(&[
+        openssl(&[
             "pkey",
             "-in",
             peer.to_str().unwrap(),
@@ -808,13 +665,7 @@ async fn ecdh_shared_secrets_equal_openssls() {
             "-out",
             peer_pub.to_str().unwrap(),
         ]);
-        assert!(out.status.success());
-        let derived = kms
-            .derive_shared_secret()
-            .key_id(&key)
-            .key_agreement_algorithm(aws_sdk_kms::types::KeyAgreementAlgorithmSpec::Ecdh)
-            .public_key(Blob::new(std::fs::read(&peer_pub).unwrap()))
-            .send()
+        let derived = derive(&key, std::fs::read(&peer_pub).unwrap())
             .await
             .unwrap();
         assert_eq!(
@@ -824,7 +675,7 @@ async fn ecdh_shared_secrets_equal_openssls() {
         let secret = derived.shared_secret.unwrap().into_inner();
         assert_eq!(secret.len(), len, "{spec:?}: the raw x coordinate");
         let theirs = dir.path().join(format!("secret-{curve}"));
-        let out = openssl(&[
+        openssl(&[
             "pkeyutl",
             "-derive",
             "-inkey",
@@ -834,35 +685,20 @@ async fn ecdh_shared_secrets_equal_openssls() {
             "-out",
             theirs.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         assert_eq!(
             secret,
             std::fs::read(&theirs).unwrap(),
             "{spec:?}: Trent and OpenSSL disagree"
         );
         // A peer key of another curve, or garbage, is refused.
-        let r = kms
-            .derive_shared_secret()
-            .key_id(&key)
-            .key_agreement_algorithm(aws_sdk_kms::types::KeyAgreementAlgorithmSpec::Ecdh)
-            .public_key(Blob::new(vec![0x30, 0x03, 0x02, 0x01, 0x00]))
-            .send()
-            .await;
+        let r = derive(&key, vec![0x30, 0x03, 0x02, 0x01, 0x00]).await;
         assert_eq!(error_of(r).0, "ValidationException");
     }
     // A signing key does not agree.
-    let signing = create(&h, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
-    let r = kms
-        .derive_shared_secret()
-        .key_id(&signing)
-        .key_agreement_algorithm(aws_sdk_kms::types::KeyAgreementAlgorithmSpec::Ecdh)
-        .public_key(Blob::new(vec![1]))
-        .send()
+    let signing = h
+        .key_of(KeySpec::EccNistP256, KeyUsageType::SignVerify)
         .await;
+    let r = derive(&signing, vec![1]).await;
     assert_eq!(error_of(r).0, "InvalidKeyUsageException");
 }
 
@@ -897,7 +733,7 @@ async fn data_key_pairs_are_real_key_pairs_sealed_under_the_kms_key() {
         let private_path = dir.path().join("private.der");
         let derived_path = dir.path().join("public.der");
         std::fs::write(&private_path, &private).unwrap();
-        let o = openssl(&[
+        openssl(&[
             "pkey",
             "-inform",
             "DER",
@@ -909,21 +745,13 @@ async fn data_key_pairs_are_real_key_pairs_sealed_under_the_kms_key() {
             "-out",
             derived_path.to_str().unwrap(),
         ]);
-        assert!(
-            o.status.success(),
-            "{spec:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
         assert_eq!(std::fs::read(&derived_path).unwrap(), public, "{spec:?}");
         // The ciphertext is the private key under the KMS key and context.
-        let back = kms
+        let unseal = kms
             .decrypt()
             .ciphertext_blob(out.private_key_ciphertext_blob.unwrap())
-            .encryption_context("purpose", "pair")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(back.plaintext.unwrap().into_inner(), private, "{spec:?}");
+            .encryption_context("purpose", "pair");
+        assert_eq!(decrypted(unseal).await, private, "{spec:?}");
     }
     let out = kms
         .generate_data_key_pair_without_plaintext()
@@ -933,15 +761,14 @@ async fn data_key_pairs_are_real_key_pairs_sealed_under_the_kms_key() {
         .await
         .unwrap();
     assert!(out.public_key.is_some());
-    let back = kms
+    let unseal = kms
         .decrypt()
-        .ciphertext_blob(out.private_key_ciphertext_blob.unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert!(back.plaintext.unwrap().as_ref().len() > 100);
+        .ciphertext_blob(out.private_key_ciphertext_blob.unwrap());
+    assert!(decrypted(unseal).await.len() > 100);
     // An asymmetric KMS key cannot seal a pair; SM2 is China-only.
-    let rsa = create(&h, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
+    let rsa = h
+        .key_of(KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt)
+        .await;
     let r = kms
         .generate_data_key_pair()
         .key_id(&rsa)
@@ -985,6 +812,18 @@ fn unhex(text: &str) -> Vec<u8> {
         .collect()
 }
 
+/// Python's verdict (`valid`, or `invalid` and why) on an ML-DSA `signature` of `message` by
+/// the key of `spki`.
+fn python_verdict(spki: &[u8], signature: &[u8], message: &[u8]) -> String {
+    python(
+        "import sys\nfrom cryptography.hazmat.primitives.serialization import load_der_public_key\n\
+         k = load_der_public_key(bytes.fromhex(sys.argv[1]))\n\
+         try:\n    k.verify(bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])); print('valid')\n\
+         except Exception as e:\n    print('invalid', e)",
+        &[&hex(spki), &hex(signature), &hex(message)],
+    )
+}
+
 #[tokio::test]
 async fn ml_kem_interoperates_with_python_cryptography() {
     use aws_sdk_kms::types::EncapsulationAlgorithmSpec as E;
@@ -995,9 +834,18 @@ async fn ml_kem_interoperates_with_python_cryptography() {
         (KeySpec::MlKem768, 1088),
         (KeySpec::MlKem1024, 1568),
     ] {
-        let id = create(&h, spec.clone(), KeyUsageType::EncapsulateDecapsulate).await;
+        let id = h
+            .key_of(spec.clone(), KeyUsageType::EncapsulateDecapsulate)
+            .await;
         let m = h.describe(&id).await;
         assert_eq!(m.encapsulation_algorithms(), &[E::MlKem], "{spec:?}");
+        let decapsulate = |ciphertext: Vec<u8>| {
+            kms.decapsulate()
+                .key_id(&id)
+                .encapsulation_algorithm(E::MlKem)
+                .shared_secret_ciphertext_blob(Blob::new(ciphertext))
+                .send()
+        };
         // Round trip through Trent.
         let enc = kms
             .encapsulate()
@@ -1009,62 +857,27 @@ async fn ml_kem_interoperates_with_python_cryptography() {
         let secret = enc.shared_secret.unwrap().into_inner();
         let ct = enc.shared_secret_ciphertext_blob.unwrap().into_inner();
         assert_eq!((secret.len(), ct.len()), (32, ct_len), "{spec:?}");
-        let dec = kms
-            .decapsulate()
-            .key_id(&id)
-            .encapsulation_algorithm(E::MlKem)
-            .shared_secret_ciphertext_blob(Blob::new(ct.clone()))
-            .send()
-            .await
-            .unwrap();
+        let dec = decapsulate(ct.clone()).await.unwrap();
         assert_eq!(dec.shared_secret.unwrap().into_inner(), secret);
         // A changed ciphertext gives an unrelated secret (implicit rejection), never the real one.
         let mut bad = ct.clone();
         bad[0] ^= 1;
-        let other = kms
-            .decapsulate()
-            .key_id(&id)
-            .encapsulation_algorithm(E::MlKem)
-            .shared_secret_ciphertext_blob(Blob::new(bad))
-            .send()
-            .await
-            .unwrap();
+        let other = decapsulate(bad).await.unwrap();
         assert_ne!(other.shared_secret.unwrap().into_inner(), secret);
-        let r = kms
-            .decapsulate()
-            .key_id(&id)
-            .encapsulation_algorithm(E::MlKem)
-            .shared_secret_ciphertext_blob(Blob::new(ct[1..].to_vec()))
-            .send()
-            .await;
+        let r = decapsulate(ct[1..].to_vec()).await;
         assert_eq!(error_of(r).0, "InvalidCiphertextException");
         if spec == KeySpec::MlKem512 {
             continue; // cryptography does not implement ML-KEM-512.
         }
         // Python encapsulates to the public key Trent gives; Trent decapsulates.
-        let spki = kms
-            .get_public_key()
-            .key_id(&id)
-            .send()
-            .await
-            .unwrap()
-            .public_key
-            .unwrap()
-            .into_inner();
+        let spki = h.public_key(&id).await;
         let out = python(
             "import sys\nfrom cryptography.hazmat.primitives.serialization import load_der_public_key\n\
              k = load_der_public_key(bytes.fromhex(sys.argv[1]))\nsecret, ct = k.encapsulate()\nprint(secret.hex(), ct.hex())",
             &[&hex(&spki)],
         );
         let (their_secret, their_ct) = out.split_once(' ').unwrap();
-        let dec = kms
-            .decapsulate()
-            .key_id(&id)
-            .encapsulation_algorithm(E::MlKem)
-            .shared_secret_ciphertext_blob(Blob::new(unhex(their_ct)))
-            .send()
-            .await
-            .unwrap();
+        let dec = decapsulate(unhex(their_ct)).await.unwrap();
         assert_eq!(
             hex(&dec.shared_secret.unwrap().into_inner()),
             their_secret,
@@ -1078,35 +891,17 @@ async fn ml_dsa_signatures_verify_in_python_cryptography() {
     let h = Harness::start().await;
     let kms = h.client();
     for spec in [KeySpec::MlDsa44, KeySpec::MlDsa65, KeySpec::MlDsa87] {
-        let id = create(&h, spec.clone(), KeyUsageType::SignVerify).await;
+        let id = h.key_of(spec.clone(), KeyUsageType::SignVerify).await;
         let message = b"post-quantum, checked elsewhere";
-        let signature = kms
-            .sign()
-            .key_id(&id)
-            .message(Blob::new(message.to_vec()))
-            .signing_algorithm(SigningAlgorithmSpec::MlDsaShake256)
-            .send()
-            .await
-            .unwrap()
-            .signature
-            .unwrap()
-            .into_inner();
-        let spki = kms
-            .get_public_key()
-            .key_id(&id)
-            .send()
-            .await
-            .unwrap()
-            .public_key
-            .unwrap()
-            .into_inner();
-        let verdict = python(
-            "import sys\nfrom cryptography.hazmat.primitives.serialization import load_der_public_key\n\
-             k = load_der_public_key(bytes.fromhex(sys.argv[1]))\n\
-             try:\n    k.verify(bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])); print('valid')\n\
-             except Exception as e:\n    print('invalid', e)",
-            &[&hex(&spki), &hex(&signature), &hex(message)],
-        );
+        let signature = signature_of(sign(
+            &kms,
+            &id,
+            message.to_vec(),
+            SigningAlgorithmSpec::MlDsaShake256,
+        ))
+        .await;
+        let spki = h.public_key(&id).await;
+        let verdict = python_verdict(&spki, &signature, message);
         assert_eq!(verdict, "valid", "{spec:?}");
     }
 }
@@ -1120,16 +915,8 @@ async fn ml_dsa_external_mu_signatures_verify_as_signatures_of_the_message() {
         (KeySpec::MlDsa65, 1952),
         (KeySpec::MlDsa87, 2592),
     ] {
-        let id = create(&h, spec.clone(), KeyUsageType::SignVerify).await;
-        let spki = kms
-            .get_public_key()
-            .key_id(&id)
-            .send()
-            .await
-            .unwrap()
-            .public_key
-            .unwrap()
-            .into_inner();
+        let id = h.key_of(spec.clone(), KeyUsageType::SignVerify).await;
+        let spki = h.public_key(&id).await;
         let message = b"signed through its mu";
         // FIPS 204: tr = SHAKE256(pk, 64); mu = SHAKE256(tr || 0 || 0 || M, 64), computed by Python.
         let mu = python(
@@ -1139,62 +926,49 @@ async fn ml_dsa_external_mu_signatures_verify_as_signatures_of_the_message() {
              print(hashlib.shake_256(tr + b'\\x00\\x00' + bytes.fromhex(sys.argv[2])).digest(64).hex())",
             &[&hex(&spki), &hex(message), &pk_len.to_string()],
         );
-        let signature = kms
-            .sign()
-            .key_id(&id)
-            .message(Blob::new(unhex(&mu)))
-            .message_type(MessageType::ExternalMu)
-            .signing_algorithm(SigningAlgorithmSpec::MlDsaShake256)
-            .send()
-            .await
-            .unwrap()
-            .signature
-            .unwrap()
-            .into_inner();
+        let signature = signature_of(
+            sign(&kms, &id, unhex(&mu), SigningAlgorithmSpec::MlDsaShake256)
+                .message_type(MessageType::ExternalMu),
+        )
+        .await;
         // Python verifies it as an ordinary signature of the message...
-        let verdict = python(
-            "import sys\nfrom cryptography.hazmat.primitives.serialization import load_der_public_key\n\
-             k = load_der_public_key(bytes.fromhex(sys.argv[1]))\n\
-             try:\n    k.verify(bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])); print('valid')\n\
-             except Exception as e:\n    print('invalid', e)",
-            &[&hex(&spki), &hex(&signature), &hex(message)],
-        );
+        let verdict = python_verdict(&spki, &signature, message);
         assert_eq!(verdict, "valid", "{spec:?}");
         // ...and Trent verifies it both ways.
         for (message_type, payload) in [
             (MessageType::ExternalMu, unhex(&mu)),
             (MessageType::Raw, message.to_vec()),
         ] {
-            let ok = kms
-                .verify()
-                .key_id(&id)
-                .message(Blob::new(payload))
-                .message_type(message_type)
-                .signature(Blob::new(signature.clone()))
-                .signing_algorithm(SigningAlgorithmSpec::MlDsaShake256)
-                .send()
-                .await
-                .unwrap();
+            let ok = verify(
+                &kms,
+                &id,
+                payload,
+                signature.clone(),
+                SigningAlgorithmSpec::MlDsaShake256,
+            )
+            .message_type(message_type)
+            .send()
+            .await
+            .unwrap();
             assert!(ok.signature_valid);
         }
-        let r = kms
-            .sign()
-            .key_id(&id)
-            .message(Blob::new(vec![0u8; 32]))
-            .message_type(MessageType::ExternalMu)
-            .signing_algorithm(SigningAlgorithmSpec::MlDsaShake256)
-            .send()
-            .await;
+        let r = sign(
+            &kms,
+            &id,
+            vec![0u8; 32],
+            SigningAlgorithmSpec::MlDsaShake256,
+        )
+        .message_type(MessageType::ExternalMu)
+        .send()
+        .await;
         assert_eq!(error_of(r).0, "ValidationException", "mu must be 64 bytes");
     }
     // EXTERNAL_MU is for ML-DSA only.
-    let ec = create(&h, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
-    let r = kms
-        .sign()
-        .key_id(&ec)
-        .message(Blob::new(vec![0u8; 64]))
+    let ec = h
+        .key_of(KeySpec::EccNistP256, KeyUsageType::SignVerify)
+        .await;
+    let r = sign(&kms, &ec, vec![0u8; 64], SigningAlgorithmSpec::EcdsaSha256)
         .message_type(MessageType::ExternalMu)
-        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
         .send()
         .await;
     assert_eq!(error_of(r).0, "ValidationException");
@@ -1221,13 +995,10 @@ async fn ml_kem_data_key_pairs_are_seed_pkcs8_that_python_reads() {
         let private = out.private_key_plaintext.unwrap().into_inner();
         let public = out.public_key.unwrap().into_inner();
         assert_eq!(private.len(), 86, "{spec:?}: seed-only PKCS#8");
-        let back = kms
+        let unseal = kms
             .decrypt()
-            .ciphertext_blob(out.private_key_ciphertext_blob.unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(back.plaintext.unwrap().into_inner(), private);
+            .ciphertext_blob(out.private_key_ciphertext_blob.unwrap());
+        assert_eq!(decrypted(unseal).await, private);
         if !check_in_python {
             continue; // cryptography has no ML-KEM-512.
         }

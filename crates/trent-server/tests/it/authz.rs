@@ -7,6 +7,11 @@ use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{GrantConstraints, GrantOperation, Tag};
 use serde_json::json;
 
+use crate::builders::{
+    access_key, admin, allow, assert_denied, assume_role, create_user, created, decrypted,
+    generate_mac, key_policy, policy_document, put_user_policy, sdk_config, session_config, sign,
+    sts_for, trust,
+};
 use crate::harness::{Harness, error_of};
 
 const A: &str = "111122223333";
@@ -80,10 +85,19 @@ user = "carol"
 "#;
 
 async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+/// A server with the accounts and identities of [`CONFIG`], `configure`d further.
+async fn harness_with(configure: impl FnOnce(&mut trent_server::ServerOptions)) -> Harness {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("trent.toml");
     std::fs::write(&path, CONFIG).unwrap();
-    let h = Harness::start_with(|o| o.config = Some(path.clone())).await;
+    let h = Harness::start_with(|o| {
+        o.config = Some(path.clone());
+        configure(o);
+    })
+    .await;
     // The config is read at start; the directory may go.
     drop(tmp);
     h
@@ -93,46 +107,75 @@ fn client(h: &Harness, who: (&str, &str)) -> aws_sdk_kms::Client {
     h.client_for("us-east-1", who.0, who.1)
 }
 
-async fn key_with_policy(h: &Harness, policy: Option<String>) -> String {
-    let mut req = client(h, ROOT).create_key();
-    if let Some(p) = policy {
-        req = req.policy(p);
-    }
-    req.send().await.unwrap().key_metadata.unwrap().arn.unwrap()
+/// The ARN of `resource` (`root`, `user/NAME`, `role/NAME`) in account A.
+fn iam_arn(resource: &str) -> String {
+    format!("arn:aws:iam::{A}:{resource}")
 }
 
-async fn encrypt(kms: &aws_sdk_kms::Client, key: &str) -> Result<Blob, (String, String)> {
+/// A key the root of account A creates, with `policy` or the default key policy; its ARN.
+async fn key_with_policy(h: &Harness, policy: Option<String>) -> String {
+    created(client(h, ROOT).create_key().set_policy(policy))
+        .await
+        .arn
+        .unwrap()
+}
+
+/// A key whose policy lets A's root do everything, and has the `statements` too; its ARN.
+async fn key_with_statements(h: &Harness, statements: serde_json::Value) -> String {
+    key_with_policy(h, Some(key_policy(A, statements))).await
+}
+
+/// A key of `spec` for `usage` that A's root creates; its ARN.
+async fn spec_key(
+    h: &Harness,
+    spec: aws_sdk_kms::types::KeySpec,
+    usage: aws_sdk_kms::types::KeyUsageType,
+) -> String {
+    created(client(h, ROOT).create_key().key_spec(spec).key_usage(usage))
+        .await
+        .arn
+        .unwrap()
+}
+
+/// Points the alias `name` at `key`, as A's root.
+async fn create_alias(h: &Harness, name: &str, key: &str) {
+    client(h, ROOT)
+        .create_alias()
+        .alias_name(name)
+        .target_key_id(key)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Encrypts `secret` under `key`: the ciphertext, or the SDK's error.
+async fn encrypt(
+    kms: &aws_sdk_kms::Client,
+    key: &str,
+) -> Result<Blob, aws_sdk_kms::error::SdkError<aws_sdk_kms::operation::encrypt::EncryptError>> {
     kms.encrypt()
         .key_id(key)
         .plaintext(Blob::new("secret"))
         .send()
         .await
         .map(|o| o.ciphertext_blob.unwrap())
-        .map_err(|e| {
-            use aws_sdk_kms::error::ProvideErrorMetadata as _;
-            (
-                e.code().unwrap_or_default().to_owned(),
-                e.message().unwrap_or_default().to_owned(),
-            )
-        })
 }
 
-async fn admin(
+/// A user created through the admin API, with its access key.
+async fn new_user(h: &Harness, name: &str) -> aws_sdk_kms::Client {
+    let (id, secret) = create_user(h, ROOT, name).await;
+    h.client_for("us-east-1", &id, &secret)
+}
+
+/// A user created through the admin API with the identity policy `policy` (named `p`).
+async fn user_with_policy(
     h: &Harness,
-    who: (&str, &str),
-    action: &str,
-    input: serde_json::Value,
-) -> Result<serde_json::Value, String> {
-    trent_server::admin_client::call(&trent_server::admin_client::AdminCall {
-        endpoint: h.server.endpoint(),
-        access_key_id: who.0.to_owned(),
-        secret: zeroize::Zeroizing::new(who.1.to_owned()),
-        session_token: None,
-        region: "us-east-1".to_owned(),
-        action: action.to_owned(),
-        input,
-    })
-    .await
+    name: &str,
+    policy: serde_json::Value,
+) -> aws_sdk_kms::Client {
+    let kms = new_user(h, name).await;
+    put_user_policy(h, ROOT, name, "p", policy).await;
+    kms
 }
 
 #[tokio::test]
@@ -142,8 +185,7 @@ async fn identity_policies_under_the_default_key_policy() {
     // Alice's identity policy allows Encrypt; the default key policy delegates to IAM.
     let blob = encrypt(&client(&h, ALICE), &key).await.unwrap();
     // Bob has no identity policy.
-    let (code, message) = encrypt(&client(&h, BOB), &key).await.unwrap_err();
-    assert_eq!(code, "AccessDeniedException");
+    let message = assert_denied(encrypt(&client(&h, BOB), &key).await);
     assert_eq!(
         message,
         format!(
@@ -151,79 +193,57 @@ async fn identity_policies_under_the_default_key_policy() {
         )
     );
     // Alice's explicit identity deny.
-    let (code, message) = error_of(
+    let message = assert_denied(
         client(&h, ALICE)
             .schedule_key_deletion()
             .key_id(&key)
             .send()
             .await,
     );
-    assert_eq!(code, "AccessDeniedException");
     assert!(
         message.ends_with("with an explicit deny in an identity-based policy"),
         "{message}"
     );
     // Alice may not do what her policy does not list.
-    let (code, _) = error_of(client(&h, ALICE).disable_key().key_id(&key).send().await);
-    assert_eq!(code, "AccessDeniedException");
+    assert_denied(client(&h, ALICE).disable_key().key_id(&key).send().await);
     // Creating keys and listing are IAM-only actions: Bob has neither.
-    assert_eq!(
-        error_of(client(&h, BOB).create_key().send().await).0,
-        "AccessDeniedException"
-    );
-    assert_eq!(
-        error_of(client(&h, BOB).list_keys().send().await).0,
-        "AccessDeniedException"
-    );
+    assert_denied(client(&h, BOB).create_key().send().await);
+    assert_denied(client(&h, BOB).list_keys().send().await);
     // The root decrypts what Alice encrypted.
-    let out = client(&h, ROOT)
-        .decrypt()
-        .ciphertext_blob(blob)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.plaintext.unwrap().as_ref(), b"secret");
+    let out = decrypted(client(&h, ROOT).decrypt().ciphertext_blob(blob)).await;
+    assert_eq!(out, b"secret");
 }
 
 #[tokio::test]
 async fn key_policy_statements_decide_and_explicit_denies_win() {
     let h = harness().await;
-    let policy = json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
-            {"Sid": "BobEncrypts", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:user/bob")}, "Action": "kms:Encrypt", "Resource": "*",
+    let key = key_with_statements(
+        &h,
+        json!([
+            {"Sid": "BobEncrypts", "Effect": "Allow", "Principal": {"AWS": iam_arn("user/bob")}, "Action": "kms:Encrypt", "Resource": "*",
              "Condition": {"StringEquals": {"kms:EncryptionContext:purpose": "backup"}}},
-            {"Sid": "NoAliceWithoutContext", "Effect": "Deny", "Principal": {"AWS": format!("arn:aws:iam::{A}:user/alice")}, "Action": "kms:Encrypt", "Resource": "*",
+            {"Sid": "NoAliceWithoutContext", "Effect": "Deny", "Principal": {"AWS": iam_arn("user/alice")}, "Action": "kms:Encrypt", "Resource": "*",
              "Condition": {"Null": {"kms:EncryptionContextKeys": "true"}}}
-        ]
-    });
-    let key = key_with_policy(&h, Some(policy.to_string())).await;
+        ]),
+    )
+    .await;
     let bob = client(&h, BOB);
     // Bob, named directly, needs no identity policy, but only with the right context.
-    bob.encrypt()
-        .key_id(&key)
-        .plaintext(Blob::new("x"))
-        .encryption_context("purpose", "backup")
-        .send()
-        .await
-        .unwrap();
-    let (code, message) = error_of(
+    let bob_encrypts = |purpose: &str| {
         bob.encrypt()
             .key_id(&key)
             .plaintext(Blob::new("x"))
-            .encryption_context("purpose", "other")
+            .encryption_context("purpose", purpose)
             .send()
-            .await,
-    );
-    assert_eq!(code, "AccessDeniedException");
+    };
+    bob_encrypts("backup").await.unwrap();
+    let message = assert_denied(bob_encrypts("other").await);
     assert!(
         message.contains("because no identity-based policy allows the kms:Encrypt action"),
         "{message}"
     );
     // Alice's identity policy allows Encrypt, but the key policy denies it without a context.
-    let (code, message) = encrypt(&client(&h, ALICE), &key).await.unwrap_err();
-    assert_eq!(code, "AccessDeniedException");
+    let message = assert_denied(encrypt(&client(&h, ALICE), &key).await);
     assert!(
         message.ends_with("with an explicit deny in a resource-based policy"),
         "{message}"
@@ -241,47 +261,33 @@ async fn key_policy_statements_decide_and_explicit_denies_win() {
 #[tokio::test]
 async fn abac_with_principal_and_resource_tags() {
     let h = harness().await;
-    let policy = json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
+    let key = key_with_statements(
+        &h,
+        json!([
             {"Sid": "SameTeam", "Effect": "Allow", "Principal": "*", "Action": "kms:Encrypt", "Resource": "*",
              "Condition": {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}", "kms:CallerAccount": A}}}
-        ]
-    });
-    let key = key_with_policy(&h, Some(policy.to_string())).await;
+        ]),
+    )
+    .await;
     let root = client(&h, ROOT);
-    root.tag_resource()
-        .key_id(&key)
-        .tags(
-            Tag::builder()
-                .tag_key("team")
-                .tag_value("red")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let tag_team = |team: &str| {
+        root.tag_resource()
+            .key_id(&key)
+            .tags(
+                Tag::builder()
+                    .tag_key("team")
+                    .tag_value(team)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+    };
+    tag_team("red").await.unwrap();
     // Bob is on team red: allowed by the key policy alone.
     encrypt(&client(&h, BOB), &key).await.unwrap();
     // Re-tag the key: the change is seen at once (the cached key is dropped).
-    root.tag_resource()
-        .key_id(&key)
-        .tags(
-            Tag::builder()
-                .tag_key("team")
-                .tag_value("blue")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        encrypt(&client(&h, BOB), &key).await.unwrap_err().0,
-        "AccessDeniedException"
-    );
+    tag_team("blue").await.unwrap();
+    assert_denied(encrypt(&client(&h, BOB), &key).await);
 }
 
 #[tokio::test]
@@ -290,47 +296,32 @@ async fn cross_account_use_needs_both_sides() {
     let carol = client(&h, CAROL);
     // The default key policy trusts only its own account.
     let private = key_with_policy(&h, None).await;
-    let (code, message) = encrypt(&carol, &private).await.unwrap_err();
-    assert_eq!(code, "AccessDeniedException");
+    let message = assert_denied(encrypt(&carol, &private).await);
     assert!(
         message.contains("because no resource-based policy allows"),
         "{message}"
     );
     // A key policy that names account B delegates to B's identity policies.
-    let shared = key_with_policy(
+    let shared = key_with_statements(
         &h,
-        Some(
-            json!({"Version": "2012-10-17", "Statement": [
-                {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
-                {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{B}:root")}, "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}
-            ]})
-            .to_string(),
-        ),
+        json!([
+            {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{B}:root")}, "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}
+        ]),
     )
     .await;
     let blob = encrypt(&carol, &shared).await.unwrap();
     // Management operations are for the key's own account only, whatever the policy says.
-    let all = key_with_policy(
+    let all = key_with_statements(
         &h,
-        Some(
-            json!({"Version": "2012-10-17", "Statement": [
-                {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
-                {"Sid": "PartnerAll", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{B}:user/carol")}, "Action": "kms:*", "Resource": "*"}
-            ]})
-            .to_string(),
-        ),
+        json!([
+            {"Sid": "PartnerAll", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{B}:user/carol")}, "Action": "kms:*", "Resource": "*"}
+        ]),
     )
     .await;
-    assert_eq!(
-        error_of(carol.disable_key().key_id(&all).send().await).0,
-        "AccessDeniedException"
-    );
-    assert_eq!(
-        error_of(carol.schedule_key_deletion().key_id(&all).send().await).0,
-        "AccessDeniedException"
-    );
+    assert_denied(carol.disable_key().key_id(&all).send().await);
+    assert_denied(carol.schedule_key_deletion().key_id(&all).send().await);
     // Carol's own policy does not allow Decrypt, so the key policy alone is not enough.
-    let (code, message) = error_of(
+    let message = assert_denied(
         carol
             .decrypt()
             .key_id(&shared)
@@ -338,7 +329,6 @@ async fn cross_account_use_needs_both_sides() {
             .send()
             .await,
     );
-    assert_eq!(code, "AccessDeniedException");
     assert!(
         message.contains("no identity-based policy allows the kms:Decrypt action"),
         "{message}"
@@ -351,6 +341,7 @@ async fn grants_allow_their_operations_under_their_constraints() {
     let key = key_with_policy(&h, None).await;
     let root = client(&h, ROOT);
     let bob = client(&h, BOB);
+    let bob_arn = iam_arn("user/bob");
     let blob = root
         .encrypt()
         .key_id(&key)
@@ -367,16 +358,13 @@ async fn grants_allow_their_operations_under_their_constraints() {
             .ciphertext_blob(blob.clone())
             .encryption_context("tenant", ctx)
     };
-    assert_eq!(
-        error_of(decrypt("t1").send().await).0,
-        "AccessDeniedException"
-    );
+    assert_denied(decrypt("t1").send().await);
     // Bob may decrypt under tenant t1, and retire the grant himself.
     let bob_decrypts = || {
         root.create_grant()
             .key_id(&key)
-            .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
-            .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
+            .grantee_principal(&bob_arn)
+            .retiring_principal(&bob_arn)
             .operations(GrantOperation::Decrypt)
             .constraints(
                 GrantConstraints::builder()
@@ -386,20 +374,22 @@ async fn grants_allow_their_operations_under_their_constraints() {
             .name("bob-decrypts")
             .send()
     };
+    // A grant of `operations` to Bob, by the root, without constraints.
+    let grant_to_bob = |operations: &[GrantOperation]| {
+        root.create_grant()
+            .key_id(&key)
+            .grantee_principal(&bob_arn)
+            .set_operations(Some(operations.to_vec()))
+            .send()
+    };
     let grant = bob_decrypts().await.unwrap();
     let (grant_id, token) = (grant.grant_id.unwrap(), grant.grant_token.unwrap());
     // The grant token works in the same breath.
-    let out = decrypt("t1").grant_tokens(&token).send().await.unwrap();
-    assert_eq!(out.plaintext.unwrap().as_ref(), b"granted");
+    let out = decrypted(decrypt("t1").grant_tokens(&token)).await;
+    assert_eq!(out, b"granted");
     // Outside its constraint, or for another operation, the grant does not apply.
-    assert_eq!(
-        error_of(decrypt("t2").send().await).0,
-        "AccessDeniedException"
-    );
-    assert_eq!(
-        error_of(encrypt_as(&bob, &key).await).0,
-        "AccessDeniedException"
-    );
+    assert_denied(decrypt("t2").send().await);
+    assert_denied(encrypt(&bob, &key).await);
     // Name idempotency: the same request returns the same grant.
     let again = bob_decrypts().await.unwrap();
     assert_eq!(again.grant_id.as_deref(), Some(grant_id.as_str()));
@@ -408,31 +398,21 @@ async fn grants_allow_their_operations_under_their_constraints() {
     assert_eq!(grants.len(), 1);
     assert_eq!(
         grants[0].grantee_principal.as_deref(),
-        Some(format!("arn:aws:iam::{A}:user/bob").as_str())
+        Some(bob_arn.as_str())
     );
     assert_eq!(grants[0].operations(), &[GrantOperation::Decrypt]);
     let retirable = root
         .list_retirable_grants()
-        .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .retiring_principal(&bob_arn)
         .send()
         .await
         .unwrap();
     assert_eq!(retirable.grants.unwrap().len(), 1);
     // Bob, the retiring principal, retires it; then he is denied again.
     bob.retire_grant().grant_token(&token).send().await.unwrap();
-    assert_eq!(
-        error_of(decrypt("t1").send().await).0,
-        "AccessDeniedException"
-    );
+    assert_denied(decrypt("t1").send().await);
     // Revoke: another grant, revoked by the root.
-    let second = root
-        .create_grant()
-        .key_id(&key)
-        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
-        .operations(GrantOperation::Decrypt)
-        .send()
-        .await
-        .unwrap();
+    let second = grant_to_bob(&[GrantOperation::Decrypt]).await.unwrap();
     decrypt("t1").send().await.unwrap();
     root.revoke_grant()
         .key_id(&key)
@@ -440,53 +420,37 @@ async fn grants_allow_their_operations_under_their_constraints() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        error_of(decrypt("t1").send().await).0,
-        "AccessDeniedException"
-    );
+    assert_denied(decrypt("t1").send().await);
     // Bob, the grantee of a CreateGrant+Decrypt grant, may pass on no more than that.
-    root.create_grant()
-        .key_id(&key)
-        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
-        .operations(GrantOperation::CreateGrant)
-        .operations(GrantOperation::Decrypt)
-        .send()
+    grant_to_bob(&[GrantOperation::CreateGrant, GrantOperation::Decrypt])
         .await
         .unwrap();
     let escalate = bob
         .create_grant()
         .key_id(&key)
-        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
+        .grantee_principal(&bob_arn)
         .operations(GrantOperation::Encrypt)
         .send()
         .await;
-    assert_eq!(error_of(escalate).0, "AccessDeniedException");
+    assert_denied(escalate);
     bob.create_grant()
         .key_id(&key)
-        .grantee_principal(format!("arn:aws:iam::{A}:user/alice"))
+        .grantee_principal(iam_arn("user/alice"))
         .operations(GrantOperation::Decrypt)
         .send()
         .await
         .unwrap();
     // Grants retirable by another account's principals are not listed to this one.
-    let (code, _) = error_of(
+    assert_denied(
         client(&h, CAROL)
             .list_retirable_grants()
-            .retiring_principal(format!("arn:aws:iam::{A}:user/bob"))
+            .retiring_principal(&bob_arn)
             .send()
             .await,
     );
-    assert_eq!(code, "AccessDeniedException");
     // Someone the grant does not name cannot retire it, whatever the key policy says.
-    let third = root
-        .create_grant()
-        .key_id(&key)
-        .grantee_principal(format!("arn:aws:iam::{A}:user/bob"))
-        .operations(GrantOperation::Decrypt)
-        .send()
-        .await
-        .unwrap();
-    let (code, _) = error_of(
+    let third = grant_to_bob(&[GrantOperation::Decrypt]).await.unwrap();
+    assert_denied(
         client(&h, ALICE)
             .retire_grant()
             .key_id(&key)
@@ -494,7 +458,6 @@ async fn grants_allow_their_operations_under_their_constraints() {
             .send()
             .await,
     );
-    assert_eq!(code, "AccessDeniedException");
     root.retire_grant()
         .key_id(&key)
         .grant_id(third.grant_id.unwrap())
@@ -528,7 +491,7 @@ async fn grants_allow_their_operations_under_their_constraints() {
         error_of(
             root.create_grant()
                 .key_id(&key)
-                .grantee_principal(format!("arn:aws:iam::{A}:user/nobody"))
+                .grantee_principal(iam_arn("user/nobody"))
                 .operations(GrantOperation::Decrypt)
                 .send()
                 .await
@@ -538,49 +501,17 @@ async fn grants_allow_their_operations_under_their_constraints() {
     );
 }
 
-async fn encrypt_as(
-    kms: &aws_sdk_kms::Client,
-    key: &str,
-) -> Result<
-    aws_sdk_kms::operation::encrypt::EncryptOutput,
-    aws_sdk_kms::error::SdkError<aws_sdk_kms::operation::encrypt::EncryptError>,
-> {
-    kms.encrypt()
-        .key_id(key)
-        .plaintext(Blob::new("x"))
-        .send()
-        .await
-}
-
-async fn sdk_config(
-    h: &Harness,
-    who: (&str, &str),
-    token: Option<String>,
-) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(h.server.endpoint())
-        .credentials_provider(aws_sdk_kms::config::Credentials::new(
-            who.0, who.1, token, None, "test",
-        ))
-        .load()
-        .await
-}
-
 #[tokio::test]
 async fn assume_role_through_the_sdk_credential_provider() {
     let h = harness().await;
     let key = key_with_policy(&h, None).await;
     let blob = encrypt(&client(&h, ROOT), &key).await.unwrap();
-    let role = format!("arn:aws:iam::{A}:role/Ops");
+    let role = iam_arn("role/Ops");
 
     // GetCallerIdentity for a long-term key.
-    let sts = aws_sdk_sts::Client::new(&sdk_config(&h, ALICE, None).await);
+    let sts = sts_for(&h, ALICE).await;
     let me = sts.get_caller_identity().send().await.unwrap();
-    assert_eq!(
-        me.arn(),
-        Some(format!("arn:aws:iam::{A}:user/alice").as_str())
-    );
+    assert_eq!(me.arn(), Some(iam_arn("user/alice").as_str()));
     assert_eq!(me.account(), Some(A));
 
     // The SDK's own provider assumes the role and refreshes from STS.
@@ -596,15 +527,9 @@ async fn assume_role_through_the_sdk_credential_provider() {
         .credentials_provider(provider)
         .build();
     let ops = aws_sdk_kms::Client::from_conf(config);
-    let out = ops
-        .decrypt()
-        .ciphertext_blob(blob.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.plaintext.unwrap().as_ref(), b"secret");
-    let (code, message) = encrypt(&ops, &key).await.unwrap_err();
-    assert_eq!(code, "AccessDeniedException");
+    let out = decrypted(ops.decrypt().ciphertext_blob(blob.clone())).await;
+    assert_eq!(out, b"secret");
+    let message = assert_denied(encrypt(&ops, &key).await);
     assert!(
         message.starts_with(&format!(
             "User: arn:aws:sts::{A}:assumed-role/Ops/e2e is not authorized"
@@ -634,13 +559,8 @@ async fn assume_role_through_the_sdk_credential_provider() {
         assumed.assumed_role_user.unwrap().arn,
         format!("arn:aws:sts::{A}:assumed-role/Ops/raw")
     );
-    let session_config = sdk_config(
-        &h,
-        (&creds.access_key_id, &creds.secret_access_key),
-        Some(creds.session_token.clone()),
-    )
-    .await;
-    let who = aws_sdk_sts::Client::new(&session_config)
+    let session = session_config(&h, &creds).await;
+    let who = aws_sdk_sts::Client::new(&session)
         .get_caller_identity()
         .send()
         .await
@@ -649,7 +569,7 @@ async fn assume_role_through_the_sdk_credential_provider() {
         who.arn(),
         Some(format!("arn:aws:sts::{A}:assumed-role/Ops/raw").as_str())
     );
-    let session_kms = aws_sdk_kms::Client::new(&session_config);
+    let session_kms = aws_sdk_kms::Client::new(&session);
     session_kms
         .decrypt()
         .ciphertext_blob(blob.clone())
@@ -677,7 +597,8 @@ async fn assume_role_through_the_sdk_credential_provider() {
     );
 
     // Bob is not trusted by the role.
-    let err = aws_sdk_sts::Client::new(&sdk_config(&h, BOB, None).await)
+    let err = sts_for(&h, BOB)
+        .await
         .assume_role()
         .role_arn(&role)
         .role_session_name("nope")
@@ -694,7 +615,8 @@ async fn assume_role_through_the_sdk_credential_provider() {
         err.message()
     );
     // The account root may not assume roles, as at AWS.
-    let err = aws_sdk_sts::Client::new(&sdk_config(&h, ROOT, None).await)
+    let err = sts_for(&h, ROOT)
+        .await
         .assume_role()
         .role_arn(&role)
         .role_session_name("root")
@@ -736,29 +658,19 @@ async fn the_admin_api_changes_identities_without_a_restart() {
     )
     .await
     .unwrap();
-    assert_eq!(user["User"]["Arn"], format!("arn:aws:iam::{A}:user/dave"));
+    assert_eq!(user["User"]["Arn"], iam_arn("user/dave"));
     assert!(
         admin(&h, ROOT, "CreateUser", json!({"UserName": "dave"}))
             .await
             .unwrap_err()
             .starts_with("EntityAlreadyExistsException")
     );
-    let created = admin(&h, ROOT, "CreateAccessKey", json!({"UserName": "dave"}))
+    let dave_key = admin(&h, ROOT, "CreateAccessKey", json!({"UserName": "dave"}))
         .await
         .unwrap();
-    let dave_id = created["AccessKey"]["AccessKeyId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let dave_secret = created["AccessKey"]["SecretAccessKey"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (dave_id, dave_secret) = access_key(&dave_key);
     let dave = h.client_for("us-east-1", &dave_id, &dave_secret);
-    assert_eq!(
-        encrypt(&dave, &key).await.unwrap_err().0,
-        "AccessDeniedException"
-    );
+    assert_denied(encrypt(&dave, &key).await);
     let bad = admin(
         &h,
         ROOT,
@@ -768,82 +680,72 @@ async fn the_admin_api_changes_identities_without_a_restart() {
     .await
     .unwrap_err();
     assert!(bad.starts_with("MalformedPolicyDocumentException"), "{bad}");
-    admin(
-        &h,
-        ROOT,
-        "PutUserPolicy",
-        json!({"UserName": "dave", "PolicyName": "p", "PolicyDocument": json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}).to_string()}),
-    )
-    .await
-    .unwrap();
+    // The policy as text, as AWS takes it.
+    put_user_policy(&h, ROOT, "dave", "p", allow("kms:Encrypt").to_string()).await;
     encrypt(&dave, &key).await.unwrap();
     let keys = admin(&h, ROOT, "ListAccessKeys", json!({"UserName": "dave"}))
         .await
         .unwrap();
     assert_eq!(keys["AccessKeyMetadata"][0]["Status"], "Active");
     // Deactivated: the key stops working at once.
-    admin(
-        &h,
-        ROOT,
-        "UpdateAccessKey",
-        json!({"AccessKeyId": dave_id, "Status": "Inactive"}),
-    )
-    .await
-    .unwrap();
+    let set_status = |status: &str| {
+        admin(
+            &h,
+            ROOT,
+            "UpdateAccessKey",
+            json!({"AccessKeyId": dave_id, "Status": status}),
+        )
+    };
+    set_status("Inactive").await.unwrap();
     assert_eq!(
-        encrypt(&dave, &key).await.unwrap_err().0,
+        error_of(encrypt(&dave, &key).await).0,
         "UnrecognizedClientException"
     );
-    admin(
-        &h,
-        ROOT,
-        "UpdateAccessKey",
-        json!({"AccessKeyId": dave_id, "Status": "Active"}),
-    )
-    .await
-    .unwrap();
+    set_status("Active").await.unwrap();
     encrypt(&dave, &key).await.unwrap();
     admin(&h, ROOT, "DeleteAccessKey", json!({"AccessKeyId": dave_id}))
         .await
         .unwrap();
     assert_eq!(
-        encrypt(&dave, &key).await.unwrap_err().0,
+        error_of(encrypt(&dave, &key).await).0,
         "UnrecognizedClientException"
     );
     // Key policies may now name Dave; a deleted user may not be named.
-    let names_dave = |who: &str| {
-        json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
-            {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:user/{who}")}, "Action": "kms:Decrypt", "Resource": "*"}
-        ]}).to_string()
+    let names_dave = || {
+        key_policy(
+            A,
+            json!([
+                {"Effect": "Allow", "Principal": {"AWS": iam_arn("user/dave")}, "Action": "kms:Decrypt", "Resource": "*"}
+            ]),
+        )
     };
-    client(&h, ROOT)
-        .put_key_policy()
-        .key_id(&key)
-        .policy(names_dave("dave"))
-        .send()
-        .await
-        .unwrap();
-    admin(&h, ROOT, "DeleteUser", json!({"UserName": "dave"}))
-        .await
-        .unwrap();
-    let (code, message) = error_of(
+    let put_policy = |policy: String| {
         client(&h, ROOT)
             .put_key_policy()
             .key_id(&key)
-            .policy(names_dave("dave"))
+            .policy(policy)
             .send()
-            .await,
-    );
+    };
+    put_policy(names_dave()).await.unwrap();
+    admin(&h, ROOT, "DeleteUser", json!({"UserName": "dave"}))
+        .await
+        .unwrap();
+    let (code, message) = error_of(put_policy(names_dave()).await);
     assert_eq!(code, "MalformedPolicyDocumentException");
     assert_eq!(
         message,
         "Policy contains a statement with one or more invalid principals."
     );
     // Roles through the admin API, and the operator creating an account.
-    admin(&h, ROOT, "CreateRole", json!({"RoleName": "Batch", "AssumeRolePolicyDocument": json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "sts:AssumeRole"}]}).to_string()}))
-        .await
-        .unwrap();
+    let trusts_root = trust(&iam_arn("root"), "sts:AssumeRole").to_string();
+    admin(
+        &h,
+        ROOT,
+        "CreateRole",
+        json!({"RoleName": "Batch", "AssumeRolePolicyDocument": trusts_root}),
+    )
+    .await
+    .unwrap();
     let roles = admin(&h, ROOT, "ListRoles", json!({})).await.unwrap();
     assert_eq!(roles["Roles"].as_array().unwrap().len(), 2);
     let account = admin(
@@ -854,24 +756,9 @@ async fn the_admin_api_changes_identities_without_a_restart() {
     )
     .await
     .unwrap();
-    let (id, secret) = (
-        account["AccessKey"]["AccessKeyId"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        account["AccessKey"]["SecretAccessKey"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    );
+    let (id, secret) = access_key(&account);
     let newcomer = h.client_for("us-east-1", &id, &secret);
-    let made = newcomer
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let made = created(newcomer.create_key()).await;
     assert_eq!(made.aws_account_id.as_deref(), Some("999900001111"));
     // Only the operator's root creates accounts.
     assert!(
@@ -887,39 +774,6 @@ async fn the_admin_api_changes_identities_without_a_restart() {
     );
 }
 
-/// A user created through the admin API, with its access key.
-async fn new_user(h: &Harness, name: &str) -> aws_sdk_kms::Client {
-    admin(h, ROOT, "CreateUser", json!({ "UserName": name }))
-        .await
-        .unwrap();
-    let created = admin(h, ROOT, "CreateAccessKey", json!({ "UserName": name }))
-        .await
-        .unwrap();
-    h.client_for(
-        "us-east-1",
-        created["AccessKey"]["AccessKeyId"].as_str().unwrap(),
-        created["AccessKey"]["SecretAccessKey"].as_str().unwrap(),
-    )
-}
-
-async fn spec_key(
-    h: &Harness,
-    spec: aws_sdk_kms::types::KeySpec,
-    usage: aws_sdk_kms::types::KeyUsageType,
-) -> String {
-    client(h, ROOT)
-        .create_key()
-        .key_spec(spec)
-        .key_usage(usage)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .arn
-        .unwrap()
-}
-
 /// Runs one call per operation family and returns the error code of each (`ok` on success).
 async fn every_family(
     kms: &aws_sdk_kms::Client,
@@ -931,7 +785,7 @@ async fn every_family(
         r.map(|_| ())
             .map_err(|e| e.code().unwrap_or("?").to_owned())
     }
-    let [sym, sign, hmac, agree, kem] = keys;
+    let [sym, signer, hmac, agree, kem] = keys;
     let peer = {
         let pk = kms.get_public_key().key_id(agree).send().await;
         pk.ok()
@@ -1002,27 +856,24 @@ async fn every_family(
         ),
         (
             "Sign",
-            code(c(kms
-                .sign()
-                .key_id(sign)
-                .message(Blob::new("m"))
-                .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+            code(c(sign(kms, signer, "m", SigningAlgorithmSpec::EcdsaSha256)
                 .send()
                 .await)),
         ),
         (
             "GetPublicKey",
-            code(c(kms.get_public_key().key_id(sign).send().await)),
+            code(c(kms.get_public_key().key_id(signer).send().await)),
         ),
         (
             "GenerateMac",
-            code(c(kms
-                .generate_mac()
-                .key_id(hmac)
-                .message(Blob::new("m"))
-                .mac_algorithm(MacAlgorithmSpec::HmacSha256)
-                .send()
-                .await)),
+            code(c(generate_mac(
+                kms,
+                hmac,
+                "m",
+                MacAlgorithmSpec::HmacSha256,
+            )
+            .send()
+            .await)),
         ),
         (
             "DeriveSharedSecret",
@@ -1067,14 +918,7 @@ async fn every_operation_family_is_denied_without_a_policy_and_allowed_with_one(
     for (op, code) in every_family(&frank, &keys).await {
         assert_eq!(code, "AccessDeniedException", "{op} without a policy");
     }
-    admin(
-        &h,
-        ROOT,
-        "PutUserPolicy",
-        json!({"UserName": "frank", "PolicyName": "all", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}}),
-    )
-    .await
-    .unwrap();
+    put_user_policy(&h, ROOT, "frank", "all", allow("kms:*")).await;
     for (op, code) in every_family(&frank, &keys).await {
         assert_eq!(code, "ok", "{op} with kms:*");
     }
@@ -1084,68 +928,41 @@ async fn every_operation_family_is_denied_without_a_policy_and_allowed_with_one(
 async fn condition_keys_from_the_request_and_the_key() {
     use aws_sdk_kms::types::{KeySpec, KeyUsageType, SigningAlgorithmSpec};
     let h = harness().await;
-    let gina = new_user(&h, "gina").await;
-    let policy = json!({"Version": "2012-10-17", "Statement": [
-        {"Sid": "OnlyPss", "Effect": "Allow", "Action": "kms:Sign", "Resource": "*",
-         "Condition": {"StringLike": {"kms:SigningAlgorithm": "RSASSA_PSS_*"}, "StringEquals": {"kms:KeySpec": "RSA_2048", "kms:KeyUsage": "SIGN_VERIFY"}}},
-        {"Sid": "ViaAliasOnly", "Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
-         "Condition": {"StringEquals": {"kms:RequestAlias": "alias/app", "kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}}},
-        {"Sid": "KeysNamedApp", "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*",
-         "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/app*"}}},
-        {"Sid": "NoTestKeys", "Effect": "Deny", "Action": "kms:CreateKey", "Resource": "*",
-         "Condition": {"StringEquals": {"aws:RequestTag/env": "test"}}},
-        {"Sid": "CreateKeys", "Effect": "Allow", "Action": ["kms:CreateKey", "kms:TagResource"], "Resource": "*"}
-    ]});
-    admin(
+    let gina = user_with_policy(
         &h,
-        ROOT,
-        "PutUserPolicy",
-        json!({"UserName": "gina", "PolicyName": "p", "PolicyDocument": policy}),
+        "gina",
+        policy_document(json!([
+            {"Sid": "OnlyPss", "Effect": "Allow", "Action": "kms:Sign", "Resource": "*",
+             "Condition": {"StringLike": {"kms:SigningAlgorithm": "RSASSA_PSS_*"}, "StringEquals": {"kms:KeySpec": "RSA_2048", "kms:KeyUsage": "SIGN_VERIFY"}}},
+            {"Sid": "ViaAliasOnly", "Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:RequestAlias": "alias/app", "kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}}},
+            {"Sid": "KeysNamedApp", "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*",
+             "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/app*"}}},
+            {"Sid": "NoTestKeys", "Effect": "Deny", "Action": "kms:CreateKey", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestTag/env": "test"}}},
+            {"Sid": "CreateKeys", "Effect": "Allow", "Action": ["kms:CreateKey", "kms:TagResource"], "Resource": "*"}
+        ])),
     )
-    .await
-    .unwrap();
+    .await;
     let rsa = spec_key(&h, KeySpec::Rsa2048, KeyUsageType::SignVerify).await;
-    let sign = |alg: SigningAlgorithmSpec| {
-        gina.sign()
-            .key_id(&rsa)
-            .message(Blob::new("m"))
-            .signing_algorithm(alg)
-            .send()
-    };
-    sign(SigningAlgorithmSpec::RsassaPssSha256).await.unwrap();
-    assert_eq!(
-        error_of(sign(SigningAlgorithmSpec::RsassaPkcs1V15Sha256).await).0,
-        "AccessDeniedException"
-    );
-
-    let sym = key_with_policy(&h, None).await;
-    assert_eq!(
-        encrypt(&gina, &sym).await.unwrap_err().0,
-        "AccessDeniedException"
-    );
-    assert_eq!(
-        error_of(gina.describe_key().key_id(&sym).send().await).0,
-        "AccessDeniedException"
-    );
-    client(&h, ROOT)
-        .create_alias()
-        .alias_name("alias/app")
-        .target_key_id(&sym)
-        .send()
+    let sign_with = |alg: SigningAlgorithmSpec| sign(&gina, &rsa, "m", alg).send();
+    sign_with(SigningAlgorithmSpec::RsassaPssSha256)
         .await
         .unwrap();
+    assert_denied(sign_with(SigningAlgorithmSpec::RsassaPkcs1V15Sha256).await);
+
+    let sym = key_with_policy(&h, None).await;
+    assert_denied(encrypt(&gina, &sym).await);
+    assert_denied(gina.describe_key().key_id(&sym).send().await);
+    create_alias(&h, "alias/app", &sym).await;
     // By its alias the request carries kms:RequestAlias; the key now has a matching alias.
     encrypt(&gina, "alias/app").await.unwrap();
-    assert_eq!(
-        encrypt(&gina, &sym).await.unwrap_err().0,
-        "AccessDeniedException"
-    );
+    assert_denied(encrypt(&gina, &sym).await);
     gina.describe_key().key_id(&sym).send().await.unwrap();
 
     let tag = |v: &str| Tag::builder().tag_key("env").tag_value(v).build().unwrap();
     gina.create_key().tags(tag("prod")).send().await.unwrap();
-    let (code, message) = error_of(gina.create_key().tags(tag("test")).send().await);
-    assert_eq!(code, "AccessDeniedException");
+    let message = assert_denied(gina.create_key().tags(tag("test")).send().await);
     assert!(
         message.ends_with("with an explicit deny in an identity-based policy"),
         "{message}"
@@ -1157,56 +974,36 @@ async fn a_dry_run_ignoring_the_ciphertext_still_checks_authorization() {
     let h = harness().await;
     let key = key_with_policy(&h, None).await;
     let dry_run = |who| {
-        let kms = client(&h, who);
-        let key = key.clone();
-        async move {
-            error_of(
-                kms.decrypt()
-                    .key_id(key)
-                    .dry_run(true)
-                    .dry_run_modifiers(aws_sdk_kms::types::DryRunModifierType::IgnoreCiphertext)
-                    .send()
-                    .await,
-            )
-        }
+        client(&h, who)
+            .decrypt()
+            .key_id(&key)
+            .dry_run(true)
+            .dry_run_modifiers(aws_sdk_kms::types::DryRunModifierType::IgnoreCiphertext)
+            .send()
     };
     // Alice's identity policy allows kms:Decrypt; Bob has none.
-    assert_eq!(dry_run(ALICE).await.0, "DryRunOperationException");
-    let (code, message) = dry_run(BOB).await;
-    assert_eq!(code, "AccessDeniedException");
+    assert_eq!(error_of(dry_run(ALICE).await).0, "DryRunOperationException");
+    let message = assert_denied(dry_run(BOB).await);
     assert!(message.contains("kms:Decrypt"), "{message}");
 }
 
 #[tokio::test]
 async fn decrypt_by_alias_carries_the_request_alias() {
     let h = harness().await;
-    let hal = new_user(&h, "hal").await;
-    let policy = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*"], "Resource": "*"},
-        {"Sid": "NotThroughBlocked", "Effect": "Deny", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*"], "Resource": "*",
-         "Condition": {"StringEquals": {"kms:RequestAlias": "alias/blocked"}}}
-    ]});
-    admin(
+    let hal = user_with_policy(
         &h,
-        ROOT,
-        "PutUserPolicy",
-        json!({"UserName": "hal", "PolicyName": "p", "PolicyDocument": policy}),
+        "hal",
+        policy_document(json!([
+            {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*"], "Resource": "*"},
+            {"Sid": "NotThroughBlocked", "Effect": "Deny", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*"], "Resource": "*",
+             "Condition": {"StringEquals": {"kms:RequestAlias": "alias/blocked"}}}
+        ])),
     )
-    .await
-    .unwrap();
+    .await;
     let key = key_with_policy(&h, None).await;
-    client(&h, ROOT)
-        .create_alias()
-        .alias_name("alias/blocked")
-        .target_key_id(&key)
-        .send()
-        .await
-        .unwrap();
+    create_alias(&h, "alias/blocked", &key).await;
     let blob = encrypt(&hal, &key).await.unwrap();
-    assert_eq!(
-        encrypt(&hal, "alias/blocked").await.unwrap_err().0,
-        "AccessDeniedException"
-    );
+    assert_denied(encrypt(&hal, "alias/blocked").await);
     let decrypt = |id: Option<&str>| {
         let mut req = hal.decrypt().ciphertext_blob(blob.clone());
         if let Some(id) = id {
@@ -1215,8 +1012,7 @@ async fn decrypt_by_alias_carries_the_request_alias() {
         req.send()
     };
     // Named by the alias, Decrypt is denied as Encrypt is; by its id, or unnamed, it is not.
-    let (code, message) = error_of(decrypt(Some("alias/blocked")).await);
-    assert_eq!(code, "AccessDeniedException");
+    let message = assert_denied(decrypt(Some("alias/blocked")).await);
     assert!(message.contains("explicit deny"), "{message}");
     decrypt(Some(&key)).await.unwrap();
     decrypt(None).await.unwrap();
@@ -1228,18 +1024,14 @@ async fn decrypt_by_alias_carries_the_request_alias() {
         .destination_key_id(&key)
         .send()
         .await;
-    assert_eq!(error_of(re).0, "AccessDeniedException");
+    assert_denied(re);
 }
 
 /// The admin API and AssumeRole have rates of their own per account, on by default whatever
 /// the AWS quotas say.
 #[tokio::test]
 async fn admin_calls_and_assume_role_are_rate_limited_per_account() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("trent.toml");
-    std::fs::write(&path, CONFIG).unwrap();
-    let h = Harness::start_with(|o| {
-        o.config = Some(path.clone());
+    let h = harness_with(|o| {
         o.limits.admin_per_second = 1;
         o.limits.assume_role_per_second = 1;
     })
@@ -1265,7 +1057,7 @@ async fn admin_calls_and_assume_role_are_rate_limited_per_account() {
             .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
             .build(),
     );
-    let role = format!("arn:aws:iam::{A}:role/Ops");
+    let role = iam_arn("role/Ops");
     let mut codes = Vec::new();
     for i in 0..11 {
         let out = sts
@@ -1288,23 +1080,19 @@ async fn admin_calls_and_assume_role_are_rate_limited_per_account() {
 #[tokio::test]
 async fn entries_differing_only_in_case_cannot_side_step_a_condition() {
     let h = harness().await;
-    let ivy = new_user(&h, "ivy").await;
-    let policy = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
-         "Condition": {"StringEquals": {"kms:EncryptionContext:tenant": "A"}}},
-        {"Effect": "Deny", "Action": "kms:Encrypt", "Resource": "*",
-         "Condition": {"StringEquals": {"kms:EncryptionContext:tenant": "B"}}},
-        {"Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*",
-         "Condition": {"StringEquals": {"aws:ResourceTag/env": "dev"}}}
-    ]});
-    admin(
+    let ivy = user_with_policy(
         &h,
-        ROOT,
-        "PutUserPolicy",
-        json!({"UserName": "ivy", "PolicyName": "p", "PolicyDocument": policy}),
+        "ivy",
+        policy_document(json!([
+            {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:EncryptionContext:tenant": "A"}}},
+            {"Effect": "Deny", "Action": "kms:Encrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:EncryptionContext:tenant": "B"}}},
+            {"Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/env": "dev"}}}
+        ])),
     )
-    .await
-    .unwrap();
+    .await;
     let key = key_with_policy(&h, None).await;
     let encrypt = |context: &[(&str, &str)]| {
         let mut req = ivy.encrypt().key_id(&key).plaintext(Blob::new("x"));
@@ -1314,12 +1102,8 @@ async fn entries_differing_only_in_case_cannot_side_step_a_condition() {
         req.send()
     };
     encrypt(&[("tenant", "A")]).await.unwrap();
-    assert_eq!(
-        error_of(encrypt(&[("tenant", "B")]).await).0,
-        "AccessDeniedException"
-    );
-    let (code, message) = error_of(encrypt(&[("Tenant", "A"), ("tenant", "B")]).await);
-    assert_eq!(code, "AccessDeniedException");
+    assert_denied(encrypt(&[("tenant", "B")]).await);
+    let message = assert_denied(encrypt(&[("Tenant", "A"), ("tenant", "B")]).await);
     assert!(message.contains("explicit deny"), "{message}");
     assert_eq!(
         error_of(encrypt(&[("tenant", "A"), ("TENANT", "A")]).await).0,
@@ -1327,25 +1111,17 @@ async fn entries_differing_only_in_case_cannot_side_step_a_condition() {
         "ambiguous even when the values agree"
     );
 
-    let tag = |k: &str, v: &str| Tag::builder().tag_key(k).tag_value(v).build().unwrap();
     let root = client(&h, ROOT);
-    root.tag_resource()
-        .key_id(&key)
-        .tags(tag("env", "dev"))
-        .send()
-        .await
-        .unwrap();
+    let tag = |k: &str, v: &str| {
+        root.tag_resource()
+            .key_id(&key)
+            .tags(Tag::builder().tag_key(k).tag_value(v).build().unwrap())
+            .send()
+    };
+    tag("env", "dev").await.unwrap();
     ivy.describe_key().key_id(&key).send().await.unwrap();
-    root.tag_resource()
-        .key_id(&key)
-        .tags(tag("Env", "prod"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        error_of(ivy.describe_key().key_id(&key).send().await).0,
-        "AccessDeniedException"
-    );
+    tag("Env", "prod").await.unwrap();
+    assert_denied(ivy.describe_key().key_id(&key).send().await);
 }
 
 /// Role chaining passes on only transitive session tags, and passing any needs
@@ -1355,27 +1131,22 @@ async fn entries_differing_only_in_case_cannot_side_step_a_condition() {
 async fn chained_sessions_pass_on_only_transitive_tags() {
     use aws_sdk_sts::error::ProvideErrorMetadata as _;
     let h = harness().await;
-    let trust = |principal: String, actions: &[&str]| {
-        json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": actions}
-        ]})
-    };
-    let alice = format!("arn:aws:iam::{A}:user/alice");
-    let r1 = format!("arn:aws:iam::{A}:role/r1");
-    for (name, trust, tags) in [
+    let alice = iam_arn("user/alice");
+    let r1 = iam_arn("role/r1");
+    for (name, trust_policy, tags) in [
         (
             "r1",
-            trust(alice.clone(), &["sts:AssumeRole", "sts:TagSession"]),
+            trust(&alice, json!(["sts:AssumeRole", "sts:TagSession"])),
             json!([]),
         ),
         (
             "r2",
-            trust(r1.clone(), &["sts:AssumeRole"]),
+            trust(&r1, json!(["sts:AssumeRole"])),
             json!([{"Key": "team", "Value": "blue"}]),
         ),
         (
             "r3",
-            trust(r1.clone(), &["sts:AssumeRole", "sts:TagSession"]),
+            trust(&r1, json!(["sts:AssumeRole", "sts:TagSession"])),
             json!([{"Key": "team", "Value": "blue"}]),
         ),
     ] {
@@ -1383,13 +1154,12 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
             &h,
             ROOT,
             "CreateRole",
-            json!({"RoleName": name, "AssumeRolePolicyDocument": trust, "Tags": tags}),
+            json!({"RoleName": name, "AssumeRolePolicyDocument": trust_policy, "Tags": tags}),
         )
         .await
         .unwrap();
     }
-    let policy = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]});
+    let policy = allow(json!(["sts:AssumeRole", "sts:TagSession"]));
     for (kind, name) in [("User", "alice"), ("Role", "r1")] {
         admin(
             &h,
@@ -1400,11 +1170,6 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
         .await
         .unwrap();
     }
-    let sts_as = |who: (&str, &str), token: Option<String>| {
-        let h = &h;
-        let who = (who.0.to_owned(), who.1.to_owned());
-        async move { aws_sdk_sts::Client::new(&sdk_config(h, (&who.0, &who.1), token).await) }
-    };
     let tag = |k: &str, v: &str| {
         aws_sdk_sts::types::Tag::builder()
             .key(k)
@@ -1416,7 +1181,7 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
         let h = &h;
         let r1 = r1.clone();
         async move {
-            let sts = sts_as(ALICE, None).await;
+            let sts = sts_for(h, ALICE).await;
             let mut req = sts
                 .assume_role()
                 .role_arn(r1)
@@ -1426,16 +1191,11 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
                 req = req.transitive_tag_keys("team");
             }
             let c = req.send().await.unwrap().credentials.unwrap();
-            let _ = h;
-            sts_as(
-                (&c.access_key_id, &c.secret_access_key),
-                Some(c.session_token),
-            )
-            .await
+            aws_sdk_sts::Client::new(&session_config(h, &c).await)
         }
     };
     let team_of = |sts: aws_sdk_sts::Client, role: &str| {
-        let role = format!("arn:aws:iam::{A}:role/{role}");
+        let role = iam_arn(&format!("role/{role}"));
         async move {
             let out = sts
                 .assume_role()
@@ -1449,26 +1209,22 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
             }
         }
     };
+    // The principal, tags and all, of the session of `access_key_id`.
+    let session_of = |access_key_id: &str| {
+        h.server
+            .kms
+            .directory()
+            .credential(access_key_id)
+            .unwrap()
+            .principal
+    };
 
     // Not transitive: r2 is assumed without tags, and the session's team is r2's own.
     let plain = first(false).await;
     let c = team_of(plain.clone(), "r2").await.expect("no tags pass on");
-    let as_r2 = aws_sdk_sts::Client::new(
-        &sdk_config(
-            &h,
-            (&c.access_key_id, &c.secret_access_key),
-            Some(c.session_token),
-        )
-        .await,
-    );
+    let as_r2 = aws_sdk_sts::Client::new(&session_config(&h, &c).await);
     as_r2.get_caller_identity().send().await.unwrap();
-    let session = h
-        .server
-        .kms
-        .directory()
-        .credential(&c.access_key_id)
-        .unwrap()
-        .principal;
+    let session = session_of(&c.access_key_id);
     assert_eq!(session.tags.get("team").map(String::as_str), Some("blue"));
 
     // Transitive: passing it on needs sts:TagSession, which r2's trust policy lacks.
@@ -1479,13 +1235,7 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
     );
     // r3 allows it: the transitive tag passes on, over r3's own.
     let c = team_of(chained, "r3").await.expect("r3 allows TagSession");
-    let session = h
-        .server
-        .kms
-        .directory()
-        .credential(&c.access_key_id)
-        .unwrap()
-        .principal;
+    let session = session_of(&c.access_key_id);
     assert_eq!(session.tags.get("team").map(String::as_str), Some("admin"));
     assert_eq!(
         session.transitive_tags.get("team").map(String::as_str),
@@ -1496,7 +1246,7 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
     let again = first(true).await;
     let clash = again
         .assume_role()
-        .role_arn(format!("arn:aws:iam::{A}:role/r3"))
+        .role_arn(iam_arn("role/r3"))
         .role_session_name("three")
         .tags(tag("team", "other"))
         .send()
@@ -1508,7 +1258,7 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
             .as_deref(),
         Some("ValidationError")
     );
-    let stray = sts_as(ALICE, None)
+    let stray = sts_for(&h, ALICE)
         .await
         .assume_role()
         .role_arn(&r1)
@@ -1535,8 +1285,8 @@ async fn chained_sessions_pass_on_only_transitive_tags() {
 async fn a_re_created_user_or_role_inherits_no_policy_statement_or_grant() {
     let h = harness().await;
     let root = client(&h, ROOT);
-    let erin_arn = format!("arn:aws:iam::{A}:user/erin");
-    let role_arn = format!("arn:aws:iam::{A}:role/Batch");
+    let erin_arn = iam_arn("user/erin");
+    let role_arn = iam_arn("role/Batch");
     let (erin_id, role_id, erin_key, erin, session) = erin_and_batch(&h).await;
     assert!(
         erin_id.starts_with("AIDA") && role_id.starts_with("AROA"),
@@ -1544,11 +1294,12 @@ async fn a_re_created_user_or_role_inherits_no_policy_statement_or_grant() {
     );
 
     // One key whose policy names both, one whose grants do.
-    let policy = json!({"Version": "2012-10-17", "Statement": [
-        {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "kms:*", "Resource": "*"},
-        {"Sid": "Users", "Effect": "Allow", "Principal": {"AWS": [erin_arn.clone(), role_arn.clone()]}, "Action": "kms:Encrypt", "Resource": "*"}
-    ]})
-    .to_string();
+    let policy = key_policy(
+        A,
+        json!([
+            {"Sid": "Users", "Effect": "Allow", "Principal": {"AWS": [erin_arn.clone(), role_arn.clone()]}, "Action": "kms:Encrypt", "Resource": "*"}
+        ]),
+    );
     let by_policy = key_with_policy(&h, Some(policy.clone())).await;
     let by_grant = key_with_policy(&h, None).await;
     for grantee in [&erin_arn, &role_arn] {
@@ -1565,16 +1316,20 @@ async fn a_re_created_user_or_role_inherits_no_policy_statement_or_grant() {
         encrypt(kms, &by_policy).await.unwrap();
         encrypt(kms, &by_grant).await.unwrap();
     }
+    let shown_policy = || {
+        let (root, by_policy) = (&root, &by_policy);
+        async move {
+            root.get_key_policy()
+                .key_id(by_policy)
+                .send()
+                .await
+                .unwrap()
+                .policy
+                .unwrap()
+        }
+    };
     // Unchanged principals: GetKeyPolicy gives the policy back verbatim.
-    let shown = root
-        .get_key_policy()
-        .key_id(&by_policy)
-        .send()
-        .await
-        .unwrap()
-        .policy
-        .unwrap();
-    assert_eq!(shown, policy);
+    assert_eq!(shown_policy().await, policy);
 
     // Both are deleted and re-created under the same names.
     admin(
@@ -1595,30 +1350,16 @@ async fn a_re_created_user_or_role_inherits_no_policy_statement_or_grant() {
     assert_ne!((&new_erin_id, &new_role_id), (&erin_id, &role_id));
     for kms in [&new_erin, &new_session] {
         for key in [&by_policy, &by_grant] {
-            assert_eq!(
-                encrypt(kms, key).await.unwrap_err().0,
-                "AccessDeniedException"
-            );
+            assert_denied(encrypt(kms, key).await);
         }
     }
     // What AWS shows for a principal that is gone: its unique id, in the policy and grants.
-    let shown = root
-        .get_key_policy()
-        .key_id(&by_policy)
-        .send()
-        .await
-        .unwrap()
-        .policy
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&shown_policy().await).unwrap();
     assert_eq!(
         doc["Statement"][1]["Principal"]["AWS"],
         json!([erin_id, role_id])
     );
-    assert_eq!(
-        doc["Statement"][0]["Principal"]["AWS"],
-        format!("arn:aws:iam::{A}:root")
-    );
+    assert_eq!(doc["Statement"][0]["Principal"]["AWS"], iam_arn("root"));
     let grants = root
         .list_grants()
         .key_id(&by_grant)
@@ -1645,17 +1386,13 @@ async fn a_re_created_user_or_role_inherits_no_policy_statement_or_grant() {
     assert_eq!(shown, want);
     // The new principals cannot retire their predecessors' grants either.
     let grant_id = grants[0].grant_id.clone().unwrap();
-    assert_eq!(
-        error_of(
-            new_erin
-                .retire_grant()
-                .key_id(&by_grant)
-                .grant_id(&grant_id)
-                .send()
-                .await
-        )
-        .0,
-        "AccessDeniedException"
+    assert_denied(
+        new_erin
+            .retire_grant()
+            .key_id(&by_grant)
+            .grant_id(&grant_id)
+            .send()
+            .await,
     );
     // The policy as shown names principals that do not exist, so it is refused as AWS does;
     // naming the ARNs again binds them to the new principals.
@@ -1693,7 +1430,7 @@ async fn erin_and_batch(
     aws_sdk_kms::Client,
     aws_sdk_kms::Client,
 ) {
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "sts:AssumeRole"}]}).to_string();
+    let trusts_root = trust(&iam_arn("root"), "sts:AssumeRole").to_string();
     let user = admin(h, ROOT, "CreateUser", json!({"UserName": "erin"}))
         .await
         .unwrap();
@@ -1701,41 +1438,21 @@ async fn erin_and_batch(
         h,
         ROOT,
         "CreateRole",
-        json!({"RoleName": "Batch", "AssumeRolePolicyDocument": trust}),
+        json!({"RoleName": "Batch", "AssumeRolePolicyDocument": trusts_root}),
     )
     .await
     .unwrap();
     let key = admin(h, ROOT, "CreateAccessKey", json!({"UserName": "erin"}))
         .await
         .unwrap();
-    let key = &key["AccessKey"];
-    let erin = h.client_for(
-        "us-east-1",
-        key["AccessKeyId"].as_str().unwrap(),
-        key["SecretAccessKey"].as_str().unwrap(),
-    );
-    let sts = aws_sdk_sts::Client::new(&sdk_config(h, ALICE, None).await);
-    let creds = sts
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{A}:role/Batch"))
-        .role_session_name("batch")
-        .send()
-        .await
-        .unwrap()
-        .credentials
-        .unwrap();
-    let session = aws_sdk_kms::Client::new(
-        &sdk_config(
-            h,
-            (&creds.access_key_id, &creds.secret_access_key),
-            Some(creds.session_token.clone()),
-        )
-        .await,
-    );
+    let (erin_key, erin_secret) = access_key(&key);
+    let erin = h.client_for("us-east-1", &erin_key, &erin_secret);
+    let creds = assume_role(&sts_for(h, ALICE).await, &iam_arn("role/Batch"), "batch").await;
+    let session = aws_sdk_kms::Client::new(&session_config(h, &creds).await);
     (
         user["User"]["UserId"].as_str().unwrap().to_owned(),
         role["Role"]["RoleId"].as_str().unwrap().to_owned(),
-        key["AccessKeyId"].as_str().unwrap().to_owned(),
+        erin_key,
         erin,
         session,
     )

@@ -7,6 +7,8 @@ use std::process::{Child, Command, Stdio};
 use aws_sdk_kms::config::{Credentials, Region};
 use aws_sdk_kms::primitives::Blob;
 
+use crate::builders::created;
+
 pub(crate) struct Trent {
     child: Child,
     exports: Vec<(String, String)>,
@@ -156,14 +158,7 @@ async fn decrypt(kms: &aws_sdk_kms::Client, blob: Blob) -> Vec<u8> {
 
 /// A new symmetric key and a ciphertext of `text` under it.
 async fn new_key_and_blob(kms: &aws_sdk_kms::Client, text: &str) -> Blob {
-    let key = kms
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let key = created(kms.create_key()).await.key_id;
     kms.encrypt()
         .key_id(&key)
         .plaintext(Blob::new(text.to_owned()))
@@ -481,14 +476,7 @@ async fn killing_one_of_two_nodes_under_load_loses_nothing_acknowledged() {
                     Ok(out) => out.key_metadata.unwrap().key_id,
                     Err(_) => {
                         retried += 1;
-                        via_b
-                            .create_key()
-                            .send()
-                            .await
-                            .unwrap()
-                            .key_metadata
-                            .unwrap()
-                            .key_id
+                        created(via_b.create_key()).await.key_id
                     }
                 };
                 let alias = format!("alias/node-crash-{w}-{n}");

@@ -15,6 +15,7 @@ use trent_core::testing::ManualClock;
 use trent_server::StoreLocation;
 use trent_store::PostgresOptions;
 
+use crate::builders::create_user;
 use crate::harness::Harness;
 
 /// The bound the docs promise for a change to reach every node.
@@ -174,32 +175,7 @@ async fn a_grant_revoked_on_one_node_stops_working_on_the_other() {
     };
     let key = a.key().await;
     // A user with no policy of their own, who can use the key only through a grant.
-    let admin = |action: &str, input: serde_json::Value| {
-        let call = trent_server::admin_client::AdminCall {
-            endpoint: a.server.endpoint(),
-            access_key_id: a.access_key_id.clone(),
-            secret: zeroize::Zeroizing::new(a.secret.clone()),
-            session_token: None,
-            region: "us-east-1".to_owned(),
-            action: action.to_owned(),
-            input,
-        };
-        async move { trent_server::admin_client::call(&call).await }
-    };
-    admin("CreateUser", serde_json::json!({"UserName": "carol"}))
-        .await
-        .unwrap();
-    let created = admin("CreateAccessKey", serde_json::json!({"UserName": "carol"}))
-        .await
-        .unwrap();
-    let carol_id = created["AccessKey"]["AccessKeyId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let carol_secret = created["AccessKey"]["SecretAccessKey"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (carol_id, carol_secret) = create_user(&a, a.who(), "carol").await;
     let grant = a
         .client()
         .create_grant()

@@ -13,6 +13,7 @@ use trent_server::admin_client::AdminCall;
 use trent_server::envelope_cli::{DecryptRequest, EncryptRequest, Place};
 use trent_server::esdk_keyring::Discovery;
 
+use crate::builders::{create_user, created};
 use crate::harness::Harness;
 
 const SUITES: [Suite; 2] = [Suite::Committing, Suite::CommittingSigned];
@@ -75,15 +76,7 @@ fn run_cli(cli: &Path, h: &Harness, args: &[&str]) -> (bool, String) {
 }
 
 async fn arn(h: &Harness) -> String {
-    h.client()
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .arn
-        .unwrap()
+    created(h.client().create_key()).await.arn.unwrap()
 }
 
 fn plaintext() -> Vec<u8> {
@@ -258,29 +251,10 @@ async fn failures_are_clear_and_leave_no_plaintext_behind() {
     assert!(err.contains("frame order"), "{err}");
     assert!(leftovers().is_empty());
     // A caller the key's policy does not allow: KMS's AccessDeniedException, named.
-    let admin = |action: &str, input: serde_json::Value| {
-        let mut call = signer(&h);
-        call.action = action.to_owned();
-        call.input = input;
-        async move { trent_server::admin_client::call(&call).await.unwrap() }
-    };
-    admin("CreateUser", serde_json::json!({"UserName": "mallory"})).await;
-    let created = admin(
-        "CreateAccessKey",
-        serde_json::json!({"UserName": "mallory"}),
-    )
-    .await;
+    let (mallory_id, mallory_secret) = create_user(&h, h.who(), "mallory").await;
     let mut mallory = signer(&h);
-    mallory.access_key_id = created["AccessKey"]["AccessKeyId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    mallory.secret = zeroize::Zeroizing::new(
-        created["AccessKey"]["SecretAccessKey"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    );
+    mallory.access_key_id = mallory_id;
+    mallory.secret = zeroize::Zeroizing::new(mallory_secret);
     let err = trent_server::envelope_cli::decrypt(
         mallory,
         DecryptRequest {

@@ -10,6 +10,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use trent_core::testing::ManualClock;
 use trent_server::{RunningServer, ServerOptions};
 
+use crate::builders::created;
+
 pub struct Harness {
     pub server: RunningServer,
     pub dir: TempDir,
@@ -94,16 +96,14 @@ impl Harness {
             .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
     }
 
+    /// The default identity: its access key id and secret.
+    pub fn who(&self) -> (&str, &str) {
+        (&self.access_key_id, &self.secret)
+    }
+
     /// Creates a symmetric key and returns its key id.
     pub async fn key(&self) -> String {
-        self.client()
-            .create_key()
-            .send()
-            .await
-            .unwrap()
-            .key_metadata
-            .unwrap()
-            .key_id
+        created(self.client().create_key()).await.key_id
     }
 
     /// Creates a key of `spec` for `usage` and returns its key id.
@@ -112,16 +112,22 @@ impl Harness {
         spec: aws_sdk_kms::types::KeySpec,
         usage: aws_sdk_kms::types::KeyUsageType,
     ) -> String {
+        created(self.client().create_key().key_spec(spec).key_usage(usage))
+            .await
+            .key_id
+    }
+
+    /// The DER SubjectPublicKeyInfo that GetPublicKey returns for `key`.
+    pub async fn public_key(&self, key: &str) -> Vec<u8> {
         self.client()
-            .create_key()
-            .key_spec(spec)
-            .key_usage(usage)
+            .get_public_key()
+            .key_id(key)
             .send()
             .await
             .unwrap()
-            .key_metadata
+            .public_key
             .unwrap()
-            .key_id
+            .into_inner()
     }
 
     /// Encrypts with the default client and returns the ciphertext blob.

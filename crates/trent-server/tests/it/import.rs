@@ -13,19 +13,8 @@ use aws_sdk_kms::types::{
     SigningAlgorithmSpec, WrappingKeySpec,
 };
 
+use crate::builders::{created, openssl, sign, signature_of};
 use crate::harness::{Harness, error_of};
-
-fn openssl(args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("openssl is installed (scripts/test installs it)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn path(dir: &Path, name: &str) -> String {
     dir.join(name).display().to_string()
@@ -128,17 +117,8 @@ fn material_id_of(material: &[u8]) -> String {
 }
 
 async fn external_key(h: &Harness, spec: KeySpec, usage: KeyUsageType) -> String {
-    let meta = h
-        .client()
-        .create_key()
-        .origin(OriginType::External)
-        .key_spec(spec)
-        .key_usage(usage)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let request = h.client().create_key().origin(OriginType::External);
+    let meta = created(request.key_spec(spec).key_usage(usage)).await;
     assert_eq!(meta.key_state, Some(KeyState::PendingImport));
     assert_eq!(meta.origin, Some(OriginType::External));
     meta.key_id
@@ -513,17 +493,14 @@ async fn hmac_and_asymmetric_material() {
     )
     .await
     .unwrap();
-    let signature = kms
-        .sign()
-        .key_id(&ec)
-        .message(Blob::new("signed by imported key"))
-        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
-        .send()
-        .await
-        .unwrap()
-        .signature
-        .unwrap();
-    std::fs::write(dir.path().join("sig"), signature.as_ref()).unwrap();
+    let signature = signature_of(sign(
+        &kms,
+        &ec,
+        "signed by imported key",
+        SigningAlgorithmSpec::EcdsaSha256,
+    ))
+    .await;
+    std::fs::write(dir.path().join("sig"), &signature).unwrap();
     std::fs::write(dir.path().join("signed"), "signed by imported key").unwrap();
     openssl(&[
         "pkey",

@@ -1,6 +1,7 @@
 //! Key policies through the SDK: the default policy, GetKeyPolicy, PutKeyPolicy,
 //! ListKeyPolicies, MalformedPolicyDocumentException and the lockout safety check.
 
+use crate::builders::assert_denied;
 use crate::harness::{Harness, error_of};
 
 fn policy(principal: &str) -> String {
@@ -152,23 +153,18 @@ async fn the_lockout_safety_check_and_its_bypass() {
     let new_id = created.key_metadata.unwrap().key_id;
     // And the lockout is real: the caller can no longer read or change either policy.
     for key in [&id, &new_id] {
-        let (code, message) = error_of(kms.get_key_policy().key_id(key).send().await);
-        assert_eq!(code, "AccessDeniedException");
+        let message = assert_denied(kms.get_key_policy().key_id(key).send().await);
         assert!(
             message
                 .ends_with("because no resource-based policy allows the kms:GetKeyPolicy action"),
             "{message}"
         );
-        assert_eq!(
-            error_of(
-                kms.put_key_policy()
-                    .key_id(key)
-                    .policy(policy("arn:aws:iam::111122223333:root"))
-                    .send()
-                    .await
-            )
-            .0,
-            "AccessDeniedException"
+        assert_denied(
+            kms.put_key_policy()
+                .key_id(key)
+                .policy(policy("arn:aws:iam::111122223333:root"))
+                .send()
+                .await,
         );
     }
     // A key pending deletion takes no new policy.

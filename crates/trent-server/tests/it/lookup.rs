@@ -8,6 +8,7 @@ use aws_sdk_kms::primitives::Blob;
 use serde_json::{Value, json};
 use trent_core::model::{AuditEntry, UnixMillis};
 
+use crate::builders::created;
 use crate::harness::{Harness, lookup_events, memory_kib, raw_to};
 
 const A: (&str, &str) = (
@@ -249,7 +250,7 @@ async fn lookups_over_a_large_trail_stay_within_a_memory_bound() {
     );
     let who = (who.0.as_str(), who.1.as_str());
     let kms = trent.client();
-    let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
+    let key = created(kms.create_key()).await;
     let account = key.aws_account_id.unwrap();
 
     // 60,000 events of about 2.5 KB each (150 MB of trail), appended beside the running

@@ -14,6 +14,7 @@ mod asymmetric;
 mod audit;
 mod authz;
 mod binary;
+mod builders;
 mod cluster;
 mod concurrency;
 mod crypto;

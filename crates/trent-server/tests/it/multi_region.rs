@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{KeyState, MultiRegionKeyType, Tag};
 
+use crate::builders::created;
 use crate::harness::{Harness, error_of};
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -16,15 +17,7 @@ async fn replicas_share_material_and_ciphertexts_cross_regions() {
     let h = Harness::start().await;
     let east = h.client_in("us-east-1");
     let west = h.client_in("eu-west-1");
-    let meta = east
-        .create_key()
-        .multi_region(true)
-        .description("primary")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let meta = created(east.create_key().multi_region(true).description("primary")).await;
     let id = meta.key_id.clone();
     assert!(id.starts_with("mrk-") && id.len() == 36, "{id}");
     assert!(meta.multi_region.unwrap());
@@ -189,15 +182,7 @@ async fn primary_region_moves_and_deletion_waits_for_replicas() {
     let h = Harness::start().await;
     let east = h.client_in("us-east-1");
     let west = h.client_in("eu-west-1");
-    let id = east
-        .create_key()
-        .multi_region(true)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let id = created(east.create_key().multi_region(true)).await.key_id;
     east.replicate_key()
         .key_id(&id)
         .replica_region("eu-west-1")

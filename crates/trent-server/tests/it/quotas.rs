@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use aws_sdk_kms::primitives::Blob;
 
+use crate::builders::created;
 use crate::harness::{Harness, error_of};
 
 const CONFIG: &str = r#"
@@ -52,15 +53,7 @@ async fn request_rates_are_limited_per_account_and_class() {
     // CreateKey: 3 a second, with one second of burst.
     let mut keys = Vec::new();
     for _ in 0..3 {
-        keys.push(
-            a.create_key()
-                .send()
-                .await
-                .unwrap()
-                .key_metadata
-                .unwrap()
-                .key_id,
-        );
+        keys.push(created(a.create_key()).await.key_id);
     }
     let (code, message) = error_of(a.create_key().send().await);
     assert_eq!(code, "ThrottlingException");
@@ -126,15 +119,7 @@ async fn resource_quotas() {
         if i == 3 {
             h.clock.advance(Duration::from_secs(1));
         }
-        keys.push(
-            a.create_key()
-                .send()
-                .await
-                .unwrap()
-                .key_metadata
-                .unwrap()
-                .key_id,
-        );
+        keys.push(created(a.create_key()).await.key_id);
     }
     h.clock.advance(Duration::from_secs(1));
     // AWS's answer: the quota, then the keys the Region has.
@@ -181,14 +166,7 @@ async fn resource_quotas() {
 
 /// Six CreateAlias calls in one instant: AWS's quota for it is 5 a second.
 async fn create_aliases(kms: &aws_sdk_kms::Client) -> Vec<String> {
-    let key = kms
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let key = created(kms.create_key()).await.key_id;
     let mut codes = Vec::new();
     for i in 0..6 {
         let r = kms

@@ -12,22 +12,19 @@ use aws_sdk_kms::types::{
 };
 use serde_json::json;
 
+use crate::builders::{
+    admin as admin_as, allow, assert_denied, assume_role, create_user, created, generate_mac,
+    openssl, put_user_policy, sign, sts_for, trust, verify,
+};
 use crate::harness::Harness;
 
 const A: &str = "111122223333";
 
+/// An admin API call as the operator's root, which must succeed.
 async fn admin(h: &Harness, action: &str, input: serde_json::Value) -> serde_json::Value {
-    trent_server::admin_client::call(&trent_server::admin_client::AdminCall {
-        endpoint: h.server.endpoint(),
-        access_key_id: h.access_key_id.clone(),
-        secret: zeroize::Zeroizing::new(h.secret.clone()),
-        session_token: None,
-        region: "us-east-1".to_owned(),
-        action: action.to_owned(),
-        input,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{action}: {e}"))
+    admin_as(h, h.who(), action, input)
+        .await
+        .unwrap_or_else(|e| panic!("{action}: {e}"))
 }
 
 /// The root key ids of a data directory's `root.key` (one line each).
@@ -80,13 +77,7 @@ fn sha256_by_openssl(data: &[u8]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("k");
     std::fs::write(&path, data).unwrap();
-    let out = std::process::Command::new("openssl")
-        .args(["dgst", "-sha256", "-binary"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    out.stdout
+    openssl(&["dgst", "-sha256", "-binary", path.to_str().unwrap()]).stdout
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,83 +93,45 @@ async fn rotation_reseals_everything_while_clients_keep_working() {
     let signer = h
         .key_of(KeySpec::EccNistP256, KeyUsageType::SignVerify)
         .await;
-    let signature = kms
-        .sign()
-        .key_id(&signer)
-        .message(Blob::new("signed before"))
-        .message_type(MessageType::Raw)
-        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
-        .send()
-        .await
-        .unwrap()
-        .signature
-        .unwrap();
+    let signature = sign(
+        &kms,
+        &signer,
+        "signed before",
+        SigningAlgorithmSpec::EcdsaSha256,
+    )
+    .message_type(MessageType::Raw)
+    .send()
+    .await
+    .unwrap()
+    .signature
+    .unwrap();
     let hmac = h
         .key_of(KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac)
         .await;
-    let mac = kms
-        .generate_mac()
-        .key_id(&hmac)
-        .message(Blob::new("mac before"))
-        .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+    let mac = generate_mac(&kms, &hmac, "mac before", MacAlgorithmSpec::HmacSha256)
         .send()
         .await
         .unwrap()
         .mac
         .unwrap();
-    admin(&h, "CreateUser", json!({"UserName": "alice"})).await;
-    admin(
-        &h,
-        "PutUserPolicy",
-        json!({"UserName": "alice", "PolicyName": "use", "PolicyDocument":
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kms:*", "sts:AssumeRole"], "Resource": "*"}]}}),
-    )
-    .await;
-    let alice = admin(&h, "CreateAccessKey", json!({"UserName": "alice"})).await;
-    let alice = (
-        alice["AccessKey"]["AccessKeyId"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        alice["AccessKey"]["SecretAccessKey"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    );
+    let alice = create_user(&h, h.who(), "alice").await;
+    let uses = allow(json!(["kms:*", "sts:AssumeRole"]));
+    put_user_policy(&h, h.who(), "alice", "use", uses).await;
+    let alice_arn = format!("arn:aws:iam::{A}:user/alice");
     admin(
         &h,
         "CreateRole",
-        json!({"RoleName": "Ops", "AssumeRolePolicyDocument":
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-             "Principal": {"AWS": format!("arn:aws:iam::{A}:user/alice")}, "Action": "sts:AssumeRole"}]}}),
+        json!({"RoleName": "Ops", "AssumeRolePolicyDocument": trust(&alice_arn, "sts:AssumeRole")}),
     )
     .await;
-    let sts_config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(h.server.endpoint())
-        .credentials_provider(aws_sdk_kms::config::Credentials::new(
-            &alice.0, &alice.1, None, None, "test",
-        ))
-        .load()
-        .await;
-    let session = aws_sdk_sts::Client::new(&sts_config)
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{A}:role/Ops"))
-        .role_session_name("rotation")
-        .send()
-        .await
-        .unwrap()
-        .credentials
-        .unwrap();
-    let external = kms
-        .create_key()
-        .origin(aws_sdk_kms::types::OriginType::External)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let sts = sts_for(&h, (&alice.0, &alice.1)).await;
+    let session = assume_role(&sts, &format!("arn:aws:iam::{A}:role/Ops"), "rotation").await;
+    let external = created(
+        kms.create_key()
+            .origin(aws_sdk_kms::types::OriginType::External),
+    )
+    .await
+    .key_id;
     let work = tempfile::tempdir().unwrap();
     let material = [7u8; 32];
     let (token, wrapped) = crate::import::wrapped_for(&h, work.path(), &external, &material).await;
@@ -259,16 +212,17 @@ async fn rotation_reseals_everything_while_clients_keep_working() {
     let kms = h.client();
     let back = kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
     assert_eq!(back.plaintext.unwrap().as_ref(), b"before the rotation");
-    let valid = kms
-        .verify()
-        .key_id(&signer)
-        .message(Blob::new("signed before"))
-        .message_type(MessageType::Raw)
-        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
-        .signature(signature)
-        .send()
-        .await
-        .unwrap();
+    let valid = verify(
+        &kms,
+        &signer,
+        "signed before",
+        signature,
+        SigningAlgorithmSpec::EcdsaSha256,
+    )
+    .message_type(MessageType::Raw)
+    .send()
+    .await
+    .unwrap();
     assert!(valid.signature_valid);
     let valid = kms
         .verify_mac()
@@ -301,17 +255,13 @@ async fn rotation_reseals_everything_while_clients_keep_working() {
             "session",
         ))
         .build();
-    let err = aws_sdk_kms::Client::from_conf(session_config)
-        .describe_key()
-        .key_id(&symmetric)
-        .send()
-        .await
-        .unwrap_err();
     // Authenticated (the role has no permissions, so it is denied, not unrecognized).
-    assert_eq!(
-        aws_sdk_kms::error::ProvideErrorMetadata::code(&err),
-        Some("AccessDeniedException"),
-        "{err:?}"
+    assert_denied(
+        aws_sdk_kms::Client::from_conf(session_config)
+            .describe_key()
+            .key_id(&symmetric)
+            .send()
+            .await,
     );
     // The import token made before the rotation still imports.
     kms.import_key_material()
@@ -334,32 +284,12 @@ async fn rotation_reseals_everything_while_clients_keep_working() {
 #[tokio::test]
 async fn only_the_operator_root_rotates_the_root_key() {
     let h = Harness::start().await;
-    admin(&h, "CreateUser", json!({"UserName": "bob"})).await;
-    admin(
-        &h,
-        "PutUserPolicy",
-        json!({"UserName": "bob", "PolicyName": "all", "PolicyDocument":
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}),
-    )
-    .await;
-    let bob = admin(&h, "CreateAccessKey", json!({"UserName": "bob"})).await;
+    let bob = create_user(&h, h.who(), "bob").await;
+    put_user_policy(&h, h.who(), "bob", "all", allow("*")).await;
     let before = ring(&h);
-    let denied = trent_server::admin_client::call(&trent_server::admin_client::AdminCall {
-        endpoint: h.server.endpoint(),
-        access_key_id: bob["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned(),
-        secret: zeroize::Zeroizing::new(
-            bob["AccessKey"]["SecretAccessKey"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        ),
-        session_token: None,
-        region: "us-east-1".to_owned(),
-        action: "RotateRootKey".to_owned(),
-        input: json!({}),
-    })
-    .await
-    .unwrap_err();
+    let denied = admin_as(&h, (&bob.0, &bob.1), "RotateRootKey", json!({}))
+        .await
+        .unwrap_err();
     assert!(denied.contains("AccessDeniedException"), "{denied}");
     assert_eq!(ring(&h), before, "nothing changed");
 }

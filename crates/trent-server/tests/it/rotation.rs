@@ -112,16 +112,7 @@ async fn enabling_disabling_and_status() {
     );
 
     // Asymmetric and HMAC keys do not rotate; their status is simply "not enabled".
-    let rsa = kms
-        .create_key()
-        .key_spec(KeySpec::Rsa2048)
-        .key_usage(KeyUsageType::SignVerify)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let rsa = h.key_of(KeySpec::Rsa2048, KeyUsageType::SignVerify).await;
     // AWS answers EnableKeyRotation on such a key with the bare type, no message.
     assert_eq!(
         error_of(kms.enable_key_rotation().key_id(&rsa).send().await),

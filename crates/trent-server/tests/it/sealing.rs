@@ -2,6 +2,7 @@
 
 use aws_sdk_kms::primitives::Blob;
 
+use crate::builders::openssl;
 use crate::harness::{Harness, file_contains};
 
 const MATERIAL: [u8; 32] = *b"trent-known-key-material-32bytes";
@@ -93,14 +94,7 @@ async fn private_keys_and_hmac_keys_rest_sealed_too() {
     // An EC private key made by OpenSSL; its 32-byte scalar sits at bytes 7..39 of SEC1 DER.
     let pem = dir.path().join("ec.pem");
     let sec1 = dir.path().join("ec.der");
-    let run = |args: &[&str]| {
-        let o = std::process::Command::new("openssl")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    };
-    run(&[
+    openssl(&[
         "genpkey",
         "-algorithm",
         "EC",
@@ -109,7 +103,7 @@ async fn private_keys_and_hmac_keys_rest_sealed_too() {
         "-out",
         pem.to_str().unwrap(),
     ]);
-    run(&[
+    openssl(&[
         "pkey",
         "-in",
         pem.to_str().unwrap(),

@@ -3,6 +3,7 @@
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::KeyState;
 
+use crate::builders::openssl;
 use crate::harness::{Harness, error_of};
 
 const SEED_YAML: &str = r#"
@@ -320,25 +321,17 @@ async fn seeded_private_keys_are_the_keys_given() {
         let mut genpkey = vec!["genpkey"];
         genpkey.extend(args);
         genpkey.extend(["-out", pem.to_str().unwrap()]);
-        let o = std::process::Command::new("openssl")
-            .args(&genpkey)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let o = std::process::Command::new("openssl")
-            .args([
-                "pkey",
-                "-in",
-                pem.to_str().unwrap(),
-                "-pubout",
-                "-outform",
-                "DER",
-                "-out",
-                der.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert!(o.status.success());
+        openssl(&genpkey);
+        openssl(&[
+            "pkey",
+            "-in",
+            pem.to_str().unwrap(),
+            "-pubout",
+            "-outform",
+            "DER",
+            "-out",
+            der.to_str().unwrap(),
+        ]);
         let pem_text = std::fs::read_to_string(&pem).unwrap();
         let indented: String = pem_text.lines().map(|l| format!("      {l}\n")).collect();
         let id = format!("7e8f9001-0000-4000-8000-00000000000{i}");
@@ -348,18 +341,7 @@ async fn seeded_private_keys_are_the_keys_given() {
     let seed = write(tmp.path(), "keys.yaml", &entries);
     let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
     for (id, public) in expected {
-        let out = h
-            .client()
-            .get_public_key()
-            .key_id(&id)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            out.public_key.unwrap().into_inner(),
-            public,
-            "{id}: not the seeded key"
-        );
+        assert_eq!(h.public_key(&id).await, public, "{id}: not the seeded key");
     }
     // Restarting with the same file keeps the same keys.
     let Harness {
@@ -552,15 +534,7 @@ async fn seeded_ml_kem_keys_are_pythons_keys() {
     let h = Harness::start_with(|o| o.seed = Some(seed.clone())).await;
     let kms = h.client();
     let id = "b2c3d4e5-0000-4000-8000-000000000768";
-    let public = kms
-        .get_public_key()
-        .key_id(id)
-        .send()
-        .await
-        .unwrap()
-        .public_key
-        .unwrap()
-        .into_inner();
+    let public = h.public_key(id).await;
     let hex: String = public.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(hex, spki_hex, "not the seeded key");
     // What Trent encapsulates, Trent decapsulates with the seeded private key.

@@ -3,6 +3,7 @@
 
 use aws_sdk_kms::primitives::Blob;
 
+use crate::builders::{assert_denied, created};
 use crate::harness::{Harness, error_of, raw_to, signed_request};
 
 fn json(body: &str) -> serde_json::Value {
@@ -258,16 +259,9 @@ async fn signature_failures() {
 async fn dev_mode_accepts_any_signature() {
     let h = Harness::start_with(|o| o.dev = true).await;
     let anyone = h.client_for("eu-west-1", "AKIAANYTHINGATALL000", "any-secret-any-secret");
-    let created = anyone
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let made = created(anyone.create_key()).await;
     assert!(
-        created
-            .arn
+        made.arn
             .unwrap()
             .starts_with("arn:aws:kms:eu-west-1:111122223333:key/")
     );
@@ -317,7 +311,7 @@ secret = "another-secret-for-test-rigs-000000000"
         "AKIAPINNEDFORTESTS01",
         "pinned-secret-for-test-rigs-0000000000",
     );
-    let key = ci.create_key().send().await.unwrap().key_metadata.unwrap();
+    let key = created(ci.create_key()).await;
     assert_eq!(key.aws_account_id.as_deref(), Some("444455556666"));
     // A region the account does not have.
     let (code, _) = error_of(
@@ -344,7 +338,7 @@ secret = "another-secret-for-test-rigs-000000000"
         .plaintext(Blob::new("x"))
         .send()
         .await;
-    assert_eq!(error_of(r).0, "AccessDeniedException");
+    assert_denied(r);
 }
 
 /// TLS: a self-signed certificate made in the data directory, trusted by the SDK as its CA;
@@ -385,16 +379,13 @@ async fn tls_with_the_sdk_trusting_a_test_ca() {
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*",
          "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
     ]});
-    let key = kms
-        .create_key()
-        .policy(policy.to_string())
-        .bypass_policy_lockout_safety_check(true)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let key = created(
+        kms.create_key()
+            .policy(policy.to_string())
+            .bypass_policy_lockout_safety_check(true),
+    )
+    .await
+    .key_id;
     let blob = kms
         .encrypt()
         .key_id(&key)
