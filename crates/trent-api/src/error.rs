@@ -139,12 +139,20 @@ pub struct WireError {
     pub message: String,
 }
 
+/// What AWS KMS says of an internal error: nothing of its cause.
+pub const INTERNAL_MESSAGE: &str = "We encountered an internal error. Please try again.";
+
 impl WireError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> WireError {
         WireError {
             code,
             message: message.into(),
         }
+    }
+
+    /// `KMSInternalException` in AWS's words.
+    pub fn internal() -> WireError {
+        WireError::new(ErrorCode::KMSInternalException, INTERNAL_MESSAGE)
     }
 
     /// The JSON body, `{"__type": "...", "message": "..."}`.

@@ -84,11 +84,6 @@ impl KeyId {
         KeyId(format!("mrk-{}", uuid::Uuid::new_v4().simple()))
     }
 
-    /// Whether this is a multi-Region key id.
-    pub fn is_multi_region(&self) -> bool {
-        self.0.starts_with("mrk-")
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -232,11 +227,6 @@ impl KeyRef {
         }
         KeyId::parse(value).map(KeyRef::Id).ok_or_else(invalid)
     }
-
-    /// Whether the reference names an alias rather than a key.
-    pub fn is_alias(&self) -> bool {
-        matches!(self, KeyRef::Alias(_) | KeyRef::AliasArn { .. })
-    }
 }
 
 /// The id of one version of a key's material: 32 bytes, shown as 64 lower-case hex digits as
@@ -253,17 +243,6 @@ impl MaterialId {
             out.push_str(&format!("{b:02x}"));
         }
         out
-    }
-
-    pub fn from_hex(hex: &str) -> Option<MaterialId> {
-        if hex.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (i, slot) in out.iter_mut().enumerate() {
-            *slot = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
-        }
-        Some(MaterialId(out))
     }
 }
 

@@ -73,8 +73,8 @@ pub(super) async fn audit(command: AuditCommand) -> ExitCode {
         dir: &std::path::Path,
         store: &str,
     ) -> Result<std::sync::Arc<dyn trent_core::store::Store>, String> {
-        let location = crate::server::StoreLocation::parse(store)?;
-        crate::server::open_store_at(&location, dir).await
+        let location = crate::run::server::StoreLocation::parse(store)?;
+        crate::run::server::open_store_at(&location, dir).await
     }
     match command {
         AuditCommand::Verify { data_dir, store } => {

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 pub(super) async fn backup(data_dir: &std::path::Path, to: &std::path::Path) -> ExitCode {
-    match crate::backup::backup(data_dir, to).await {
+    match crate::run::backup::backup(data_dir, to).await {
         Ok(()) => {
             println!("wrote {}", to.display());
             let sealed = data_dir.join("root.key.enc");
@@ -26,7 +26,7 @@ pub(super) async fn backup(data_dir: &std::path::Path, to: &std::path::Path) -> 
 }
 
 pub(super) fn restore(data_dir: &std::path::Path, from: &std::path::Path) -> ExitCode {
-    match crate::backup::restore(data_dir, from) {
+    match crate::run::backup::restore(data_dir, from) {
         Ok(()) => {
             println!("restored {} into {}", from.display(), data_dir.display());
             ExitCode::SUCCESS

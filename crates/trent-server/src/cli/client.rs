@@ -109,14 +109,14 @@ pub(super) struct EndpointArgs {
 }
 
 /// The signed-call template from the AWS environment.
-fn signer(server: EndpointArgs) -> Result<crate::admin_client::AdminCall, String> {
+fn signer(server: EndpointArgs) -> Result<crate::cli::admin_client::AdminCall, String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let (Some(access_key_id), Some(secret)) =
         (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
     else {
         return Err("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_owned());
     };
-    Ok(crate::admin_client::AdminCall {
+    Ok(crate::cli::admin_client::AdminCall {
         endpoint: server.endpoint,
         access_key_id,
         secret: zeroize::Zeroizing::new(secret),
@@ -128,7 +128,7 @@ fn signer(server: EndpointArgs) -> Result<crate::admin_client::AdminCall, String
 }
 
 pub(super) async fn encrypt(args: EncryptArgs) -> ExitCode {
-    use crate::envelope_cli::{EncryptRequest, Place, context};
+    use crate::cli::envelope::{EncryptRequest, Place, context};
     let run = async {
         let call = signer(args.server)?;
         let suite = trent_esdk::Suite::from_name(&args.algorithm).ok_or_else(|| {
@@ -145,7 +145,7 @@ pub(super) async fn encrypt(args: EncryptArgs) -> ExitCode {
             input: Place::parse(&args.input),
             output: Place::parse(&args.output),
         };
-        crate::envelope_cli::encrypt(call, request).await
+        crate::cli::envelope::encrypt(call, request).await
     };
     match run.await {
         Ok(_) => ExitCode::SUCCESS,
@@ -157,8 +157,8 @@ pub(super) async fn encrypt(args: EncryptArgs) -> ExitCode {
 }
 
 pub(super) async fn decrypt(args: DecryptArgs) -> ExitCode {
-    use crate::envelope_cli::{DecryptRequest, Place, context};
-    use crate::esdk_keyring::Discovery;
+    use crate::cli::envelope::{DecryptRequest, Place, context};
+    use crate::cli::esdk_keyring::Discovery;
     let run = async {
         let call = signer(args.server)?;
         let discovery = if args.discovery {
@@ -177,7 +177,7 @@ pub(super) async fn decrypt(args: DecryptArgs) -> ExitCode {
             input: Place::parse(&args.input),
             output: Place::parse(&args.output),
         };
-        crate::envelope_cli::decrypt(call, request).await
+        crate::cli::envelope::decrypt(call, request).await
     };
     match run.await {
         Ok(_) => ExitCode::SUCCESS,
@@ -189,7 +189,7 @@ pub(super) async fn decrypt(args: DecryptArgs) -> ExitCode {
 }
 
 pub(super) async fn admin(args: AdminArgs) -> ExitCode {
-    let input = match crate::admin_client::input(args.input.as_deref(), &args.members) {
+    let input = match crate::cli::admin_client::input(args.input.as_deref(), &args.members) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("trent admin: {e}");
@@ -197,8 +197,8 @@ pub(super) async fn admin(args: AdminArgs) -> ExitCode {
         }
     };
     let call = match signer(args.server) {
-        Ok(signer) => crate::admin_client::AdminCall {
-            action: crate::admin_client::action_name(&args.action),
+        Ok(signer) => crate::cli::admin_client::AdminCall {
+            action: crate::cli::admin_client::action_name(&args.action),
             input,
             ..signer
         },
@@ -207,7 +207,7 @@ pub(super) async fn admin(args: AdminArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match crate::admin_client::call(&call).await {
+    match crate::cli::admin_client::call(&call).await {
         Ok(value) => {
             println!(
                 "{}",

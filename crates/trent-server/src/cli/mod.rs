@@ -1,11 +1,16 @@
 //! The command line: parsing `trent <command>` and running it. Each family of commands has
 //! its file: `serve.rs` (the server), `audit.rs` (`trent audit`), `backup.rs`
 //! (`trent backup`/`restore`), `client.rs` (commands that call a running server: `trent admin`,
-//! `trent root-key rotate`, `trent encrypt`/`decrypt`).
+//! `trent root-key rotate`, `trent encrypt`/`decrypt`), with the signing client they share
+//! (`admin_client.rs`), the Encryption SDK keyring (`esdk_keyring.rs`) and the files and streams
+//! of `trent encrypt`/`decrypt` (`envelope.rs`).
 
+pub mod admin_client;
 mod audit;
 mod backup;
 mod client;
+pub mod envelope;
+pub mod esdk_keyring;
 mod serve;
 
 use std::path::PathBuf;
@@ -102,7 +107,7 @@ pub fn main() -> ExitCode {
         Command::Encrypt(args) => runtime.block_on(client::encrypt(args)),
         Command::Decrypt(args) => runtime.block_on(client::decrypt(args)),
         Command::RootKey(RootKeyCommand::Passphrase { data_dir, old, new }) => {
-            match crate::root_key::set_passphrase(&data_dir, old.as_deref(), &new) {
+            match crate::run::root_key::set_passphrase(&data_dir, old.as_deref(), &new) {
                 Ok(path) => {
                     println!(
                         "the root key is now protected by the new passphrase in {}",

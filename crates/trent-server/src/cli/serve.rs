@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use super::init_logging;
-use crate::server::{DEFAULT_LISTEN, ServerOptions};
+use crate::run::server::{DEFAULT_LISTEN, ServerOptions};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(super) enum LogFormat {
@@ -125,7 +125,7 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
     }
     if let Some(source) = &args.root_key_passphrase {
         let new = !args.data_dir.join("root.key.enc").exists();
-        match crate::root_key::read_passphrase(source, new) {
+        match crate::run::root_key::read_passphrase(source, new) {
             Ok(p) => options.passphrase = Some(p),
             Err(e) => {
                 eprintln!("trent: {e}");
@@ -133,9 +133,9 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
             }
         }
     }
-    options.store = match crate::server::StoreLocation::parse(&args.store) {
-        Ok(crate::server::StoreLocation::Postgres { url, .. }) => {
-            crate::server::StoreLocation::Postgres {
+    options.store = match crate::run::server::StoreLocation::parse(&args.store) {
+        Ok(crate::run::server::StoreLocation::Postgres { url, .. }) => {
+            crate::run::server::StoreLocation::Postgres {
                 url,
                 options: trent_store::PostgresOptions {
                     pool_size: args.store_pool_size,
@@ -159,11 +159,11 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
     options.limits.h2c = args.h2c;
     options.metrics_listen = args.metrics_listen;
     options.tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
-        (Some(cert), Some(key), _) => Some(crate::tls::TlsSource::Files { cert, key }),
-        (_, _, true) => Some(crate::tls::TlsSource::SelfSigned),
+        (Some(cert), Some(key), _) => Some(crate::http::tls::TlsSource::Files { cert, key }),
+        (_, _, true) => Some(crate::http::tls::TlsSource::SelfSigned),
         _ => None,
     };
-    let mut server = match crate::server::start(options).await {
+    let mut server = match crate::run::server::start(options).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("trent: {e}");

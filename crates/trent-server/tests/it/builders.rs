@@ -140,7 +140,7 @@ pub async fn admin(
     action: &str,
     input: Value,
 ) -> Result<Value, String> {
-    trent_server::admin_client::call(&trent_server::admin_client::AdminCall {
+    trent_server::cli::admin_client::call(&trent_server::cli::admin_client::AdminCall {
         endpoint: h.server.endpoint(),
         access_key_id: who.0.to_owned(),
         secret: zeroize::Zeroizing::new(who.1.to_owned()),

@@ -325,12 +325,17 @@ async fn maintenance_runs_on_one_node_and_moves_when_it_stops() {
     // A holder that dies keeps its lease until it lapses (three rounds): here B stops and a
     // "ghost" node takes the lease and then renews it no more; a new node C waits it out.
     let store = b.server.kms.store().clone();
-    let ttl = trent_server::scheduler::lease_ttl(Duration::from_secs(10));
+    let ttl = trent_server::run::scheduler::lease_ttl(Duration::from_secs(10));
     b.server.shutdown().await.unwrap();
     let ttl_ms = i64::try_from(ttl.as_millis()).unwrap();
     assert!(
         store
-            .try_lease(trent_server::scheduler::LEASE, "ghost", clock.now(), ttl_ms)
+            .try_lease(
+                trent_server::run::scheduler::LEASE,
+                "ghost",
+                clock.now(),
+                ttl_ms
+            )
             .await
             .unwrap()
     );

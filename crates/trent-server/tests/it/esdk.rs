@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use trent_esdk::Suite;
-use trent_server::admin_client::AdminCall;
-use trent_server::envelope_cli::{DecryptRequest, EncryptRequest, Place};
-use trent_server::esdk_keyring::Discovery;
+use trent_server::cli::admin_client::AdminCall;
+use trent_server::cli::envelope::{DecryptRequest, EncryptRequest, Place};
+use trent_server::cli::esdk_keyring::Discovery;
 
 use crate::builders::{create_user, created};
 use crate::harness::Harness;
@@ -95,7 +95,7 @@ async fn trent_encrypt(
     input: &Path,
     output: &Path,
 ) {
-    trent_server::envelope_cli::encrypt(
+    trent_server::cli::envelope::encrypt(
         signer(h),
         EncryptRequest {
             keys,
@@ -117,7 +117,7 @@ async fn trent_decrypt(
     output: &Path,
     require_signed: bool,
 ) -> Result<Suite, String> {
-    trent_server::envelope_cli::decrypt(
+    trent_server::cli::envelope::decrypt(
         signer(h),
         DecryptRequest {
             discovery: allowed,
@@ -255,7 +255,7 @@ async fn failures_are_clear_and_leave_no_plaintext_behind() {
     let mut mallory = signer(&h);
     mallory.access_key_id = mallory_id;
     mallory.secret = zeroize::Zeroizing::new(mallory_secret);
-    let err = trent_server::envelope_cli::decrypt(
+    let err = trent_server::cli::envelope::decrypt(
         mallory,
         DecryptRequest {
             discovery: Discovery::Any,
@@ -283,7 +283,7 @@ async fn failures_are_clear_and_leave_no_plaintext_behind() {
     assert!(leftovers().is_empty());
     h.client().enable_key().key_id(&k1).send().await.unwrap();
     // A wrong required encryption context.
-    let err = trent_server::envelope_cli::decrypt(
+    let err = trent_server::cli::envelope::decrypt(
         signer(&h),
         DecryptRequest {
             discovery: Discovery::Any,
@@ -326,7 +326,7 @@ async fn the_data_key_cache_saves_generate_data_key_calls() {
     let key = arn(&h).await;
     let (call, runtime) = (signer(&h), tokio::runtime::Handle::current());
     let messages = tokio::task::spawn_blocking(move || {
-        let keyring = trent_server::esdk_keyring::KmsKeyring {
+        let keyring = trent_server::cli::esdk_keyring::KmsKeyring {
             call,
             keys: vec![key],
             discovery: Discovery::Any,

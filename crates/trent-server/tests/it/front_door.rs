@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
-use trent_server::front_door::Limits;
+use trent_server::http::front_door::Limits;
 
 use crate::harness::Harness;
 

@@ -381,25 +381,25 @@ async fn backup_while_serving_and_restore() {
     let before = h.key().await;
     let blob = h.encrypt(&before, "backed up").await;
     let snapshot = h.dir.path().join("snapshot.db");
-    trent_server::backup::backup(&h.data_dir(), &snapshot)
+    trent_server::run::backup::backup(&h.data_dir(), &snapshot)
         .await
         .unwrap();
     // A snapshot does not overwrite.
     assert!(
-        trent_server::backup::backup(&h.data_dir(), &snapshot)
+        trent_server::run::backup::backup(&h.data_dir(), &snapshot)
             .await
             .is_err()
     );
     let after = h.key().await;
     // Not while the server runs.
-    let err = trent_server::backup::restore(&h.data_dir(), &snapshot).unwrap_err();
+    let err = trent_server::run::backup::restore(&h.data_dir(), &snapshot).unwrap_err();
     assert!(err.contains("another Trent"), "{err}");
     drop(kms);
     let Harness {
         server, dir, clock, ..
     } = h;
     server.shutdown().await.unwrap();
-    trent_server::backup::restore(&dir.path().join("data"), &snapshot).unwrap();
+    trent_server::run::backup::restore(&dir.path().join("data"), &snapshot).unwrap();
     let h = Harness::start_in(dir, clock, |o| {
         o.rate_limits = trent_core::quota::RateLimits::off();
     })
@@ -419,7 +419,7 @@ async fn backup_while_serving_and_restore() {
         server, dir, clock, ..
     } = h;
     server.shutdown().await.unwrap();
-    assert!(trent_server::backup::restore(&dir.path().join("data"), &junk).is_err());
+    assert!(trent_server::run::backup::restore(&dir.path().join("data"), &junk).is_err());
     let h = Harness::start_in(dir, clock, |_| {}).await;
     h.client()
         .describe_key()

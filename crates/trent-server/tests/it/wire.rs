@@ -346,7 +346,8 @@ secret = "another-secret-for-test-rigs-000000000"
 #[tokio::test]
 async fn tls_with_the_sdk_trusting_a_test_ca() {
     use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
-    let h = Harness::start_with(|o| o.tls = Some(trent_server::tls::TlsSource::SelfSigned)).await;
+    let h =
+        Harness::start_with(|o| o.tls = Some(trent_server::http::tls::TlsSource::SelfSigned)).await;
     assert!(h.server.endpoint().starts_with("https://localhost:"));
     let pem = std::fs::read(h.data_dir().join("tls-cert.pem")).unwrap();
     let http = aws_smithy_http_client::Builder::new()
