@@ -10,8 +10,10 @@
 
 pub mod audit;
 pub mod cli;
+pub mod failure;
 pub mod http;
 pub mod protocols;
 pub mod run;
 
+pub use failure::Failure;
 pub use run::server::{RunningServer, ServerOptions, StoreLocation, start};

@@ -10,6 +10,7 @@
 
 pub mod event;
 
+use crate::failure::Failure;
 use std::sync::Arc;
 
 use aws_lc_rs::digest;
@@ -28,10 +29,10 @@ const BATCH: usize = 512;
 const PUBLIC_KEY_META: &str = "audit_public_key";
 
 enum Job {
-    Event(AuditEntry, oneshot::Sender<Result<(), String>>),
+    Event(AuditEntry, oneshot::Sender<Result<(), Failure>>),
     /// An unauthenticated call that was throttled: counted into its address's summary.
     Throttled(serde_json::Value),
-    Digest(oneshot::Sender<Result<(), String>>),
+    Digest(oneshot::Sender<Result<(), Failure>>),
 }
 
 /// How long the throttled calls of one address are counted into one summary event.
@@ -144,41 +145,48 @@ pub const GENESIS: [u8; 32] = [0; 32];
 
 impl AuditLog {
     /// Loads (or creates) the audit signing key and starts the writer.
-    pub async fn start(kms: Arc<Kms>) -> Result<AuditLog, String> {
+    pub async fn start(kms: Arc<Kms>) -> Result<AuditLog, Failure> {
         let store = kms.store().clone();
         let sealed = store
             .meta(ServerSecret::AuditSigningKey.meta_name())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Audit(e.to_string()))?;
         let pkcs8 = match sealed {
             Some(sealed) => kms
                 .unseal_server_secret(ServerSecret::AuditSigningKey, &sealed)
-                .map_err(|e| format!("cannot open the audit signing key: {e}"))?,
+                .map_err(|e| Failure::Audit(format!("cannot open the audit signing key: {e}")))?,
             None => {
                 let rng = aws_lc_rs::rand::SystemRandom::new();
-                let doc = Ed25519KeyPair::generate_pkcs8(&rng)
-                    .map_err(|_| "cannot generate the audit signing key".to_owned())?;
+                let doc = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| {
+                    Failure::Audit("cannot generate the audit signing key".to_owned())
+                })?;
                 let secret = trent_core::secret::Secret::from_slice(doc.as_ref());
                 let pair = Ed25519KeyPair::from_pkcs8(secret.as_slice())
-                    .map_err(|_| "audit signing key".to_owned())?;
+                    .map_err(|_| Failure::Audit("audit signing key".to_owned()))?;
                 let sealed = kms
                     .seal_server_secret(ServerSecret::AuditSigningKey, secret.as_slice())
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| Failure::Audit(e.to_string()))?;
                 store
                     .put_meta(PUBLIC_KEY_META, pair.public_key().as_ref())
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| Failure::Audit(e.to_string()))?;
                 store
                     .put_meta(ServerSecret::AuditSigningKey.meta_name(), &sealed)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| Failure::Audit(e.to_string()))?;
                 secret
             }
         };
         let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_slice())
-            .map_err(|_| "the audit signing key does not load".to_owned())?;
-        let tail = store.audit_tail().await.map_err(|e| e.to_string())?;
-        let digests = store.audit_digests().await.map_err(|e| e.to_string())?;
+            .map_err(|_| Failure::Audit("the audit signing key does not load".to_owned()))?;
+        let tail = store
+            .audit_tail()
+            .await
+            .map_err(|e| Failure::Audit(e.to_string()))?;
+        let digests = store
+            .audit_digests()
+            .await
+            .map_err(|e| Failure::Audit(e.to_string()))?;
         let (seq, hash) = tail
             .map(|r| (r.seq, r.hash))
             .unwrap_or((0, GENESIS.to_vec()));
@@ -199,36 +207,36 @@ impl AuditLog {
     }
 
     /// Records an event and waits until it is durable.
-    pub async fn record(&self, event: &serde_json::Value) -> Result<(), String> {
+    pub async fn record(&self, event: &serde_json::Value) -> Result<(), Failure> {
         let (done, wait) = oneshot::channel();
         self.tx
             .send(Job::Event(crate::audit::event::entry(event), done))
             .await
-            .map_err(|_| "the audit writer has stopped".to_owned())?;
+            .map_err(|_| Failure::Audit("the audit writer has stopped".to_owned()))?;
         wait.await
-            .map_err(|_| "the audit writer has stopped".to_owned())?
+            .map_err(|_| Failure::Audit("the audit writer has stopped".to_owned()))?
     }
 
     /// Counts an unauthenticated call that was throttled into its source address's summary:
     /// one event per address and second of such calls, written when the second is over (or
     /// at the next digest), instead of one event per call. The answer does not wait for it.
-    pub async fn summarize(&self, event: &serde_json::Value) -> Result<(), String> {
+    pub async fn summarize(&self, event: &serde_json::Value) -> Result<(), Failure> {
         self.tx
             .send(Job::Throttled(event.clone()))
             .await
-            .map_err(|_| "the audit writer has stopped".to_owned())
+            .map_err(|_| Failure::Audit("the audit writer has stopped".to_owned()))
     }
 
     /// Signs a digest of the events since the last one now (writing the pending summaries
     /// of throttled calls first).
-    pub async fn seal(&self) -> Result<(), String> {
+    pub async fn seal(&self) -> Result<(), Failure> {
         let (done, wait) = oneshot::channel();
         self.tx
             .send(Job::Digest(done))
             .await
-            .map_err(|_| "the audit writer has stopped".to_owned())?;
+            .map_err(|_| Failure::Audit("the audit writer has stopped".to_owned()))?;
         wait.await
-            .map_err(|_| "the audit writer has stopped".to_owned())?
+            .map_err(|_| Failure::Audit("the audit writer has stopped".to_owned()))?
     }
 }
 
@@ -314,7 +322,7 @@ async fn writer(
                     (seq, hash) = tail;
                     Ok(())
                 }
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(Failure::Audit(e.to_string())),
             }
         };
         if written.is_err() {
@@ -368,13 +376,16 @@ pub enum Verdict {
 /// Verifies the whole trail of a store: the chain from the first record, every digest's
 /// signature against the published key, and that the records a digest covers still end in its
 /// hash (so truncation, deletion, insertion, reordering and modification all show).
-pub async fn verify(store: &dyn trent_core::store::Store) -> Result<Verdict, String> {
+pub async fn verify(store: &dyn trent_core::store::Store) -> Result<Verdict, Failure> {
     let public = store
         .meta(PUBLIC_KEY_META)
         .await
-        .map_err(|e| e.to_string())?
-        .ok_or("this data directory has no audit signing key")?;
-    let digests = store.audit_digests().await.map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::Audit(e.to_string()))?
+        .ok_or_else(|| Failure::Audit("this data directory has no audit signing key".to_owned()))?;
+    let digests = store
+        .audit_digests()
+        .await
+        .map_err(|e| Failure::Audit(e.to_string()))?;
     let verifier = signature::UnparsedPublicKey::new(&signature::ED25519, public);
     let mut hash = GENESIS.to_vec();
     let mut expected = 1;
@@ -387,7 +398,7 @@ pub async fn verify(store: &dyn trent_core::store::Store) -> Result<Verdict, Str
         let page = store
             .audit_records(after, 1000)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Audit(e.to_string()))?;
         if page.is_empty() {
             break;
         }
@@ -573,7 +584,7 @@ pub async fn walk(
     mut cursor: AuditCursor,
     budget: usize,
     mut visit: impl FnMut(AuditRecord, serde_json::Value) -> bool,
-) -> Result<Walked, String> {
+) -> Result<Walked, Failure> {
     let mut read = 0usize;
     loop {
         let want = PAGE.min(budget - read);
@@ -586,7 +597,7 @@ pub async fn walk(
         let page = store
             .audit_lookup(&filter.query(cursor, want))
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Audit(e.to_string()))?;
         let full = page.len() == want;
         read += page.len();
         for r in page {
@@ -619,7 +630,7 @@ pub async fn search(
     store: &dyn trent_core::store::Store,
     filter: &Filter,
     limit: usize,
-) -> Result<Vec<(AuditRecord, serde_json::Value)>, String> {
+) -> Result<Vec<(AuditRecord, serde_json::Value)>, Failure> {
     let mut found = Vec::new();
     if limit == 0 {
         return Ok(found);

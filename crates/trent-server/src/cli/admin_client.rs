@@ -2,6 +2,7 @@
 //! AWS environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
 //! `AWS_REGION`) and prints the JSON answer.
 
+use crate::failure::Failure;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
@@ -37,18 +38,20 @@ pub fn action_name(text: &str) -> String {
 
 /// Builds the input from `--input` JSON and `Name=Value` pairs (a value that parses as JSON is
 /// taken as JSON, anything else as a string).
-pub fn input(json: Option<&str>, pairs: &[String]) -> Result<Value, String> {
+pub fn input(json: Option<&str>, pairs: &[String]) -> Result<Value, Failure> {
     let mut input = match json {
-        Some(text) => serde_json::from_str(text).map_err(|e| format!("--input: {e}"))?,
+        Some(text) => {
+            serde_json::from_str(text).map_err(|e| Failure::Config(format!("--input: {e}")))?
+        }
         None => Value::Object(serde_json::Map::new()),
     };
     let map = input
         .as_object_mut()
-        .ok_or("--input must be a JSON object")?;
+        .ok_or_else(|| Failure::Config("--input must be a JSON object".to_owned()))?;
     for pair in pairs {
         let (name, value) = pair
             .split_once('=')
-            .ok_or_else(|| format!("'{pair}' is not Name=Value"))?;
+            .ok_or_else(|| Failure::Config(format!("'{pair}' is not Name=Value")))?;
         let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
         map.insert(name.to_owned(), value);
     }
@@ -56,7 +59,7 @@ pub fn input(json: Option<&str>, pairs: &[String]) -> Result<Value, String> {
 }
 
 /// Sends the call; the response's JSON on success, the error's `__type: message` otherwise.
-pub async fn call(call: &AdminCall) -> Result<Value, String> {
+pub async fn call(call: &AdminCall) -> Result<Value, Failure> {
     call_target(
         call,
         &format!("{}{}", crate::protocols::admin::TARGET_PREFIX, call.action),
@@ -66,20 +69,20 @@ pub async fn call(call: &AdminCall) -> Result<Value, String> {
 
 /// Sends `call.input` to the JSON target `target` (`TrentAdmin.CreateUser`,
 /// `TrentService.GenerateDataKey`), signed for KMS; `call.action` is not used.
-pub async fn call_target(call: &AdminCall, target: &str) -> Result<Value, String> {
+pub async fn call_target(call: &AdminCall, target: &str) -> Result<Value, Failure> {
     let (access_key_id, secret) = (&call.access_key_id, &call.secret);
     let uri: hyper::Uri = call
         .endpoint
         .parse()
-        .map_err(|e| format!("endpoint {}: {e}", call.endpoint))?;
+        .map_err(|e| Failure::Network(format!("endpoint {}: {e}", call.endpoint)))?;
     let host = uri
         .authority()
         .map(|a| a.as_str().to_owned())
-        .ok_or("the endpoint has no host")?;
-    let body = serde_json::to_vec(&call.input).map_err(|e| e.to_string())?;
+        .ok_or_else(|| Failure::Config("the endpoint has no host".to_owned()))?;
+    let body = serde_json::to_vec(&call.input).map_err(|e| Failure::Network(e.to_string()))?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| Failure::Network(e.to_string()))?
         .as_secs();
     let amz_date = trent_api::sigv4::format_amz_date(i64::try_from(now).unwrap_or_default());
     let mut headers = vec![
@@ -115,18 +118,18 @@ pub async fn call_target(call: &AdminCall, target: &str) -> Result<Value, String
     let http_request = builder
         .header("authorization", authorization)
         .body(Full::new(Bytes::from(body)))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::Network(e.to_string()))?;
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let response = client
         .request(http_request)
         .await
-        .map_err(|e| format!("cannot reach {}: {e}", call.endpoint))?;
+        .map_err(|e| Failure::Network(format!("cannot reach {}: {e}", call.endpoint)))?;
     let status = response.status();
     let bytes = response
         .into_body()
         .collect()
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| Failure::Network(e.to_string()))?
         .to_bytes();
     let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     if status.is_success() {
@@ -141,7 +144,7 @@ pub async fn call_target(call: &AdminCall, target: &str) -> Result<Value, String
             .or_else(|| value.get("Message"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        Err(format!("{kind}: {message}"))
+        Err(Failure::Network(format!("{kind}: {message}")))
     }
 }
 

@@ -72,7 +72,7 @@ pub(super) async fn audit(command: AuditCommand) -> ExitCode {
     async fn open(
         dir: &std::path::Path,
         store: &str,
-    ) -> Result<std::sync::Arc<dyn trent_core::store::Store>, String> {
+    ) -> Result<std::sync::Arc<dyn trent_core::store::Store>, crate::failure::Failure> {
         let location = crate::run::server::StoreLocation::parse(store)?;
         crate::run::server::open_store_at(&location, dir).await
     }

@@ -1,6 +1,7 @@
 //! The commands that call a running server, signing as the AWS environment says:
 //! `trent admin`, `trent root-key`, `trent encrypt` and `trent decrypt`.
 
+use crate::failure::Failure;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -109,12 +110,14 @@ pub(super) struct EndpointArgs {
 }
 
 /// The signed-call template from the AWS environment.
-fn signer(server: EndpointArgs) -> Result<crate::cli::admin_client::AdminCall, String> {
+fn signer(server: EndpointArgs) -> Result<crate::cli::admin_client::AdminCall, Failure> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let (Some(access_key_id), Some(secret)) =
         (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
     else {
-        return Err("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_owned());
+        return Err(Failure::Config(
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_owned(),
+        ));
     };
     Ok(crate::cli::admin_client::AdminCall {
         endpoint: server.endpoint,
@@ -132,10 +135,10 @@ pub(super) async fn encrypt(args: EncryptArgs) -> ExitCode {
     let run = async {
         let call = signer(args.server)?;
         let suite = trent_esdk::Suite::from_name(&args.algorithm).ok_or_else(|| {
-            format!(
+            Failure::Config(format!(
                 "--algorithm takes AES_256_GCM_HKDF_SHA512_COMMIT_KEY or AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, not {}",
                 args.algorithm
-            )
+            ))
         })?;
         let request = EncryptRequest {
             keys: args.keys,
@@ -164,9 +167,9 @@ pub(super) async fn decrypt(args: DecryptArgs) -> ExitCode {
         let discovery = if args.discovery {
             Discovery::Any
         } else if args.keys.is_empty() {
-            return Err(
+            return Err(Failure::Config(
                 "name the KMS key ARNs that may decrypt (--key ARN), or --discovery".to_owned(),
-            );
+            ));
         } else {
             Discovery::Only(args.keys)
         };

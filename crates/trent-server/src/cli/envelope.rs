@@ -3,6 +3,7 @@
 //! message has been processed (written under a temporary name, then renamed); on any failure
 //! no file is left behind. On stdout, plaintext flows frame by frame as each frame verifies.
 
+use crate::failure::Failure;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -29,13 +30,13 @@ impl Place {
 }
 
 /// `k=v` pairs into an encryption context.
-pub fn context(pairs: &[String]) -> Result<EncryptionContext, String> {
+pub fn context(pairs: &[String]) -> Result<EncryptionContext, Failure> {
     pairs
         .iter()
         .map(|p| {
             p.split_once('=')
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .ok_or_else(|| format!("'{p}' is not key=value"))
+                .ok_or_else(|| Failure::Config(format!("'{p}' is not key=value")))
         })
         .collect()
 }
@@ -51,7 +52,7 @@ struct Pending {
 }
 
 impl Pending {
-    fn create(target: &Path) -> Result<Pending, String> {
+    fn create(target: &Path) -> Result<Pending, Failure> {
         let dir = target
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -61,7 +62,7 @@ impl Pending {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut random = [0u8; 6];
-        aws_lc_rs::rand::fill(&mut random).map_err(|_| "randomness".to_owned())?;
+        aws_lc_rs::rand::fill(&mut random).map_err(|_| Failure::Io("randomness".to_owned()))?;
         let tmp = dir.join(format!(
             ".{name}.trent-{}",
             random
@@ -78,7 +79,7 @@ impl Pending {
         }
         let file = options
             .open(&tmp)
-            .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+            .map_err(|e| Failure::Io(format!("cannot create {}: {e}", tmp.display())))?;
         Ok(Pending {
             tmp,
             target: target.to_owned(),
@@ -87,13 +88,13 @@ impl Pending {
         })
     }
 
-    fn commit(mut self) -> Result<(), String> {
+    fn commit(mut self) -> Result<(), Failure> {
         if let Some(file) = self.file.take() {
-            let file = file.into_inner().map_err(|e| e.to_string())?;
-            file.sync_all().map_err(|e| e.to_string())?;
+            let file = file.into_inner().map_err(|e| Failure::Io(e.to_string()))?;
+            file.sync_all().map_err(|e| Failure::Io(e.to_string()))?;
         }
         std::fs::rename(&self.tmp, &self.target)
-            .map_err(|e| format!("cannot write {}: {e}", self.target.display()))?;
+            .map_err(|e| Failure::Io(format!("cannot write {}: {e}", self.target.display())))?;
         self.committed = true;
         if let Some(dir) = self.target.parent()
             && let Ok(d) = std::fs::File::open(if dir.as_os_str().is_empty() {
@@ -134,13 +135,13 @@ impl Drop for Pending {
 
 /// Opens the input; on a terminal, with a progress bar of the bytes read (hidden otherwise,
 /// and drawn on stderr, never on stdout, which may carry the output).
-fn open_input(place: &Place) -> Result<Box<dyn Read>, String> {
+fn open_input(place: &Place) -> Result<Box<dyn Read>, Failure> {
     use std::io::IsTerminal as _;
     let (reader, size): (Box<dyn Read>, Option<u64>) = match place {
         Place::Std => (Box::new(std::io::stdin().lock()), None),
         Place::File(path) => {
             let file = std::fs::File::open(path)
-                .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+                .map_err(|e| Failure::Io(format!("cannot open {}: {e}", path.display())))?;
             let size = file.metadata().ok().map(|m| m.len());
             (
                 Box::new(std::io::BufReader::with_capacity(1 << 16, file)),
@@ -167,13 +168,13 @@ fn open_input(place: &Place) -> Result<Box<dyn Read>, String> {
 /// Runs `work` writing to `output`: a pending file committed only on success, or stdout.
 fn with_output(
     output: &Place,
-    work: impl FnOnce(&mut dyn Write) -> Result<(), String>,
-) -> Result<(), String> {
+    work: impl FnOnce(&mut dyn Write) -> Result<(), Failure>,
+) -> Result<(), Failure> {
     match output {
         Place::Std => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             work(&mut out)?;
-            out.flush().map_err(|e| e.to_string())
+            out.flush().map_err(|e| Failure::Io(e.to_string()))
         }
         Place::File(path) => {
             let mut pending = Pending::create(path)?;
@@ -205,7 +206,7 @@ pub struct DecryptRequest {
 }
 
 /// Encrypts on a blocking thread (the keyring's KMS calls block on the runtime).
-pub async fn encrypt(call: AdminCall, request: EncryptRequest) -> Result<u64, String> {
+pub async fn encrypt(call: AdminCall, request: EncryptRequest) -> Result<u64, Failure> {
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let mut keyring = KmsKeyring {
@@ -221,17 +222,17 @@ pub async fn encrypt(call: AdminCall, request: EncryptRequest) -> Result<u64, St
         with_output(&request.output, |out| {
             total = encryptor
                 .encrypt(&mut keyring, &mut input, out)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| Failure::Io(e.to_string()))?;
             Ok(())
         })?;
         Ok(total)
     })
     .await
-    .map_err(|e| e.to_string())?
+    .map_err(|e| Failure::Io(e.to_string()))?
 }
 
 /// Decrypts on a blocking thread; returns the message's suite.
-pub async fn decrypt(call: AdminCall, request: DecryptRequest) -> Result<Suite, String> {
+pub async fn decrypt(call: AdminCall, request: DecryptRequest) -> Result<Suite, Failure> {
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let mut keyring = KmsKeyring {
@@ -249,12 +250,12 @@ pub async fn decrypt(call: AdminCall, request: DecryptRequest) -> Result<Suite, 
         with_output(&request.output, |out| {
             suite = decryptor
                 .decrypt(&mut keyring, &mut input, out)
-                .map_err(|e| e.to_string())?
+                .map_err(|e| Failure::Io(e.to_string()))?
                 .suite;
             Ok(())
         })?;
         Ok(suite)
     })
     .await
-    .map_err(|e| e.to_string())?
+    .map_err(|e| Failure::Io(e.to_string()))?
 }

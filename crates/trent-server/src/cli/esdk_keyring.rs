@@ -2,6 +2,7 @@
 //! copies for more keys with Encrypt, unwrapping with Decrypt, each a SigV4-signed call to the
 //! server (the client commands speak only HTTP).
 
+use crate::failure::Failure;
 use base64::Engine as _;
 use serde_json::{Value, json};
 use trent_esdk::{DataKey, EncryptedDataKey, EncryptionContext, Error, Keyring, Suite};
@@ -49,7 +50,7 @@ fn text(value: &Value, field: &str) -> Result<String, Error> {
 
 impl KmsKeyring {
     /// One KMS call, from a thread that may block.
-    fn kms(&self, operation: &str, input: Value) -> Result<Value, String> {
+    fn kms(&self, operation: &str, input: Value) -> Result<Value, Failure> {
         let call = AdminCall {
             input,
             ..self.call.clone()

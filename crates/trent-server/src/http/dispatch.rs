@@ -3,6 +3,7 @@
 //! Order of checks: body size, authentication, target, body decoding and validation, then the
 //! operation. Every response carries `x-amzn-RequestId`.
 
+use crate::failure::Failure;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -195,7 +196,7 @@ async fn record(
     facts: &crate::audit::event::Facts,
     event: &serde_json::Value,
     throttled: bool,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     if throttled && facts.principal.is_none() {
         state.audit.summarize(event).await
     } else {

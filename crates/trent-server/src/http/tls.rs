@@ -2,6 +2,7 @@
 //! development (`--tls-self-signed`, written to the data directory so clients can trust it);
 //! HTTP/1.1 keep-alive and HTTP/2 (ALPN) over it. The front door serves the connections.
 
+use crate::failure::Failure;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -24,7 +25,7 @@ pub enum TlsSource {
 pub struct OverTls;
 
 /// Builds the rustls configuration; for a self-signed source, makes the pair first if needed.
-pub fn config(source: &TlsSource, data_dir: &Path) -> Result<Arc<ServerConfig>, String> {
+pub fn config(source: &TlsSource, data_dir: &Path) -> Result<Arc<ServerConfig>, Failure> {
     let (cert_path, key_path) = match source {
         TlsSource::Files { cert, key } => (cert.clone(), key.clone()),
         TlsSource::SelfSigned => {
@@ -35,32 +36,44 @@ pub fn config(source: &TlsSource, data_dir: &Path) -> Result<Arc<ServerConfig>, 
                     "localhost".to_owned(),
                     "127.0.0.1".to_owned(),
                 ])
-                .map_err(|e| format!("cannot make a self-signed certificate: {e}"))?;
+                .map_err(|e| {
+                    Failure::Network(format!("cannot make a self-signed certificate: {e}"))
+                })?;
                 write_private(&key, made.signing_key.serialize_pem().as_bytes())?;
-                std::fs::write(&cert, made.cert.pem())
-                    .map_err(|e| format!("cannot write {}: {e}", cert.display()))?;
+                std::fs::write(&cert, made.cert.pem()).map_err(|e| {
+                    Failure::Network(format!("cannot write {}: {e}", cert.display()))
+                })?;
             }
             (cert, key)
         }
     };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
-        .map_err(|e| format!("cannot read {}: {e}", cert_path.display()))?
+        .map_err(|e| Failure::Network(format!("cannot read {}: {e}", cert_path.display())))?
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("{}: {e}", cert_path.display()))?;
+        .map_err(|e| Failure::Network(format!("{}: {e}", cert_path.display())))?;
     if certs.is_empty() {
-        return Err(format!("{} holds no certificate", cert_path.display()));
+        return Err(Failure::Network(format!(
+            "{} holds no certificate",
+            cert_path.display()
+        )));
     }
-    let key = PrivateKeyDer::from_pem_file(&key_path)
-        .map_err(|e| format!("cannot read the private key {}: {e}", key_path.display()))?;
+    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| {
+        Failure::Network(format!(
+            "cannot read the private key {}: {e}",
+            key_path.display()
+        ))
+    })?;
     let mut config = ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| format!("the certificate and key do not go together: {e}"))?;
+        .map_err(|e| {
+            Failure::Network(format!("the certificate and key do not go together: {e}"))
+        })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
     options.create(true).truncate(true).write(true);
@@ -71,7 +84,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     }
     let mut file = options
         .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map_err(|e| Failure::Network(format!("cannot write {}: {e}", path.display())))?;
     file.write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| Failure::Network(format!("cannot write {}: {e}", path.display())))
 }

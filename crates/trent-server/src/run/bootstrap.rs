@@ -2,6 +2,7 @@
 //! the default account on a first start without one, and load every identity into the KMS's
 //! in-memory directory.
 
+use crate::failure::Failure;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -53,9 +54,9 @@ pub struct Loaded {
 }
 
 /// A new access key id in AWS's shape: `AKIA` and 16 characters of base32.
-fn new_access_key_id(kms: &Kms) -> Result<String, String> {
+fn new_access_key_id(kms: &Kms) -> Result<String, Failure> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let random = kms.random(16).map_err(|e| e.to_string())?;
+    let random = kms.random(16).map_err(|e| Failure::Config(e.to_string()))?;
     let suffix: String = random
         .as_slice()
         .iter()
@@ -66,9 +67,12 @@ fn new_access_key_id(kms: &Kms) -> Result<String, String> {
 
 /// Writes the users and roles the config declares (creating them, or updating their tags and
 /// policies); users and roles made through the admin API are left alone.
-async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), String> {
+async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), Failure> {
     let store = kms.store();
-    let existing = store.principals().await.map_err(|e| e.to_string())?;
+    let existing = store
+        .principals()
+        .await
+        .map_err(|e| Failure::Config(e.to_string()))?;
     for account in &config.accounts {
         let declared = account
             .users
@@ -78,12 +82,15 @@ async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), String> {
         for (kind, p) in declared {
             for (name, text) in &p.policies {
                 Policy::parse(text, false).map_err(|e| {
-                    format!("policy '{name}' of {} '{}': {e}", kind.as_str(), p.name)
+                    Failure::Config({
+                        format!("policy '{name}' of {} '{}': {e}", kind.as_str(), p.name)
+                    })
                 })?;
             }
             if let Some(text) = &p.trust_policy {
-                Policy::parse(text, true)
-                    .map_err(|e| format!("trust policy of role '{}': {e}", p.name))?;
+                Policy::parse(text, true).map_err(|e| {
+                    Failure::Config(format!("trust policy of role '{}': {e}", p.name))
+                })?;
             }
             let previous = existing
                 .iter()
@@ -122,7 +129,7 @@ async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), String> {
             store
                 .put_principal(&record)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| Failure::Config(e.to_string()))?;
         }
         // A user the config names only on an access key exists too (without tags or
         // policies), so that policies may name it.
@@ -147,7 +154,7 @@ async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), String> {
                 store
                     .put_principal(&record)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| Failure::Config(e.to_string()))?;
             }
         }
     }
@@ -156,9 +163,9 @@ async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), String> {
 
 /// Applies the config, creates the default identity when needed, and loads all identities
 /// into the KMS's directory.
-pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, String> {
+pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Failure> {
     let store = kms.store();
-    let err = |e: trent_core::store::StoreError| e.to_string();
+    let err = |e: trent_core::store::StoreError| Failure::Store(e.to_string());
     if let Some(config) = config {
         // The config is authoritative for the access keys it declares: a key an earlier
         // config listed (or the auto-created default key) that this one does not stops
@@ -203,7 +210,7 @@ pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Str
             for key in &account.access_keys {
                 let sealed = kms
                     .seal_secret(&key.id, key.secret.as_bytes())
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| Failure::Config(e.to_string()))?;
                 store
                     .put_access_key(&AccessKeyRecord {
                         id: key.id.clone(),
@@ -225,7 +232,8 @@ pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Str
             .map_err(err)?;
     }
     if config.is_none() && store.accounts().await.map_err(err)?.is_empty() {
-        let account = AccountId::parse(DEFAULT_ACCOUNT).ok_or("default account id")?;
+        let account = AccountId::parse(DEFAULT_ACCOUNT)
+            .ok_or_else(|| Failure::Config("default account id".to_owned()))?;
         store
             .put_account(&AccountRecord {
                 id: account.clone(),
@@ -234,13 +242,13 @@ pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Str
             .await
             .map_err(err)?;
         let id = new_access_key_id(kms)?;
-        let secret_bytes = kms.random(30).map_err(|e| e.to_string())?;
+        let secret_bytes = kms.random(30).map_err(|e| Failure::Config(e.to_string()))?;
         let secret = Zeroizing::new(
             base64::engine::general_purpose::STANDARD.encode(secret_bytes.as_slice()),
         );
         let sealed = kms
             .seal_secret(&id, secret.as_bytes())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Config(e.to_string()))?;
         store
             .put_access_key(&AccessKeyRecord {
                 id: id.clone(),
@@ -258,7 +266,9 @@ pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Str
             .map_err(err)?;
     }
 
-    kms.reload_identities().await.map_err(|e| e.to_string())?;
+    kms.reload_identities()
+        .await
+        .map_err(|e| Failure::Config(e.to_string()))?;
     let accounts = store.accounts().await.map_err(err)?;
     // The operator account (whose root may create accounts): the config's first; without a
     // config, the one recorded at the first start (the default account), never an account

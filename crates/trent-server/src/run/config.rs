@@ -47,6 +47,7 @@
 //! lookup_events_per_second = 10
 //! ```
 
+use crate::failure::Failure;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -121,16 +122,16 @@ pub struct ListenerConfig {
 }
 
 impl ListenerConfig {
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Failure> {
         for (name, secs) in [
             ("header_timeout_secs", self.header_timeout_secs),
             ("body_timeout_secs", self.body_timeout_secs),
             ("idle_timeout_secs", self.idle_timeout_secs),
         ] {
             if secs.is_some_and(|s| !(s > 0.0 && s <= 86_400.0)) {
-                return Err(format!(
+                return Err(Failure::Config(format!(
                     "[listener] {name}: expected more than 0 and at most 86400"
-                ));
+                )));
             }
         }
         let zero = [
@@ -160,10 +161,14 @@ impl ListenerConfig {
             ),
         ];
         if let Some((name, _)) = zero.iter().find(|(_, is_zero)| *is_zero) {
-            return Err(format!("[listener] {name}: expected at least 1"));
+            return Err(Failure::Config(format!(
+                "[listener] {name}: expected at least 1"
+            )));
         }
         if self.max_header_bytes.is_some_and(|n| n < 8192) {
-            return Err("[listener] max_header_bytes: expected at least 8192".to_owned());
+            return Err(Failure::Config(
+                "[listener] max_header_bytes: expected at least 8192".to_owned(),
+            ));
         }
         Ok(())
     }
@@ -329,28 +334,32 @@ pub fn default_regions() -> Vec<Region> {
 }
 
 impl Config {
-    pub fn load(path: &Path) -> Result<Config, String> {
+    pub fn load(path: &Path) -> Result<Config, Failure> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
-        Config::parse(&text).map_err(|e| format!("config {}: {e}", path.display()))
+            .map_err(|e| Failure::Config(format!("cannot read config {}: {e}", path.display())))?;
+        Config::parse(&text).map_err(|e| Failure::Config(format!("config {}: {e}", path.display())))
     }
 
-    pub fn parse(text: &str) -> Result<Config, String> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Config, Failure> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| Failure::Config(e.to_string()))?;
         let mut accounts = Vec::new();
         let mut seen_keys = std::collections::HashSet::new();
         for a in raw.accounts {
-            let id = AccountId::parse(&a.id)
-                .ok_or_else(|| format!("account id '{}' is not twelve digits", a.id))?;
+            let id = AccountId::parse(&a.id).ok_or_else(|| {
+                Failure::Config(format!("account id '{}' is not twelve digits", a.id))
+            })?;
             let regions = match a.regions {
                 None => default_regions(),
                 Some(list) => list
                     .iter()
-                    .map(|r| Region::parse(r).ok_or_else(|| format!("invalid region '{r}'")))
+                    .map(|r| {
+                        Region::parse(r)
+                            .ok_or_else(|| Failure::Config(format!("invalid region '{r}'")))
+                    })
                     .collect::<Result<_, _>>()?,
             };
             if regions.is_empty() {
-                return Err(format!("account {id} has no regions"));
+                return Err(Failure::Config(format!("account {id} has no regions")));
             }
             let mut access_keys = Vec::new();
             for k in a.access_keys {
@@ -359,16 +368,22 @@ impl Config {
                 let valid_id = (1..=128).contains(&k.id.len())
                     && k.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
                 if !valid_id {
-                    return Err(format!(
+                    return Err(Failure::Config(format!(
                         "access key id '{}' must be 1 to 128 letters, digits and underscores",
                         k.id
-                    ));
+                    )));
                 }
                 if k.secret.is_empty() {
-                    return Err(format!("the secret of access key '{}' is empty", k.id));
+                    return Err(Failure::Config(format!(
+                        "the secret of access key '{}' is empty",
+                        k.id
+                    )));
                 }
                 if !seen_keys.insert(k.id.clone()) {
-                    return Err(format!("access key '{}' is declared twice", k.id));
+                    return Err(Failure::Config(format!(
+                        "access key '{}' is declared twice",
+                        k.id
+                    )));
                 }
                 access_keys.push(AccessKeyConfig {
                     id: k.id,
@@ -378,18 +393,18 @@ impl Config {
             }
             for r in &a.roles {
                 if r.trust_policy.is_none() {
-                    return Err(format!(
+                    return Err(Failure::Config(format!(
                         "role '{}' of account {id} has no trust_policy",
                         r.name
-                    ));
+                    )));
                 }
             }
             for u in &a.users {
                 if u.trust_policy.is_some() || u.max_session_seconds.is_some() {
-                    return Err(format!(
+                    return Err(Failure::Config(format!(
                         "user '{}' of account {id}: trust_policy and max_session_seconds are for roles",
                         u.name
-                    ));
+                    )));
                 }
             }
             accounts.push(AccountConfig {
@@ -415,9 +430,9 @@ impl Config {
                 }
                 for (name, rate) in &q.rates {
                     if *rate == 0 || !limits.set(name, *rate) {
-                        return Err(format!(
+                        return Err(Failure::Config(format!(
                             "quota '{name}': expected symmetric, rsa, ecc, post_quantum or a management operation such as CreateKey, with a rate of at least 1"
-                        ));
+                        )));
                     }
                 }
                 Some(limits)

@@ -1,6 +1,7 @@
 //! Root-key files of a data directory: reading a passphrase, and setting or changing it on a
 //! stopped directory.
 
+use crate::failure::Failure;
 use std::path::{Path, PathBuf};
 
 use trent_core::secret::Secret;
@@ -8,42 +9,45 @@ use trent_crypto::FileRootKey;
 
 /// Reads the root key's passphrase from `source` (`prompt`, `env:NAME`, `file:PATH`);
 /// `confirm` asks twice at a prompt (a new passphrase).
-pub fn read_passphrase(source: &str, confirm: bool) -> Result<Secret, String> {
+pub fn read_passphrase(source: &str, confirm: bool) -> Result<Secret, Failure> {
     let text: zeroize::Zeroizing<String> = if source == "prompt" {
-        let first = zeroize::Zeroizing::new(
-            rpassword::prompt_password("Root key passphrase: ")
-                .map_err(|e| format!("cannot read the passphrase from the terminal: {e}"))?,
-        );
+        let first =
+            zeroize::Zeroizing::new(rpassword::prompt_password("Root key passphrase: ").map_err(
+                |e| Failure::RootKey(format!("cannot read the passphrase from the terminal: {e}")),
+            )?);
         if confirm {
             let again = zeroize::Zeroizing::new(
-                rpassword::prompt_password("Again, to confirm: ")
-                    .map_err(|e| format!("cannot read the passphrase from the terminal: {e}"))?,
+                rpassword::prompt_password("Again, to confirm: ").map_err(|e| {
+                    Failure::RootKey(format!("cannot read the passphrase from the terminal: {e}"))
+                })?,
             );
             if *again != *first {
-                return Err("the two passphrases differ".to_owned());
+                return Err(Failure::RootKey("the two passphrases differ".to_owned()));
             }
         }
         first
     } else if let Some(name) = source.strip_prefix("env:") {
-        zeroize::Zeroizing::new(
-            std::env::var(name)
-                .map_err(|_| format!("the environment variable {name} holds no passphrase"))?,
-        )
+        zeroize::Zeroizing::new(std::env::var(name).map_err(|_| {
+            Failure::RootKey(format!(
+                "the environment variable {name} holds no passphrase"
+            ))
+        })?)
     } else if let Some(path) = source.strip_prefix("file:") {
-        let mut text = zeroize::Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the passphrase file {path}: {e}"))?,
-        );
+        let mut text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            Failure::RootKey(format!("cannot read the passphrase file {path}: {e}"))
+        })?);
         let line = text.lines().next().unwrap_or_default().len();
         text.truncate(line);
         text
     } else {
-        return Err(format!(
+        return Err(Failure::RootKey(format!(
             "--root-key-passphrase takes prompt, env:NAME or file:PATH, not '{source}'"
-        ));
+        )));
     };
     if text.is_empty() {
-        return Err("the root key passphrase is empty".to_owned());
+        return Err(Failure::RootKey(
+            "the root key passphrase is empty".to_owned(),
+        ));
     }
     Ok(Secret::from_slice(text.as_bytes()))
 }
@@ -51,27 +55,32 @@ pub fn read_passphrase(source: &str, confirm: bool) -> Result<Secret, String> {
 /// Protects the root key of the stopped data directory `dir` with the passphrase from `new`:
 /// a plain `root.key` becomes `root.key.enc` (removed only once the new file is durable), or
 /// `root.key.enc` is sealed again under the new passphrase (`old` opens it).
-pub fn set_passphrase(dir: &Path, old: Option<&str>, new: &str) -> Result<PathBuf, String> {
+pub fn set_passphrase(dir: &Path, old: Option<&str>, new: &str) -> Result<PathBuf, Failure> {
     let _lock = crate::run::server::lock_data_dir(dir)?;
     let (plain, sealed) = (dir.join("root.key"), dir.join("root.key.enc"));
     let current = if sealed.exists() {
-        let old = old.ok_or("the root key already has a passphrase: give it with --old")?;
+        let old = old.ok_or_else(|| {
+            Failure::RootKey("the root key already has a passphrase: give it with --old".to_owned())
+        })?;
         let old = read_passphrase(old, false)?;
         FileRootKey::open_or_create_with_passphrase(&sealed, &plain, &old)
     } else if plain.exists() {
         FileRootKey::open_or_create(&plain)
     } else {
-        return Err(format!("{} holds no root key", dir.display()));
+        return Err(Failure::RootKey(format!(
+            "{} holds no root key",
+            dir.display()
+        )));
     }
-    .map_err(|e| e.to_string())?
+    .map_err(|e| Failure::RootKey(e.to_string()))?
     .0;
     let new = read_passphrase(new, true)?;
     current
         .save_with_passphrase(&sealed, &new)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::RootKey(e.to_string()))?;
     if plain.exists() {
         std::fs::remove_file(&plain)
-            .map_err(|e| format!("cannot remove {}: {e}", plain.display()))?;
+            .map_err(|e| Failure::RootKey(format!("cannot remove {}: {e}", plain.display())))?;
     }
     Ok(sealed)
 }

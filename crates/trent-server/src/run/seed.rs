@@ -23,6 +23,7 @@
 //! changes nothing; with fixed material, ciphertexts made by one seeded Trent decrypt in any
 //! other seeded from the same file.
 
+use crate::failure::Failure;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -107,18 +108,18 @@ fn yaml_error(e: &serde_norway::Error) -> String {
     redacted(&e.to_string(), e.location().map(|l| l.line()))
 }
 
-fn parse(path: &Path, text: &str) -> Result<SeedFile, String> {
+fn parse(path: &Path, text: &str) -> Result<SeedFile, Failure> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
     match ext.as_str() {
-        "toml" => toml::from_str(text).map_err(|e| toml_error(text, &e)),
-        "yaml" | "yml" => serde_norway::from_str(text).map_err(|e| yaml_error(&e)),
+        "toml" => toml::from_str(text).map_err(|e| Failure::Config(toml_error(text, &e))),
+        "yaml" | "yml" => serde_norway::from_str(text).map_err(|e| Failure::Config(yaml_error(&e))),
         _ => toml::from_str(text)
-            .map_err(|e| toml_error(text, &e))
-            .or_else(|_| serde_norway::from_str(text).map_err(|e| yaml_error(&e))),
+            .map_err(|e| Failure::Config(toml_error(text, &e)))
+            .or_else(|_| serde_norway::from_str(text).map_err(|e| Failure::Config(yaml_error(&e)))),
     }
 }
 
@@ -127,21 +128,30 @@ pub async fn apply(
     kms: &Kms,
     path: &Path,
     accounts: &[(AccountId, Vec<Region>)],
-) -> Result<SeedReport, String> {
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read seed file {}: {e}", path.display()))?,
-    );
-    let file = parse(path, &text).map_err(|e| format!("seed file {}: {e}", path.display()))?;
+) -> Result<SeedReport, Failure> {
+    let text =
+        Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            Failure::Config(format!("cannot read seed file {}: {e}", path.display()))
+        })?);
+    let file = parse(path, &text)
+        .map_err(|e| Failure::Config(format!("seed file {}: {e}", path.display())))?;
     let default_account = accounts
         .iter()
         .find(|(a, _)| a.as_str() == DEFAULT_ACCOUNT)
         .or(accounts.first())
-        .ok_or("seed file: there is no account to seed keys into")?;
+        .ok_or_else(|| {
+            Failure::Config("seed file: there is no account to seed keys into".to_owned())
+        })?;
 
     let mut seeds = Vec::new();
     for entry in file.keys {
-        let at = |m: String| format!("seed file {}: key {}: {m}", path.display(), entry.id);
+        let at = |m: String| {
+            Failure::Config(format!(
+                "seed file {}: key {}: {m}",
+                path.display(),
+                entry.id
+            ))
+        };
         let id = KeyId::parse(&entry.id)
             .ok_or_else(|| at("id must be a lower-case UUID or mrk- and 32 hex digits".into()))?;
         let (account, regions) = match &entry.account {
@@ -243,7 +253,7 @@ pub async fn apply(
         if kms
             .key_record(&seed.scope, &id)
             .await
-            .map_err(|e| format!("seed file {}: key {id}: {e}", path.display()))?
+            .map_err(|e| Failure::Config(format!("seed file {}: key {id}: {e}", path.display())))?
             .is_some()
         {
             report.present += 1;
@@ -251,15 +261,21 @@ pub async fn apply(
         }
         prepared.push((
             id.clone(),
-            kms.prepare_seed(seed)
-                .map_err(|e| format!("seed file {}: key {id}: {e}", path.display()))?,
+            kms.prepare_seed(seed).map_err(|e| {
+                Failure::Config(format!("seed file {}: key {id}: {e}", path.display()))
+            })?,
         ));
     }
     for (id, seed) in prepared {
         match kms.apply_seed(seed).await {
             Ok(SeedOutcome::Created) => report.created += 1,
             Ok(SeedOutcome::AlreadyPresent) => report.present += 1,
-            Err(e) => return Err(format!("seed file {}: key {id}: {e}", path.display())),
+            Err(e) => {
+                return Err(Failure::Config(format!(
+                    "seed file {}: key {id}: {e}",
+                    path.display()
+                )));
+            }
         }
     }
     Ok(report)

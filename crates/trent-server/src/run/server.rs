@@ -1,5 +1,6 @@
 //! Starting and stopping a Trent server: open the data directory, wire the layers, listen.
 
+use crate::failure::Failure;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,7 +41,7 @@ pub enum StoreLocation {
 
 impl StoreLocation {
     /// Reads `--store`: `sqlite` (the default) or a `postgres://` / `postgresql://` URL.
-    pub fn parse(text: &str) -> Result<StoreLocation, String> {
+    pub fn parse(text: &str) -> Result<StoreLocation, Failure> {
         if text == "sqlite" {
             Ok(StoreLocation::Sqlite)
         } else if text.starts_with("postgres://") || text.starts_with("postgresql://") {
@@ -49,7 +50,9 @@ impl StoreLocation {
                 options: PostgresOptions::default(),
             })
         } else {
-            Err("--store takes `sqlite` or a postgres:// URL".to_owned())
+            Err(Failure::Config(
+                "--store takes `sqlite` or a postgres:// URL".to_owned(),
+            ))
         }
     }
 }
@@ -288,21 +291,24 @@ fn metrics_app(state: Arc<AppState>) -> Router {
 
 /// Takes the data directory's lock (`trent.lock`, an OS file lock released when the process
 /// ends, however it ends), so that two servers never open one store.
-pub fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
+pub fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, Failure> {
     let path = dir.join("trent.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        .map_err(|e| Failure::DataDir(format!("cannot open {}: {e}", path.display())))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+        Err(std::fs::TryLockError::WouldBlock) => Err(Failure::DataDir(format!(
             "another Trent is using the data directory {}: two servers must never open one store",
             dir.display()
-        )),
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(Failure::DataDir(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -347,20 +353,27 @@ async fn audit_public_key(
 }
 
 /// Opens the data directory, applies config and seed, and starts listening.
-pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
+pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
     let existed = options.data_dir.exists();
     std::fs::create_dir_all(&options.data_dir).map_err(|e| {
-        format!(
-            "cannot create data directory {}: {e}",
-            options.data_dir.display()
-        )
+        Failure::DataDir({
+            format!(
+                "cannot create data directory {}: {e}",
+                options.data_dir.display()
+            )
+        })
     })?;
     #[cfg(unix)]
     if !existed {
         // The store holds sealed material and the root key sits beside it: owner only.
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&options.data_dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| format!("cannot restrict {}: {e}", options.data_dir.display()))?;
+            .map_err(|e| {
+                Failure::DataDir(format!(
+                    "cannot restrict {}: {e}",
+                    options.data_dir.display()
+                ))
+            })?;
     }
     let config = options.config.as_deref().map(Config::load).transpose()?;
     let lock = lock_data_dir(&options.data_dir)?;
@@ -377,20 +390,20 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         }
         None => FileRootKey::open_or_create_plain(&plain_key, Some(&sealed_key)),
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| Failure::RootKey(e.to_string()))?;
     let store = open_store(&options).await?;
     if root_key_created && matches!(options.store, StoreLocation::Postgres { .. }) {
         // A new node must not seal with a key of its own what the others cannot open.
         let sealed_before = trent_core::vault::store_is_sealed(store.as_ref())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Store(e.to_string()))?;
         if sealed_before {
             let _ = std::fs::remove_file(&plain_key);
             let _ = std::fs::remove_file(&sealed_key);
-            return Err(format!(
+            return Err(Failure::RootKey(format!(
                 "the database is sealed under another node's root key: copy that node's root.key (or root.key.enc) into {} before starting this one",
                 options.data_dir.display()
-            ));
+            )));
         }
     }
     let shared = matches!(options.store, StoreLocation::Postgres { .. });
@@ -411,7 +424,9 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     let kms = kms.with_rate_limits(limits);
     // --dev: any signature, and every key of the caller's account usable whatever its policy.
     let kms = Arc::new(if options.dev { kms.permissive() } else { kms });
-    kms.check_root_key().await.map_err(|e| e.to_string())?;
+    kms.check_root_key()
+        .await
+        .map_err(|e| Failure::RootKey(e.to_string()))?;
     // A root-key rotation that a crash interrupted is finished before anything else.
     // If it cannot be finished (a value that does not unseal), the ring keeps both keys, so
     // everything still opens, and Trent serves: the error is logged, the next start retries.
@@ -435,7 +450,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
                 .store()
                 .accounts()
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| Failure::Store(e.to_string()))?
                 .into_iter()
                 .map(|a| (a.id, a.regions))
                 .collect();
@@ -447,7 +462,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     // holds the maintenance lease).
     crate::run::scheduler::tick(&kms, None, &options.node, options.maintenance_interval)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::Store(e.to_string()))?;
 
     let audit = crate::audit::AuditLog::start(kms.clone()).await?;
     let mut limits = options.limits.clone();
@@ -475,8 +490,10 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
         operator_limits: crate::http::auth::OperatorLimits::new(&limits),
     });
     let listener = bind(options.listen, options.reuse_port)
-        .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
-    let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::Network(format!("cannot listen on {}: {e}", options.listen)))?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Network(e.to_string()))?;
     let (tx, rx) = oneshot::channel::<()>();
     let tls = options
         .tls
@@ -488,9 +505,12 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
     let metrics_server = match options.metrics_listen {
         None => None,
         Some(addr) => {
-            let listener = bind(addr, false)
-                .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
-            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let listener = bind(addr, false).map_err(|e| {
+                Failure::Network(format!("cannot listen on {addr} for metrics: {e}"))
+            })?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| Failure::Network(e.to_string()))?;
             let (stop, stopped) = oneshot::channel::<()>();
             let handle = tokio::spawn(crate::http::front_door::serve(
                 listener,
@@ -554,22 +574,24 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, String> {
 
 /// Opens the store the options name: SQLite in the data directory (checked for damage), or
 /// the shared PostgreSQL database.
-async fn open_store(options: &ServerOptions) -> Result<Arc<dyn trent_core::store::Store>, String> {
+async fn open_store(options: &ServerOptions) -> Result<Arc<dyn trent_core::store::Store>, Failure> {
     if let StoreLocation::Sqlite = options.store {
         let db = options.data_dir.join("trent.db");
         let store = SqliteStore::open_with(&db, options.durability).map_err(|e| {
-            format!(
-                "cannot open the store in {}: {e}",
-                options.data_dir.display()
-            )
+            Failure::Store({
+                format!(
+                    "cannot open the store in {}: {e}",
+                    options.data_dir.display()
+                )
+            })
         })?;
         // A damaged page is found now, not by the request that happens to read it.
-        store.quick_check().await.map_err(|e| {
+        store.quick_check().await.map_err(|e| Failure::Store({
             format!(
                 "cannot open the store in {}: it is damaged ({e}); restore it from a backup (trent restore)",
                 options.data_dir.display()
             )
-        })?;
+        }))?;
         return Ok(Arc::new(store));
     }
     open_store_at(&options.store, &options.data_dir).await
@@ -580,17 +602,21 @@ async fn open_store(options: &ServerOptions) -> Result<Arc<dyn trent_core::store
 pub async fn open_store_at(
     location: &StoreLocation,
     data_dir: &std::path::Path,
-) -> Result<Arc<dyn trent_core::store::Store>, String> {
+) -> Result<Arc<dyn trent_core::store::Store>, Failure> {
     match location {
         StoreLocation::Sqlite => {
-            let store = SqliteStore::open(&data_dir.join("trent.db"))
-                .map_err(|e| format!("cannot open the store in {}: {e}", data_dir.display()))?;
+            let store = SqliteStore::open(&data_dir.join("trent.db")).map_err(|e| {
+                Failure::Store(format!(
+                    "cannot open the store in {}: {e}",
+                    data_dir.display()
+                ))
+            })?;
             Ok(Arc::new(store))
         }
         StoreLocation::Postgres { url, options } => {
             let store = PostgresStore::connect(url, options)
                 .await
-                .map_err(|e| format!("cannot open the PostgreSQL store: {e}"))?;
+                .map_err(|e| Failure::Store(format!("cannot open the PostgreSQL store: {e}")))?;
             tracing::info!(database = store.description(), "using the PostgreSQL store");
             Ok(Arc::new(store))
         }

@@ -150,6 +150,7 @@ pub async fn admin(
         input,
     })
     .await
+    .map_err(|e| e.to_string())
 }
 
 /// The access key id and secret an admin answer carries in `AccessKey` (CreateAccessKey,

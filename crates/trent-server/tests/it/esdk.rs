@@ -128,6 +128,7 @@ async fn trent_decrypt(
         },
     )
     .await
+    .map_err(|e| e.to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,7 +268,7 @@ async fn failures_are_clear_and_leave_no_plaintext_behind() {
     )
     .await
     .unwrap_err();
-    assert!(err.contains("AccessDeniedException"), "{err}");
+    assert!(err.message().contains("AccessDeniedException"), "{err}");
     assert!(leftovers().is_empty());
     // Strict mode with a key the message is not under.
     let err = attempt(message.clone(), Discovery::Only(vec![k2.clone()]), false)
@@ -295,7 +296,7 @@ async fn failures_are_clear_and_leave_no_plaintext_behind() {
     )
     .await
     .unwrap_err();
-    assert!(err.contains("purpose=other"), "{err}");
+    assert!(err.message().contains("purpose=other"), "{err}");
     // An unsigned message where a signed one is demanded.
     let unsigned = dir.path().join("u.trent");
     trent_encrypt(

@@ -233,7 +233,8 @@ async fn a_different_root_key_is_refused_at_start() {
     std::fs::remove_file(dir.join("root.key")).unwrap();
     let options = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), dir);
     let err = trent_server::start(options).await.expect_err("must refuse");
-    assert!(err.contains("root key"), "{err}");
+    assert!(matches!(err, trent_server::Failure::RootKey(_)), "{err:?}");
+    assert!(err.message().contains("root key"), "{err}");
 }
 
 /// GetKeyLastUsage: the last successful cryptographic operation, noted in memory and written
@@ -299,8 +300,10 @@ async fn one_server_per_data_directory_and_health_checks() {
     let mut second = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), h.data_dir());
     second.rate_limits = trent_core::quota::RateLimits::off();
     let err = trent_server::start(second).await.unwrap_err();
+    assert!(matches!(err, trent_server::Failure::DataDir(_)), "{err:?}");
     assert!(
-        err.contains("another Trent is using the data directory"),
+        err.message()
+            .contains("another Trent is using the data directory"),
         "{err}"
     );
     for (path, want) in [("/health", "ok"), ("/ready", "ready")] {
@@ -393,7 +396,7 @@ async fn backup_while_serving_and_restore() {
     let after = h.key().await;
     // Not while the server runs.
     let err = trent_server::run::backup::restore(&h.data_dir(), &snapshot).unwrap_err();
-    assert!(err.contains("another Trent"), "{err}");
+    assert!(err.message().contains("another Trent"), "{err}");
     drop(kms);
     let Harness {
         server, dir, clock, ..
@@ -451,6 +454,8 @@ async fn a_corrupt_store_refuses_to_start_with_a_clear_message() {
         trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), dir.path().join("data"));
     options.rate_limits = trent_core::quota::RateLimits::off();
     let err = trent_server::start(options).await.unwrap_err();
+    assert!(matches!(err, trent_server::Failure::Store(_)), "{err:?}");
+    let err = err.message();
     assert!(err.contains("cannot open the store"), "{err}");
     assert!(
         err.contains("corrupt") || err.contains("not a database"),
@@ -491,6 +496,8 @@ async fn a_store_damaged_inside_refuses_to_start() {
     let mut options = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data);
     options.rate_limits = trent_core::quota::RateLimits::off();
     let err = trent_server::start(options).await.unwrap_err();
+    assert!(matches!(err, trent_server::Failure::Store(_)), "{err:?}");
+    let err = err.message();
     assert!(err.contains("it is damaged"), "{err}");
     assert!(err.contains("trent restore"), "{err}");
     assert_eq!(std::fs::read(&db).unwrap(), bytes, "left untouched");

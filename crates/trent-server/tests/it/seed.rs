@@ -171,6 +171,11 @@ async fn invalid_seed_files_stop_the_start_and_create_nothing() {
         let mut options = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data);
         options.seed = Some(seed);
         let err = trent_server::start(options).await.expect_err(name);
+        assert!(
+            matches!(err, trent_server::Failure::Config(_)),
+            "{name}: {err:?}"
+        );
+        let err = err.message();
         assert!(err.contains("seed"), "{name}: {err}");
     }
     // Nothing of second-bad.yaml's first entry was created.
@@ -394,7 +399,7 @@ async fn bad_asymmetric_seeds_are_refused() {
         );
         options.seed = Some(seed);
         let err = trent_server::start(options).await.expect_err(name);
-        assert!(err.contains("8f900102"), "{name}: {err}");
+        assert!(err.message().contains("8f900102"), "{name}: {err}");
     }
 }
 
@@ -493,6 +498,7 @@ async fn seed_file_errors_never_quote_key_material() {
         let mut options = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), tmp.path().join(format!("data-{name}")));
         options.seed = Some(seed);
         let err = trent_server::start(options).await.expect_err(name);
+        let err = err.message();
         assert!(!err.contains(secret) && !err.contains("1234567890123456789"), "{name} leaks: {err}");
         assert!(err.contains("seed file"), "{name}: {err}");
     }
