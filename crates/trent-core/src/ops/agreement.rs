@@ -1,6 +1,6 @@
 //! DeriveSharedSecret: ECDH between a KMS key and a peer's public key.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::kms::Kms;
 use crate::model::{KeyAgreementAlgorithm, KeyRecord, KeyRef, KeyUsage, RequestContext};
 use crate::ops::pipeline::{KeyUse, StateRule, require_algorithm};
@@ -37,17 +37,22 @@ impl Kms {
             algorithm,
             &record.spec.key_agreement_algorithms(record.usage),
         )?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let private = self.material(&key, &record.current_material).await?;
-        let secret = self
-            .backend
-            .derive_shared_secret(record.spec, &private, peer_public)?;
-        self.note_use(ctx, record, "DeriveSharedSecret");
-        Ok(SharedSecret {
-            key: record.clone(),
-            secret,
+        self.perform(ctx, "DeriveSharedSecret", dry_run, async {
+            let private = self.material(&key, &record.current_material).await?;
+            let secret = self
+                .backend
+                .derive_shared_secret(record.spec, &private, peer_public)?;
+            Ok(SharedSecret {
+                key: record.clone(),
+                secret,
+            })
         })
+        .await
+    }
+}
+
+impl crate::ops::pipeline::UsesKeys for SharedSecret {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        vec![&self.key]
     }
 }

@@ -47,16 +47,15 @@ impl Kms {
         let key = self
             .data_key_sealing_key(ctx, key, action, context, Facts::new())
             .await?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let plaintext = self.backend.random(length)?;
-        let encrypted = self.seal(&key, context, plaintext.as_slice()).await?;
-        self.note_use(ctx, &encrypted.key, action);
-        Ok(DataKey {
-            plaintext,
-            encrypted,
+        self.perform(ctx, action, dry_run, async {
+            let plaintext = self.backend.random(length)?;
+            let encrypted = self.seal(&key, context, plaintext.as_slice()).await?;
+            Ok(DataKey {
+                plaintext,
+                encrypted,
+            })
         })
+        .await
     }
 }
 
@@ -112,17 +111,28 @@ impl Kms {
                 Facts::new().with("kms:DataKeyPairSpec", pair_spec.as_str()),
             )
             .await?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let pair = self.backend.generate_data_key_pair(pair_spec)?;
-        let encrypted = self.seal(&using, context, pair.private.as_slice()).await?;
-        self.note_use(ctx, &encrypted.key, action);
-        Ok(DataKeyPair {
-            spec: pair_spec,
-            private: pair.private,
-            public: pair.public,
-            encrypted,
+        self.perform(ctx, action, dry_run, async {
+            let pair = self.backend.generate_data_key_pair(pair_spec)?;
+            let encrypted = self.seal(&using, context, pair.private.as_slice()).await?;
+            Ok(DataKeyPair {
+                spec: pair_spec,
+                private: pair.private,
+                public: pair.public,
+                encrypted,
+            })
         })
+        .await
+    }
+}
+
+impl crate::ops::pipeline::UsesKeys for DataKey {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        vec![&self.encrypted.key]
+    }
+}
+
+impl crate::ops::pipeline::UsesKeys for DataKeyPair {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        vec![&self.encrypted.key]
     }
 }

@@ -227,12 +227,10 @@ impl Kms {
         let using = self
             .encryption_key(ctx, key, "kms:Encrypt", algorithm, context, Facts::new())
             .await?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let out = self.seal(&using, context, plaintext.as_slice()).await?;
-        self.note_use(ctx, &out.key, "Encrypt");
-        Ok(out)
+        self.perform(ctx, "Encrypt", dry_run, async {
+            self.seal(&using, context, plaintext.as_slice()).await
+        })
+        .await
     }
 
     /// Settles what opens a ciphertext: an RSA key named by `KeyId`, or the symmetric key the
@@ -395,12 +393,8 @@ impl Kms {
         let source = self
             .source(ctx, &input, "kms:Decrypt", Facts::new())
             .await?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let out = self.open(&source, &input).await?;
-        self.note_use(ctx, &out.key, "Decrypt");
-        Ok(out)
+        self.perform(ctx, "Decrypt", dry_run, self.open(&source, &input))
+            .await
     }
 
     /// ReEncrypt: decrypt under the source key and encrypt under the destination key, without
@@ -429,18 +423,34 @@ impl Kms {
                 same,
             )
             .await?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let decrypted = self.open(&from, &source).await?;
-        let encrypted = self
-            .seal(&to, destination_context, decrypted.plaintext.as_slice())
-            .await?;
-        self.note_use(ctx, &decrypted.key, "ReEncrypt");
-        self.note_use(ctx, &encrypted.key, "ReEncrypt");
-        Ok(ReEncrypted {
-            source: decrypted,
-            destination: encrypted,
+        self.perform(ctx, "ReEncrypt", dry_run, async {
+            let decrypted = self.open(&from, &source).await?;
+            let encrypted = self
+                .seal(&to, destination_context, decrypted.plaintext.as_slice())
+                .await?;
+            Ok(ReEncrypted {
+                source: decrypted,
+                destination: encrypted,
+            })
         })
+        .await
+    }
+}
+
+impl crate::ops::pipeline::UsesKeys for Encrypted {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        vec![&self.key]
+    }
+}
+
+impl crate::ops::pipeline::UsesKeys for Decrypted {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        vec![&self.key]
+    }
+}
+
+impl crate::ops::pipeline::UsesKeys for ReEncrypted {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        vec![&self.source.key, &self.destination.key]
     }
 }

@@ -199,9 +199,8 @@ impl Kms {
                 });
             }
         }
-        if request.dry_run {
-            return Err(Error::DryRun);
-        }
+        let dry_run = request.dry_run;
+        self.perform(ctx, "CreateGrant", dry_run, async move {
         let record = &authorized.key().record;
         let grant = GrantRecord {
             scope: record.scope.clone(),
@@ -252,6 +251,8 @@ impl Kms {
             token: self.new_token(&id)?,
             id,
         })
+        })
+        .await
     }
 
     /// ListGrants: `marker` is the id of the last grant of the previous page.
@@ -398,10 +399,13 @@ impl Kms {
                 reason: DenyReason::NoResourcePolicy,
             });
         }
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        self.delete_grant(&grant.scope, &grant.key, &grant.id).await
+        self.perform(
+            ctx,
+            "RetireGrant",
+            dry_run,
+            self.delete_grant(&grant.scope, &grant.key, &grant.id),
+        )
+        .await
     }
 
     pub async fn revoke_grant(
@@ -426,10 +430,13 @@ impl Kms {
                 id: grant_id.to_owned(),
             });
         }
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        self.delete_grant(&record.scope, &record.id, grant_id).await
+        self.perform(
+            ctx,
+            "RevokeGrant",
+            dry_run,
+            self.delete_grant(&record.scope, &record.id, grant_id),
+        )
+        .await
     }
 
     async fn delete_grant(&self, scope: &crate::model::Scope, key: &KeyId, id: &str) -> Result<()> {
@@ -470,4 +477,10 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
         s
     })
+}
+
+impl crate::ops::pipeline::UsesKeys for CreatedGrant {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        Vec::new()
+    }
 }

@@ -47,21 +47,20 @@ impl Kms {
         dry_run: bool,
     ) -> Result<Encapsulated> {
         let key = self.kem_key(ctx, key, "kms:Encapsulate", algorithm).await?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let record = &key.key().record;
-        let public = record
-            .public_key
-            .as_deref()
-            .ok_or_else(|| Error::internal(format!("{} has no public key", record.arn())))?;
-        let (secret, ciphertext) = self.backend.encapsulate(record.spec, public)?;
-        self.note_use(ctx, record, "Encapsulate");
-        Ok(Encapsulated {
-            key: record.clone(),
-            secret,
-            ciphertext,
+        self.perform(ctx, "Encapsulate", dry_run, async {
+            let record = &key.key().record;
+            let public = record
+                .public_key
+                .as_deref()
+                .ok_or_else(|| Error::internal(format!("{} has no public key", record.arn())))?;
+            let (secret, ciphertext) = self.backend.encapsulate(record.spec, public)?;
+            Ok(Encapsulated {
+                key: record.clone(),
+                secret,
+                ciphertext,
+            })
         })
+        .await
     }
 
     pub async fn decapsulate(
@@ -73,15 +72,20 @@ impl Kms {
         dry_run: bool,
     ) -> Result<(KeyRecord, Secret)> {
         let key = self.kem_key(ctx, key, "kms:Decapsulate", algorithm).await?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let record = &key.key().record;
-        let private = self.material(&key, &record.current_material).await?;
-        let secret = self
-            .backend
-            .decapsulate(record.spec, &private, ciphertext)?;
-        self.note_use(ctx, record, "Decapsulate");
-        Ok((record.clone(), secret))
+        self.perform(ctx, "Decapsulate", dry_run, async {
+            let record = &key.key().record;
+            let private = self.material(&key, &record.current_material).await?;
+            let secret = self
+                .backend
+                .decapsulate(record.spec, &private, ciphertext)?;
+            Ok((record.clone(), secret))
+        })
+        .await
+    }
+}
+
+impl crate::ops::pipeline::UsesKeys for Encapsulated {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        vec![&self.key]
     }
 }

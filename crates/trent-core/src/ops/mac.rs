@@ -44,17 +44,16 @@ impl Kms {
         dry_run: bool,
     ) -> Result<Mac> {
         let key = self.mac_key(ctx, key, "kms:GenerateMac", algorithm).await?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let record = &key.key().record;
-        let material = self.material(&key, &record.current_material).await?;
-        let mac = self.backend.mac(&material, algorithm, message)?;
-        self.note_use(ctx, record, "GenerateMac");
-        Ok(Mac {
-            key: record.clone(),
-            mac,
+        self.perform(ctx, "GenerateMac", dry_run, async {
+            let record = &key.key().record;
+            let material = self.material(&key, &record.current_material).await?;
+            let mac = self.backend.mac(&material, algorithm, message)?;
+            Ok(Mac {
+                key: record.clone(),
+                mac,
+            })
         })
+        .await
     }
 
     /// VerifyMac: `Ok` only for a matching MAC; otherwise `KMSInvalidMacException`.
@@ -68,19 +67,24 @@ impl Kms {
         dry_run: bool,
     ) -> Result<KeyRecord> {
         let key = self.mac_key(ctx, key, "kms:VerifyMac", algorithm).await?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
-        let record = &key.key().record;
-        let material = self.material(&key, &record.current_material).await?;
-        if self
-            .backend
-            .verify_mac(&material, algorithm, message, mac)?
-        {
-            self.note_use(ctx, record, "VerifyMac");
-            Ok(record.clone())
-        } else {
-            Err(Error::InvalidMac)
-        }
+        self.perform(ctx, "VerifyMac", dry_run, async {
+            let record = &key.key().record;
+            let material = self.material(&key, &record.current_material).await?;
+            if self
+                .backend
+                .verify_mac(&material, algorithm, message, mac)?
+            {
+                Ok(record.clone())
+            } else {
+                Err(Error::InvalidMac)
+            }
+        })
+        .await
+    }
+}
+
+impl crate::ops::pipeline::UsesKeys for Mac {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        vec![&self.key]
     }
 }

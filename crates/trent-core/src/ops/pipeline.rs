@@ -5,7 +5,9 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::key::CachedKey;
 use crate::kms::Kms;
-use crate::model::{KeyId, KeyRef, KeyState, KeyUsage, MaterialId, RequestContext, Scope};
+use crate::model::{
+    KeyId, KeyRecord, KeyRef, KeyState, KeyUsage, MaterialId, RequestContext, Scope,
+};
 use crate::policy::{self, AuthorizedKey, Facts, Policy};
 use crate::secret::KeyMaterial;
 
@@ -100,7 +102,52 @@ pub(crate) enum StateRule {
     Importable,
 }
 
+/// What an operation's answer says of the keys it used, for their last-use record.
+pub(crate) trait UsesKeys {
+    fn keys_used(&self) -> Vec<&KeyRecord>;
+}
+
+impl UsesKeys for KeyRecord {
+    fn keys_used(&self) -> Vec<&KeyRecord> {
+        vec![self]
+    }
+}
+
+impl<T> UsesKeys for (KeyRecord, T) {
+    fn keys_used(&self) -> Vec<&KeyRecord> {
+        vec![&self.0]
+    }
+}
+
+/// Grants change who may use a key; they are no use of it.
+impl UsesKeys for () {
+    fn keys_used(&self) -> Vec<&KeyRecord> {
+        Vec::new()
+    }
+}
+
 impl Kms {
+    /// What every key operation shares once its key is authorized and its request checked:
+    /// a dry run stops here (`DryRunOperationException`: the call would have been allowed),
+    /// and the work's success is noted as the last use of each key it used
+    /// (`GetKeyLastUsage`). `work` does not start for a dry run.
+    pub(crate) async fn perform<T: UsesKeys>(
+        &self,
+        ctx: &RequestContext,
+        operation: &'static str,
+        dry_run: bool,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        if dry_run {
+            return Err(Error::DryRun);
+        }
+        let done = work.await?;
+        for key in done.keys_used() {
+            self.note_use(ctx, key, operation);
+        }
+        Ok(done)
+    }
+
     /// Resolves a reference to a key id and the scope it lives in.
     pub(crate) async fn resolve(
         &self,

@@ -72,7 +72,6 @@ impl Kms {
         algorithm: SigningAlgorithm,
         message_type: MessageType,
         message: &[u8],
-        dry_run: bool,
     ) -> Result<AuthorizedKey> {
         let key = self
             .key_for(
@@ -87,9 +86,6 @@ impl Kms {
             )
             .await?;
         check_request(&key.key().record, algorithm, message_type, message)?;
-        if dry_run {
-            return Err(Error::DryRun);
-        }
         Ok(key)
     }
 
@@ -103,26 +99,20 @@ impl Kms {
         dry_run: bool,
     ) -> Result<Signed> {
         let key = self
-            .signing_key(
-                ctx,
-                key,
-                "kms:Sign",
-                algorithm,
-                message_type,
-                message,
-                dry_run,
-            )
+            .signing_key(ctx, key, "kms:Sign", algorithm, message_type, message)
             .await?;
-        let record = &key.key().record;
-        let private = self.material(&key, &record.current_material).await?;
-        let signature =
-            self.backend
-                .sign(record.spec, &private, algorithm, message_type, message)?;
-        self.note_use(ctx, record, "Sign");
-        Ok(Signed {
-            key: record.clone(),
-            signature,
+        self.perform(ctx, "Sign", dry_run, async {
+            let record = &key.key().record;
+            let private = self.material(&key, &record.current_material).await?;
+            let signature =
+                self.backend
+                    .sign(record.spec, &private, algorithm, message_type, message)?;
+            Ok(Signed {
+                key: record.clone(),
+                signature,
+            })
         })
+        .await
     }
 
     /// Verify: `Ok` only for a valid signature; an invalid one is `KMSInvalidSignatureException`.
@@ -138,35 +128,29 @@ impl Kms {
         dry_run: bool,
     ) -> Result<KeyRecord> {
         let key = self
-            .signing_key(
-                ctx,
-                key,
-                "kms:Verify",
+            .signing_key(ctx, key, "kms:Verify", algorithm, message_type, message)
+            .await?;
+        self.perform(ctx, "Verify", dry_run, async {
+            let record = &key.key().record;
+            let public = record
+                .public_key
+                .as_deref()
+                .ok_or_else(|| Error::internal(format!("{} has no public key", record.arn())))?;
+            let valid = self.backend.verify(
+                record.spec,
+                public,
                 algorithm,
                 message_type,
                 message,
-                dry_run,
-            )
-            .await?;
-        let record = &key.key().record;
-        let public = record
-            .public_key
-            .as_deref()
-            .ok_or_else(|| Error::internal(format!("{} has no public key", record.arn())))?;
-        let valid = self.backend.verify(
-            record.spec,
-            public,
-            algorithm,
-            message_type,
-            message,
-            signature,
-        )?;
-        if valid {
-            self.note_use(ctx, record, "Verify");
-            Ok(record.clone())
-        } else {
-            Err(Error::InvalidSignature)
-        }
+                signature,
+            )?;
+            if valid {
+                Ok(record.clone())
+            } else {
+                Err(Error::InvalidSignature)
+            }
+        })
+        .await
     }
 
     /// GetPublicKey: the key's record, whose `public_key` is the DER SubjectPublicKeyInfo.
@@ -188,5 +172,11 @@ impl Kms {
             });
         }
         Ok(record.clone())
+    }
+}
+
+impl crate::ops::pipeline::UsesKeys for Signed {
+    fn keys_used(&self) -> Vec<&crate::model::KeyRecord> {
+        vec![&self.key]
     }
 }

@@ -148,3 +148,39 @@ async fn a_dry_run_is_still_authorized() {
         "{outcome:?}"
     );
 }
+
+/// Every operation goes through one step after authorization: a dry run stops there and is no
+/// use of the key; a success is noted as the key's last use, under the operation's name.
+#[tokio::test]
+async fn a_success_is_the_keys_last_use_and_a_dry_run_is_none() {
+    let f = Fixture::new().await;
+    let ctx = f.owner();
+    let key = KeyRef::Id(f.symmetric_key().await.id);
+    let plaintext = Secret::from_slice(b"used");
+    let aad = context(&[]);
+    let last = |report: trent_core::usage::KeyUsageReport| report.last.map(|u| u.operation);
+
+    let dry = f
+        .kms
+        .encrypt(&ctx, &key, &plaintext, &aad, None, true)
+        .await;
+    assert!(matches!(dry, Err(Error::DryRun)), "{dry:?}");
+    let report = f.kms.get_key_last_usage(&ctx, &key).await.unwrap();
+    assert_eq!(last(report), None, "a dry run is no use");
+
+    let blob = f
+        .kms
+        .encrypt(&ctx, &key, &plaintext, &aad, None, false)
+        .await
+        .unwrap()
+        .ciphertext;
+    let report = f.kms.get_key_last_usage(&ctx, &key).await.unwrap();
+    assert_eq!(last(report).as_deref(), Some("Encrypt"));
+
+    f.kms
+        .decrypt(&ctx, decrypt_input(&blob, &aad), false)
+        .await
+        .unwrap();
+    let report = f.kms.get_key_last_usage(&ctx, &key).await.unwrap();
+    assert_eq!(last(report).as_deref(), Some("Decrypt"));
+}
