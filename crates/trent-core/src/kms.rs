@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::iam::Directory;
 use crate::policy::Mode;
 use crate::secret::Secret;
-use crate::store::{Change, Store};
+use crate::store::{AuditStore, Change, Store};
 use crate::vault::{Purpose, ServerSecret, Vault};
 
 /// The KMS: store, backend, root key, clock, and the hot-path cache.
@@ -140,9 +140,52 @@ impl Kms {
         &self.directory
     }
 
-    /// The store, for the server's own records: the audit trail, seeding, leases.
+    /// The store itself, for seeding identities from the configuration at start; everything
+    /// else the server reads goes through the narrower views below.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The audit trail's part of the store: all the audit writer and its readers get.
+    pub fn audit_store(&self) -> Arc<dyn AuditStore> {
+        self.store.clone()
+    }
+
+    /// Whether the store answers (`/ready`).
+    pub async fn store_answers(&self) -> bool {
+        crate::vault::store_answers(self.store.as_ref()).await
+    }
+
+    /// The accounts the store holds, with their regions.
+    pub async fn stored_accounts(&self) -> Result<Vec<crate::model::AccountRecord>> {
+        Ok(self.store.accounts().await?)
+    }
+
+    /// A secret of the server's own, opened; `None` before it is first put.
+    pub async fn server_secret(&self, secret: ServerSecret) -> Result<Option<Secret>> {
+        match self.store.meta(secret.meta_name()).await? {
+            Some(sealed) => Ok(Some(self.unseal_server_secret(secret, &sealed)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Seals and keeps a secret of the server's own.
+    pub async fn put_server_secret(&self, secret: ServerSecret, plain: &[u8]) -> Result<()> {
+        let sealed = self.seal_server_secret(secret, plain)?;
+        Ok(self.store.put_meta(secret.meta_name(), &sealed).await?)
+    }
+
+    /// Takes or renews a lease for `holder` until `ttl_ms` from now (see `Store::try_lease`).
+    pub async fn try_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
+        Ok(self
+            .store
+            .try_lease(name, holder, self.clock.now(), ttl_ms)
+            .await?)
+    }
+
+    /// Gives a lease up if `holder` holds it.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        Ok(self.store.release_lease(name, holder).await?)
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

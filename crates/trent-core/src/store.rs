@@ -142,8 +142,39 @@ pub type Resealer =
 
 /// Durable state: accounts, IAM principals, access keys and sessions; keys with their sealed
 /// material, aliases, tags and grants.
+/// The audit trail as a store keeps it: what the audit writer and the trail's readers
+/// (LookupEvents, `trent audit`) need, and nothing else.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait AuditStore: Send + Sync + std::fmt::Debug {
+    /// Appends events to the audit chain in one transaction: each gets the next sequence
+    /// number and the hash `chain(previous hash, seq, event)`, continuing from the tail the
+    /// store holds (the first record chains to 32 zero bytes), so that several nodes writing
+    /// one store make one gapless chain. Returns the sequence number and hash of the last
+    /// record written (the tail as it was if `events` is empty).
+    async fn append_audit(
+        &self,
+        time: UnixMillis,
+        events: Vec<AuditEntry>,
+        chain: AuditChain,
+    ) -> StoreResult<(i64, Vec<u8>)>;
+    /// The last audit record, to continue the chain from.
+    async fn audit_tail(&self) -> StoreResult<Option<AuditRecord>>;
+    /// Audit records after `after_seq`, in order, at most `limit`.
+    async fn audit_records(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<AuditRecord>>;
+    /// The records a lookup selects, in the cursor's order, at most `query.limit`, found
+    /// through the indexes on account, event name and key.
+    async fn audit_lookup(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+    /// `Conflict { constraint: Constraint::AuditDigest }` if a digest already ends at its `last_seq`.
+    async fn put_audit_digest(&self, digest: &AuditDigest) -> StoreResult<()>;
+    /// Every digest, in order.
+    async fn audit_digests(&self) -> StoreResult<Vec<AuditDigest>>;
+    /// The public key (DER) the digests are signed with, once there is one.
+    async fn audit_public_key(&self) -> StoreResult<Option<Vec<u8>>>;
+    async fn put_audit_public_key(&self, key: &[u8]) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait Store: AuditStore {
     /// Registers a listener to call after every commit that changes keys or aliases.
     fn listen(&self, listener: ChangeListener);
 
@@ -250,28 +281,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn keys_due_for_rotation(&self, now: UnixMillis) -> StoreResult<Vec<(Scope, KeyId)>>;
     /// A key's material versions, oldest first.
     async fn materials(&self, scope: &Scope, id: &KeyId) -> StoreResult<Vec<SealedMaterial>>;
-    /// Appends events to the audit chain in one transaction: each gets the next sequence
-    /// number and the hash `chain(previous hash, seq, event)`, continuing from the tail the
-    /// store holds (the first record chains to 32 zero bytes), so that several nodes writing
-    /// one store make one gapless chain. Returns the sequence number and hash of the last
-    /// record written (the tail as it was if `events` is empty).
-    async fn append_audit(
-        &self,
-        time: UnixMillis,
-        events: Vec<AuditEntry>,
-        chain: AuditChain,
-    ) -> StoreResult<(i64, Vec<u8>)>;
-    /// The last audit record, to continue the chain from.
-    async fn audit_tail(&self) -> StoreResult<Option<AuditRecord>>;
-    /// Audit records after `after_seq`, in order, at most `limit`.
-    async fn audit_records(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<AuditRecord>>;
-    /// The records a lookup selects, in the cursor's order, at most `query.limit`, found
-    /// through the indexes on account, event name and key.
-    async fn audit_lookup(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
-    /// `Conflict { constraint: Constraint::AuditDigest }` if a digest already ends at its `last_seq`.
-    async fn put_audit_digest(&self, digest: &AuditDigest) -> StoreResult<()>;
-    /// Every digest, in order.
-    async fn audit_digests(&self) -> StoreResult<Vec<AuditDigest>>;
     /// Applies changes to several keys (each with an optional material version) in one
     /// transaction; `Refused` if any change refuses, and then nothing is written.
     async fn change_keys(&self, changes: Vec<SetChange>) -> StoreResult<()>;

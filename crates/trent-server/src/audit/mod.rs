@@ -20,13 +20,13 @@ use trent_core::Kms;
 use trent_core::model::{
     AuditCursor, AuditDigest, AuditEntry, AuditQuery, AuditRecord, UnixMillis,
 };
+use trent_core::store::AuditStore;
 use trent_core::vault::ServerSecret;
 
 /// A digest is signed after this many events (and on demand).
 pub const DIGEST_EVERY: i64 = 1000;
 /// The most events one transaction writes.
 const BATCH: usize = 512;
-const PUBLIC_KEY_META: &str = "audit_public_key";
 
 enum Job {
     Event(AuditEntry, oneshot::Sender<Result<(), Failure>>),
@@ -146,15 +146,13 @@ pub const GENESIS: [u8; 32] = [0; 32];
 impl AuditLog {
     /// Loads (or creates) the audit signing key and starts the writer.
     pub async fn start(kms: Arc<Kms>) -> Result<AuditLog, Failure> {
-        let store = kms.store().clone();
-        let sealed = store
-            .meta(ServerSecret::AuditSigningKey.meta_name())
+        let store = kms.audit_store();
+        let opened = kms
+            .server_secret(ServerSecret::AuditSigningKey)
             .await
-            .map_err(|e| Failure::Audit(e.to_string()))?;
-        let pkcs8 = match sealed {
-            Some(sealed) => kms
-                .unseal_server_secret(ServerSecret::AuditSigningKey, &sealed)
-                .map_err(|e| Failure::Audit(format!("cannot open the audit signing key: {e}")))?,
+            .map_err(|e| Failure::Audit(format!("cannot open the audit signing key: {e}")))?;
+        let pkcs8 = match opened {
+            Some(secret) => secret,
             None => {
                 let rng = aws_lc_rs::rand::SystemRandom::new();
                 let doc = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| {
@@ -163,15 +161,11 @@ impl AuditLog {
                 let secret = trent_core::secret::Secret::from_slice(doc.as_ref());
                 let pair = Ed25519KeyPair::from_pkcs8(secret.as_slice())
                     .map_err(|_| Failure::Audit("audit signing key".to_owned()))?;
-                let sealed = kms
-                    .seal_server_secret(ServerSecret::AuditSigningKey, secret.as_slice())
-                    .map_err(|e| Failure::Audit(e.to_string()))?;
                 store
-                    .put_meta(PUBLIC_KEY_META, pair.public_key().as_ref())
+                    .put_audit_public_key(pair.public_key().as_ref())
                     .await
                     .map_err(|e| Failure::Audit(e.to_string()))?;
-                store
-                    .put_meta(ServerSecret::AuditSigningKey.meta_name(), &sealed)
+                kms.put_server_secret(ServerSecret::AuditSigningKey, secret.as_slice())
                     .await
                     .map_err(|e| Failure::Audit(e.to_string()))?;
                 secret
@@ -248,7 +242,7 @@ async fn writer(
     mut hash: Vec<u8>,
     mut digested: i64,
 ) {
-    let store = kms.store().clone();
+    let store = kms.audit_store();
     let mut summaries = Summaries::default();
     loop {
         // While summaries are pending, wake when their window closes even if nothing comes.
@@ -376,9 +370,9 @@ pub enum Verdict {
 /// Verifies the whole trail of a store: the chain from the first record, every digest's
 /// signature against the published key, and that the records a digest covers still end in its
 /// hash (so truncation, deletion, insertion, reordering and modification all show).
-pub async fn verify(store: &dyn trent_core::store::Store) -> Result<Verdict, Failure> {
+pub async fn verify(store: &dyn AuditStore) -> Result<Verdict, Failure> {
     let public = store
-        .meta(PUBLIC_KEY_META)
+        .audit_public_key()
         .await
         .map_err(|e| Failure::Audit(e.to_string()))?
         .ok_or_else(|| Failure::Audit("this data directory has no audit signing key".to_owned()))?;
@@ -459,8 +453,8 @@ pub async fn verify(store: &dyn trent_core::store::Store) -> Result<Verdict, Fai
 }
 
 /// The published audit public key as PEM (an Ed25519 SubjectPublicKeyInfo).
-pub async fn public_key_pem(store: &dyn trent_core::store::Store) -> Option<String> {
-    let raw = store.meta(PUBLIC_KEY_META).await.ok()??;
+pub async fn public_key_pem(store: &dyn AuditStore) -> Option<String> {
+    let raw = store.audit_public_key().await.ok()??;
     // SubjectPublicKeyInfo for Ed25519: a fixed 12-byte prefix and the 32-byte key.
     let mut der = vec![
         0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
@@ -579,7 +573,7 @@ pub enum Walked {
 /// (so memory holds one page, whatever the trail's size), handing each to `visit` until it
 /// returns `false`, or until `budget` records have been read.
 pub async fn walk(
-    store: &dyn trent_core::store::Store,
+    store: &dyn AuditStore,
     filter: &Filter,
     mut cursor: AuditCursor,
     budget: usize,
@@ -627,7 +621,7 @@ pub async fn walk(
 
 /// The events that match, oldest first (at most `limit`).
 pub async fn search(
-    store: &dyn trent_core::store::Store,
+    store: &dyn AuditStore,
     filter: &Filter,
     limit: usize,
 ) -> Result<Vec<(AuditRecord, serde_json::Value)>, Failure> {

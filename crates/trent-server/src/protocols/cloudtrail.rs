@@ -67,7 +67,7 @@ pub async fn handle(
     }
     let mut matching: Vec<(i64, Value)> = Vec::new();
     let walked = crate::audit::walk(
-        state.kms.store().as_ref(),
+        state.kms.audit_store().as_ref(),
         &filter,
         AuditCursor::Before(before),
         SCAN_BUDGET,

@@ -37,10 +37,7 @@ pub async fn tick(
         tracing::debug!(keys = noted, "recorded key usage");
     }
     let ttl = i64::try_from(lease_ttl(interval).as_millis()).unwrap_or(i64::MAX);
-    let held = kms
-        .store()
-        .try_lease(LEASE, holder, kms.clock().now(), ttl)
-        .await?;
+    let held = kms.try_lease(LEASE, holder, ttl).await?;
     if !held {
         return Ok(None);
     }

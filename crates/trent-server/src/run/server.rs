@@ -227,7 +227,6 @@ impl RunningServer {
         let _ = (&mut self.maintenance).await;
         if let Err(e) = self
             .kms
-            .store()
             .release_lease(crate::run::scheduler::LEASE, &self.node)
             .await
         {
@@ -334,7 +333,7 @@ async fn health() -> &'static str {
 async fn ready(
     axum::extract::State(state): axum::extract::State<Arc<AppState>>,
 ) -> (axum::http::StatusCode, &'static str) {
-    let store_ok = trent_core::vault::store_answers(state.kms.store().as_ref()).await;
+    let store_ok = state.kms.store_answers().await;
     if store_ok && state.audit.is_running() {
         (axum::http::StatusCode::OK, "ready\n")
     } else {
@@ -346,7 +345,7 @@ async fn ready(
 async fn audit_public_key(
     axum::extract::State(state): axum::extract::State<Arc<AppState>>,
 ) -> (axum::http::StatusCode, String) {
-    match crate::audit::public_key_pem(state.kms.store().as_ref()).await {
+    match crate::audit::public_key_pem(state.kms.audit_store().as_ref()).await {
         Some(pem) => (axum::http::StatusCode::OK, pem),
         None => (axum::http::StatusCode::NOT_FOUND, String::new()),
     }
@@ -447,8 +446,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
     let seed_report = match &options.seed {
         Some(path) => {
             let accounts: Vec<_> = kms
-                .store()
-                .accounts()
+                .stored_accounts()
                 .await
                 .map_err(|e| Failure::Store(e.to_string()))?
                 .into_iter()

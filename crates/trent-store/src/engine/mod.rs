@@ -16,7 +16,8 @@ use trent_core::model::{
     UnixMillis,
 };
 use trent_core::store::{
-    AuditChain, Change, ChangeListener, KeyChange, Page, Resealer, SetChange, Store, StoreResult,
+    AuditChain, AuditStore, Change, ChangeListener, KeyChange, Page, Resealer, SetChange, Store,
+    StoreResult,
 };
 
 use crate::common::{MaterialOp, key_and_aliases};
@@ -102,6 +103,9 @@ impl<D: Driver> Engine<D> {
     }
 }
 
+/// The meta row of the audit trail's public key.
+const AUDIT_PUBLIC_KEY: &str = "audit_public_key";
+
 /// The change a write to a key announces.
 fn key_change(scope: &Scope, id: &KeyId) -> Vec<Change> {
     vec![Change::Key {
@@ -114,6 +118,58 @@ fn alias_change(scope: &Scope) -> Vec<Change> {
     vec![Change::Aliases {
         scope: scope.clone(),
     }]
+}
+
+#[async_trait]
+impl<D: Driver> AuditStore for Engine<D> {
+    async fn append_audit(
+        &self,
+        time: UnixMillis,
+        events: Vec<AuditEntry>,
+        chain: AuditChain,
+    ) -> StoreResult<(i64, Vec<u8>)> {
+        self.driver.append_audit(time, events, chain).await
+    }
+
+    async fn audit_tail(&self) -> StoreResult<Option<AuditRecord>> {
+        self.read(|tx| Box::pin(identity::audit_tail(tx))).await
+    }
+
+    async fn audit_records(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<AuditRecord>> {
+        self.read(move |tx| Box::pin(identity::audit_records(tx, after_seq, limit)))
+            .await
+    }
+
+    async fn audit_lookup(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        let query = query.clone();
+        self.read(move |tx| Box::pin(async move { identity::audit_lookup(tx, &query).await }))
+            .await
+    }
+
+    async fn put_audit_digest(&self, digest: &AuditDigest) -> StoreResult<()> {
+        let digest = digest.clone();
+        self.write(Vec::new(), move |tx| {
+            Box::pin(async move { identity::put_audit_digest(tx, &digest).await })
+        })
+        .await
+    }
+
+    async fn audit_digests(&self) -> StoreResult<Vec<AuditDigest>> {
+        self.read(|tx| Box::pin(identity::audit_digests(tx))).await
+    }
+
+    async fn audit_public_key(&self) -> StoreResult<Option<Vec<u8>>> {
+        self.read(|tx| Box::pin(async move { identity::meta(tx, AUDIT_PUBLIC_KEY).await }))
+            .await
+    }
+
+    async fn put_audit_public_key(&self, key: &[u8]) -> StoreResult<()> {
+        let key = key.to_vec();
+        self.write(Vec::new(), move |tx| {
+            Box::pin(async move { identity::put_meta(tx, AUDIT_PUBLIC_KEY, key).await })
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -345,42 +401,6 @@ impl<D: Driver> Store for Engine<D> {
         let (scope, id) = (scope.clone(), id.clone());
         self.read(move |tx| Box::pin(async move { keys::materials(tx, &scope, &id).await }))
             .await
-    }
-
-    async fn append_audit(
-        &self,
-        time: UnixMillis,
-        events: Vec<AuditEntry>,
-        chain: AuditChain,
-    ) -> StoreResult<(i64, Vec<u8>)> {
-        self.driver.append_audit(time, events, chain).await
-    }
-
-    async fn audit_tail(&self) -> StoreResult<Option<AuditRecord>> {
-        self.read(|tx| Box::pin(identity::audit_tail(tx))).await
-    }
-
-    async fn audit_records(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<AuditRecord>> {
-        self.read(move |tx| Box::pin(identity::audit_records(tx, after_seq, limit)))
-            .await
-    }
-
-    async fn audit_lookup(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
-        let query = query.clone();
-        self.read(move |tx| Box::pin(async move { identity::audit_lookup(tx, &query).await }))
-            .await
-    }
-
-    async fn put_audit_digest(&self, digest: &AuditDigest) -> StoreResult<()> {
-        let digest = digest.clone();
-        self.write(Vec::new(), move |tx| {
-            Box::pin(async move { identity::put_audit_digest(tx, &digest).await })
-        })
-        .await
-    }
-
-    async fn audit_digests(&self) -> StoreResult<Vec<AuditDigest>> {
-        self.read(|tx| Box::pin(identity::audit_digests(tx))).await
     }
 
     async fn change_keys(&self, changes: Vec<SetChange>) -> StoreResult<()> {

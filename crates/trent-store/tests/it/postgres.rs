@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use trent_core::model::{AccountId, AccountRecord, GrantRecord, KeyId, Region, UnixMillis};
-use trent_core::store::{Change, Constraint, Store, StoreError};
+use trent_core::store::{AuditStore, Change, Constraint, Store, StoreError};
 use trent_store::{PostgresOptions, PostgresStore};
 
 use crate::audit::test_chain;
