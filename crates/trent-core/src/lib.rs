@@ -9,6 +9,7 @@
 //!
 //! The entry point is [`Kms`], one method per API operation.
 
+pub mod actions;
 pub mod backend;
 pub mod cache;
 pub mod clock;

@@ -6,6 +6,7 @@
 //! Request-rate quotas are off unless asked for (test suites call faster than AWS's
 //! management quotas allow); resource quotas are always on.
 
+use crate::actions::Rate;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -47,27 +48,11 @@ impl QuotaClass {
     }
 }
 
-/// The cryptographic operations (their actions), which share their key type's class.
-const CRYPTO_ACTIONS: &[&str] = &[
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:GenerateMac",
-    "kms:VerifyMac",
-    "kms:Sign",
-    "kms:Verify",
-    "kms:DeriveSharedSecret",
-    "kms:Encapsulate",
-    "kms:Decapsulate",
-];
-
 /// The class of a cryptographic action on a key; `None` for other actions (counted by their
 /// operation), for ReEncrypt's second key (one request, counted once) and for
 /// GenerateDataKeyPair (counted by its key pair spec).
 pub fn crypto_class(action: &str, key: &KeyRecord) -> Option<QuotaClass> {
-    if !CRYPTO_ACTIONS.contains(&action) {
+    if crate::actions::spec(action).map(|a| a.rate) != Some(Rate::Cryptographic) {
         return None;
     }
     Some(match key.spec.family() {
@@ -82,54 +67,21 @@ pub fn crypto_class(action: &str, key: &KeyRecord) -> Option<QuotaClass> {
 /// operation's own, and the symmetric one for GenerateRandom. Cryptographic operations count
 /// against their key type's once the key is known ([`crypto_class`]).
 pub fn operation_class(operation: &str) -> Option<QuotaClass> {
-    if operation == "GenerateRandom" {
-        return Some(QuotaClass::Symmetric);
+    match crate::actions::of_operation(operation)?.rate {
+        Rate::Symmetric => Some(QuotaClass::Symmetric),
+        Rate::Own(_) => Some(QuotaClass::Operation(operation.to_owned())),
+        Rate::Cryptographic | Rate::Elsewhere => None,
     }
-    OPERATION_DEFAULTS
-        .iter()
-        .any(|(op, _)| *op == operation)
-        .then(|| QuotaClass::Operation(operation.to_owned()))
 }
 
-/// Management operations and AWS's default requests per second for each
-/// (`docs/research/aws-quotas.md`).
-pub const OPERATION_DEFAULTS: &[(&str, u32)] = &[
-    ("CancelKeyDeletion", 5),
-    ("CreateAlias", 5),
-    ("CreateGrant", 50),
-    ("CreateKey", 5),
-    ("DeleteAlias", 15),
-    ("DeleteImportedKeyMaterial", 15),
-    ("DescribeKey", 2000),
-    ("DisableKey", 5),
-    ("DisableKeyRotation", 5),
-    ("EnableKey", 5),
-    ("EnableKeyRotation", 15),
-    ("GetKeyLastUsage", 5),
-    ("GetKeyPolicy", 1000),
-    ("GetKeyRotationStatus", 1000),
-    ("GetParametersForImport", 1),
-    ("GetPublicKey", 2000),
-    ("ImportKeyMaterial", 15),
-    ("ListAliases", 500),
-    ("ListGrants", 100),
-    ("ListKeyPolicies", 100),
-    ("ListKeyRotations", 100),
-    ("ListKeys", 500),
-    ("ListResourceTags", 2000),
-    ("ListRetirableGrants", 100),
-    ("PutKeyPolicy", 15),
-    ("ReplicateKey", 5),
-    ("RetireGrant", 50),
-    ("RevokeGrant", 50),
-    ("RotateKeyOnDemand", 5),
-    ("ScheduleKeyDeletion", 15),
-    ("TagResource", 10),
-    ("UntagResource", 5),
-    ("UpdateAlias", 5),
-    ("UpdateKeyDescription", 5),
-    ("UpdatePrimaryRegion", 5),
-];
+/// Management operations and AWS's default requests per second for each: the actions of
+/// [`crate::actions::ACTIONS`] with a quota of their own.
+pub fn operation_defaults() -> impl Iterator<Item = (&'static str, u32)> {
+    crate::actions::ACTIONS.iter().filter_map(|a| match a.rate {
+        Rate::Own(rate) => Some((a.name.strip_prefix("kms:").unwrap_or(a.name), rate)),
+        _ => None,
+    })
+}
 
 /// GenerateDataKeyPair(WithoutPlaintext) quotas by key pair spec, outside the shared ones.
 pub const DATA_KEY_PAIR_DEFAULTS: &[(&str, u32)] = &[
@@ -184,8 +136,8 @@ impl RateLimits {
         rates.insert(QuotaClass::Rsa, 1000);
         rates.insert(QuotaClass::Ecc, 1000);
         rates.insert(QuotaClass::PostQuantum, 1000);
-        for (op, rate) in OPERATION_DEFAULTS {
-            rates.insert(QuotaClass::Operation((*op).to_owned()), *rate);
+        for (op, rate) in operation_defaults() {
+            rates.insert(QuotaClass::Operation(op.to_owned()), rate);
         }
         for (spec, rate) in DATA_KEY_PAIR_DEFAULTS {
             rates.insert(QuotaClass::DataKeyPair((*spec).to_owned()), *rate);
@@ -212,7 +164,7 @@ impl RateLimits {
             "rsa" => QuotaClass::Rsa,
             "ecc" => QuotaClass::Ecc,
             "post_quantum" => QuotaClass::PostQuantum,
-            op if OPERATION_DEFAULTS.iter().any(|(o, _)| *o == op) => {
+            op if operation_defaults().any(|(o, _)| o == op) => {
                 QuotaClass::Operation(op.to_owned())
             }
             spec if DATA_KEY_PAIR_DEFAULTS.iter().any(|(s, _)| *s == spec) => {

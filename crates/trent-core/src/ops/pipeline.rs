@@ -11,33 +11,6 @@ use crate::model::{
 use crate::policy::{self, AuthorizedKey, Facts, Policy};
 use crate::secret::KeyMaterial;
 
-/// The actions a principal of another account may be allowed on a key (AWS's "cross-account
-/// use: yes"); every other one needs the key's own account.
-const CROSS_ACCOUNT: &[&str] = &[
-    "kms:CreateGrant",
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:GenerateDataKeyPair",
-    "kms:GenerateDataKeyPairWithoutPlaintext",
-    "kms:GenerateMac",
-    "kms:VerifyMac",
-    "kms:GetKeyRotationStatus",
-    "kms:GetPublicKey",
-    "kms:ListGrants",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:RetireGrant",
-    "kms:RevokeGrant",
-    "kms:Sign",
-    "kms:Verify",
-    "kms:DeriveSharedSecret",
-    "kms:Encapsulate",
-    "kms:Decapsulate",
-];
-
 /// Whether an operation's `KeyId` member may name an alias.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Aliases {
@@ -263,7 +236,9 @@ impl Kms {
         } = want;
         let key = self.find(ctx, key_ref, aliases).await?;
         // Most operations are for the key's own account only, whatever its policy says.
-        if key.record.scope.account != ctx.principal.account && !CROSS_ACCOUNT.contains(&action) {
+        if key.record.scope.account != ctx.principal.account
+            && !crate::actions::spec(action).is_some_and(|a| a.cross_account)
+        {
             return Err(Error::AccessDenied {
                 principal: ctx.principal.arn.clone(),
                 action: action.to_owned(),
