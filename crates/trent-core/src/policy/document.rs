@@ -1,5 +1,6 @@
-//! Policy documents: parsing AWS's JSON grammar into compiled statements, once, when a policy
-//! is stored.
+//! Policy documents: parsing AWS's JSON grammar into compiled statements, when a policy is
+//! stored (to refuse a malformed one) and when its key or principal is loaded into memory;
+//! never on the path of a request to a warm key.
 //!
 //! Grammar: `Version`, `Id`, `Statement` (one object or a list) of `Sid`, `Effect`,
 //! `Principal`/`NotPrincipal`, `Action`/`NotAction`, `Resource`/`NotResource` and `Condition`.
