@@ -182,6 +182,11 @@ pub trait RootKeyProvider: Send + Sync + std::fmt::Debug {
     /// Whether `sealed` was sealed under the key that seals now.
     fn sealed_under_current(&self, sealed: &[u8]) -> bool;
 
+    /// Whether the key can seal now (a token that went away cannot); `/ready` asks.
+    fn answers(&self) -> bool {
+        true
+    }
+
     /// How many root keys the provider holds: 1, or more while a rotation is unfinished.
     fn key_count(&self) -> usize {
         1

@@ -151,6 +151,11 @@ impl Kms {
         self.store.clone()
     }
 
+    /// Whether the root key can seal now (`/ready`): a PKCS#11 token that went away cannot.
+    pub fn root_key_answers(&self) -> bool {
+        self.vault.answers()
+    }
+
     /// Whether the store answers (`/ready`).
     pub async fn store_answers(&self) -> bool {
         crate::vault::store_answers(self.store.as_ref()).await

@@ -251,6 +251,10 @@ impl Vault {
     pub(crate) fn key_count(&self) -> usize {
         self.root.key_count()
     }
+
+    pub(crate) fn answers(&self) -> bool {
+        self.root.answers()
+    }
 }
 
 /// Whether a store has been sealed under some root key already (a node must not seal with a

@@ -5,8 +5,10 @@
 //! knows nothing of policies or the wire. A PKCS#11 backend will sit beside `soft` behind a
 //! cargo feature.
 
+pub mod pkcs11;
 pub mod root;
 pub mod soft;
 
+pub use pkcs11::{Pkcs11Options, Pkcs11RootKey, TokenSelector};
 pub use root::FileRootKey;
 pub use soft::SoftBackend;

@@ -443,6 +443,30 @@ fn sync_parent(path: &Path) {
     }
 }
 
+/// A sealed value's parts: `version ‖ key id (4) ‖ IV (12) ‖ ciphertext and tag`, the layout
+/// of both root-key providers (their version bytes differ).
+pub(crate) fn split_sealed(sealed: &[u8], version: u8) -> Result<Sealed<'_>, BackendError> {
+    let bad = || BackendError::InvalidCiphertext;
+    let (&found, rest) = sealed.split_first().ok_or_else(bad)?;
+    let (id, rest) = rest.split_at_checked(4).ok_or_else(bad)?;
+    let (iv, body) = rest.split_at_checked(12).ok_or_else(bad)?;
+    if found != version || body.len() < 16 {
+        return Err(bad());
+    }
+    Ok(Sealed {
+        id: id.try_into().map_err(|_| bad())?,
+        iv: iv.try_into().map_err(|_| bad())?,
+        body,
+    })
+}
+
+/// The parts of a sealed value.
+pub(crate) struct Sealed<'a> {
+    pub(crate) id: [u8; 4],
+    pub(crate) iv: [u8; 12],
+    pub(crate) body: &'a [u8],
+}
+
 fn poisoned() -> BackendError {
     BackendError::Fatal("root keyring lock poisoned".to_owned())
 }
@@ -467,24 +491,12 @@ impl RootKeyProvider for FileRootKey {
     }
 
     fn unseal(&self, sealed: &[u8], aad: &[u8]) -> Result<Secret, BackendError> {
-        let (header, body) = sealed
-            .split_at_checked(HEADER_LEN)
-            .ok_or(BackendError::InvalidCiphertext)?;
-        let (version, rest) = header
-            .split_first()
-            .ok_or(BackendError::InvalidCiphertext)?;
-        let (id, iv) = rest
-            .split_at_checked(4)
-            .ok_or(BackendError::InvalidCiphertext)?;
-        if *version != SEAL_VERSION {
-            return Err(BackendError::InvalidCiphertext);
-        }
+        let Sealed { id, iv, body } = split_sealed(sealed, SEAL_VERSION)?;
         let ring = self.ring.read().map_err(|_| poisoned())?;
         let entry = ring
             .iter()
             .find(|e| e.id == id)
             .ok_or(BackendError::InvalidCiphertext)?;
-        let iv: [u8; 12] = iv.try_into().map_err(|_| BackendError::InvalidCiphertext)?;
         let mut buf = Zeroizing::new(body.to_vec());
         let len = entry
             .key

@@ -89,6 +89,38 @@ pub(super) struct ServeArgs {
     /// kept as root.key.enc, which opens nothing without the passphrase.
     #[arg(long, env = "TRENT_ROOT_KEY_PASSPHRASE_FROM", value_name = "SOURCE")]
     pub(super) root_key_passphrase: Option<String>,
+    /// Keep the root key in a PKCS#11 token: the vendor's module (for SoftHSM2,
+    /// /usr/lib/softhsm/libsofthsm2.so). Every seal and unseal then happens in the token.
+    #[arg(
+        long,
+        env = "TRENT_ROOT_KEY_PKCS11",
+        value_name = "MODULE",
+        conflicts_with_all = ["root_key_passphrase", "ephemeral"],
+        requires = "root_key_pin"
+    )]
+    pub(super) root_key_pkcs11: Option<PathBuf>,
+    /// The token that holds the root key, by its label (with --root-key-pkcs11).
+    #[arg(
+        long,
+        env = "TRENT_ROOT_KEY_TOKEN",
+        value_name = "LABEL",
+        conflicts_with = "root_key_slot"
+    )]
+    pub(super) root_key_token: Option<String>,
+    /// The token that holds the root key, by its slot id (with --root-key-pkcs11).
+    #[arg(long, env = "TRENT_ROOT_KEY_SLOT", value_name = "ID")]
+    pub(super) root_key_slot: Option<u64>,
+    /// The label of the root key's objects in the token.
+    #[arg(
+        long,
+        env = "TRENT_ROOT_KEY_LABEL",
+        value_name = "LABEL",
+        default_value = "trent-root"
+    )]
+    pub(super) root_key_label: String,
+    /// The token user's PIN: `prompt`, `env:NAME` or `file:PATH`, as the passphrase.
+    #[arg(long, env = "TRENT_ROOT_KEY_PIN_FROM", value_name = "SOURCE")]
+    pub(super) root_key_pin: Option<String>,
 }
 
 pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
@@ -132,6 +164,39 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    if let Some(module) = &args.root_key_pkcs11 {
+        let token = match (&args.root_key_token, args.root_key_slot) {
+            (Some(label), _) => trent_crypto::TokenSelector::Label(label.clone()),
+            (None, Some(slot)) => trent_crypto::TokenSelector::Slot(slot),
+            (None, None) => {
+                eprintln!(
+                    "trent: --root-key-pkcs11 needs --root-key-token LABEL or --root-key-slot ID"
+                );
+                return ExitCode::FAILURE;
+            }
+        };
+        let pin = match args
+            .root_key_pin
+            .as_deref()
+            .map(|source| crate::run::root_key::read_secret(source, "PIN"))
+        {
+            Some(Ok(pin)) => pin,
+            Some(Err(e)) => {
+                eprintln!("trent: {e}");
+                return ExitCode::FAILURE;
+            }
+            None => {
+                eprintln!("trent: --root-key-pkcs11 needs --root-key-pin SOURCE");
+                return ExitCode::FAILURE;
+            }
+        };
+        options.pkcs11 = Some(trent_crypto::Pkcs11Options {
+            module: module.clone(),
+            token,
+            key_label: args.root_key_label.clone(),
+            pin,
+        });
     }
     options.store = match crate::run::server::StoreLocation::parse(&args.store) {
         Ok(crate::run::server::StoreLocation::Postgres { url, .. }) => {
@@ -183,6 +248,11 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
         tracing::info!(
             data_dir = %args.data_dir.display(),
             "ephemeral: a new root key, store and credentials, removed when the server stops"
+        );
+    } else if server.root_key_created && args.root_key_pkcs11.is_some() {
+        tracing::warn!(
+            label = %args.root_key_label,
+            "created a new root key in the PKCS#11 token: back the token up, or the keys are lost"
         );
     } else if server.root_key_created {
         let file = if args.root_key_passphrase.is_some() {

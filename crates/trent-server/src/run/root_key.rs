@@ -10,46 +10,62 @@ use trent_crypto::FileRootKey;
 /// Reads the root key's passphrase from `source` (`prompt`, `env:NAME`, `file:PATH`);
 /// `confirm` asks twice at a prompt (a new passphrase).
 pub fn read_passphrase(source: &str, confirm: bool) -> Result<Secret, Failure> {
+    let text = read_text(source, "passphrase", confirm)?;
+    Ok(Secret::from_slice(text.as_bytes()))
+}
+
+/// Reads a secret such as a PKCS#11 token's PIN from `source`, as [`read_passphrase`] does.
+pub fn read_secret(source: &str, what: &str) -> Result<zeroize::Zeroizing<String>, Failure> {
+    read_text(source, what, false)
+}
+
+fn read_text(
+    source: &str,
+    what: &str,
+    confirm: bool,
+) -> Result<zeroize::Zeroizing<String>, Failure> {
     let text: zeroize::Zeroizing<String> = if source == "prompt" {
-        let first =
-            zeroize::Zeroizing::new(rpassword::prompt_password("Root key passphrase: ").map_err(
-                |e| Failure::RootKey(format!("cannot read the passphrase from the terminal: {e}")),
-            )?);
+        let ask = format!("Root key {what}: ");
+        let first = zeroize::Zeroizing::new(rpassword::prompt_password(&ask).map_err(|e| {
+            Failure::RootKey(format!("cannot read the {what} from the terminal: {e}"))
+        })?);
         if confirm {
             let again = zeroize::Zeroizing::new(
                 rpassword::prompt_password("Again, to confirm: ").map_err(|e| {
-                    Failure::RootKey(format!("cannot read the passphrase from the terminal: {e}"))
+                    Failure::RootKey(format!("cannot read the {what} from the terminal: {e}"))
                 })?,
             );
             if *again != *first {
-                return Err(Failure::RootKey("the two passphrases differ".to_owned()));
+                return Err(Failure::RootKey(format!("the two {what}s differ")));
             }
         }
         first
     } else if let Some(name) = source.strip_prefix("env:") {
         zeroize::Zeroizing::new(std::env::var(name).map_err(|_| {
-            Failure::RootKey(format!(
-                "the environment variable {name} holds no passphrase"
-            ))
+            Failure::RootKey(format!("the environment variable {name} holds no {what}"))
         })?)
     } else if let Some(path) = source.strip_prefix("file:") {
-        let mut text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-            Failure::RootKey(format!("cannot read the passphrase file {path}: {e}"))
-        })?);
+        let mut text =
+            zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                Failure::RootKey(format!("cannot read the {what} file {path}: {e}"))
+            })?);
         let line = text.lines().next().unwrap_or_default().len();
         text.truncate(line);
         text
     } else {
+        let flag = if what == "passphrase" {
+            "--root-key-passphrase"
+        } else {
+            "--root-key-pin"
+        };
         return Err(Failure::RootKey(format!(
-            "--root-key-passphrase takes prompt, env:NAME or file:PATH, not '{source}'"
+            "{flag} takes prompt, env:NAME or file:PATH, not '{source}'"
         )));
     };
     if text.is_empty() {
-        return Err(Failure::RootKey(
-            "the root key passphrase is empty".to_owned(),
-        ));
+        return Err(Failure::RootKey(format!("the root key {what} is empty")));
     }
-    Ok(Secret::from_slice(text.as_bytes()))
+    Ok(text)
 }
 
 /// Protects the root key of the stopped data directory `dir` with the passphrase from `new`:

@@ -101,6 +101,8 @@ pub struct ServerOptions {
     pub tls: Option<crate::http::tls::TlsSource>,
     /// The passphrase protecting the root key (`root.key.enc`); `None`: the plain `root.key`.
     pub passphrase: Option<trent_core::secret::Secret>,
+    /// The root key in a PKCS#11 token instead of a file (ADR 0017).
+    pub pkcs11: Option<trent_crypto::Pkcs11Options>,
     /// Whether a SQLite commit waits for the disk; `Off` for `--ephemeral`, whose data
     /// directory does not outlive the process.
     pub durability: trent_store::Durability,
@@ -128,6 +130,7 @@ impl ServerOptions {
             require_signed_target: false,
             tls: None,
             passphrase: None,
+            pkcs11: None,
             durability: trent_store::Durability::Full,
             limits: crate::http::front_door::Limits::default(),
             metrics_listen: None,
@@ -333,7 +336,7 @@ async fn health() -> &'static str {
 async fn ready(
     axum::extract::State(state): axum::extract::State<Arc<AppState>>,
 ) -> (axum::http::StatusCode, &'static str) {
-    let store_ok = state.kms.store_answers().await;
+    let store_ok = state.kms.store_answers().await && state.kms.root_key_answers();
     if store_ok && state.audit.is_running() {
         (axum::http::StatusCode::OK, "ready\n")
     } else {
@@ -383,13 +386,35 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
         options.data_dir.join("root.key"),
         options.data_dir.join("root.key.enc"),
     );
-    let (root, root_key_created) = match &options.passphrase {
-        Some(passphrase) => {
-            FileRootKey::open_or_create_with_passphrase(&sealed_key, &plain_key, passphrase)
-        }
-        None => FileRootKey::open_or_create_plain(&plain_key, Some(&sealed_key)),
-    }
-    .map_err(|e| Failure::RootKey(e.to_string()))?;
+    let (root, root_key_created): (Arc<dyn trent_core::backend::RootKeyProvider>, bool) =
+        match (&options.pkcs11, &options.passphrase) {
+            (Some(_), Some(_)) => {
+                return Err(Failure::Config(
+                "the root key is either in a PKCS#11 token or protected by a passphrase, not both"
+                    .to_owned(),
+            ));
+            }
+            (Some(pkcs11), None) => {
+                let (root, created) = trent_crypto::Pkcs11RootKey::open_or_create(pkcs11)
+                    .map_err(|e| Failure::RootKey(e.to_string()))?;
+                (Arc::new(root), created)
+            }
+            (None, Some(passphrase)) => {
+                let (root, created) = FileRootKey::open_or_create_with_passphrase(
+                    &sealed_key,
+                    &plain_key,
+                    passphrase,
+                )
+                .map_err(|e| Failure::RootKey(e.to_string()))?;
+                (Arc::new(root), created)
+            }
+            (None, None) => {
+                let (root, created) =
+                    FileRootKey::open_or_create_plain(&plain_key, Some(&sealed_key))
+                        .map_err(|e| Failure::RootKey(e.to_string()))?;
+                (Arc::new(root), created)
+            }
+        };
     let store = open_store(&options).await?;
     if root_key_created && matches!(options.store, StoreLocation::Postgres { .. }) {
         // A new node must not seal with a key of its own what the others cannot open.
@@ -406,12 +431,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
         }
     }
     let shared = matches!(options.store, StoreLocation::Postgres { .. });
-    let kms = Kms::new(
-        store,
-        Arc::new(SoftBackend),
-        Arc::new(root),
-        options.clock.clone(),
-    );
+    let kms = Kms::new(store, Arc::new(SoftBackend), root, options.clock.clone());
     let kms = if shared { kms.shared() } else { kms };
     let mut limits = config
         .as_ref()

@@ -19,7 +19,11 @@ impl Trent {
         Self::start_with_env(data_dir, extra, &[])
     }
 
-    fn start_with_env(data_dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Trent {
+    pub(crate) fn start_with_env(
+        data_dir: &std::path::Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Trent {
         let mut command = Command::new(env!("CARGO_BIN_EXE_trent"));
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -77,6 +81,18 @@ impl Trent {
             ))
             .build();
         aws_sdk_kms::Client::from_conf(config)
+    }
+
+    /// `trent root-key rotate` against this server, as an operator runs it.
+    pub(crate) fn rotate_root_key(&self) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_trent"))
+            .args(["root-key", "rotate"])
+            .env("AWS_ENDPOINT_URL_KMS", self.var("AWS_ENDPOINT_URL_KMS"))
+            .env("AWS_ACCESS_KEY_ID", self.var("AWS_ACCESS_KEY_ID"))
+            .env("AWS_SECRET_ACCESS_KEY", self.var("AWS_SECRET_ACCESS_KEY"))
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap()
     }
 
     /// SIGTERM, then the exit status and what was logged.
@@ -145,7 +161,7 @@ async fn aws_quotas_is_accepted_on_the_command_line() {
 }
 
 /// The plaintext of `blob`.
-async fn decrypt(kms: &aws_sdk_kms::Client, blob: Blob) -> Vec<u8> {
+pub(crate) async fn decrypt(kms: &aws_sdk_kms::Client, blob: Blob) -> Vec<u8> {
     kms.decrypt()
         .ciphertext_blob(blob)
         .send()
@@ -157,7 +173,7 @@ async fn decrypt(kms: &aws_sdk_kms::Client, blob: Blob) -> Vec<u8> {
 }
 
 /// A new symmetric key and a ciphertext of `text` under it.
-async fn new_key_and_blob(kms: &aws_sdk_kms::Client, text: &str) -> Blob {
+pub(crate) async fn new_key_and_blob(kms: &aws_sdk_kms::Client, text: &str) -> Blob {
     let key = created(kms.create_key()).await.key_id;
     kms.encrypt()
         .key_id(&key)
@@ -246,14 +262,7 @@ async fn a_passphrase_protects_the_root_key() {
 
     // trent root-key rotate, as an operator runs it, re-seals under a new key in the ring.
     let before = std::fs::read_to_string(data.join("root.key.enc")).unwrap();
-    let rotate = Command::new(env!("CARGO_BIN_EXE_trent"))
-        .args(["root-key", "rotate"])
-        .env("AWS_ENDPOINT_URL_KMS", second.var("AWS_ENDPOINT_URL_KMS"))
-        .env("AWS_ACCESS_KEY_ID", second.var("AWS_ACCESS_KEY_ID"))
-        .env("AWS_SECRET_ACCESS_KEY", second.var("AWS_SECRET_ACCESS_KEY"))
-        .env("AWS_REGION", "us-east-1")
-        .output()
-        .unwrap();
+    let rotate = second.rotate_root_key();
     let out = String::from_utf8_lossy(&rotate.stdout);
     assert!(
         rotate.status.success(),

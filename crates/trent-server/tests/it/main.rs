@@ -30,6 +30,7 @@ mod lifecycle;
 mod lookup;
 mod managed;
 mod multi_region;
+mod pkcs11;
 mod quotas;
 mod root_key;
 mod rotation;

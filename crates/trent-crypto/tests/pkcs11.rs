@@ -1,0 +1,199 @@
+//! The PKCS#11 root key against SoftHSM2 (`scripts/test` installs it): seal and unseal inside
+//! a throwaway token, reopening, rotation, the key objects' attributes as `pkcs11-tool` reads
+//! them, and the start-up refusals.
+//!
+//! One test runs every step in order, in a child process of this test binary whose
+//! `SOFTHSM2_CONF` names a throwaway token directory: a PKCS#11 module is initialized once per
+//! process, and SoftHSM2 reads its configuration and tokens when it is.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use trent_core::backend::{BackendError, RootKeyProvider};
+use trent_crypto::pkcs11::{Pkcs11Error, Pkcs11Options, Pkcs11RootKey, TokenSelector};
+use zeroize::Zeroizing;
+
+const PIN: &str = "5678";
+
+/// SoftHSM2's module: `TRENT_TEST_PKCS11_MODULE`, or where Debian puts it.
+fn module() -> PathBuf {
+    std::env::var_os("TRENT_TEST_PKCS11_MODULE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"))
+}
+
+/// A SoftHSM2 configuration whose tokens live in `dir`.
+fn softhsm(dir: &Path) -> PathBuf {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    conf
+}
+
+fn init_token(conf: &Path, label: &str) {
+    let out = Command::new("softhsm2-util")
+        .env("SOFTHSM2_CONF", conf)
+        .args(["--init-token", "--free", "--label", label])
+        .args(["--so-pin", "1234", "--pin", PIN])
+        .output()
+        .expect("softhsm2-util (scripts/test installs softhsm2)");
+    assert!(out.status.success(), "{out:?}");
+}
+
+fn options(label: &str, pin: &str) -> Pkcs11Options {
+    Pkcs11Options {
+        module: module(),
+        token: TokenSelector::Label(label.to_owned()),
+        key_label: "trent-root".to_owned(),
+        pin: Zeroizing::new(pin.to_owned()),
+    }
+}
+
+/// The root key's objects as `pkcs11-tool` lists them.
+fn listed(conf: &Path, label: &str) -> String {
+    let out = Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", conf)
+        .arg("--module")
+        .arg(module())
+        .args([
+            "--token-label",
+            label,
+            "--login",
+            "--pin",
+            PIN,
+            "--list-objects",
+        ])
+        .args(["--type", "secrkey"])
+        .output()
+        .expect("pkcs11-tool (scripts/test installs opensc)");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_root_key_lives_in_the_token() {
+    assert!(
+        module().exists(),
+        "SoftHSM2's module is missing at {}: install softhsm2 (scripts/test does)",
+        module().display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let conf = softhsm(dir.path());
+    init_token(&conf, "trent-a");
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env("SOFTHSM2_CONF", &conf)
+        .env("TRENT_TEST_SCRATCH", dir.path())
+        .args(["--exact", "in_a_softhsm_token", "--ignored", "--nocapture"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The steps, in the child process `the_root_key_lives_in_the_token` starts.
+#[test]
+#[ignore = "run by the_root_key_lives_in_the_token, with SOFTHSM2_CONF set"]
+fn in_a_softhsm_token() {
+    let conf = PathBuf::from(std::env::var_os("SOFTHSM2_CONF").expect("SOFTHSM2_CONF"));
+    let dir = PathBuf::from(std::env::var_os("TRENT_TEST_SCRATCH").expect("TRENT_TEST_SCRATCH"));
+
+    // A wrong PIN, an unknown token and a missing module each refuse, saying which.
+    match Pkcs11RootKey::open_or_create(&options("trent-a", "0000")) {
+        Err(Pkcs11Error::Login { token, .. }) => assert_eq!(token, "'trent-a'"),
+        other => panic!("wrong PIN: {other:?}"),
+    }
+    match Pkcs11RootKey::open_or_create(&options("no-such-token", PIN)) {
+        Err(Pkcs11Error::NoToken { token, .. }) => assert_eq!(token, "'no-such-token'"),
+        other => panic!("unknown token: {other:?}"),
+    }
+    let mut missing = options("trent-a", PIN);
+    missing.module = dir.join("libmissing.so");
+    assert!(matches!(
+        Pkcs11RootKey::open_or_create(&missing),
+        Err(Pkcs11Error::Module { .. })
+    ));
+
+    // First start: the key is made inside the token; values seal and unseal there.
+    let (root, created) = Pkcs11RootKey::open_or_create(&options("trent-a", PIN)).unwrap();
+    assert!(created);
+    let sealed = root.seal(b"material", b"aad").unwrap();
+    assert_eq!(sealed[0], 2);
+    assert!(!sealed.windows(8).any(|w| w == b"material"));
+    assert_eq!(
+        root.unseal(&sealed, b"aad").unwrap().as_slice(),
+        b"material"
+    );
+    assert!(matches!(
+        root.unseal(&sealed, b"other aad"),
+        Err(BackendError::InvalidCiphertext)
+    ));
+    let mut damaged = sealed.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    assert!(matches!(
+        root.unseal(&damaged, b"aad"),
+        Err(BackendError::InvalidCiphertext)
+    ));
+    assert!(root.sealed_under_current(&sealed));
+    assert!(root.describe().contains("trent-a"));
+
+    // The object: a secret key that is sensitive and was never extractable.
+    let objects = listed(&conf, "trent-a");
+    assert!(objects.contains("trent-root"), "{objects}");
+    assert!(objects.contains("sensitive"), "{objects}");
+    assert!(objects.contains("never extractable"), "{objects}");
+    drop(root);
+
+    // A restart finds the same key.
+    let (root, created) = Pkcs11RootKey::open_or_create(&options("trent-a", PIN)).unwrap();
+    assert!(!created);
+    assert_eq!(
+        root.unseal(&sealed, b"aad").unwrap().as_slice(),
+        b"material"
+    );
+
+    // Rotation: a second object seals from now on, the first still unseals until retired.
+    assert_eq!(root.key_count(), 1);
+    root.begin_rotation().unwrap();
+    assert_eq!(root.key_count(), 2);
+    assert!(!root.sealed_under_current(&sealed));
+    let resealed = root.seal(b"material", b"aad").unwrap();
+    assert!(root.sealed_under_current(&resealed));
+    assert_eq!(
+        root.unseal(&sealed, b"aad").unwrap().as_slice(),
+        b"material"
+    );
+    assert_eq!(root.retire_previous().unwrap(), 1);
+    assert_eq!(root.key_count(), 1);
+    assert!(
+        root.unseal(&sealed, b"aad").is_err(),
+        "the old object is gone"
+    );
+    assert_eq!(
+        root.unseal(&resealed, b"aad").unwrap().as_slice(),
+        b"material"
+    );
+    assert_eq!(listed(&conf, "trent-a").matches("trent-root").count(), 1);
+
+    // An abandoned rotation takes its object back.
+    root.begin_rotation().unwrap();
+    root.abandon_rotation().unwrap();
+    assert_eq!(root.key_count(), 1);
+    assert_eq!(
+        root.unseal(&resealed, b"aad").unwrap().as_slice(),
+        b"material"
+    );
+}

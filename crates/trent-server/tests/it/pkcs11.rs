@@ -1,0 +1,126 @@
+//! `trent serve` with its root key in a PKCS#11 token (SoftHSM2, which `scripts/test`
+//! installs): a wrong PIN refuses the start, keys survive restarts, and `trent root-key rotate`
+//! replaces the token's key object, with nothing of the root key in the data directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::binary::{Trent, decrypt, new_key_and_blob};
+
+const PIN: &str = "5678";
+
+fn module() -> PathBuf {
+    std::env::var_os("TRENT_TEST_PKCS11_MODULE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"))
+}
+
+/// A SoftHSM2 configuration in `dir` with one token, `label`.
+fn token(dir: &Path, label: &str) -> PathBuf {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new("softhsm2-util")
+        .env("SOFTHSM2_CONF", &conf)
+        .args(["--init-token", "--free", "--label", label])
+        .args(["--so-pin", "1234", "--pin", PIN])
+        .output()
+        .expect("softhsm2-util (scripts/test installs softhsm2)");
+    assert!(out.status.success(), "{out:?}");
+    conf
+}
+
+fn serve_args(module: &Path) -> Vec<String> {
+    vec![
+        "--root-key-pkcs11".to_owned(),
+        module.display().to_string(),
+        "--root-key-token".to_owned(),
+        "trent-hsm".to_owned(),
+        "--root-key-pin".to_owned(),
+        "env:TRENT_TEST_PIN".to_owned(),
+    ]
+}
+
+#[tokio::test]
+async fn the_root_key_in_a_pkcs11_token_seals_restarts_and_rotates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = token(tmp.path(), "trent-hsm");
+    let conf = conf.display().to_string();
+    let data = tmp.path().join("data");
+    let module = module();
+    let args = serve_args(&module);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+
+    // A wrong PIN refuses the start, saying so.
+    let refused = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .args(&args)
+        .env("SOFTHSM2_CONF", &conf)
+        .env("TRENT_TEST_PIN", "0000")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("PIN of PKCS#11 token 'trent-hsm'"), "{said}");
+
+    let env = [("SOFTHSM2_CONF", conf.as_str()), ("TRENT_TEST_PIN", PIN)];
+    let first = Trent::start_with_env(&data, &args, &env);
+    let blob = new_key_and_blob(&first.client(), "sealed in the token").await;
+    let (status, log) = first.stop();
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains("created a new root key in the PKCS#11 token"),
+        "{log}"
+    );
+    assert!(!data.join("root.key").exists() && !data.join("root.key.enc").exists());
+
+    // A restart opens the same key object; a rotation replaces it.
+    let second = Trent::start_with_env(&data, &args, &env);
+    assert_eq!(
+        decrypt(&second.client(), blob.clone()).await,
+        b"sealed in the token"
+    );
+    let rotate = second.rotate_root_key();
+    let out = String::from_utf8_lossy(&rotate.stdout);
+    assert!(rotate.status.success(), "{out}");
+    assert!(out.contains("\"Retired\": 1"), "{out}");
+    assert!(out.contains("trent-root#2"), "{out}");
+    let (status, log) = second.stop();
+    assert!(status.success(), "{log}");
+
+    // One key object is left, the new one: sensitive and never extractable.
+    let listed = Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", &conf)
+        .arg("--module")
+        .arg(&module)
+        .args(["--token-label", "trent-hsm", "--login", "--pin", PIN])
+        .args(["--list-objects", "--type", "secrkey"])
+        .output()
+        .expect("pkcs11-tool (scripts/test installs opensc)");
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert_eq!(
+        listed.matches("label:      trent-root").count(),
+        1,
+        "{listed}"
+    );
+    assert!(listed.contains("ID:         00000002"), "{listed}");
+    assert!(listed.contains("never extractable"), "{listed}");
+
+    let third = Trent::start_with_env(&data, &args, &env);
+    assert_eq!(
+        decrypt(&third.client(), blob).await,
+        b"sealed in the token",
+        "after the rotation"
+    );
+    let (status, _) = third.stop();
+    assert!(status.success());
+}
