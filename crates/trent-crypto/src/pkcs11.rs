@@ -74,8 +74,13 @@ pub enum Pkcs11Error {
 
 /// The root key in a token.
 pub struct Pkcs11RootKey {
-    pkcs11: Pkcs11,
-    slot: Slot,
+    /// The module, loaded again (finalized and initialized) after the token was lost: some
+    /// modules, SoftHSM2 among them, find a token that came back only then.
+    pkcs11: RwLock<Option<Pkcs11>>,
+    module: PathBuf,
+    selector: TokenSelector,
+    /// The token's slot, found again whenever the session is opened again.
+    slot: Mutex<Slot>,
     token: String,
     key_label: String,
     pin: AuthPin,
@@ -124,8 +129,10 @@ impl Pkcs11RootKey {
                 token: token.clone(),
             })?;
         let root = Pkcs11RootKey {
-            pkcs11,
-            slot,
+            pkcs11: RwLock::new(Some(pkcs11)),
+            module: options.module.clone(),
+            selector: options.token.clone(),
+            slot: Mutex::new(slot),
             token: token.clone(),
             key_label: options.key_label.clone(),
             pin: AuthPin::new(options.pin.as_str().into()),
@@ -162,9 +169,23 @@ impl Pkcs11RootKey {
     }
 
     fn open_session(&self) -> Result<Session, Opened> {
-        let session = self
+        let mut slot = self
+            .slot
+            .lock()
+            .map_err(|_| Opened::Other("PKCS#11 slot lock poisoned".to_owned()))?;
+        let held = self
             .pkcs11
-            .open_rw_session(self.slot)
+            .read()
+            .map_err(|_| Opened::Other("PKCS#11 module lock poisoned".to_owned()))?;
+        let pkcs11 = held
+            .as_ref()
+            .ok_or_else(|| Opened::Other("the PKCS#11 module is not loaded".to_owned()))?;
+        // A token that went away and came back may sit in another slot.
+        if let Ok(Some(found)) = find_slot(pkcs11, &self.selector) {
+            *slot = found;
+        }
+        let session = pkcs11
+            .open_rw_session(*slot)
             .map_err(|e| Opened::Other(e.to_string()))?;
         match session.login(UserType::User, Some(&self.pin)) {
             Ok(()) => Ok(session),
@@ -216,11 +237,12 @@ impl Pkcs11RootKey {
             Attribute::Label(self.key_label.as_bytes().to_vec()),
             Attribute::Id(generation.to_be_bytes().to_vec()),
         ])?;
+        // Not found: the token went away with it, or the object was destroyed.
         found
             .into_iter()
             .next()
             .ok_or(cryptoki::error::Error::Pkcs11(
-                cryptoki::error::RvError::KeyHandleInvalid,
+                cryptoki::error::RvError::ObjectHandleInvalid,
                 cryptoki::context::Function::FindObjects,
             ))
     }
@@ -256,18 +278,39 @@ impl Pkcs11RootKey {
             .lock()
             .map_err(|_| BackendError::Fatal("PKCS#11 session lock poisoned".to_owned()))?;
         if held.is_none() {
-            *held = Some(self.open_session().map_err(|e| unavailable(e.reason()))?);
+            let session = match self.open_session() {
+                Ok(session) => session,
+                Err(_) => {
+                    // Perhaps the module has not seen the token come back yet.
+                    self.reload();
+                    self.open_session().map_err(|e| unavailable(e.reason()))?
+                }
+            };
+            *held = Some(session);
         }
         let session = held.as_ref().ok_or_else(|| unavailable("no session"))?;
         match f(session) {
             Ok(value) => Ok(value),
             Err(e) if lost(&e) => {
-                // The token or the session went away: the next call starts afresh.
+                // The token or the session went away: the next call starts afresh, with the
+                // module loaded again.
                 *held = None;
+                self.reload();
                 Err(unavailable(e))
             }
             Err(e) => Err(BackendError::Fatal(format!("PKCS#11: {e}"))),
         }
+    }
+
+    /// Finalizes the module (its sessions are gone) and initializes it again.
+    fn reload(&self) {
+        let Ok(mut pkcs11) = self.pkcs11.write() else {
+            return;
+        };
+        // The old context finalizes when the last handle to it (this one) drops, before the
+        // new one initializes.
+        drop(pkcs11.take());
+        *pkcs11 = load(&self.module).ok();
     }
 
     fn current(&self) -> Result<u32, BackendError> {
@@ -310,6 +353,7 @@ fn lost(e: &cryptoki::error::Error) -> bool {
                 | UserNotLoggedIn
                 | SlotIdInvalid
                 | CryptokiNotInitialized
+                | ObjectHandleInvalid
         ),
         _ => false,
     }
@@ -405,7 +449,11 @@ impl RootKeyProvider for Pkcs11RootKey {
     }
 
     fn answers(&self) -> bool {
-        self.with_session(|session| session.generate_random_vec(1))
+        // Finding the sealing key's object reaches the token itself (random bytes may not).
+        let Ok(current) = self.current() else {
+            return false;
+        };
+        self.with_session(|session| self.object(session, current))
             .is_ok()
     }
 

@@ -196,4 +196,16 @@ fn in_a_softhsm_token() {
         root.unseal(&resealed, b"aad").unwrap().as_slice(),
         b"material"
     );
+
+    // The token goes away (its directory moved): the key cannot seal, and says so; when the
+    // token is back, the next call logs in again by itself.
+    let tokens = dir.join("tokens");
+    let away = dir.join("tokens-away");
+    std::fs::rename(&tokens, &away).unwrap();
+    assert!(!root.answers(), "a token that is gone does not answer");
+    assert!(root.seal(b"material", b"aad").is_err());
+    std::fs::rename(&away, &tokens).unwrap();
+    assert!(root.answers(), "back");
+    let again = root.seal(b"material", b"aad").unwrap();
+    assert_eq!(root.unseal(&again, b"aad").unwrap().as_slice(), b"material");
 }

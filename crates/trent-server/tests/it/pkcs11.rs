@@ -116,11 +116,56 @@ async fn the_root_key_in_a_pkcs11_token_seals_restarts_and_rotates() {
     assert!(listed.contains("never extractable"), "{listed}");
 
     let third = Trent::start_with_env(&data, &args, &env);
+    let kms = third.client();
     assert_eq!(
-        decrypt(&third.client(), blob).await,
+        decrypt(&kms, blob.clone()).await,
         b"sealed in the token",
         "after the rotation"
     );
+    let endpoint = third.var("AWS_ENDPOINT_URL_KMS");
+    assert_eq!(status_of(&endpoint, "/ready"), 200);
+
+    // The token goes away: /ready says so and what needs the root key fails, while a warm
+    // key (its material unsealed already) keeps serving without a call to the token.
+    let tokens = tmp.path().join("tokens");
+    let away = tmp.path().join("tokens-away");
+    std::fs::rename(&tokens, &away).unwrap();
+    assert_eq!(status_of(&endpoint, "/ready"), 503);
+    assert_eq!(
+        decrypt(&kms, blob.clone()).await,
+        b"sealed in the token",
+        "a warm key needs no token"
+    );
+    let cold = kms.create_key().send().await.unwrap_err();
+    assert_eq!(
+        cold.into_service_error().meta().code(),
+        Some("KMSInternalException")
+    );
+
+    // It comes back, and Trent with it, by itself.
+    std::fs::rename(&away, &tokens).unwrap();
+    assert_eq!(status_of(&endpoint, "/ready"), 200);
+    let made = kms.create_key().send().await.unwrap();
+    assert!(made.key_metadata().is_some());
     let (status, _) = third.stop();
     assert!(status.success());
+}
+
+/// The HTTP status of a GET of `path` on `endpoint` (`http://127.0.0.1:PORT`).
+fn status_of(endpoint: &str, path: &str) -> u16 {
+    use std::io::{Read as _, Write as _};
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer}"))
 }
