@@ -55,9 +55,17 @@ pub fn restore(data_dir: &Path, from: &Path) -> Result<(), Failure> {
         .map_err(|e| Failure::DataDir(format!("cannot copy {}: {e}", from.display())))?;
     for stale in ["trent.db-wal", "trent.db-shm"] {
         let path = data_dir.join(stale);
-        if path.exists() {
-            std::fs::remove_file(&path)
-                .map_err(|e| Failure::DataDir(format!("cannot remove {}: {e}", path.display())))?;
+        // A side file may vanish on its own meanwhile: SQLite deletes both when the last
+        // connection of a stopped server lets go.
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Failure::DataDir(format!(
+                    "cannot remove {}: {e}",
+                    path.display()
+                )));
+            }
         }
     }
     std::fs::rename(&staged, &db)
