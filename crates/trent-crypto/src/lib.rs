@@ -2,8 +2,8 @@
 //! and the root-key providers that seal material at rest.
 //!
 //! This crate never persists anything itself except the root key file it is pointed at, and
-//! knows nothing of policies or the wire. A PKCS#11 backend will sit beside `soft` behind a
-//! cargo feature.
+//! knows nothing of policies or the wire. `pkcs11` keeps the root key in a PKCS#11 token
+//! instead (the module is loaded at run time: no cargo feature, no C build).
 
 pub mod pkcs11;
 pub mod root;

@@ -165,6 +165,20 @@ impl Pkcs11RootKey {
         if let Ok(mut held) = root.session.lock() {
             *held = Some(session);
         }
+        // A token without AES-GCM, or one that replaces the caller's IV with its own (some
+        // HSMs in FIPS mode), would seal values that never open: found now, before any is.
+        let probe = root
+            .seal(b"trent root key probe", b"trent:probe")
+            .and_then(|sealed| root.unseal(&sealed, b"trent:probe"));
+        match probe {
+            Ok(opened) if opened.as_slice() == b"trent root key probe" => {}
+            Ok(_) | Err(_) => {
+                return Err(Pkcs11Error::Token {
+                    token,
+                    reason: "AES-GCM in the token does not seal and open a value again (it needs CKM_AES_GCM with the caller's IV)".to_owned(),
+                });
+            }
+        }
         Ok((root, created))
     }
 
@@ -261,6 +275,12 @@ impl Pkcs11RootKey {
                 Attribute::Extractable(false),
                 Attribute::Encrypt(true),
                 Attribute::Decrypt(true),
+                // Nothing else: it seals and opens, and never wraps, signs or derives.
+                Attribute::Wrap(false),
+                Attribute::Unwrap(false),
+                Attribute::Sign(false),
+                Attribute::Verify(false),
+                Attribute::Derive(false),
                 Attribute::Label(self.key_label.as_bytes().to_vec()),
                 Attribute::Id(generation.to_be_bytes().to_vec()),
             ],

@@ -249,7 +249,7 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
             data_dir = %args.data_dir.display(),
             "ephemeral: a new root key, store and credentials, removed when the server stops"
         );
-    } else if server.root_key_created && args.root_key_pkcs11.is_some() {
+    } else if server.root_key_created && server.root_key_in_token {
         tracing::warn!(
             label = %args.root_key_label,
             "created a new root key in the PKCS#11 token: back the token up, or the keys are lost"

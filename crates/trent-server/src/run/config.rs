@@ -45,6 +45,12 @@
 //! admin_per_second = 50                    # per account, bursts of ten seconds' worth
 //! assume_role_per_second = 100
 //! lookup_events_per_second = 10
+//!
+//! [root_key]                               # optional: the root key in a PKCS#11 token
+//! pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"
+//! token = "trent"                          # the token's label (or slot = 0)
+//! key_label = "trent-root"                 # optional (this is the default)
+//! pin = "env:TRENT_HSM_PIN"                # prompt, env:NAME or file:PATH
 //! ```
 
 use crate::failure::Failure;
@@ -99,6 +105,20 @@ struct RawConfig {
     quotas: Option<RawQuotas>,
     sigv4: Option<RawSigv4>,
     listener: Option<ListenerConfig>,
+    root_key: Option<RootKeyConfig>,
+}
+
+/// `[root_key]`: the root key in a PKCS#11 token (the flags `--root-key-pkcs11` and the
+/// others win over it).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RootKeyConfig {
+    pub pkcs11_module: std::path::PathBuf,
+    pub token: Option<String>,
+    pub slot: Option<u64>,
+    pub key_label: Option<String>,
+    /// Where the PIN comes from: `prompt`, `env:NAME` or `file:PATH`.
+    pub pin: String,
 }
 
 /// `[listener]`: the front door's timeouts and caps; what is absent keeps its default.
@@ -299,6 +319,8 @@ pub struct Config {
     pub require_signed_target: bool,
     /// `[listener]`: the front door's bounds.
     pub listener: Option<ListenerConfig>,
+    /// `[root_key]`: the root key in a PKCS#11 token.
+    pub root_key: Option<RootKeyConfig>,
 }
 
 #[derive(Debug)]
@@ -446,6 +468,7 @@ impl Config {
             quotas,
             require_signed_target: raw.sigv4.unwrap_or_default().require_signed_target,
             listener: raw.listener,
+            root_key: raw.root_key,
         })
     }
 }
@@ -453,6 +476,22 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_root_key_may_be_named_in_a_token() {
+        let config = Config::parse(
+            "[root_key]\npkcs11_module = \"/usr/lib/softhsm/libsofthsm2.so\"\ntoken = \"trent\"\npin = \"env:PIN\"\n",
+        )
+        .unwrap();
+        let root_key = config.root_key.unwrap();
+        assert_eq!(root_key.token.as_deref(), Some("trent"));
+        assert_eq!(root_key.pin, "env:PIN");
+        assert_eq!(root_key.key_label, None);
+        assert!(Config::parse("[root_key]\ntoken = \"trent\"\npin = \"env:PIN\"\n").is_err());
+        assert!(
+            Config::parse("[root_key]\npkcs11_module = \"m\"\npin = \"p\"\nunknown = 1\n").is_err()
+        );
+    }
 
     #[test]
     fn listener_settings_override_the_defaults() {

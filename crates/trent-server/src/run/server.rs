@@ -152,6 +152,8 @@ pub struct RunningServer {
     pub default_identity: Option<DefaultIdentity>,
     pub seed_report: Option<SeedReport>,
     pub root_key_created: bool,
+    /// The root key is in a PKCS#11 token (not a file of the data directory).
+    pub root_key_in_token: bool,
     shutdown: Option<oneshot::Sender<()>>,
     serve: Option<JoinHandle<std::io::Result<()>>>,
     maintenance: JoinHandle<()>,
@@ -386,35 +388,40 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
         options.data_dir.join("root.key"),
         options.data_dir.join("root.key.enc"),
     );
-    let (root, root_key_created): (Arc<dyn trent_core::backend::RootKeyProvider>, bool) =
-        match (&options.pkcs11, &options.passphrase) {
-            (Some(_), Some(_)) => {
-                return Err(Failure::Config(
+    let from_config = match (
+        &options.pkcs11,
+        config.as_ref().and_then(|c| c.root_key.as_ref()),
+    ) {
+        (None, Some(root_key)) => Some(pkcs11_options(root_key)?),
+        _ => None,
+    };
+    let (root, root_key_created): (Arc<dyn trent_core::backend::RootKeyProvider>, bool) = match (
+        options.pkcs11.as_ref().or(from_config.as_ref()),
+        &options.passphrase,
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::Config(
                 "the root key is either in a PKCS#11 token or protected by a passphrase, not both"
                     .to_owned(),
             ));
-            }
-            (Some(pkcs11), None) => {
-                let (root, created) = trent_crypto::Pkcs11RootKey::open_or_create(pkcs11)
-                    .map_err(|e| Failure::RootKey(e.to_string()))?;
-                (Arc::new(root), created)
-            }
-            (None, Some(passphrase)) => {
-                let (root, created) = FileRootKey::open_or_create_with_passphrase(
-                    &sealed_key,
-                    &plain_key,
-                    passphrase,
-                )
+        }
+        (Some(pkcs11), None) => {
+            let (root, created) = trent_crypto::Pkcs11RootKey::open_or_create(pkcs11)
                 .map_err(|e| Failure::RootKey(e.to_string()))?;
-                (Arc::new(root), created)
-            }
-            (None, None) => {
-                let (root, created) =
-                    FileRootKey::open_or_create_plain(&plain_key, Some(&sealed_key))
-                        .map_err(|e| Failure::RootKey(e.to_string()))?;
-                (Arc::new(root), created)
-            }
-        };
+            (Arc::new(root), created)
+        }
+        (None, Some(passphrase)) => {
+            let (root, created) =
+                FileRootKey::open_or_create_with_passphrase(&sealed_key, &plain_key, passphrase)
+                    .map_err(|e| Failure::RootKey(e.to_string()))?;
+            (Arc::new(root), created)
+        }
+        (None, None) => {
+            let (root, created) = FileRootKey::open_or_create_plain(&plain_key, Some(&sealed_key))
+                .map_err(|e| Failure::RootKey(e.to_string()))?;
+            (Arc::new(root), created)
+        }
+    };
     let store = open_store(&options).await?;
     if root_key_created && matches!(options.store, StoreLocation::Postgres { .. }) {
         // A new node must not seal with a key of its own what the others cannot open.
@@ -430,6 +437,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
             )));
         }
     }
+    let root_key_in_token = options.pkcs11.is_some() || from_config.is_some();
     let shared = matches!(options.store, StoreLocation::Postgres { .. });
     let kms = Kms::new(store, Arc::new(SoftBackend), root, options.clock.clone());
     let kms = if shared { kms.shared() } else { kms };
@@ -584,6 +592,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
         default_identity: loaded.default_identity,
         seed_report,
         root_key_created,
+        root_key_in_token,
         shutdown: Some(tx),
         serve: Some(serve),
         maintenance,
@@ -613,6 +622,30 @@ async fn open_store(options: &ServerOptions) -> Result<Arc<dyn trent_core::store
         return Ok(Arc::new(store));
     }
     open_store_at(&options.store, &options.data_dir).await
+}
+
+/// The PKCS#11 root key the config file's `[root_key]` names.
+fn pkcs11_options(
+    config: &crate::run::config::RootKeyConfig,
+) -> Result<trent_crypto::Pkcs11Options, Failure> {
+    let token = match (&config.token, config.slot) {
+        (Some(label), None) => trent_crypto::TokenSelector::Label(label.clone()),
+        (None, Some(slot)) => trent_crypto::TokenSelector::Slot(slot),
+        _ => {
+            return Err(Failure::Config(
+                "[root_key] names its token by either token (a label) or slot".to_owned(),
+            ));
+        }
+    };
+    Ok(trent_crypto::Pkcs11Options {
+        module: config.pkcs11_module.clone(),
+        token,
+        key_label: config
+            .key_label
+            .clone()
+            .unwrap_or_else(|| "trent-root".to_owned()),
+        pin: crate::run::root_key::read_secret(&config.pin, "PIN")?,
+    })
 }
 
 /// Opens the store a location names: the SQLite file of `data_dir`, or the PostgreSQL
