@@ -405,6 +405,19 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
                     .to_owned(),
             ));
         }
+        (Some(_), None) if plain_key.exists() || sealed_key.exists() => {
+            // Refused before the token is touched: no key object is made for a store sealed
+            // under another key.
+            return Err(Failure::RootKey(format!(
+                "the root key of {} is a file ({}): its store cannot move into a PKCS#11 token yet; start it without --root-key-pkcs11",
+                options.data_dir.display(),
+                if sealed_key.exists() {
+                    "root.key.enc"
+                } else {
+                    "root.key"
+                }
+            )));
+        }
         (Some(pkcs11), None) => {
             let (root, created) = trent_crypto::Pkcs11RootKey::open_or_create(pkcs11)
                 .map_err(|e| Failure::RootKey(e.to_string()))?;

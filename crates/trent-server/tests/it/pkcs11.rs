@@ -169,3 +169,38 @@ fn status_of(endpoint: &str, path: &str) -> u16 {
         .and_then(|code| code.parse().ok())
         .unwrap_or_else(|| panic!("no status in {answer}"))
 }
+
+/// A data directory whose root key is a file is refused a token before the token is touched.
+#[tokio::test]
+async fn a_file_keyed_directory_is_refused_before_the_token_is_touched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = token(tmp.path(), "trent-hsm").display().to_string();
+    let data = tmp.path().join("data");
+    let file_keyed = Trent::start(&data, &[]);
+    let (status, _) = file_keyed.stop();
+    assert!(status.success());
+    let module = module();
+    let refused = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .args(serve_args(&module))
+        .env("SOFTHSM2_CONF", &conf)
+        .env("TRENT_TEST_PIN", PIN)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("is a file (root.key)"), "{said}");
+    let listed = Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", &conf)
+        .arg("--module")
+        .arg(&module)
+        .args(["--token-label", "trent-hsm", "--login", "--pin", PIN])
+        .args(["--list-objects", "--type", "secrkey"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&listed.stdout).contains("trent-root"),
+        "no object was made"
+    );
+}
