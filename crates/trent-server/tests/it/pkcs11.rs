@@ -177,8 +177,10 @@ async fn a_file_keyed_directory_is_refused_before_the_token_is_touched() {
     let conf = token(tmp.path(), "trent-hsm").display().to_string();
     let data = tmp.path().join("data");
     let file_keyed = Trent::start(&data, &[]);
-    let (status, _) = file_keyed.stop();
-    assert!(status.success());
+    // A call first: the server is serving (its signal handler in place) when it is stopped.
+    new_key_and_blob(&file_keyed.client(), "under a file key").await;
+    let (status, log) = file_keyed.stop();
+    assert!(status.success(), "{log}");
     let module = module();
     let refused = Command::new(env!("CARGO_BIN_EXE_trent"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
