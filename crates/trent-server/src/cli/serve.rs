@@ -124,6 +124,7 @@ pub(super) struct ServeArgs {
 }
 
 pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
+    let signals = StopSignals::listen();
     init_logging(args.log_format);
     // --ephemeral: the directory goes when `ephemeral` drops, after the server has stopped
     // (or failed to start).
@@ -295,7 +296,7 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
         let _ = std::io::Write::write_all(&mut out, lines.as_bytes());
         let _ = std::io::Write::flush(&mut out);
     }
-    let stop = shutdown_signal();
+    let stop = signals.stopped();
     tokio::pin!(stop);
     tokio::select! {
         () = &mut stop => {
@@ -317,23 +318,48 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// The stop signals, listened for from the start: a SIGTERM that arrives right after the
+/// credentials are printed still stops the server gracefully rather than killing it.
+struct StopSignals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            StopSignals {
+                terminate: signal(SignalKind::terminate()).ok(),
+                interrupt: signal(SignalKind::interrupt()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    async fn stopped(self) {
+        #[cfg(unix)]
+        {
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(self.terminate) => {},
+                () = wait(self.interrupt) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
