@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 use crate::error::{ErrorCode, WireError};
 use crate::model;
 use crate::shapes::{
-    Empty, agreement, aliases, data_keys, encrypt, grants, import, kem, key_policies, keys, mac,
-    random, rotation, sign, tags,
+    Empty, agreement, aliases, data_keys, encrypt, grants, import, kem, key_policies, key_stores,
+    keys, mac, random, rotation, sign, tags,
 };
 
 /// The prefix of every KMS target: `TrentService.Encrypt`.
@@ -134,6 +134,12 @@ operations! {
     GetKeyLastUsage: keys::GetKeyLastUsageRequest => keys::GetKeyLastUsageResponse, read;
     ReplicateKey: keys::ReplicateKeyRequest => keys::ReplicateKeyResponse, write;
     UpdatePrimaryRegion: keys::UpdatePrimaryRegionRequest => Empty, write;
+    CreateCustomKeyStore: key_stores::CreateCustomKeyStoreRequest => key_stores::CreateCustomKeyStoreResponse, write;
+    ConnectCustomKeyStore: key_stores::CustomKeyStoreIdRequest => Empty, write;
+    DisconnectCustomKeyStore: key_stores::CustomKeyStoreIdRequest => Empty, write;
+    UpdateCustomKeyStore: key_stores::UpdateCustomKeyStoreRequest => Empty, write;
+    DeleteCustomKeyStore: key_stores::CustomKeyStoreIdRequest => Empty, write;
+    DescribeCustomKeyStores: key_stores::DescribeCustomKeyStoresRequest => key_stores::DescribeCustomKeyStoresResponse, read;
 }
 
 /// Decodes and validates a request body already parsed by [`parse_body`] (an empty body

@@ -1,5 +1,6 @@
 //! The cryptography seams: [`KeyBackend`] works with key material, [`RootKeyProvider`] seals it
-//! at rest. Implementations live in `trent-crypto` (software today, PKCS#11 later).
+//! at rest, [`HsmClusters`] reaches the HSMs of custom key stores. Implementations live in
+//! `trent-crypto` (software, and PKCS#11 for root keys and key stores).
 
 use crate::model::{EncryptionAlgorithm, KeySpec, MacAlgorithm, MessageType, SigningAlgorithm};
 use crate::secret::{KeyMaterial, Plaintext, Secret};
@@ -14,6 +15,9 @@ pub enum BackendError {
     /// The material or the request does not fit the algorithm.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The key object is not in the HSM (destroyed outside Trent).
+    #[error("key object missing from the HSM")]
+    KeyMissing,
     /// The device (HSM) cannot be reached.
     #[error("device unavailable: {0}")]
     Unavailable(String),
@@ -210,5 +214,89 @@ pub trait RootKeyProvider: Send + Sync + std::fmt::Debug {
     /// current one, durably. Returns how many were forgotten.
     fn retire_previous(&self) -> Result<usize, BackendError> {
         Ok(0)
+    }
+}
+
+/// A CloudHSM-style cluster as the operator declared it: a PKCS#11 token under a cluster id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterInfo {
+    pub id: String,
+    /// The trust anchor certificate (PEM) a key store must be created with.
+    pub trust_anchor: String,
+    /// Clusters of one lineage share their keys (at AWS, a cluster made from another's
+    /// backup): a key store may move between them. A cluster's own id when not declared.
+    pub lineage: String,
+}
+
+/// The clusters key stores may use, and the way into them. Calls block (they reach the HSM).
+pub trait HsmClusters: Send + Sync + std::fmt::Debug {
+    /// The declared cluster with this id.
+    fn cluster(&self, id: &str) -> Option<ClusterInfo>;
+
+    /// Whether the cluster's token is there now (`CloudHsmClusterNotActiveException` if not).
+    fn active(&self, id: &str) -> bool;
+
+    /// Logs in to the cluster as the key store's user, with its password (the token user's
+    /// PIN); AWS's connection error code when it cannot.
+    fn connect(
+        &self,
+        id: &str,
+        password: &Secret,
+    ) -> Result<std::sync::Arc<dyn HsmSession>, crate::model::ConnectionErrorCode>;
+}
+
+/// A logged-in session with a cluster: the key store's keys are objects in it, named by the
+/// KMS key id (`CKA_LABEL`) and the material id (`CKA_ID`), never extractable.
+pub trait HsmSession: Send + Sync + std::fmt::Debug {
+    /// A new AES-256 key object, sensitive and never extractable.
+    fn generate_key(&self, label: &str, id: &[u8]) -> Result<(), BackendError>;
+
+    /// AES-GCM inside the HSM, with the caller's IV: ciphertext followed by the 16-byte tag.
+    /// `BackendError::KeyMissing` when the object is not in the HSM.
+    fn encrypt(
+        &self,
+        label: &str,
+        id: &[u8],
+        iv: &[u8; 12],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, BackendError>;
+
+    /// Opens ciphertext-and-tag inside the HSM; `InvalidCiphertext` when the tag does not check.
+    fn decrypt(
+        &self,
+        label: &str,
+        id: &[u8],
+        iv: &[u8; 12],
+        aad: &[u8],
+        ciphertext_and_tag: &[u8],
+    ) -> Result<Plaintext, BackendError>;
+
+    /// Destroys the key object; `false` when there was none.
+    fn destroy_key(&self, label: &str, id: &[u8]) -> Result<bool, BackendError>;
+
+    /// Random bytes from the HSM.
+    fn random(&self, len: usize) -> Result<Secret, BackendError>;
+}
+
+/// No clusters: what a Trent without `[[cloudhsm_cluster]]` in its config has.
+#[derive(Debug, Default)]
+pub struct NoClusters;
+
+impl HsmClusters for NoClusters {
+    fn cluster(&self, _id: &str) -> Option<ClusterInfo> {
+        None
+    }
+
+    fn active(&self, _id: &str) -> bool {
+        false
+    }
+
+    fn connect(
+        &self,
+        _id: &str,
+        _password: &Secret,
+    ) -> Result<std::sync::Arc<dyn HsmSession>, crate::model::ConnectionErrorCode> {
+        Err(crate::model::ConnectionErrorCode::ClusterNotFound)
     }
 }

@@ -124,12 +124,41 @@ pub enum Error {
     },
     #[error("The request would have succeeded, but the DryRun option is set.")]
     DryRun,
+    /// A custom key store (or its cluster) refuses the request; `kind` picks the `__type`.
+    #[error("{message}")]
+    KeyStore {
+        kind: KeyStoreFault,
+        message: String,
+    },
     /// Storage is unreachable or slow.
     #[error("{message}")]
     DependencyTimeout { message: String },
     /// A fault on our side. The detail is for the log, never for the client.
     #[error("{detail}")]
     Internal { detail: String },
+}
+
+/// The custom key store exceptions, each AWS's `__type` of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStoreFault {
+    /// `CustomKeyStoreNotFoundException`.
+    NotFound,
+    /// `CustomKeyStoreNameInUseException`.
+    NameInUse,
+    /// `CustomKeyStoreInvalidStateException`.
+    InvalidState,
+    /// `CustomKeyStoreHasCMKsException`.
+    HasKeys,
+    /// `CloudHsmClusterInUseException`.
+    ClusterInUse,
+    /// `CloudHsmClusterNotFoundException`.
+    ClusterNotFound,
+    /// `CloudHsmClusterNotActiveException`.
+    ClusterNotActive,
+    /// `CloudHsmClusterNotRelatedException`.
+    ClusterNotRelated,
+    /// `IncorrectTrustAnchorException`.
+    IncorrectTrustAnchor,
 }
 
 /// A constraint of the service model that a request member breaks (AWS's wording of each lives
@@ -227,6 +256,9 @@ impl From<crate::backend::BackendError> for Error {
         match e {
             crate::backend::BackendError::InvalidCiphertext => Error::InvalidCiphertext,
             crate::backend::BackendError::InvalidInput(message) => Error::Validation { message },
+            crate::backend::BackendError::KeyMissing => {
+                Error::internal("the key object is missing from its HSM")
+            }
             other => Error::internal(other),
         }
     }

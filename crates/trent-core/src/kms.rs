@@ -44,6 +44,8 @@ pub struct Kms {
     /// Several nodes share the store (PostgreSQL): what one node holds alone (the root-key
     /// ring) cannot change online.
     pub(crate) shared_store: bool,
+    /// Custom key stores: cached records and this node's HSM sessions.
+    pub(crate) key_stores: Arc<crate::ops::key_stores::KeyStores>,
 }
 
 impl Kms {
@@ -59,6 +61,8 @@ impl Kms {
         let listener = cache.clone();
         let identities = Arc::new(tokio::sync::Notify::new());
         let identities_changed = identities.clone();
+        let key_stores = Arc::new(crate::ops::key_stores::KeyStores::default());
+        let stores_changed = key_stores.clone();
         store.listen(Arc::new(move |change: &Change| match change {
             Change::Key { scope, id } => listener.invalidate_key(scope, id),
             Change::Aliases { scope } => {
@@ -66,8 +70,10 @@ impl Kms {
                 listener.invalidate_scope(scope);
             }
             Change::Identities => identities_changed.notify_one(),
+            Change::KeyStores => stores_changed.invalidate(),
             Change::All => {
                 listener.clear();
+                stores_changed.invalidate();
                 identities_changed.notify_one();
             }
         }));
@@ -86,6 +92,7 @@ impl Kms {
             sealing: tokio::sync::RwLock::new(()),
             identities,
             shared_store: false,
+            key_stores,
         }
     }
 

@@ -30,7 +30,7 @@ pub mod testing;
 pub mod usage;
 pub mod vault;
 
-pub use error::{Error, Result};
+pub use error::{Error, KeyStoreFault, Result};
 pub use kms::Kms;
 
 #[doc(hidden)]

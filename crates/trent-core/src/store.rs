@@ -11,8 +11,9 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditEntry,
-    AuditQuery, AuditRecord, GrantRecord, ImportToken, KeyId, KeyRecord, LastUsage, MaterialId,
-    PrincipalRecord, PrincipalType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis,
+    AuditQuery, AuditRecord, CustomKeyStoreId, GrantRecord, ImportToken, KeyId, KeyRecord,
+    KeyStoreRecord, LastUsage, MaterialId, PrincipalRecord, PrincipalType, Scope, SealedMaterial,
+    SessionRecord, Tag, UnixMillis,
 };
 
 /// Failures of a store, by kind.
@@ -48,6 +49,8 @@ pub enum Constraint {
     Alias,
     /// A key with that id exists in the scope.
     Key,
+    /// A custom key store of that name exists in the scope.
+    KeyStoreName,
     /// An access key with that id exists.
     AccessKey,
     /// An audit digest ending at that sequence number exists.
@@ -68,6 +71,8 @@ pub enum Change {
     /// Accounts, principals, access keys or sessions changed: the identity directory must be
     /// read again.
     Identities,
+    /// Custom key stores changed (created, connected, disconnected, updated, deleted).
+    KeyStores,
     /// Anything may have changed (a node lost its change feed and cannot tell what it
     /// missed): every cached key and alias must go.
     All,
@@ -81,6 +86,10 @@ pub type ChangeListener = Arc<dyn Fn(&Change) + Send + Sync>;
 
 /// A change to a key record, applied inside the store's transaction; it may refuse.
 pub type KeyChange = Box<dyn FnOnce(&mut KeyRecord) -> Result<(), crate::Error> + Send>;
+
+/// A change to a custom key store's record, applied inside the store's transaction; it may
+/// refuse.
+pub type KeyStoreChange = Box<dyn FnOnce(&mut KeyStoreRecord) -> Result<(), crate::Error> + Send>;
 
 /// One key's part of a change to several keys at once (a multi-Region set).
 pub struct SetChange {
@@ -114,6 +123,8 @@ pub enum SealedSlot {
     Meta { name: String },
     /// An access key's secret.
     AccessKey { id: String },
+    /// A custom key store's password.
+    KeyStorePassword { id: CustomKeyStoreId },
     /// A session's secret.
     SessionSecret { access_key_id: String },
     /// A session's token.
@@ -371,4 +382,26 @@ pub trait Store: AuditStore {
     /// Gives the lease `name` up if `holder` holds it (a node stopping cleanly), so that
     /// another node can take it at once.
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+
+    // Custom key stores.
+
+    /// Adds a custom key store. `Conflict(KeyStoreName)` if its scope has a store of that name,
+    /// `Limit` if the scope would have more than `max` stores (counted inside the transaction).
+    async fn create_key_store(&self, store: &KeyStoreRecord, max: usize) -> StoreResult<()>;
+    /// A custom key store by id, whatever its scope.
+    async fn key_store(&self, id: &CustomKeyStoreId) -> StoreResult<Option<KeyStoreRecord>>;
+    /// The custom key stores of a scope (of every scope with `None`), oldest first.
+    async fn key_stores(&self, scope: Option<&Scope>) -> StoreResult<Vec<KeyStoreRecord>>;
+    /// Applies `change` to a store's current record inside one transaction; `NotFound` if there
+    /// is no such store, `Ok(Err)` when `change` refuses, `Conflict(KeyStoreName)` for a name in
+    /// use.
+    async fn modify_key_store(
+        &self,
+        id: &CustomKeyStoreId,
+        change: KeyStoreChange,
+    ) -> StoreResult<Result<KeyStoreRecord, crate::Error>>;
+    /// Deletes a store that is `DISCONNECTED` and holds no keys (any state, pending deletion
+    /// too): `Conflict(ForeignKey)` if it holds keys, `NotFound` if it is not there or not
+    /// disconnected.
+    async fn delete_key_store(&self, id: &CustomKeyStoreId) -> StoreResult<()>;
 }

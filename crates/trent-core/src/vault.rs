@@ -52,6 +52,10 @@ pub(crate) enum Purpose<'a> {
         arn: &'a str,
         id: &'a MaterialId,
     },
+    /// A custom key store's password (its HSM user's PIN).
+    KeyStorePassword {
+        id: &'a crate::model::CustomKeyStoreId,
+    },
     /// The wrapping private key of an import token, bound to its key's ARN.
     ImportToken {
         token: &'a str,
@@ -76,6 +80,9 @@ impl Purpose<'_> {
             Purpose::ImportToken { token, arn } => {
                 format!("trent:import-token:{token}:{arn}").into_bytes()
             }
+            Purpose::KeyStorePassword { id } => {
+                format!("trent:key-store-password:{id}").into_bytes()
+            }
         }
     }
 }
@@ -94,6 +101,7 @@ fn slot_aad(slot: &SealedSlot) -> Option<Vec<u8>> {
             Purpose::AccessKeySecret { access_key_id: id }.aad()
         }
         SealedSlot::SessionToken { access_key_id } => Purpose::SessionToken { access_key_id }.aad(),
+        SealedSlot::KeyStorePassword { id } => Purpose::KeyStorePassword { id }.aad(),
         SealedSlot::Material {
             scope,
             key,
@@ -277,6 +285,7 @@ mod tests {
     #[test]
     fn every_purpose_keeps_its_aad() {
         let id = MaterialId([7; 32]);
+        let store = crate::model::CustomKeyStoreId::parse("cks-1234567890abcdef0").unwrap();
         let cases: Vec<(Purpose<'_>, String)> = vec![
             (Purpose::RootCheck, "trent:root-key-check".into()),
             (
@@ -308,6 +317,10 @@ mod tests {
                     arn: "arn:k",
                 },
                 "trent:import-token:t:arn:k".into(),
+            ),
+            (
+                Purpose::KeyStorePassword { id: &store },
+                "trent:key-store-password:cks-1234567890abcdef0".into(),
             ),
         ];
         for (purpose, aad) in cases {

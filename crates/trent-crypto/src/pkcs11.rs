@@ -359,7 +359,7 @@ impl Opened {
 
 /// Whether an error means the token or the session is gone (the call may work once it is
 /// back), rather than a refusal of this input.
-fn lost(e: &cryptoki::error::Error) -> bool {
+pub(crate) fn lost(e: &cryptoki::error::Error) -> bool {
     use cryptoki::error::RvError::*;
     match e {
         cryptoki::error::Error::Pkcs11(rv, _) => matches!(
@@ -379,7 +379,7 @@ fn lost(e: &cryptoki::error::Error) -> bool {
     }
 }
 
-fn load(module: &Path) -> Result<Pkcs11, String> {
+pub(crate) fn load(module: &Path) -> Result<Pkcs11, String> {
     let pkcs11 = Pkcs11::new(module).map_err(|e| e.to_string())?;
     match pkcs11.initialize(CInitializeArgs::OsThreads) {
         Ok(())
@@ -391,7 +391,7 @@ fn load(module: &Path) -> Result<Pkcs11, String> {
     }
 }
 
-fn find_slot(pkcs11: &Pkcs11, token: &TokenSelector) -> Result<Option<Slot>, String> {
+pub(crate) fn find_slot(pkcs11: &Pkcs11, token: &TokenSelector) -> Result<Option<Slot>, String> {
     let slots = pkcs11.get_slots_with_token().map_err(|e| e.to_string())?;
     for slot in slots {
         let matches = match token {

@@ -6,10 +6,10 @@ use std::sync::LazyLock;
 
 use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
-    ExpirationModel, GrantRecord, ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState,
-    KeyUsage, LastUsage, MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation,
-    RotationType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm,
-    WrappingKeySpec,
+    ConnectionErrorCode, ConnectionState, CustomKeyStoreId, ExpirationModel, GrantRecord,
+    ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState, KeyStoreRecord, KeyUsage,
+    LastUsage, MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation, RotationType,
+    Scope, SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm, WrappingKeySpec,
 };
 use trent_core::store::{StoreError, StoreResult};
 
@@ -95,6 +95,7 @@ pub const KEY_COLUMNS: &[&str] = &[
     "expiration_model",
     "primary_region",
     "policy_principals",
+    "custom_key_store_id",
 ];
 
 /// The columns of a key that never change after it is created; `version` is bumped by the
@@ -155,6 +156,10 @@ pub fn key_values(key: &KeyRecord) -> Vec<Value> {
         key.expiration_model.map(ExpirationModel::as_str).into(),
         key.primary_region.as_ref().map(Region::as_str).into(),
         map_json(&key.policy_principals).into(),
+        key.custom_key_store
+            .as_ref()
+            .map(CustomKeyStoreId::as_str)
+            .into(),
     ]
 }
 
@@ -207,6 +212,67 @@ pub fn key_from_row(mut row: SqlRow) -> StoreResult<KeyRecord> {
             .map(|r| parsed(Region::parse(&r), "keys.primary_region"))
             .transpose()?,
         policy_principals: map_of(&row.text(24)?, "keys.policy_principals")?,
+        custom_key_store: row
+            .opt_text(25)?
+            .map(|id| parsed(CustomKeyStoreId::parse(&id), "keys.custom_key_store_id"))
+            .transpose()?,
+    })
+}
+
+/// The columns of `custom_key_stores`, in the order [`key_store_values`] writes them and
+/// [`key_store_from_row`] reads them.
+pub const KEY_STORE_SELECT: &str = "account, region, id, name, cluster_id, trust_anchor, sealed_password, state, error_code, created";
+
+pub const INSERT_KEY_STORE: &str = "INSERT INTO custom_key_stores (account, region, id, name, cluster_id, trust_anchor, sealed_password, state, error_code, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// Writes back what may change of a store, taking [`key_store_values`].
+pub const UPDATE_KEY_STORE: &str = "UPDATE custom_key_stores SET name = $4, cluster_id = $5, trust_anchor = $6, sealed_password = $7, state = $8, error_code = $9 WHERE account = $1 AND region = $2 AND id = $3";
+
+/// A store's values, in [`KEY_STORE_SELECT`] order.
+pub fn key_store_values(store: &KeyStoreRecord) -> Vec<Value> {
+    vec![
+        store.scope.account.as_str().into(),
+        store.scope.region.as_str().into(),
+        store.id.as_str().into(),
+        store.name.as_str().into(),
+        store.cluster_id.as_str().into(),
+        store.trust_anchor.as_str().into(),
+        store.sealed_password.as_slice().into(),
+        store.state.as_str().into(),
+        store.error.map(ConnectionErrorCode::as_str).into(),
+        store.created.0.into(),
+    ]
+}
+
+/// A store from a row of [`KEY_STORE_SELECT`].
+pub fn key_store_from_row(mut row: SqlRow) -> StoreResult<KeyStoreRecord> {
+    Ok(KeyStoreRecord {
+        scope: Scope {
+            account: parsed(AccountId::parse(&row.text(0)?), "account")?,
+            region: parsed(Region::parse(&row.text(1)?), "region")?,
+        },
+        id: parsed(
+            CustomKeyStoreId::parse(&row.text(2)?),
+            "custom_key_stores.id",
+        )?,
+        name: row.text(3)?,
+        cluster_id: row.text(4)?,
+        trust_anchor: row.text(5)?,
+        sealed_password: row.bytes(6)?,
+        state: parsed(
+            ConnectionState::parse(&row.text(7)?),
+            "custom_key_stores.state",
+        )?,
+        error: row
+            .opt_text(8)?
+            .map(|c| {
+                parsed(
+                    ConnectionErrorCode::parse(&c),
+                    "custom_key_stores.error_code",
+                )
+            })
+            .transpose()?,
+        created: UnixMillis(row.int(9)?),
     })
 }
 

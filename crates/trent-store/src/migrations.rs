@@ -25,6 +25,7 @@ pub mod sqlite {
         include_str!("../migrations/sqlite/0009_transitive_session_tags.sql"),
         include_str!("../migrations/sqlite/0010_audit_lookup.sql"),
         include_str!("../migrations/sqlite/0011_principal_ids.sql"),
+        include_str!("../migrations/sqlite/0012_custom_key_stores.sql"),
     ];
 
     /// The schema version this build writes.
@@ -75,6 +76,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0002_transitive_session_tags.sql"),
         include_str!("../migrations/postgres/0003_audit_lookup.sql"),
         include_str!("../migrations/postgres/0004_principal_ids.sql"),
+        include_str!("../migrations/postgres/0005_custom_key_stores.sql"),
     ];
 
     /// Brings the schema up to date under an advisory lock; refuses a database newer than this

@@ -167,6 +167,7 @@ fn encode(node: &str, changes: &[Change]) -> String {
                 out.push_str(&format!("a {} {}", scope.account, scope.region));
             }
             Change::Identities => out.push('i'),
+            Change::KeyStores => out.push('s'),
             Change::All => out.push('*'),
         }
     }
@@ -196,6 +197,7 @@ fn decode(payload: &str) -> (&str, Vec<Change>) {
                     .map(|(scope, id)| Change::Key { scope, id }),
                 ["a", a, r] => scope(a, r).map(|scope| Change::Aliases { scope }),
                 ["i"] => Some(Change::Identities),
+                ["s"] => Some(Change::KeyStores),
                 _ => None,
             }
             .unwrap_or(Change::All)
@@ -659,6 +661,7 @@ mod tests {
             },
             Change::Aliases { scope },
             Change::Identities,
+            Change::KeyStores,
             Change::All,
         ];
         let payload = encode("node-1", &changes);

@@ -30,6 +30,17 @@ const SEALED_COLUMNS: &[SealedColumn] = &[
         slot: |r| Ok(SealedSlot::AccessKey { id: r.text(0)? }),
     },
     SealedColumn {
+        table: "custom_key_stores",
+        column: "sealed_password",
+        locator: &["id"],
+        slot: |r| {
+            Ok(SealedSlot::KeyStorePassword {
+                id: trent_core::model::CustomKeyStoreId::parse(&r.text(0)?)
+                    .ok_or_else(|| corrupt("custom_key_stores.id"))?,
+            })
+        },
+    },
+    SealedColumn {
         table: "sessions",
         column: "sealed_secret",
         locator: &["access_key_id"],

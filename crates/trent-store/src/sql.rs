@@ -222,6 +222,7 @@ pub fn constraint(violation: Violation<'_>) -> Constraint {
         Violation::Unique { table } => match table {
             "aliases" => Constraint::Alias,
             "keys" => Constraint::Key,
+            "custom_key_stores" => Constraint::KeyStoreName,
             "access_keys" => Constraint::AccessKey,
             "audit_digests" => Constraint::AuditDigest,
             _ => Constraint::Other,

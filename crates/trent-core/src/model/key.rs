@@ -33,6 +33,8 @@ macro_rules! aws_enum {
     };
 }
 
+pub(crate) use aws_enum;
+
 aws_enum! {
     /// The type of key material (`KeySpec`).
     KeySpec {
@@ -280,6 +282,9 @@ pub struct KeyRecord {
     /// (`AIDA...`, `AROA...`) each had when the policy was set: a user or role deleted and
     /// re-created under the same name is another principal, which the policy does not name.
     pub policy_principals: BTreeMap<String, String>,
+    /// A key of a custom key store (`Origin` `AWS_CLOUDHSM`): the store. Its material is an
+    /// object in the store's HSM, labelled with the key id, never in Trent's store.
+    pub custom_key_store: Option<super::CustomKeyStoreId>,
 }
 
 impl KeyRecord {

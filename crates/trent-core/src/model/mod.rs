@@ -7,6 +7,7 @@ pub mod grant;
 mod identity;
 mod ids;
 mod key;
+mod key_store;
 mod spec;
 
 pub use audit::{AuditCursor, AuditDigest, AuditEntry, AuditQuery, AuditRecord};
@@ -22,6 +23,9 @@ pub use key::{
     KeyAgreementAlgorithm, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, LastUsage,
     MacAlgorithm, MessageType, Origin, Rotation, RotationType, Scope, SealedMaterial,
     SigningAlgorithm, Tag, WrappingAlgorithm, WrappingKeySpec,
+};
+pub use key_store::{
+    ConnectionErrorCode, ConnectionState, CustomKeyStoreId, KeyStoreRecord, is_cluster_id,
 };
 pub use spec::KeyFamily;
 

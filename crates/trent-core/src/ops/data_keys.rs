@@ -111,6 +111,16 @@ impl Kms {
                 Facts::new().with("kms:DataKeyPairSpec", pair_spec.as_str()),
             )
             .await?;
+        let record = &using.key().record;
+        if record.custom_key_store.is_some() {
+            return Err(Error::Unsupported {
+                message: format!(
+                    "{} is in a custom key store. {} does not support KMS keys in custom key stores.",
+                    record.arn(),
+                    action.trim_start_matches("kms:")
+                ),
+            });
+        }
         self.perform(ctx, action, dry_run, async {
             let pair = self.backend.generate_data_key_pair(pair_spec)?;
             let encrypted = self.seal(&using, context, pair.private.as_slice()).await?;

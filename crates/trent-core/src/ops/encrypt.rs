@@ -1,6 +1,7 @@
 //! Encrypt, Decrypt and ReEncrypt, for symmetric keys (Trent's envelope) and RSA keys (raw
 //! RSAES-OAEP, as AWS), and the sealing that data keys share.
 
+use crate::backend::BackendError;
 use crate::envelope::{self, Envelope};
 use crate::error::{Error, Result};
 use crate::kms::Kms;
@@ -54,6 +55,12 @@ pub struct DecryptInput<'a> {
 pub(crate) struct Using {
     key: AuthorizedKey,
     algorithm: EncryptionAlgorithm,
+}
+
+impl Using {
+    pub(crate) fn key(&self) -> &crate::key::CachedKey {
+        self.key.key()
+    }
 }
 
 /// What a ciphertext will be opened with.
@@ -199,13 +206,29 @@ impl Kms {
                 algorithm: using.algorithm,
             });
         }
-        let material = self.material(&using.key, &material_id).await?;
         let nonces = self.backend.nonces()?;
         let mut blob = envelope::header(&record.id, &material_id, &nonces);
         let aad = envelope::aad(&blob, context);
-        let body = self
-            .backend
-            .encrypt_symmetric(&material, &nonces, &aad, plaintext)?;
+        let body = match &record.custom_key_store {
+            // AES-GCM inside the store's HSM, under the key's object (ADR 0018).
+            Some(store) => {
+                self.with_hsm(store, Some(record), |hsm| {
+                    hsm.encrypt(
+                        record.id.as_str(),
+                        &material_id.0,
+                        &nonces.iv,
+                        &aad,
+                        plaintext,
+                    )
+                })
+                .await?
+            }
+            None => {
+                let material = self.material(&using.key, &material_id).await?;
+                self.backend
+                    .encrypt_symmetric(&material, &nonces, &aad, plaintext)?
+            }
+        };
         blob.extend_from_slice(&body);
         Ok(Encrypted {
             key: record.clone(),
@@ -327,16 +350,37 @@ impl Kms {
     async fn open(&self, source: &Source<'_>, input: &DecryptInput<'_>) -> Result<Decrypted> {
         match source {
             Source::Symmetric(key, envelope) => {
-                let material = self.material(key, &envelope.material_id).await?;
-                let plaintext = self
-                    .backend
-                    .decrypt_symmetric(
-                        &material,
-                        &envelope.nonces,
-                        &envelope.aad(input.context),
-                        envelope.body,
-                    )
-                    .map_err(|_| Error::InvalidCiphertext)?;
+                let record = &key.key().record;
+                let aad = envelope.aad(input.context);
+                let plaintext = match &record.custom_key_store {
+                    Some(store) => {
+                        self.with_hsm(store, Some(record), |hsm| {
+                            match hsm.decrypt(
+                                record.id.as_str(),
+                                &envelope.material_id.0,
+                                &envelope.nonces.iv,
+                                &aad,
+                                envelope.body,
+                            ) {
+                                // Another material id, or a tag that does not check: the
+                                // blob is not one this key made.
+                                Err(BackendError::KeyMissing)
+                                    if envelope.material_id != record.current_material =>
+                                {
+                                    Err(BackendError::InvalidCiphertext)
+                                }
+                                other => other,
+                            }
+                        })
+                        .await?
+                    }
+                    None => {
+                        let material = self.material(key, &envelope.material_id).await?;
+                        self.backend
+                            .decrypt_symmetric(&material, &envelope.nonces, &aad, envelope.body)
+                            .map_err(|_| Error::InvalidCiphertext)?
+                    }
+                };
                 Ok(Decrypted {
                     key: key.key().record.clone(),
                     plaintext,

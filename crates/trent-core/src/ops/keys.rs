@@ -33,7 +33,8 @@ pub struct CreateKeyInput {
     pub policy: Option<String>,
     pub tags: Vec<Tag>,
     pub multi_region: bool,
-    pub custom_key_store: bool,
+    /// `CustomKeyStoreId`: a key in that store (with `Origin` `AWS_CLOUDHSM`).
+    pub custom_key_store: Option<String>,
     pub bypass_policy_lockout_safety_check: bool,
 }
 
@@ -120,9 +121,35 @@ impl Kms {
             )));
         }
         let external = origin == Origin::External;
-        if origin != Origin::AwsKms && !external {
+        let in_store = origin == Origin::AwsCloudHsm;
+        if origin == Origin::ExternalKeyStore {
             return Err(Error::Unsupported {
                 message: format!("Origin {origin} is not supported by this version of Trent."),
+            });
+        }
+        match (&input.custom_key_store, in_store) {
+            (Some(_), false) => {
+                return Err(Error::validation(format!(
+                    "Origin {origin} is not valid for a KMS key in a custom key store. Use AWS_CLOUDHSM."
+                )));
+            }
+            (None, true) => {
+                return Err(Error::validation(
+                    "A CustomKeyStoreId is required when Origin is AWS_CLOUDHSM.",
+                ));
+            }
+            _ => {}
+        }
+        if in_store && (spec != KeySpec::SymmetricDefault || usage != KeyUsage::EncryptDecrypt) {
+            return Err(Error::Unsupported {
+                message: format!(
+                    "KeySpec {spec} is not supported for KMS keys in a custom key store. Only SYMMETRIC_DEFAULT keys are supported."
+                ),
+            });
+        }
+        if in_store && input.multi_region {
+            return Err(Error::Unsupported {
+                message: "Multi-Region keys are not supported in custom key stores.".to_owned(),
             });
         }
         if external && !crate::ops::import::importable(spec) {
@@ -135,11 +162,6 @@ impl Kms {
         if input.multi_region && external {
             return Err(Error::Unsupported {
                 message: "Multi-Region keys with imported key material are not supported by this version of Trent.".to_owned(),
-            });
-        }
-        if input.custom_key_store {
-            return Err(Error::Unsupported {
-                message: "Custom key stores are not supported by this version of Trent.".to_owned(),
             });
         }
         validate_tags(&input.tags)?;
@@ -160,6 +182,10 @@ impl Kms {
             );
         self.authorize_identity_with(ctx, "kms:CreateKey", "*", &facts)?;
         let scope = ctx.scope();
+        let store = match &input.custom_key_store {
+            Some(id) => Some(self.key_store_for_new_key(&scope, id).await?),
+            None => None,
+        };
         self.check_keys_quota(&scope).await?;
         let id = if input.multi_region {
             KeyId::random_multi_region()
@@ -183,8 +209,19 @@ impl Kms {
             None => (default_key_policy(&scope), BTreeMap::new()),
         };
         let now = self.clock.now();
-        // A key for imported material has none until ImportKeyMaterial.
-        let (material, public_key) = if external {
+        // A key for imported material has none until ImportKeyMaterial; a key store's key has
+        // its material in the HSM only, named by a random material id.
+        let hsm_material = match &store {
+            Some(_) => Some(crate::model::MaterialId(
+                self.backend
+                    .random(32)?
+                    .as_slice()
+                    .try_into()
+                    .map_err(Error::internal)?,
+            )),
+            None => None,
+        };
+        let (material, public_key) = if external || store.is_some() {
             (None, None)
         } else {
             let (m, p) = self.new_material(spec)?;
@@ -206,10 +243,11 @@ impl Kms {
             },
             deletion_date: None,
             pending_window_days: None,
-            current_material: material
-                .as_ref()
-                .map(|m| self.backend.material_id(m))
-                .unwrap_or(MaterialId([0; 32])),
+            current_material: match (&material, hsm_material) {
+                (Some(m), _) => self.backend.material_id(m),
+                (None, Some(id)) => id,
+                (None, None) => MaterialId([0; 32]),
+            },
             multi_region: input.multi_region,
             policy,
             public_key,
@@ -219,7 +257,20 @@ impl Kms {
             expiration_model: None,
             primary_region: input.multi_region.then(|| ctx.region.clone()),
             policy_principals,
+            custom_key_store: store.clone(),
         };
+        if let Some(store) = &store {
+            let label = record.id.as_str().to_owned();
+            let object = record.current_material.0;
+            self.with_hsm(store, None, |hsm| hsm.generate_key(&label, &object))
+                .await?;
+            // All or nothing: a key the store did not take leaves no object behind.
+            if let Err(e) = self.store.create_key(&record, &[], &input.tags, &[]).await {
+                self.destroy_hsm_key(&record).await;
+                return Err(e.into());
+            }
+            return Ok(record);
+        }
         // Held until the sealed value is written: a root-key rotation waits for it.
         let _sealing = self.sealing.read().await;
         let sealed: Vec<SealedMaterial> = material
@@ -300,7 +351,7 @@ impl Kms {
         let key = self
             .key_for(ctx, KeyUse::new(key, "kms:DescribeKey", StateRule::Any))
             .await?;
-        Ok(key.key().record.clone())
+        self.shown(&key.key().record).await
     }
 
     /// ListKeys: `marker` is the last key id of the previous page.
@@ -341,6 +392,8 @@ impl Kms {
             )
             .await?;
         let (scope, id) = (key.key().record.scope.clone(), key.key().record.id.clone());
+        // A key of a disconnected key store may still be enabled or disabled, as at AWS: the
+        // stored state changes, and shows once the store is connected again.
         // The store's change listener drops the cached record once the change commits.
         match self.store.modify_key(&scope, &id, Box::new(change)).await {
             Ok(outcome) => outcome,
@@ -457,8 +510,15 @@ impl Kms {
         let due = self.store.keys_due_for_deletion(now).await?;
         let mut deleted = 0;
         for (scope, id) in due {
+            let record = self.store.key(&scope, &id).await?;
             match self.store.delete_key_if_due(&scope, &id, now).await {
-                Ok(()) => deleted += 1,
+                Ok(()) => {
+                    deleted += 1;
+                    // A key store's key: its object in the HSM goes too.
+                    if let Some(record) = record {
+                        self.destroy_hsm_key(&record).await;
+                    }
+                }
                 // Cancelled or already deleted since the query: nothing to do.
                 Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
@@ -538,6 +598,7 @@ impl Kms {
             expiration_model: None,
             primary_region: None,
             policy_principals: BTreeMap::new(),
+            custom_key_store: None,
         };
         let sealed =
             self.seal_material(&record.arn(), record.current_material, &material, now, None)?;

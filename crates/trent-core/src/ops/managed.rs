@@ -88,6 +88,7 @@ impl Kms {
             expiration_model: None,
             primary_region: None,
             policy_principals: Default::default(),
+            custom_key_store: None,
         };
         // Held until the sealed value is written: a root-key rotation waits for it.
         let _sealing = self.sealing.read().await;

@@ -11,6 +11,7 @@ pub mod grants;
 pub mod import;
 pub mod kem;
 pub mod key_policies;
+pub mod key_stores;
 pub mod keys;
 pub mod mac;
 pub mod managed;

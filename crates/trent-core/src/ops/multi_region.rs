@@ -161,6 +161,7 @@ impl Kms {
             description: request.description.unwrap_or_default(),
             policy,
             policy_principals,
+            custom_key_store: None,
             state: if primary.state == KeyState::Disabled {
                 KeyState::Disabled
             } else {

@@ -268,7 +268,8 @@ impl Kms {
             key,
         )?;
         let record = &authorized.key().record;
-        check_state(record.state, &record.arn(), state)?;
+        // A key of a custom key store that is not connected is Unavailable.
+        check_state(self.key_state(record).await?, &record.arn(), state)?;
         if let Some(usage) = usage
             && record.usage != usage
         {

@@ -142,17 +142,36 @@ async fn create_key_refuses_what_it_cannot_make() {
             false,
         ),
         (
-            "CloudHSM origin",
+            "CloudHSM origin without a key store",
             CreateKeyInput {
                 origin: Some(Origin::AwsCloudHsm),
+                ..CreateKeyInput::default()
+            },
+            true,
+        ),
+        (
+            "a key store without the CloudHSM origin",
+            CreateKeyInput {
+                custom_key_store: Some("cks-1234567890abcdef0".to_owned()),
+                ..CreateKeyInput::default()
+            },
+            true,
+        ),
+        (
+            "an asymmetric key in a key store",
+            CreateKeyInput {
+                origin: Some(Origin::AwsCloudHsm),
+                custom_key_store: Some("cks-1234567890abcdef0".to_owned()),
+                spec: Some(KeySpec::EccNistP256),
+                usage: Some(KeyUsage::SignVerify),
                 ..CreateKeyInput::default()
             },
             false,
         ),
         (
-            "custom key store",
+            "an external key store's key",
             CreateKeyInput {
-                custom_key_store: true,
+                origin: Some(Origin::ExternalKeyStore),
                 ..CreateKeyInput::default()
             },
             false,

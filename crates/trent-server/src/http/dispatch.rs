@@ -20,8 +20,8 @@ use trent_core::model::RequestContext;
 
 use crate::http::error::ApiError;
 use crate::protocols::kms::{
-    agreement, aliases, data_keys, encrypt, grants, import, kem, key_policies, keys, mac, random,
-    rotation, sign, tags,
+    agreement, aliases, data_keys, encrypt, grants, import, kem, key_policies, key_stores, keys,
+    mac, random, rotation, sign, tags,
 };
 use crate::run::state::AppState;
 
@@ -586,6 +586,12 @@ static ROUTES: LazyLock<HashMap<&'static str, Route>> = LazyLock::new(|| {
         GetParametersForImport => import::get_parameters_for_import,
         ImportKeyMaterial => import::import_key_material,
         DeleteImportedKeyMaterial => import::delete_imported_key_material,
+        CreateCustomKeyStore => key_stores::create_custom_key_store,
+        ConnectCustomKeyStore => key_stores::connect_custom_key_store,
+        DisconnectCustomKeyStore => key_stores::disconnect_custom_key_store,
+        UpdateCustomKeyStore => key_stores::update_custom_key_store,
+        DeleteCustomKeyStore => key_stores::delete_custom_key_store,
+        DescribeCustomKeyStores => key_stores::describe_custom_key_stores,
     }
     .into_iter()
     .map(|route| (route.spec.name, route))

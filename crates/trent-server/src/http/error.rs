@@ -3,7 +3,7 @@
 
 use trent_api::validation::{Constraint, Violation};
 use trent_api::{ErrorCode, WireError};
-use trent_core::Error;
+use trent_core::{Error, KeyStoreFault};
 
 /// The message AWS sends with `KMSInternalException`; details go to the log only.
 pub use trent_api::error::INTERNAL_MESSAGE;
@@ -98,6 +98,17 @@ impl From<Error> for ApiError {
             Error::Unsupported { .. } => ErrorCode::UnsupportedOperationException,
             Error::AccessDenied { .. } | Error::Denied { .. } => ErrorCode::AccessDeniedException,
             Error::DryRun => ErrorCode::DryRunOperationException,
+            Error::KeyStore { kind, .. } => match kind {
+                KeyStoreFault::NotFound => ErrorCode::CustomKeyStoreNotFoundException,
+                KeyStoreFault::NameInUse => ErrorCode::CustomKeyStoreNameInUseException,
+                KeyStoreFault::InvalidState => ErrorCode::CustomKeyStoreInvalidStateException,
+                KeyStoreFault::HasKeys => ErrorCode::CustomKeyStoreHasCMKsException,
+                KeyStoreFault::ClusterInUse => ErrorCode::CloudHsmClusterInUseException,
+                KeyStoreFault::ClusterNotFound => ErrorCode::CloudHsmClusterNotFoundException,
+                KeyStoreFault::ClusterNotActive => ErrorCode::CloudHsmClusterNotActiveException,
+                KeyStoreFault::ClusterNotRelated => ErrorCode::CloudHsmClusterNotRelatedException,
+                KeyStoreFault::IncorrectTrustAnchor => ErrorCode::IncorrectTrustAnchorException,
+            },
             Error::DependencyTimeout { .. } => ErrorCode::DependencyTimeoutException,
             Error::Internal { .. } => ErrorCode::KMSInternalException,
             _ => ErrorCode::KMSInternalException,

@@ -51,6 +51,13 @@
 //! token = "trent"                          # the token's label (or slot = 0)
 //! key_label = "trent-root"                 # optional (this is the default)
 //! pin = "env:TRENT_HSM_PIN"                # prompt, env:NAME or file:PATH
+//!
+//! [[cloudhsm_cluster]]                     # optional: an HSM for AWS_CLOUDHSM key stores
+//! id = "cluster-234567abcdefg"             # cluster- and 11 to 16 of [2-7a-zA-Z]
+//! pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"
+//! token = "store-1"                        # the token's label (or slot = 1)
+//! trust_anchor = "/etc/trent/customerCA.crt" # PEM; CreateCustomKeyStore must give the same
+//! lineage = "prod"                         # optional: clusters of one lineage are related
 //! ```
 
 use crate::failure::Failure;
@@ -106,6 +113,74 @@ struct RawConfig {
     sigv4: Option<RawSigv4>,
     listener: Option<ListenerConfig>,
     root_key: Option<RootKeyConfig>,
+    #[serde(default)]
+    cloudhsm_cluster: Vec<RawCluster>,
+}
+
+/// `[[cloudhsm_cluster]]`, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCluster {
+    id: String,
+    pkcs11_module: std::path::PathBuf,
+    token: Option<String>,
+    slot: Option<u64>,
+    trust_anchor: std::path::PathBuf,
+    lineage: Option<String>,
+}
+
+/// A cluster that custom key stores may use: a PKCS#11 token under a CloudHSM-style id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterConfig {
+    pub id: String,
+    pub pkcs11_module: std::path::PathBuf,
+    pub token: trent_crypto::TokenSelector,
+    /// The trust anchor certificate's PEM text, read from the file named.
+    pub trust_anchor: String,
+    pub lineage: Option<String>,
+}
+
+impl RawCluster {
+    fn check(self, base: Option<&Path>) -> Result<ClusterConfig, Failure> {
+        let id = self.id;
+        if !trent_core::model::is_cluster_id(&id) {
+            return Err(Failure::Config(format!(
+                "cloudhsm_cluster '{id}': an id is cluster- and 11 to 16 characters of [2-7a-zA-Z]"
+            )));
+        }
+        let token = match (self.token, self.slot) {
+            (Some(label), None) => trent_crypto::TokenSelector::Label(label),
+            (None, Some(slot)) => trent_crypto::TokenSelector::Slot(slot),
+            _ => {
+                return Err(Failure::Config(format!(
+                    "cloudhsm_cluster '{id}': give its token's label (token) or its slot, not both"
+                )));
+            }
+        };
+        let anchor_path = match base {
+            Some(dir) if self.trust_anchor.is_relative() => dir.join(&self.trust_anchor),
+            _ => self.trust_anchor.clone(),
+        };
+        let trust_anchor = std::fs::read_to_string(&anchor_path).map_err(|e| {
+            Failure::Config(format!(
+                "cloudhsm_cluster '{id}': cannot read its trust anchor {}: {e}",
+                anchor_path.display()
+            ))
+        })?;
+        if !trust_anchor.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(Failure::Config(format!(
+                "cloudhsm_cluster '{id}': {} is not a PEM certificate",
+                anchor_path.display()
+            )));
+        }
+        Ok(ClusterConfig {
+            id,
+            pkcs11_module: self.pkcs11_module,
+            token,
+            trust_anchor,
+            lineage: self.lineage,
+        })
+    }
 }
 
 /// `[root_key]`: the root key in a PKCS#11 token (the flags `--root-key-pkcs11` and the
@@ -321,6 +396,8 @@ pub struct Config {
     pub listener: Option<ListenerConfig>,
     /// `[root_key]`: the root key in a PKCS#11 token.
     pub root_key: Option<RootKeyConfig>,
+    /// `[[cloudhsm_cluster]]`: the HSMs custom key stores may use.
+    pub clusters: Vec<ClusterConfig>,
 }
 
 #[derive(Debug)]
@@ -359,10 +436,16 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, Failure> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::Config(format!("cannot read config {}: {e}", path.display())))?;
-        Config::parse(&text).map_err(|e| Failure::Config(format!("config {}: {e}", path.display())))
+        Config::parse_in(&text, path.parent())
+            .map_err(|e| Failure::Config(format!("config {}: {e}", path.display())))
     }
 
     pub fn parse(text: &str) -> Result<Config, Failure> {
+        Config::parse_in(text, None)
+    }
+
+    /// Parses a config whose relative paths (trust anchors) are relative to `base`.
+    fn parse_in(text: &str, base: Option<&Path>) -> Result<Config, Failure> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| Failure::Config(e.to_string()))?;
         let mut accounts = Vec::new();
         let mut seen_keys = std::collections::HashSet::new();
@@ -463,12 +546,24 @@ impl Config {
         if let Some(listener) = &raw.listener {
             listener.check()?;
         }
+        let mut clusters: Vec<ClusterConfig> = Vec::new();
+        for raw_cluster in raw.cloudhsm_cluster {
+            let cluster = raw_cluster.check(base)?;
+            if clusters.iter().any(|c| c.id == cluster.id) {
+                return Err(Failure::Config(format!(
+                    "cloudhsm_cluster '{}' is declared twice",
+                    cluster.id
+                )));
+            }
+            clusters.push(cluster);
+        }
         Ok(Config {
             accounts,
             quotas,
             require_signed_target: raw.sigv4.unwrap_or_default().require_signed_target,
             listener: raw.listener,
             root_key: raw.root_key,
+            clusters,
         })
     }
 }

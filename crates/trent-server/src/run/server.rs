@@ -462,6 +462,24 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
         limits.enabled = true;
     }
     let kms = kms.with_rate_limits(limits);
+    let clusters: Vec<trent_crypto::ClusterOptions> = config
+        .as_ref()
+        .map(|c| c.clusters.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| trent_crypto::ClusterOptions {
+            id: c.id.clone(),
+            module: c.pkcs11_module.clone(),
+            token: c.token.clone(),
+            trust_anchor: c.trust_anchor.clone(),
+            lineage: c.lineage.clone(),
+        })
+        .collect();
+    let kms = if clusters.is_empty() {
+        kms
+    } else {
+        kms.with_clusters(Arc::new(trent_crypto::Pkcs11Clusters::new(clusters)))
+    };
     // --dev: any signature, and every key of the caller's account usable whatever its policy.
     let kms = Arc::new(if options.dev { kms.permissive() } else { kms });
     kms.check_root_key()
@@ -483,6 +501,10 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
         ),
     }
     let loaded = bootstrap::load(&kms, config.as_ref()).await?;
+    // Connections an earlier run left half made (CONNECTING) are finished now.
+    if let Err(e) = kms.resume_connecting().await {
+        tracing::warn!(error = %e, "could not finish connecting custom key stores");
+    }
 
     let seed_report = match &options.seed {
         Some(path) => {

@@ -117,8 +117,9 @@ async fn protocol_errors() {
 }
 
 #[tokio::test]
-async fn operations_not_served_yet_are_unsupported_and_named() {
+async fn every_operation_is_served_and_what_trent_lacks_is_refused_by_name() {
     let h = Harness::start().await;
+    // The custom key store operations are served: an unknown store is not found.
     let (status, _, body) = h
         .raw(&h.request(
             "TrentService.ConnectCustomKeyStore",
@@ -128,12 +129,26 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
         .await;
     assert_eq!(status, 400);
     let body = json(&body);
+    assert_eq!(body["__type"], "CustomKeyStoreNotFoundException");
+    assert_eq!(
+        body["message"],
+        "Custom key store 'cks-1234567890abcdef0' does not exist"
+    );
+    // External key stores are not served yet, and the refusal names them.
+    let (_, _, body) = h
+        .raw(&h.request(
+            "TrentService.CreateCustomKeyStore",
+            r#"{"CustomKeyStoreName":"x","CustomKeyStoreType":"EXTERNAL_KEY_STORE"}"#,
+            true,
+        ))
+        .await;
+    let body = json(&body);
     assert_eq!(body["__type"], "UnsupportedOperationException");
     assert!(
         body["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("ConnectCustomKeyStore")
+            .contains("EXTERNAL_KEY_STORE")
     );
     // Still validated first, as AWS would.
     let (_, _, body) = h
@@ -156,10 +171,15 @@ async fn operations_not_served_yet_are_unsupported_and_named() {
             .unwrap_or_default()
             .contains("Recipient")
     );
-    // And through the SDK.
-    let (code, message) = error_of(h.client().describe_custom_key_stores().send().await);
-    assert_eq!(code, "UnsupportedOperationException");
-    assert!(message.contains("DescribeCustomKeyStores"), "{message}");
+    // And through the SDK: no stores yet.
+    let stores = h
+        .client()
+        .describe_custom_key_stores()
+        .send()
+        .await
+        .unwrap();
+    assert!(stores.custom_key_stores().is_empty());
+    assert!(!stores.truncated());
 }
 
 #[tokio::test]

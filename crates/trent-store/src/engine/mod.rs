@@ -4,6 +4,7 @@
 
 mod catalog;
 mod identity;
+mod key_stores;
 mod keys;
 
 use std::future::Future;
@@ -11,13 +12,13 @@ use std::future::Future;
 use async_trait::async_trait;
 use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditEntry,
-    AuditQuery, AuditRecord, GrantRecord, ImportToken, KeyId, KeyRecord, LastUsage, MaterialId,
-    PrincipalRecord, PrincipalType, RotationType, Scope, SealedMaterial, SessionRecord, Tag,
-    UnixMillis,
+    AuditQuery, AuditRecord, CustomKeyStoreId, GrantRecord, ImportToken, KeyId, KeyRecord,
+    KeyStoreRecord, LastUsage, MaterialId, PrincipalRecord, PrincipalType, RotationType, Scope,
+    SealedMaterial, SessionRecord, Tag, UnixMillis,
 };
 use trent_core::store::{
-    AuditChain, AuditStore, Change, ChangeListener, KeyChange, Page, Resealer, SetChange, Store,
-    StoreResult,
+    AuditChain, AuditStore, Change, ChangeListener, KeyChange, KeyStoreChange, Page, Resealer,
+    SetChange, Store, StoreResult,
 };
 
 use crate::common::{MaterialOp, key_and_aliases};
@@ -610,6 +611,46 @@ impl<D: Driver> Store for Engine<D> {
         let (name, holder) = (name.to_owned(), holder.to_owned());
         self.write(Vec::new(), move |tx| {
             Box::pin(async move { identity::release_lease(tx, &name, &holder).await })
+        })
+        .await
+    }
+
+    async fn create_key_store(&self, store: &KeyStoreRecord, max: usize) -> StoreResult<()> {
+        let store = store.clone();
+        self.write(vec![Change::KeyStores], move |tx| {
+            Box::pin(async move { key_stores::create(tx, &store, max).await })
+        })
+        .await
+    }
+
+    async fn key_store(&self, id: &CustomKeyStoreId) -> StoreResult<Option<KeyStoreRecord>> {
+        let id = id.clone();
+        self.read(move |tx| Box::pin(async move { key_stores::get(tx, &id, false).await }))
+            .await
+    }
+
+    async fn key_stores(&self, scope: Option<&Scope>) -> StoreResult<Vec<KeyStoreRecord>> {
+        let scope = scope.cloned();
+        self.read(move |tx| Box::pin(async move { key_stores::list(tx, scope.as_ref()).await }))
+            .await
+    }
+
+    async fn modify_key_store(
+        &self,
+        id: &CustomKeyStoreId,
+        change: KeyStoreChange,
+    ) -> StoreResult<Result<KeyStoreRecord, trent_core::Error>> {
+        let id = id.clone();
+        self.write(vec![Change::KeyStores], move |tx| {
+            Box::pin(async move { key_stores::modify(tx, &id, change).await })
+        })
+        .await
+    }
+
+    async fn delete_key_store(&self, id: &CustomKeyStoreId) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(vec![Change::KeyStores], move |tx| {
+            Box::pin(async move { key_stores::delete(tx, &id).await })
         })
         .await
     }

@@ -40,6 +40,7 @@ pub(crate) fn key(id: &str) -> KeyRecord {
             "arn:aws:iam::111122223333:user/alice".to_owned(),
             "AIDAALICE".to_owned(),
         )]),
+        custom_key_store: None,
     }
 }
 

@@ -38,7 +38,7 @@ pub async fn create_key(
         policy: req.policy,
         tags: tags_in(req.tags),
         multi_region: req.multi_region.unwrap_or(false),
-        custom_key_store: req.custom_key_store_id.is_some(),
+        custom_key_store: req.custom_key_store_id,
         bypass_policy_lockout_safety_check: req.bypass_policy_lockout_safety_check.unwrap_or(false),
     };
     let key = state.kms.create_key(&ctx, input).await?;

@@ -9,6 +9,7 @@ pub mod grants;
 pub mod import;
 pub mod kem;
 pub mod key_policies;
+pub mod key_stores;
 pub mod keys;
 pub mod mac;
 pub mod random;
@@ -146,6 +147,8 @@ pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
         current_key_material_id: (key.spec == trent_core::model::KeySpec::SymmetricDefault
             && key.current_material != trent_core::model::MaterialId([0; 32]))
         .then(|| key.current_material.to_hex()),
+        custom_key_store_id: key.custom_key_store.as_ref().map(ToString::to_string),
+        cloud_hsm_cluster_id: None,
     }
 }
 
@@ -156,6 +159,9 @@ pub(crate) async fn full_metadata(
     key: &KeyRecord,
 ) -> Result<KeyMetadata, ApiError> {
     let mut meta = metadata(key);
+    if let Some(store) = &key.custom_key_store {
+        meta.cloud_hsm_cluster_id = state.kms.key_store_cluster(store).await?;
+    }
     if let Some(set) = state.kms.multi_region_set(key).await? {
         let entry = |region: &trent_core::model::Region| trent_api::shapes::keys::MultiRegionKey {
             arn: key.id.arn(&trent_core::model::Scope {

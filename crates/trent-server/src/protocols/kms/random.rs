@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use trent_api::SecretBlob;
 use trent_api::shapes::random::*;
-use trent_api::{ErrorCode, WireError};
 use trent_core::model::RequestContext;
 
 use crate::http::error::ApiError;
@@ -16,13 +15,14 @@ pub async fn generate_random(
     req: GenerateRandomRequest,
 ) -> Result<GenerateRandomResponse, ApiError> {
     super::no_recipient(req.recipient.as_ref())?;
-    if let Some(id) = req.custom_key_store_id {
-        return Err(ApiError::from(WireError::new(
-            ErrorCode::CustomKeyStoreNotFoundException,
-            format!("Custom key store '{id}' does not exist"),
-        )));
-    }
-    let bytes = state.kms.generate_random(&ctx, req.number_of_bytes)?;
+    let bytes = state
+        .kms
+        .generate_random(
+            &ctx,
+            req.number_of_bytes,
+            req.custom_key_store_id.as_deref(),
+        )
+        .await?;
     Ok(GenerateRandomResponse {
         plaintext: SecretBlob(bytes.into_inner()),
     })

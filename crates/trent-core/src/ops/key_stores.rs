@@ -1,0 +1,841 @@
+//! Custom key stores of type `AWS_CLOUDHSM`: the six management operations, the connection
+//! state machine, and the HSM sessions the keys of connected stores are used through.
+//!
+//! A store's record (and its `ConnectionState`) is in the `Store`, shared by every node; a
+//! node's logged-in session with the store's cluster is its own, opened when the store
+//! connects or, on a node that did not connect it (or after a restart), on first use of a
+//! store whose record says `CONNECTED`. Records are cached in memory and dropped on every
+//! `Change::KeyStores`, so a warm key of a connected store costs no store read.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::backend::{BackendError, HsmClusters, HsmSession, NoClusters};
+use crate::error::{Error, KeyStoreFault, Result};
+use crate::kms::Kms;
+use crate::model::{
+    ConnectionErrorCode, ConnectionState, CustomKeyStoreId, KeyRecord, KeyState, KeyStoreRecord,
+    RequestContext, Scope,
+};
+use crate::store::{Constraint, Page, StoreError};
+use crate::vault::Purpose;
+
+/// AWS's quota of custom key stores per account and Region.
+pub const MAX_KEY_STORES_PER_SCOPE: usize = 10;
+
+/// The key stores a node knows: the cached records and its sessions.
+#[derive(Debug)]
+pub(crate) struct KeyStores {
+    clusters: RwLock<Arc<dyn HsmClusters>>,
+    /// Every store's record, by id, once read; `None` until then and after a change.
+    records: RwLock<Option<Arc<HashMap<CustomKeyStoreId, KeyStoreRecord>>>>,
+    /// Bumped by every invalidation, so that a read begun before it is not cached after it.
+    epoch: AtomicU64,
+    sessions: Mutex<HashMap<CustomKeyStoreId, Arc<dyn HsmSession>>>,
+    /// Serializes this node's management calls (each a read, a decision and a write).
+    pub(crate) lock: tokio::sync::Mutex<()>,
+}
+
+impl Default for KeyStores {
+    fn default() -> KeyStores {
+        KeyStores::new(Arc::new(NoClusters))
+    }
+}
+
+impl KeyStores {
+    pub(crate) fn new(clusters: Arc<dyn HsmClusters>) -> KeyStores {
+        KeyStores {
+            clusters: RwLock::new(clusters),
+            records: RwLock::new(None),
+            epoch: AtomicU64::new(0),
+            sessions: Mutex::new(HashMap::new()),
+            lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn clusters(&self) -> Arc<dyn HsmClusters> {
+        match self.clusters.read() {
+            Ok(clusters) => clusters.clone(),
+            Err(_) => Arc::new(NoClusters),
+        }
+    }
+
+    /// Drops the cached records (a store changed, here or on another node).
+    pub(crate) fn invalidate(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut records) = self.records.write() {
+            *records = None;
+        }
+    }
+
+    fn session(&self, id: &CustomKeyStoreId) -> Option<Arc<dyn HsmSession>> {
+        self.sessions.lock().ok()?.get(id).cloned()
+    }
+
+    fn put_session(&self, id: &CustomKeyStoreId, session: Arc<dyn HsmSession>) {
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.insert(id.clone(), session);
+        }
+    }
+
+    /// Logs out of a store's cluster (its session is dropped).
+    fn drop_session(&self, id: &CustomKeyStoreId) {
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.remove(id);
+        }
+    }
+}
+
+/// What CreateCustomKeyStore asks for.
+#[derive(Debug)]
+pub struct CreateKeyStoreInput {
+    pub name: String,
+    pub cluster_id: Option<String>,
+    pub trust_anchor: Option<String>,
+    pub password: Option<crate::secret::Secret>,
+}
+
+/// What UpdateCustomKeyStore asks for.
+#[derive(Debug)]
+pub struct UpdateKeyStoreInput {
+    pub id: String,
+    pub new_name: Option<String>,
+    pub cluster_id: Option<String>,
+    pub password: Option<crate::secret::Secret>,
+}
+
+/// Which stores DescribeCustomKeyStores lists.
+#[derive(Debug, Default)]
+pub struct DescribeKeyStoresInput {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub limit: usize,
+    pub marker: Option<String>,
+}
+
+fn fault(kind: KeyStoreFault, message: impl Into<String>) -> Error {
+    Error::KeyStore {
+        kind,
+        message: message.into(),
+    }
+}
+
+fn not_found(id: &str) -> Error {
+    fault(
+        KeyStoreFault::NotFound,
+        format!("Custom key store '{id}' does not exist"),
+    )
+}
+
+/// A trust anchor as compared: its lines without surrounding whitespace, blank lines left out.
+fn normalized(pem: &str) -> String {
+    pem.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Kms {
+    /// The clusters key stores may use (none unless the config declares some).
+    pub fn with_clusters(self, clusters: Arc<dyn HsmClusters>) -> Kms {
+        if let Ok(mut held) = self.key_stores.clusters.write() {
+            *held = clusters;
+        }
+        self
+    }
+
+    /// Every store's record, from memory once read.
+    async fn key_store_records(&self) -> Result<Arc<HashMap<CustomKeyStoreId, KeyStoreRecord>>> {
+        if let Ok(records) = self.key_stores.records.read()
+            && let Some(records) = records.as_ref()
+        {
+            return Ok(records.clone());
+        }
+        let epoch = self.key_stores.epoch.load(Ordering::SeqCst);
+        let all: HashMap<_, _> = self
+            .store
+            .key_stores(None)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let all = Arc::new(all);
+        if let Ok(mut records) = self.key_stores.records.write()
+            && self.key_stores.epoch.load(Ordering::SeqCst) == epoch
+        {
+            *records = Some(all.clone());
+        }
+        Ok(all)
+    }
+
+    /// A store of the caller's scope by id; `CustomKeyStoreNotFoundException` otherwise.
+    async fn scoped_key_store(&self, scope: &Scope, id: &str) -> Result<KeyStoreRecord> {
+        let parsed = CustomKeyStoreId::parse(id).ok_or_else(|| not_found(id))?;
+        match self.store.key_store(&parsed).await? {
+            Some(record) if &record.scope == scope => Ok(record),
+            _ => Err(not_found(id)),
+        }
+    }
+
+    /// The state a key is in, as DescribeKey shows it: a key of a store that is not
+    /// connected is `Unavailable` unless it is pending deletion.
+    pub(crate) async fn key_state(&self, record: &KeyRecord) -> Result<KeyState> {
+        let Some(store) = &record.custom_key_store else {
+            return Ok(record.state);
+        };
+        if !matches!(record.state, KeyState::Enabled | KeyState::Disabled) {
+            return Ok(record.state);
+        }
+        let records = self.key_store_records().await?;
+        let connected = records
+            .get(store)
+            .is_some_and(|s| s.state == ConnectionState::Connected);
+        Ok(if connected {
+            record.state
+        } else {
+            KeyState::Unavailable
+        })
+    }
+
+    /// A key's record with the state DescribeKey shows.
+    pub(crate) async fn shown(&self, record: &KeyRecord) -> Result<KeyRecord> {
+        let state = self.key_state(record).await?;
+        Ok(KeyRecord {
+            state,
+            ..record.clone()
+        })
+    }
+
+    /// The cluster a store's key lives in, for DescribeKey's `CloudHsmClusterId`.
+    pub async fn key_store_cluster(&self, id: &CustomKeyStoreId) -> Result<Option<String>> {
+        Ok(self
+            .key_store_records()
+            .await?
+            .get(id)
+            .map(|r| r.cluster_id.clone()))
+    }
+
+    /// The session of a connected store: this node's, or a new one if the record says the
+    /// store is connected and this node has none yet (another node connected it, or Trent
+    /// restarted). `CustomKeyStoreInvalidStateException` if the store is not connected.
+    pub(crate) async fn hsm(&self, id: &CustomKeyStoreId) -> Result<Arc<dyn HsmSession>> {
+        let records = self.key_store_records().await?;
+        let Some(record) = records.get(id) else {
+            return Err(not_found(id.as_str()));
+        };
+        if record.state != ConnectionState::Connected {
+            self.key_stores.drop_session(id);
+            return Err(fault(
+                KeyStoreFault::InvalidState,
+                format!(
+                    "Custom key store '{id}' is not connected. Its connection state is {}.",
+                    record.state
+                ),
+            ));
+        }
+        if let Some(session) = self.key_stores.session(id) {
+            return Ok(session);
+        }
+        let password = self
+            .vault
+            .unseal(Purpose::KeyStorePassword { id }, &record.sealed_password)?;
+        let session = self
+            .key_stores
+            .clusters()
+            .connect(&record.cluster_id, &password)
+            .map_err(|code| {
+                tracing::warn!(store = %id, cluster = %record.cluster_id, code = %code, "cannot open a session with a custom key store's cluster");
+                cannot_communicate()
+            })?;
+        self.key_stores.put_session(id, session.clone());
+        Ok(session)
+    }
+
+    /// Runs a call on a store's session; a session that failed because its HSM went away is
+    /// dropped, so that the next call opens a new one.
+    /// `key` is the key the call uses, named when its object is missing.
+    pub(crate) async fn with_hsm<T>(
+        &self,
+        id: &CustomKeyStoreId,
+        key: Option<&KeyRecord>,
+        call: impl FnOnce(&dyn HsmSession) -> std::result::Result<T, BackendError>,
+    ) -> Result<T> {
+        let session = self.hsm(id).await?;
+        match call(session.as_ref()) {
+            Ok(value) => Ok(value),
+            Err(BackendError::Unavailable(why)) => {
+                self.key_stores.drop_session(id);
+                tracing::warn!(store = %id, error = %why, "the HSM of a custom key store is unreachable");
+                Err(cannot_communicate())
+            }
+            Err(BackendError::KeyMissing) => match key {
+                Some(record) => Err(key_material_missing(record)),
+                None => Err(Error::internal("a key object is missing from its HSM")),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The checks CreateKey makes of a key store, once its other members are checked: a store
+    /// of the caller's scope that is connected.
+    pub(crate) async fn key_store_for_new_key(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<CustomKeyStoreId> {
+        let record = self.scoped_key_store(scope, id).await?;
+        if record.state != ConnectionState::Connected {
+            return Err(fault(
+                KeyStoreFault::InvalidState,
+                format!(
+                    "Custom key store '{id}' is not connected. Its connection state is {}.",
+                    record.state
+                ),
+            ));
+        }
+        Ok(record.id)
+    }
+
+    pub async fn create_custom_key_store(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeyStoreInput,
+    ) -> Result<CustomKeyStoreId> {
+        self.authorize_identity(ctx, "kms:CreateCustomKeyStore", "*")?;
+        let (Some(cluster_id), Some(trust_anchor), Some(password)) =
+            (input.cluster_id, input.trust_anchor, input.password)
+        else {
+            return Err(Error::validation(
+                "CloudHsmClusterId, TrustAnchorCertificate and KeyStorePassword are required for a custom key store of type AWS_CLOUDHSM.",
+            ));
+        };
+        let _serial = self.key_stores.lock.lock().await;
+        let scope = ctx.scope();
+        let cluster = self
+            .key_stores
+            .clusters()
+            .cluster(&cluster_id)
+            .ok_or_else(|| {
+                fault(
+                    KeyStoreFault::ClusterNotFound,
+                    format!("AWS CloudHSM cluster {cluster_id} not found."),
+                )
+            })?;
+        let existing = self.store.key_stores(Some(&scope)).await?;
+        if existing.iter().any(|s| s.name == input.name) {
+            return Err(fault(
+                KeyStoreFault::NameInUse,
+                format!("Custom key store name '{}' is already in use.", input.name),
+            ));
+        }
+        self.refuse_cluster_in_use(&existing, &cluster.lineage, None)?;
+        if !self.key_stores.clusters().active(&cluster_id) {
+            return Err(fault(
+                KeyStoreFault::ClusterNotActive,
+                format!("AWS CloudHSM cluster {cluster_id} is not active."),
+            ));
+        }
+        if normalized(&cluster.trust_anchor) != normalized(&trust_anchor) {
+            return Err(fault(
+                KeyStoreFault::IncorrectTrustAnchor,
+                format!(
+                    "The trust anchor certificate does not match the trust anchor certificate of AWS CloudHSM cluster {cluster_id}."
+                ),
+            ));
+        }
+        if existing.len() >= MAX_KEY_STORES_PER_SCOPE {
+            return Err(key_store_quota(existing.len()));
+        }
+        let id = CustomKeyStoreId::random();
+        let _sealing = self.sealing.read().await;
+        let sealed_password = self
+            .vault
+            .seal(Purpose::KeyStorePassword { id: &id }, password.as_slice())?;
+        let record = KeyStoreRecord {
+            scope,
+            id: id.clone(),
+            name: input.name.clone(),
+            cluster_id,
+            trust_anchor,
+            sealed_password,
+            state: ConnectionState::Disconnected,
+            error: None,
+            created: self.clock.now(),
+        };
+        match self
+            .store
+            .create_key_store(&record, MAX_KEY_STORES_PER_SCOPE)
+            .await
+        {
+            Ok(()) => Ok(id),
+            Err(StoreError::Conflict {
+                constraint: Constraint::KeyStoreName,
+            }) => Err(fault(
+                KeyStoreFault::NameInUse,
+                format!("Custom key store name '{}' is already in use.", input.name),
+            )),
+            Err(StoreError::Limit(_)) => Err(key_store_quota(MAX_KEY_STORES_PER_SCOPE)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `CloudHsmClusterInUseException` when a store of the account (other than `except`)
+    /// uses a cluster of this lineage.
+    fn refuse_cluster_in_use(
+        &self,
+        stores: &[KeyStoreRecord],
+        lineage: &str,
+        except: Option<&CustomKeyStoreId>,
+    ) -> Result<()> {
+        for store in stores {
+            if Some(&store.id) == except {
+                continue;
+            }
+            let theirs = self
+                .key_stores
+                .clusters()
+                .cluster(&store.cluster_id)
+                .map_or_else(|| store.cluster_id.clone(), |c| c.lineage);
+            if theirs == lineage {
+                return Err(fault(
+                    KeyStoreFault::ClusterInUse,
+                    format!(
+                        "AWS CloudHSM cluster {} is already associated with custom key store {}.",
+                        store.cluster_id, store.id
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// ConnectCustomKeyStore: `Some(id)` when the store is now `CONNECTING` and
+    /// [`Kms::finish_connecting`] must be run (the caller does it in the background, as the
+    /// operation returns at once).
+    pub async fn connect_custom_key_store(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+    ) -> Result<Option<CustomKeyStoreId>> {
+        self.authorize_identity(ctx, "kms:ConnectCustomKeyStore", "*")?;
+        let _serial = self.key_stores.lock.lock().await;
+        let record = self.scoped_key_store(&ctx.scope(), id).await?;
+        match record.state {
+            ConnectionState::Connected | ConnectionState::Connecting => return Ok(None),
+            ConnectionState::Failed | ConnectionState::Disconnecting => {
+                return Err(fault(
+                    KeyStoreFault::InvalidState,
+                    format!(
+                        "Custom key store '{id}' cannot be connected while its connection state is {}. Disconnect it first.",
+                        record.state
+                    ),
+                ));
+            }
+            ConnectionState::Disconnected => {}
+        }
+        let cluster = &record.cluster_id;
+        if self.key_stores.clusters().cluster(cluster).is_some()
+            && !self.key_stores.clusters().active(cluster)
+        {
+            return Err(fault(
+                KeyStoreFault::ClusterNotActive,
+                format!("AWS CloudHSM cluster {cluster} is not active."),
+            ));
+        }
+        self.set_connection(&record.id, ConnectionState::Connecting, None, |s| {
+            s == ConnectionState::Disconnected
+        })
+        .await?;
+        Ok(Some(record.id))
+    }
+
+    /// The second half of a connection: logs in to the cluster with the store's password and
+    /// records `CONNECTED`, or `FAILED` with the reason.
+    pub async fn finish_connecting(&self, id: &CustomKeyStoreId) -> Result<ConnectionState> {
+        let Some(record) = self.store.key_store(id).await? else {
+            return Err(not_found(id.as_str()));
+        };
+        if record.state != ConnectionState::Connecting {
+            return Ok(record.state);
+        }
+        let outcome = match self.key_stores.clusters().cluster(&record.cluster_id) {
+            None => Err(ConnectionErrorCode::ClusterNotFound),
+            Some(_) => match self
+                .vault
+                .unseal(Purpose::KeyStorePassword { id }, &record.sealed_password)
+            {
+                Ok(password) => self
+                    .key_stores
+                    .clusters()
+                    .connect(&record.cluster_id, &password),
+                Err(e) => {
+                    tracing::warn!(store = %id, error = %e, "cannot open a key store's password");
+                    Err(ConnectionErrorCode::InternalError)
+                }
+            },
+        };
+        let (state, error) = match outcome {
+            Ok(session) => {
+                self.key_stores.put_session(id, session);
+                (ConnectionState::Connected, None)
+            }
+            Err(code) => {
+                tracing::warn!(store = %id, cluster = %record.cluster_id, code = %code, "custom key store failed to connect");
+                (ConnectionState::Failed, Some(code))
+            }
+        };
+        // Disconnected meanwhile: the disconnection wins.
+        match self
+            .set_connection(id, state, error, |s| s == ConnectionState::Connecting)
+            .await
+        {
+            Ok(()) => Ok(state),
+            Err(e) => {
+                self.key_stores.drop_session(id);
+                Err(e)
+            }
+        }
+    }
+
+    /// Finishes the connections an earlier run of Trent left `CONNECTING` (it stopped between
+    /// the two halves); run at start.
+    pub async fn resume_connecting(&self) -> Result<usize> {
+        let mut resumed = 0;
+        for store in self.store.key_stores(None).await? {
+            if store.state == ConnectionState::Connecting {
+                self.finish_connecting(&store.id).await?;
+                resumed += 1;
+            }
+        }
+        Ok(resumed)
+    }
+
+    /// Writes a store's connection state if its current one passes `from`.
+    async fn set_connection(
+        &self,
+        id: &CustomKeyStoreId,
+        state: ConnectionState,
+        error: Option<ConnectionErrorCode>,
+        from: impl FnOnce(ConnectionState) -> bool + Send + 'static,
+    ) -> Result<()> {
+        let shown = id.clone();
+        let outcome = self
+            .store
+            .modify_key_store(
+                id,
+                Box::new(move |r| {
+                    if !from(r.state) {
+                        return Err(fault(
+                            KeyStoreFault::InvalidState,
+                            format!(
+                                "Custom key store '{shown}' changed its connection state to {} meanwhile.",
+                                r.state
+                            ),
+                        ));
+                    }
+                    r.state = state;
+                    r.error = error;
+                    Ok(())
+                }),
+            )
+            .await;
+        match outcome {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(refused)) => Err(refused),
+            Err(StoreError::NotFound) => Err(not_found(id.as_str())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn disconnect_custom_key_store(&self, ctx: &RequestContext, id: &str) -> Result<()> {
+        self.authorize_identity(ctx, "kms:DisconnectCustomKeyStore", "*")?;
+        let _serial = self.key_stores.lock.lock().await;
+        let record = self.scoped_key_store(&ctx.scope(), id).await?;
+        if matches!(
+            record.state,
+            ConnectionState::Disconnecting | ConnectionState::Disconnected
+        ) {
+            return Err(fault(
+                KeyStoreFault::InvalidState,
+                format!(
+                    "Custom key store '{id}' cannot be disconnected while its connection state is {}.",
+                    record.state
+                ),
+            ));
+        }
+        self.set_connection(&record.id, ConnectionState::Disconnected, None, |_| true)
+            .await?;
+        self.key_stores.drop_session(&record.id);
+        Ok(())
+    }
+
+    pub async fn update_custom_key_store(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateKeyStoreInput,
+    ) -> Result<()> {
+        self.authorize_identity(ctx, "kms:UpdateCustomKeyStore", "*")?;
+        let _serial = self.key_stores.lock.lock().await;
+        let scope = ctx.scope();
+        let record = self.scoped_key_store(&scope, &input.id).await?;
+        let id = record.id.clone();
+        let changes_hsm = input.cluster_id.is_some() || input.password.is_some();
+        if changes_hsm && record.state != ConnectionState::Disconnected {
+            return Err(fault(
+                KeyStoreFault::InvalidState,
+                format!(
+                    "Custom key store '{id}' must be disconnected to change its cluster or password. Its connection state is {}.",
+                    record.state
+                ),
+            ));
+        }
+        if let Some(cluster_id) = &input.cluster_id {
+            let cluster = self
+                .key_stores
+                .clusters()
+                .cluster(cluster_id)
+                .ok_or_else(|| {
+                    fault(
+                        KeyStoreFault::ClusterNotFound,
+                        format!("AWS CloudHSM cluster {cluster_id} not found."),
+                    )
+                })?;
+            let old_lineage = self
+                .key_stores
+                .clusters()
+                .cluster(&record.cluster_id)
+                .map_or_else(|| record.cluster_id.clone(), |c| c.lineage);
+            if cluster.lineage != old_lineage {
+                return Err(fault(
+                    KeyStoreFault::ClusterNotRelated,
+                    format!(
+                        "AWS CloudHSM cluster {cluster_id} is not related to cluster {}.",
+                        record.cluster_id
+                    ),
+                ));
+            }
+            if !self.key_stores.clusters().active(cluster_id) {
+                return Err(fault(
+                    KeyStoreFault::ClusterNotActive,
+                    format!("AWS CloudHSM cluster {cluster_id} is not active."),
+                ));
+            }
+        }
+        if let Some(name) = &input.new_name
+            && name != &record.name
+            && self
+                .store
+                .key_stores(Some(&scope))
+                .await?
+                .iter()
+                .any(|s| &s.name == name)
+        {
+            return Err(fault(
+                KeyStoreFault::NameInUse,
+                format!("Custom key store name '{name}' is already in use."),
+            ));
+        }
+        let _sealing = self.sealing.read().await;
+        let sealed_password = input
+            .password
+            .as_ref()
+            .map(|p| {
+                self.vault
+                    .seal(Purpose::KeyStorePassword { id: &id }, p.as_slice())
+            })
+            .transpose()?;
+        let (name, cluster) = (input.new_name.clone(), input.cluster_id.clone());
+        let shown = id.clone();
+        let outcome = self
+            .store
+            .modify_key_store(
+                &id,
+                Box::new(move |r| {
+                    if (cluster.is_some() || sealed_password.is_some())
+                        && r.state != ConnectionState::Disconnected
+                    {
+                        return Err(fault(
+                            KeyStoreFault::InvalidState,
+                            format!("Custom key store '{shown}' is not disconnected."),
+                        ));
+                    }
+                    if let Some(name) = name {
+                        r.name = name;
+                    }
+                    if let Some(cluster) = cluster {
+                        r.cluster_id = cluster;
+                    }
+                    if let Some(sealed) = sealed_password {
+                        r.sealed_password = sealed;
+                    }
+                    Ok(())
+                }),
+            )
+            .await;
+        match outcome {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(refused)) => Err(refused),
+            Err(StoreError::NotFound) => Err(not_found(id.as_str())),
+            Err(StoreError::Conflict {
+                constraint: Constraint::KeyStoreName,
+            }) => Err(fault(
+                KeyStoreFault::NameInUse,
+                format!(
+                    "Custom key store name '{}' is already in use.",
+                    input.new_name.unwrap_or_default()
+                ),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn delete_custom_key_store(&self, ctx: &RequestContext, id: &str) -> Result<()> {
+        self.authorize_identity(ctx, "kms:DeleteCustomKeyStore", "*")?;
+        let _serial = self.key_stores.lock.lock().await;
+        let record = self.scoped_key_store(&ctx.scope(), id).await?;
+        if record.state != ConnectionState::Disconnected {
+            return Err(fault(
+                KeyStoreFault::InvalidState,
+                format!(
+                    "Custom key store '{id}' must be disconnected before it is deleted. Its connection state is {}.",
+                    record.state
+                ),
+            ));
+        }
+        match self.store.delete_key_store(&record.id).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict {
+                constraint: Constraint::ForeignKey,
+            }) => Err(fault(
+                KeyStoreFault::HasKeys,
+                format!(
+                    "Custom key store '{id}' contains KMS keys. Delete its KMS keys before you delete the custom key store."
+                ),
+            )),
+            Err(StoreError::NotFound) => Err(not_found(id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// DescribeCustomKeyStores: one store by id or name, or a page of the scope's stores in
+    /// creation order (`marker` is the id of the last one of the previous page).
+    pub async fn describe_custom_key_stores(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeKeyStoresInput,
+    ) -> Result<Page<KeyStoreRecord>> {
+        self.authorize_identity(ctx, "kms:DescribeCustomKeyStores", "*")?;
+        let stores = self.store.key_stores(Some(&ctx.scope())).await?;
+        let selected: Vec<KeyStoreRecord> = match (&input.id, &input.name) {
+            (Some(_), Some(_)) => {
+                return Err(Error::validation(
+                    "You cannot specify both CustomKeyStoreId and CustomKeyStoreName.",
+                ));
+            }
+            (Some(id), None) => {
+                let found: Vec<_> = stores.into_iter().filter(|s| s.id.as_str() == id).collect();
+                if found.is_empty() {
+                    return Err(not_found(id));
+                }
+                found
+            }
+            (None, Some(name)) => {
+                let found: Vec<_> = stores.into_iter().filter(|s| &s.name == name).collect();
+                if found.is_empty() {
+                    return Err(fault(
+                        KeyStoreFault::NotFound,
+                        format!("Custom key store '{name}' does not exist"),
+                    ));
+                }
+                found
+            }
+            (None, None) => stores,
+        };
+        let start = match &input.marker {
+            None => 0,
+            Some(marker) => selected
+                .iter()
+                .position(|s| s.id.as_str() == marker)
+                .map(|i| i + 1)
+                .ok_or_else(|| Error::InvalidMarker {
+                    message: format!("Invalid marker '{marker}'"),
+                })?,
+        };
+        let rest: Vec<KeyStoreRecord> = selected.into_iter().skip(start).collect();
+        let truncated = rest.len() > input.limit;
+        Ok(Page {
+            items: rest.into_iter().take(input.limit).collect(),
+            truncated,
+        })
+    }
+
+    /// Random bytes from a connected store's HSM (GenerateRandom with `CustomKeyStoreId`).
+    pub(crate) async fn hsm_random(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        len: usize,
+    ) -> Result<crate::secret::Secret> {
+        let record = self.scoped_key_store(&ctx.scope(), id).await?;
+        if record.state != ConnectionState::Connected {
+            return Err(fault(
+                KeyStoreFault::InvalidState,
+                format!(
+                    "Custom key store '{id}' is not connected. Its connection state is {}.",
+                    record.state
+                ),
+            ));
+        }
+        self.with_hsm(&record.id, None, |hsm| hsm.random(len)).await
+    }
+
+    /// Destroys the HSM object of a key store key that was deleted; best effort, as at AWS:
+    /// a store that is not connected keeps the object (an orphan the log names).
+    pub(crate) async fn destroy_hsm_key(&self, record: &KeyRecord) {
+        let Some(store) = &record.custom_key_store else {
+            return;
+        };
+        let label = record.id.as_str().to_owned();
+        let id = record.current_material.0;
+        match self
+            .with_hsm(store, None, |hsm| hsm.destroy_key(&label, &id))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(
+                key = %record.arn(),
+                store = %store,
+                error = %e,
+                "the HSM object of a deleted key could not be destroyed; it is left in the cluster"
+            ),
+        }
+    }
+}
+
+/// AWS's answer when its CloudHSM cluster cannot be reached.
+fn cannot_communicate() -> Error {
+    Error::KeyStateConflict {
+        message: "KMS cannot communicate with your CloudHSM cluster".to_owned(),
+    }
+}
+
+/// A key store key whose object is not in the HSM (destroyed outside Trent): the key keeps
+/// its state, and cryptographic operations fail as at AWS, with `KMSInvalidStateException`.
+pub(crate) fn key_material_missing(record: &KeyRecord) -> Error {
+    Error::KeyStateConflict {
+        message: format!(
+            "The key material for {} is not in its AWS CloudHSM cluster.",
+            record.arn()
+        ),
+    }
+}
+
+fn key_store_quota(count: usize) -> Error {
+    Error::LimitExceeded {
+        message: format!(
+            "Custom key store quota for this account in this region is {MAX_KEY_STORES_PER_SCOPE} but the current usage is {count}."
+        ),
+    }
+}
