@@ -226,7 +226,7 @@ pub const KEY_STORE_SELECT: &str = "account, region, id, name, cluster_id, trust
 pub const INSERT_KEY_STORE: &str = "INSERT INTO custom_key_stores (account, region, id, name, cluster_id, trust_anchor, sealed_password, state, error_code, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 /// Writes back what may change of a store, taking [`key_store_values`].
-pub const UPDATE_KEY_STORE: &str = "UPDATE custom_key_stores SET name = $4, cluster_id = $5, trust_anchor = $6, sealed_password = $7, state = $8, error_code = $9 WHERE account = $1 AND region = $2 AND id = $3";
+pub const UPDATE_KEY_STORE: &str = "UPDATE custom_key_stores SET name = $4, cluster_id = $5, trust_anchor = $6, sealed_password = $7, state = $8, error_code = $9, created = $10 WHERE account = $1 AND region = $2 AND id = $3";
 
 /// A store's values, in [`KEY_STORE_SELECT`] order.
 pub fn key_store_values(store: &KeyStoreRecord) -> Vec<Value> {

@@ -166,7 +166,10 @@ async fn apply_principals(kms: &Kms, config: &Config) -> Result<(), Failure> {
 pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Failure> {
     let store = kms.store();
     let err = |e: trent_core::store::StoreError| Failure::Store(e.to_string());
-    if let Some(config) = config {
+    // A config that declares no accounts (only clusters, quotas or the listener, say) leaves
+    // identities as they are without one: the default identity is made and kept.
+    let identities = config.filter(|c| !c.accounts.is_empty());
+    if let Some(config) = identities {
         // The config is authoritative for the access keys it declares: a key an earlier
         // config listed (or the auto-created default key) that this one does not stops
         // working. Keys made through the admin API are the admin API's to manage.
@@ -231,7 +234,7 @@ pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Fai
             .await
             .map_err(err)?;
     }
-    if config.is_none() && store.accounts().await.map_err(err)?.is_empty() {
+    if identities.is_none() && store.accounts().await.map_err(err)?.is_empty() {
         let account = AccountId::parse(DEFAULT_ACCOUNT)
             .ok_or_else(|| Failure::Config("default account id".to_owned()))?;
         store

@@ -25,6 +25,7 @@ mod harness;
 mod hot_path;
 mod import;
 mod key_policies;
+mod key_stores;
 mod keys;
 mod lifecycle;
 mod lookup;
