@@ -17,4 +17,5 @@ mod dry_run;
 mod encrypt;
 mod fixture;
 mod grants;
+mod key_stores;
 mod keys;
