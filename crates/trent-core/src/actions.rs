@@ -39,6 +39,12 @@ const fn action(name: &'static str, cross_account: bool, rate: Rate) -> ActionSp
 /// Every KMS action Trent authorizes, by name.
 pub const ACTIONS: &[ActionSpec] = &[
     action("kms:CancelKeyDeletion", false, Rate::Own(5)),
+    action("kms:ConnectCustomKeyStore", false, Rate::Own(5)),
+    action("kms:CreateCustomKeyStore", false, Rate::Own(5)),
+    action("kms:DeleteCustomKeyStore", false, Rate::Own(5)),
+    action("kms:DescribeCustomKeyStores", false, Rate::Own(5)),
+    action("kms:DisconnectCustomKeyStore", false, Rate::Own(5)),
+    action("kms:UpdateCustomKeyStore", false, Rate::Own(5)),
     action("kms:CreateAlias", false, Rate::Own(5)),
     action("kms:CreateGrant", true, Rate::Own(50)),
     action("kms:CreateKey", false, Rate::Own(5)),

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cryptoki::context::Pkcs11;
@@ -128,19 +129,33 @@ impl HsmClusters for Pkcs11Clusters {
             }
             Err(_) => return Err(ConnectionErrorCode::InternalError),
         }
+        // More sessions share the login (PKCS#11 logs the application in, not a session), so
+        // that concurrent calls need not wait for one another.
+        let mut sessions = vec![Mutex::new(session)];
+        for _ in 1..SESSIONS {
+            match module.open_rw_session(slot) {
+                Ok(more) => sessions.push(Mutex::new(more)),
+                Err(_) => break,
+            }
+        }
         Ok(Arc::new(ClusterSession {
             cluster: id.to_owned(),
-            session: Mutex::new(session),
+            sessions,
+            next: AtomicUsize::new(0),
             handles: Mutex::new(HashMap::new()),
         }))
     }
 }
 
-/// A logged-in session with a cluster's token.
+/// How many PKCS#11 sessions a connected store keeps with its token.
+const SESSIONS: usize = 4;
+
+/// A logged-in connection with a cluster's token: a few sessions under one login.
 struct ClusterSession {
     cluster: String,
-    /// PKCS#11 sessions are not for concurrent use: one call at a time.
-    session: Mutex<Session>,
+    /// A PKCS#11 session is for one call at a time; a call takes a free one.
+    sessions: Vec<Mutex<Session>>,
+    next: AtomicUsize,
     /// Object handles found so far, by (label, id): finding an object searches the token.
     handles: Mutex<HashMap<(String, Vec<u8>), ObjectHandle>>,
 }
@@ -175,8 +190,18 @@ impl ClusterSession {
         &self,
         f: impl FnOnce(&Session) -> Result<T, BackendError>,
     ) -> Result<T, BackendError> {
+        let n = self.sessions.len().max(1);
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        // A free session if there is one, else wait for the next in turn.
+        for i in 0..n {
+            if let Some(Ok(session)) = self.sessions.get((start + i) % n).map(Mutex::try_lock) {
+                return f(&session);
+            }
+        }
         let session = self
-            .session
+            .sessions
+            .get(start)
+            .ok_or_else(|| BackendError::Fatal("no PKCS#11 session".to_owned()))?
             .lock()
             .map_err(|_| BackendError::Fatal("PKCS#11 session lock poisoned".to_owned()))?;
         f(&session)

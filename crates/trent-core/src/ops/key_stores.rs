@@ -21,6 +21,9 @@ use crate::model::{
 use crate::store::{Constraint, Page, StoreError};
 use crate::vault::Purpose;
 
+/// How long a node waits before it logs in again to a cluster that did not answer.
+const LOGIN_RETRY_MILLIS: i64 = 5_000;
+
 /// AWS's quota of custom key stores per account and Region.
 pub const MAX_KEY_STORES_PER_SCOPE: usize = 10;
 
@@ -32,7 +35,12 @@ pub(crate) struct KeyStores {
     records: RwLock<Option<Arc<HashMap<CustomKeyStoreId, KeyStoreRecord>>>>,
     /// Bumped by every invalidation, so that a read begun before it is not cached after it.
     epoch: AtomicU64,
-    sessions: Mutex<HashMap<CustomKeyStoreId, Arc<dyn HsmSession>>>,
+    /// This node's sessions, by store, each with the cluster it is logged in to (a store
+    /// moved to a related cluster needs a session there).
+    sessions: Mutex<HashMap<CustomKeyStoreId, (String, Arc<dyn HsmSession>)>>,
+    /// When this node last failed to log in to a store's cluster on first use, so that a
+    /// cluster that does not answer is not asked again on every request.
+    failed_logins: Mutex<HashMap<CustomKeyStoreId, crate::model::UnixMillis>>,
     /// Serializes this node's management calls (each a read, a decision and a write).
     pub(crate) lock: tokio::sync::Mutex<()>,
 }
@@ -50,6 +58,7 @@ impl KeyStores {
             records: RwLock::new(None),
             epoch: AtomicU64::new(0),
             sessions: Mutex::new(HashMap::new()),
+            failed_logins: Mutex::new(HashMap::new()),
             lock: tokio::sync::Mutex::new(()),
         }
     }
@@ -69,13 +78,20 @@ impl KeyStores {
         }
     }
 
-    fn session(&self, id: &CustomKeyStoreId) -> Option<Arc<dyn HsmSession>> {
-        self.sessions.lock().ok()?.get(id).cloned()
+    /// This node's session with a store, if it is logged in to `cluster`.
+    fn session(&self, id: &CustomKeyStoreId, cluster: &str) -> Option<Arc<dyn HsmSession>> {
+        match self.sessions.lock().ok()?.get(id) {
+            Some((logged_in, session)) if logged_in == cluster => Some(session.clone()),
+            _ => None,
+        }
     }
 
-    fn put_session(&self, id: &CustomKeyStoreId, session: Arc<dyn HsmSession>) {
+    fn put_session(&self, id: &CustomKeyStoreId, cluster: &str, session: Arc<dyn HsmSession>) {
         if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.insert(id.clone(), session);
+            sessions.insert(id.clone(), (cluster.to_owned(), session));
+        }
+        if let Ok(mut failed) = self.failed_logins.lock() {
+            failed.remove(id);
         }
     }
 
@@ -235,22 +251,54 @@ impl Kms {
                 ),
             ));
         }
-        if let Some(session) = self.key_stores.session(id) {
+        if let Some(session) = self.key_stores.session(id, &record.cluster_id) {
             return Ok(session);
+        }
+        let now = self.clock.now();
+        let recently_failed = self
+            .key_stores
+            .failed_logins
+            .lock()
+            .ok()
+            .and_then(|f| f.get(id).copied())
+            .is_some_and(|at| now.0.saturating_sub(at.0) < LOGIN_RETRY_MILLIS);
+        if recently_failed {
+            return Err(cannot_communicate());
         }
         let password = self
             .vault
             .unseal(Purpose::KeyStorePassword { id }, &record.sealed_password)?;
-        let session = self
+        match self
             .key_stores
             .clusters()
             .connect(&record.cluster_id, &password)
-            .map_err(|code| {
+        {
+            Ok(session) => {
+                self.key_stores
+                    .put_session(id, &record.cluster_id, session.clone());
+                Ok(session)
+            }
+            Err(code) => {
                 tracing::warn!(store = %id, cluster = %record.cluster_id, code = %code, "cannot open a session with a custom key store's cluster");
-                cannot_communicate()
-            })?;
-        self.key_stores.put_session(id, session.clone());
-        Ok(session)
+                if matches!(
+                    code,
+                    ConnectionErrorCode::InvalidCredentials
+                        | ConnectionErrorCode::UserLockedOut
+                        | ConnectionErrorCode::UserNotFound
+                ) {
+                    // Logging in again would only lock the user out: the store is FAILED,
+                    // as AWS shows it, until an operator disconnects and fixes it.
+                    let _ = self
+                        .set_connection(id, ConnectionState::Failed, Some(code), |s| {
+                            s == ConnectionState::Connected
+                        })
+                        .await;
+                } else if let Ok(mut failed) = self.key_stores.failed_logins.lock() {
+                    failed.insert(id.clone(), now);
+                }
+                Err(cannot_communicate())
+            }
+        }
     }
 
     /// Runs a call on a store's session; a session that failed because its HSM went away is
@@ -330,7 +378,10 @@ impl Kms {
                 format!("Custom key store name '{}' is already in use.", input.name),
             ));
         }
-        self.refuse_cluster_in_use(&existing, &cluster.lineage, None)?;
+        // A cluster belongs to one account, as at AWS: a store of any account or Region on a
+        // cluster of this lineage holds it.
+        let everywhere = self.store.key_stores(None).await?;
+        self.refuse_cluster_in_use(&everywhere, &cluster.lineage, None)?;
         if !self.key_stores.clusters().active(&cluster_id) {
             return Err(fault(
                 KeyStoreFault::ClusterNotActive,
@@ -381,8 +432,8 @@ impl Kms {
         }
     }
 
-    /// `CloudHsmClusterInUseException` when a store of the account (other than `except`)
-    /// uses a cluster of this lineage.
+    /// `CloudHsmClusterInUseException` when one of `stores` (other than `except`) uses a
+    /// cluster of this lineage.
     fn refuse_cluster_in_use(
         &self,
         stores: &[KeyStoreRecord],
@@ -478,7 +529,7 @@ impl Kms {
         };
         let (state, error) = match outcome {
             Ok(session) => {
-                self.key_stores.put_session(id, session);
+                self.key_stores.put_session(id, &record.cluster_id, session);
                 (ConnectionState::Connected, None)
             }
             Err(code) => {
@@ -622,6 +673,20 @@ impl Kms {
                     format!("AWS CloudHSM cluster {cluster_id} is not active."),
                 ));
             }
+        }
+        if input.new_name.is_some()
+            && !matches!(
+                record.state,
+                ConnectionState::Connected | ConnectionState::Disconnected
+            )
+        {
+            return Err(fault(
+                KeyStoreFault::InvalidState,
+                format!(
+                    "Custom key store '{id}' can be renamed only while it is CONNECTED or DISCONNECTED. Its connection state is {}.",
+                    record.state
+                ),
+            ));
         }
         if let Some(name) = &input.new_name
             && name != &record.name

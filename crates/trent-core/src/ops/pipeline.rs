@@ -62,6 +62,19 @@ impl<'a> KeyUse<'a> {
     }
 }
 
+/// The actions AWS refuses for a key in an `AWS_CLOUDHSM` key store, in any key state:
+/// rotation and imported material.
+const NOT_FOR_KEY_STORE_KEYS: &[&str] = &[
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:GetKeyRotationStatus",
+    "kms:RotateKeyOnDemand",
+    "kms:ListKeyRotations",
+    "kms:GetParametersForImport",
+    "kms:ImportKeyMaterial",
+    "kms:DeleteImportedKeyMaterial",
+];
+
 /// The key states an operation accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StateRule {
@@ -268,6 +281,18 @@ impl Kms {
             key,
         )?;
         let record = &authorized.key().record;
+        // What AWS never does with a key store's key is refused whatever its state.
+        if record.origin == crate::model::Origin::AwsCloudHsm
+            && NOT_FOR_KEY_STORE_KEYS.contains(&action)
+        {
+            return Err(Error::Unsupported {
+                message: format!(
+                    "{} origin is {} which is not valid for this operation.",
+                    record.arn(),
+                    record.origin
+                ),
+            });
+        }
         // A key of a custom key store that is not connected is Unavailable.
         check_state(self.key_state(record).await?, &record.arn(), state)?;
         if let Some(usage) = usage
@@ -355,6 +380,8 @@ pub(crate) fn check_state(state: KeyState, arn: &str, rule: StateRule) -> Result
         (StateRule::Any, _) => Ok(()),
         (_, KeyState::Enabled) => Ok(()),
         (StateRule::NotPendingDeletion | StateRule::Importable, KeyState::Disabled) => Ok(()),
+        // A key of a disconnected key store is still managed: tags, aliases, grants.
+        (StateRule::NotPendingDeletion, KeyState::Unavailable) => Ok(()),
         (StateRule::Importable, KeyState::PendingImport) => Ok(()),
         (StateRule::Enabled, KeyState::Disabled) => Err(Error::Disabled {
             arn: arn.to_owned(),

@@ -225,16 +225,6 @@ impl Kms {
             )
             .await?;
         let record = authorized.key().record.clone();
-        // A key of a custom key store never rotates, and AWS says so.
-        if record.origin == Origin::AwsCloudHsm {
-            return Err(Error::Unsupported {
-                message: format!(
-                    "{} origin is {} which is not valid for this operation.",
-                    record.arn(),
-                    record.origin
-                ),
-            });
-        }
         // As AWS now does: asymmetric and HMAC keys answer "not enabled" rather than an error.
         Ok(RotationStatus {
             enabled: rotatable(&record) && record.rotation.period_days.is_some(),

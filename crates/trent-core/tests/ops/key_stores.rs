@@ -300,9 +300,17 @@ async fn ten_stores_per_account_and_region_one_per_cluster() {
         ),
         other => panic!("{other:?}"),
     }
-    // Another account has its own ten, and may use the same cluster.
-    f.kms
+    // A cluster belongs to one account, as at AWS; another account has ten stores of its own.
+    let taken = f
+        .kms
         .create_custom_key_store(&f.other(), store_input("s0", PIN))
+        .await
+        .unwrap_err();
+    assert_eq!(kind(taken), KeyStoreFault::ClusterInUse);
+    let mut own = store_input("s0", PIN);
+    own.cluster_id = Some("cluster-234567abcdefy".to_owned());
+    f.kms
+        .create_custom_key_store(&f.other(), own)
         .await
         .unwrap();
     // Paging in creation order, the marker being the last id of a page.
@@ -408,6 +416,27 @@ async fn keys_are_unavailable_while_disconnected_and_their_objects_go_with_them(
     let shown = f.kms.describe_key(&ctx, &key_ref).await.unwrap();
     assert_eq!(shown.state, KeyState::Unavailable);
     f.kms.disable_key(&ctx, &key_ref).await.unwrap();
+    // It is still managed (tags), and still refused what AWS never does with it.
+    f.kms
+        .tag_resource(
+            &ctx,
+            &key_ref,
+            &[trent_core::model::Tag {
+                key: "team".to_owned(),
+                value: "blue".to_owned(),
+            }],
+        )
+        .await
+        .unwrap();
+    match f.kms.get_key_rotation_status(&ctx, &key_ref).await {
+        Err(Error::Unsupported { message }) => {
+            assert!(
+                message.ends_with("origin is AWS_CLOUDHSM which is not valid for this operation."),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(
         f.kms.describe_key(&ctx, &key_ref).await.unwrap().state,
         KeyState::Unavailable
