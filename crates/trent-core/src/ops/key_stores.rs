@@ -27,6 +27,9 @@ const LOGIN_RETRY_MILLIS: i64 = 5_000;
 /// AWS's quota of custom key stores per account and Region.
 pub const MAX_KEY_STORES_PER_SCOPE: usize = 10;
 
+/// A node's session with a store and the cluster it is logged in to.
+type Held = (String, Arc<dyn HsmSession>);
+
 /// The key stores a node knows: the cached records and its sessions.
 #[derive(Debug)]
 pub(crate) struct KeyStores {
@@ -37,7 +40,7 @@ pub(crate) struct KeyStores {
     epoch: AtomicU64,
     /// This node's sessions, by store, each with the cluster it is logged in to (a store
     /// moved to a related cluster needs a session there).
-    sessions: Mutex<HashMap<CustomKeyStoreId, (String, Arc<dyn HsmSession>)>>,
+    sessions: Mutex<HashMap<CustomKeyStoreId, Held>>,
     /// When this node last failed to log in to a store's cluster on first use, so that a
     /// cluster that does not answer is not asked again on every request.
     failed_logins: Mutex<HashMap<CustomKeyStoreId, crate::model::UnixMillis>>,
