@@ -277,13 +277,22 @@ async fn create_key_rejects_what_this_version_does_not_serve() {
             .await,
     );
     assert_eq!(code, "ValidationException");
+    // A key store's key needs its store named (the rest is tests/it/key_stores.rs's).
     let (code, _) = error_of(
         kms.create_key()
             .origin(OriginType::AwsCloudhsm)
             .send()
             .await,
     );
+    assert_eq!(code, "ValidationException");
+    let (code, message) = error_of(
+        kms.create_key()
+            .origin(OriginType::ExternalKeyStore)
+            .send()
+            .await,
+    );
     assert_eq!(code, "UnsupportedOperationException");
+    assert!(message.contains("EXTERNAL_KEY_STORE"), "{message}");
     // Imported material for a spec that takes none.
     let (code, _) = error_of(
         kms.create_key()
