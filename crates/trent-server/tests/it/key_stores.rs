@@ -501,6 +501,56 @@ async fn cloudhsm_key_stores_live_in_pkcs11_tokens() {
     );
     assert!(!contains(&on_disk, b"kept in store a"));
 
+    // Every key store call is in the audit trail, the password left out.
+    let trail = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["audit", "search", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(trail.status.success(), "{trail:?}");
+    let events: Vec<serde_json::Value> = String::from_utf8(trail.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for name in [
+        "CreateCustomKeyStore",
+        "ConnectCustomKeyStore",
+        "DisconnectCustomKeyStore",
+        "UpdateCustomKeyStore",
+        "DeleteCustomKeyStore",
+        "DescribeCustomKeyStores",
+        "GenerateRandom",
+    ] {
+        assert!(
+            events.iter().any(|e| e["eventName"] == name),
+            "{name} is in the trail"
+        );
+    }
+    let created = events
+        .iter()
+        .find(|e| {
+            e["eventName"] == "CreateCustomKeyStore"
+                && e["requestParameters"]["customKeyStoreName"] == "store-b"
+        })
+        .expect("store-b's creation");
+    assert_eq!(created["requestParameters"]["cloudHsmClusterId"], CLUSTER_B);
+    assert_eq!(created["responseElements"]["customKeyStoreId"], b.as_str());
+    assert!(created["requestParameters"]["keyStorePassword"].is_null());
+    let refused = events
+        .iter()
+        .filter(|e| e["eventName"] == "CreateCustomKeyStore")
+        .filter_map(|e| e["errorCode"].as_str())
+        .collect::<Vec<_>>();
+    assert!(
+        refused.contains(&"IncorrectTrustAnchorException"),
+        "{refused:?}"
+    );
+    assert!(
+        !events.iter().any(|e| e.to_string().contains(PIN)),
+        "no event holds the password"
+    );
+
     // After a restart the stores are still connected and their keys still decrypt: the
     // node logs in again on first use.
     let trent = Trent::start_with_env(&data, &args, &env);
