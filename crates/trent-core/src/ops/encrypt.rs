@@ -1,7 +1,6 @@
 //! Encrypt, Decrypt and ReEncrypt, for symmetric keys (Trent's envelope) and RSA keys (raw
 //! RSAES-OAEP, as AWS), and the sealing that data keys share.
 
-use crate::backend::BackendError;
 use crate::envelope::{self, Envelope};
 use crate::error::{Error, Result};
 use crate::kms::Kms;
@@ -353,24 +352,20 @@ impl Kms {
                 let record = &key.key().record;
                 let aad = envelope.aad(input.context);
                 let plaintext = match &record.custom_key_store {
+                    // A key store's key has one material (it never rotates): a blob that names
+                    // another is not this key's, and the HSM is not asked.
+                    Some(_) if envelope.material_id != record.current_material => {
+                        return Err(Error::InvalidCiphertext);
+                    }
                     Some(store) => {
                         self.with_hsm(store, Some(record), |hsm| {
-                            match hsm.decrypt(
+                            hsm.decrypt(
                                 record.id.as_str(),
                                 &envelope.material_id.0,
                                 &envelope.nonces.iv,
                                 &aad,
                                 envelope.body,
-                            ) {
-                                // Another material id, or a tag that does not check: the
-                                // blob is not one this key made.
-                                Err(BackendError::KeyMissing)
-                                    if envelope.material_id != record.current_material =>
-                                {
-                                    Err(BackendError::InvalidCiphertext)
-                                }
-                                other => other,
-                            }
+                            )
                         })
                         .await?
                     }

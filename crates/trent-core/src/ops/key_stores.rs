@@ -140,6 +140,28 @@ fn fault(kind: KeyStoreFault, message: impl Into<String>) -> Error {
     }
 }
 
+/// `CustomKeyStoreInvalidStateException` for a store that must be connected and is not.
+fn not_connected(id: &impl std::fmt::Display, state: ConnectionState) -> Error {
+    fault(
+        KeyStoreFault::InvalidState,
+        format!("Custom key store '{id}' is not connected. Its connection state is {state}."),
+    )
+}
+
+fn name_in_use(name: &str) -> Error {
+    fault(
+        KeyStoreFault::NameInUse,
+        format!("Custom key store name '{name}' is already in use."),
+    )
+}
+
+fn cluster_not_active(cluster: &str) -> Error {
+    fault(
+        KeyStoreFault::ClusterNotActive,
+        format!("AWS CloudHSM cluster {cluster} is not active."),
+    )
+}
+
 fn not_found(id: &str) -> Error {
     fault(
         KeyStoreFault::NotFound,
@@ -246,13 +268,7 @@ impl Kms {
         };
         if record.state != ConnectionState::Connected {
             self.key_stores.drop_session(id);
-            return Err(fault(
-                KeyStoreFault::InvalidState,
-                format!(
-                    "Custom key store '{id}' is not connected. Its connection state is {}.",
-                    record.state
-                ),
-            ));
+            return Err(not_connected(id, record.state));
         }
         if let Some(session) = self.key_stores.session(id, &record.cluster_id) {
             return Ok(session);
@@ -329,24 +345,36 @@ impl Kms {
         }
     }
 
-    /// The checks CreateKey makes of a key store, once its other members are checked: a store
-    /// of the caller's scope that is connected.
-    pub(crate) async fn key_store_for_new_key(
+    /// A store of the caller's scope that is connected (CreateKey's store, GenerateRandom's):
+    /// `CustomKeyStoreNotFoundException` or `CustomKeyStoreInvalidStateException` otherwise.
+    pub(crate) async fn connected_key_store(
         &self,
         scope: &Scope,
         id: &str,
     ) -> Result<CustomKeyStoreId> {
         let record = self.scoped_key_store(scope, id).await?;
         if record.state != ConnectionState::Connected {
-            return Err(fault(
-                KeyStoreFault::InvalidState,
-                format!(
-                    "Custom key store '{id}' is not connected. Its connection state is {}.",
-                    record.state
-                ),
-            ));
+            return Err(not_connected(&id, record.state));
         }
         Ok(record.id)
+    }
+
+    /// The declared cluster with this id; `CloudHsmClusterNotFoundException` otherwise.
+    fn declared_cluster(&self, id: &str) -> Result<crate::backend::ClusterInfo> {
+        self.key_stores.clusters().cluster(id).ok_or_else(|| {
+            fault(
+                KeyStoreFault::ClusterNotFound,
+                format!("AWS CloudHSM cluster {id} not found."),
+            )
+        })
+    }
+
+    /// A cluster's lineage; a cluster the config no longer declares is its own.
+    fn lineage_of(&self, cluster: &str) -> String {
+        self.key_stores
+            .clusters()
+            .cluster(cluster)
+            .map_or_else(|| cluster.to_owned(), |c| c.lineage)
     }
 
     pub async fn create_custom_key_store(
@@ -364,32 +392,18 @@ impl Kms {
         };
         let _serial = self.key_stores.lock.lock().await;
         let scope = ctx.scope();
-        let cluster = self
-            .key_stores
-            .clusters()
-            .cluster(&cluster_id)
-            .ok_or_else(|| {
-                fault(
-                    KeyStoreFault::ClusterNotFound,
-                    format!("AWS CloudHSM cluster {cluster_id} not found."),
-                )
-            })?;
-        let existing = self.store.key_stores(Some(&scope)).await?;
-        if existing.iter().any(|s| s.name == input.name) {
-            return Err(fault(
-                KeyStoreFault::NameInUse,
-                format!("Custom key store name '{}' is already in use.", input.name),
-            ));
-        }
-        // A cluster belongs to one account, as at AWS: a store of any account or Region on a
-        // cluster of this lineage holds it.
+        let cluster = self.declared_cluster(&cluster_id)?;
+        // Every store, of every account and Region: a cluster belongs to one account, as at
+        // AWS, so a store anywhere on a cluster of this lineage holds it.
         let everywhere = self.store.key_stores(None).await?;
-        self.refuse_cluster_in_use(&everywhere, &cluster.lineage, None)?;
+        let existing: Vec<&KeyStoreRecord> =
+            everywhere.iter().filter(|s| s.scope == scope).collect();
+        if existing.iter().any(|s| s.name == input.name) {
+            return Err(name_in_use(&input.name));
+        }
+        self.refuse_cluster_in_use(&everywhere, &cluster.lineage)?;
         if !self.key_stores.clusters().active(&cluster_id) {
-            return Err(fault(
-                KeyStoreFault::ClusterNotActive,
-                format!("AWS CloudHSM cluster {cluster_id} is not active."),
-            ));
+            return Err(cluster_not_active(&cluster_id));
         }
         if normalized(&cluster.trust_anchor) != normalized(&trust_anchor) {
             return Err(fault(
@@ -426,33 +440,16 @@ impl Kms {
             Ok(()) => Ok(id),
             Err(StoreError::Conflict {
                 constraint: Constraint::KeyStoreName,
-            }) => Err(fault(
-                KeyStoreFault::NameInUse,
-                format!("Custom key store name '{}' is already in use.", input.name),
-            )),
+            }) => Err(name_in_use(&input.name)),
             Err(StoreError::Limit(_)) => Err(key_store_quota(MAX_KEY_STORES_PER_SCOPE)),
             Err(e) => Err(e.into()),
         }
     }
 
-    /// `CloudHsmClusterInUseException` when one of `stores` (other than `except`) uses a
-    /// cluster of this lineage.
-    fn refuse_cluster_in_use(
-        &self,
-        stores: &[KeyStoreRecord],
-        lineage: &str,
-        except: Option<&CustomKeyStoreId>,
-    ) -> Result<()> {
+    /// `CloudHsmClusterInUseException` when one of `stores` uses a cluster of this lineage.
+    fn refuse_cluster_in_use(&self, stores: &[KeyStoreRecord], lineage: &str) -> Result<()> {
         for store in stores {
-            if Some(&store.id) == except {
-                continue;
-            }
-            let theirs = self
-                .key_stores
-                .clusters()
-                .cluster(&store.cluster_id)
-                .map_or_else(|| store.cluster_id.clone(), |c| c.lineage);
-            if theirs == lineage {
+            if self.lineage_of(&store.cluster_id) == lineage {
                 return Err(fault(
                     KeyStoreFault::ClusterInUse,
                     format!(
@@ -493,10 +490,7 @@ impl Kms {
         if self.key_stores.clusters().cluster(cluster).is_some()
             && !self.key_stores.clusters().active(cluster)
         {
-            return Err(fault(
-                KeyStoreFault::ClusterNotActive,
-                format!("AWS CloudHSM cluster {cluster} is not active."),
-            ));
+            return Err(cluster_not_active(cluster));
         }
         self.set_connection(&record.id, ConnectionState::Connecting, None, |s| {
             s == ConnectionState::Disconnected
@@ -646,22 +640,8 @@ impl Kms {
             ));
         }
         if let Some(cluster_id) = &input.cluster_id {
-            let cluster = self
-                .key_stores
-                .clusters()
-                .cluster(cluster_id)
-                .ok_or_else(|| {
-                    fault(
-                        KeyStoreFault::ClusterNotFound,
-                        format!("AWS CloudHSM cluster {cluster_id} not found."),
-                    )
-                })?;
-            let old_lineage = self
-                .key_stores
-                .clusters()
-                .cluster(&record.cluster_id)
-                .map_or_else(|| record.cluster_id.clone(), |c| c.lineage);
-            if cluster.lineage != old_lineage {
+            let cluster = self.declared_cluster(cluster_id)?;
+            if cluster.lineage != self.lineage_of(&record.cluster_id) {
                 return Err(fault(
                     KeyStoreFault::ClusterNotRelated,
                     format!(
@@ -671,10 +651,7 @@ impl Kms {
                 ));
             }
             if !self.key_stores.clusters().active(cluster_id) {
-                return Err(fault(
-                    KeyStoreFault::ClusterNotActive,
-                    format!("AWS CloudHSM cluster {cluster_id} is not active."),
-                ));
+                return Err(cluster_not_active(cluster_id));
             }
         }
         if input.new_name.is_some()
@@ -700,10 +677,7 @@ impl Kms {
                 .iter()
                 .any(|s| &s.name == name)
         {
-            return Err(fault(
-                KeyStoreFault::NameInUse,
-                format!("Custom key store name '{name}' is already in use."),
-            ));
+            return Err(name_in_use(name));
         }
         let _sealing = self.sealing.read().await;
         let sealed_password = input
@@ -748,13 +722,7 @@ impl Kms {
             Err(StoreError::NotFound) => Err(not_found(id.as_str())),
             Err(StoreError::Conflict {
                 constraint: Constraint::KeyStoreName,
-            }) => Err(fault(
-                KeyStoreFault::NameInUse,
-                format!(
-                    "Custom key store name '{}' is already in use.",
-                    input.new_name.unwrap_or_default()
-                ),
-            )),
+            }) => Err(name_in_use(&input.new_name.unwrap_or_default())),
             Err(e) => Err(e.into()),
         }
     }
@@ -846,17 +814,8 @@ impl Kms {
         id: &str,
         len: usize,
     ) -> Result<crate::secret::Secret> {
-        let record = self.scoped_key_store(&ctx.scope(), id).await?;
-        if record.state != ConnectionState::Connected {
-            return Err(fault(
-                KeyStoreFault::InvalidState,
-                format!(
-                    "Custom key store '{id}' is not connected. Its connection state is {}.",
-                    record.state
-                ),
-            ));
-        }
-        self.with_hsm(&record.id, None, |hsm| hsm.random(len)).await
+        let store = self.connected_key_store(&ctx.scope(), id).await?;
+        self.with_hsm(&store, None, |hsm| hsm.random(len)).await
     }
 
     /// Destroys the HSM object of a key store key that was deleted; best effort, as at AWS:

@@ -183,7 +183,7 @@ impl Kms {
         self.authorize_identity_with(ctx, "kms:CreateKey", "*", &facts)?;
         let scope = ctx.scope();
         let store = match &input.custom_key_store {
-            Some(id) => Some(self.key_store_for_new_key(&scope, id).await?),
+            Some(id) => Some(self.connected_key_store(&scope, id).await?),
             None => None,
         };
         self.check_keys_quota(&scope).await?;
