@@ -14,14 +14,14 @@ use cryptoki::context::Pkcs11;
 use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
 use cryptoki::mechanism::aead::GcmParams;
-use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::object::{Attribute, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
 use trent_core::backend::{BackendError, ClusterInfo, HsmClusters, HsmSession};
 use trent_core::model::ConnectionErrorCode;
 use trent_core::secret::{Plaintext, Secret};
 
-use crate::pkcs11::{TokenSelector, find_slot, load, lost};
+use crate::pkcs11::{TokenSelector, aes_key_template, find_slot, load, lost};
 
 /// A cluster as declared in the config (`[[cloudhsm_cluster]]`).
 #[derive(Clone, Debug)]
@@ -265,24 +265,7 @@ impl HsmSession for ClusterSession {
             session
                 .generate_key(
                     &Mechanism::AesKeyGen,
-                    &[
-                        Attribute::Class(ObjectClass::SECRET_KEY),
-                        Attribute::KeyType(KeyType::AES),
-                        Attribute::ValueLen(32.into()),
-                        Attribute::Token(true),
-                        Attribute::Private(true),
-                        Attribute::Sensitive(true),
-                        Attribute::Extractable(false),
-                        Attribute::Encrypt(true),
-                        Attribute::Decrypt(true),
-                        Attribute::Wrap(false),
-                        Attribute::Unwrap(false),
-                        Attribute::Sign(false),
-                        Attribute::Verify(false),
-                        Attribute::Derive(false),
-                        Attribute::Label(label.as_bytes().to_vec()),
-                        Attribute::Id(id.to_vec()),
-                    ],
+                    &aes_key_template(label.as_bytes(), id),
                 )
                 .map_err(failure)?;
             Ok(())

@@ -265,25 +265,7 @@ impl Pkcs11RootKey {
     fn generate(&self, session: &Session, generation: u32) -> cryptoki::error::Result<()> {
         session.generate_key(
             &Mechanism::AesKeyGen,
-            &[
-                Attribute::Class(ObjectClass::SECRET_KEY),
-                Attribute::KeyType(KeyType::AES),
-                Attribute::ValueLen(32.into()),
-                Attribute::Token(true),
-                Attribute::Private(true),
-                Attribute::Sensitive(true),
-                Attribute::Extractable(false),
-                Attribute::Encrypt(true),
-                Attribute::Decrypt(true),
-                // Nothing else: it seals and opens, and never wraps, signs or derives.
-                Attribute::Wrap(false),
-                Attribute::Unwrap(false),
-                Attribute::Sign(false),
-                Attribute::Verify(false),
-                Attribute::Derive(false),
-                Attribute::Label(self.key_label.as_bytes().to_vec()),
-                Attribute::Id(generation.to_be_bytes().to_vec()),
-            ],
+            &aes_key_template(self.key_label.as_bytes(), &generation.to_be_bytes()),
         )?;
         Ok(())
     }
@@ -341,6 +323,30 @@ impl Pkcs11RootKey {
             .copied()
             .ok_or_else(|| unavailable("the token holds no root key"))
     }
+}
+
+/// The template of a new AES-256 key object in a token: sensitive, never extractable, for
+/// encryption and decryption only (never wrapping, signing or derivation), named by its
+/// label and id. The root key's objects and custom key stores' keys are made from it.
+pub(crate) fn aes_key_template(label: &[u8], id: &[u8]) -> Vec<Attribute> {
+    vec![
+        Attribute::Class(ObjectClass::SECRET_KEY),
+        Attribute::KeyType(KeyType::AES),
+        Attribute::ValueLen(32.into()),
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Encrypt(true),
+        Attribute::Decrypt(true),
+        Attribute::Wrap(false),
+        Attribute::Unwrap(false),
+        Attribute::Sign(false),
+        Attribute::Verify(false),
+        Attribute::Derive(false),
+        Attribute::Label(label.to_vec()),
+        Attribute::Id(id.to_vec()),
+    ]
 }
 
 /// Why a session could not be opened.
