@@ -7,9 +7,12 @@
 //! `SOFTHSM2_CONF` names throwaway tokens: SoftHSM2 reads its configuration once per process.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
+use common::{init_token, module, softhsm};
 use trent_core::backend::{BackendError, HsmClusters};
 use trent_core::model::ConnectionErrorCode;
 use trent_core::secret::Secret;
@@ -17,37 +20,6 @@ use trent_crypto::{ClusterOptions, Pkcs11Clusters, TokenSelector};
 
 const PIN: &str = "kmsuser-pin";
 const ANCHOR: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-
-fn module() -> PathBuf {
-    std::env::var_os("TRENT_TEST_PKCS11_MODULE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"))
-}
-
-fn softhsm(dir: &Path) -> PathBuf {
-    let tokens = dir.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    conf
-}
-
-fn init_token(conf: &Path, label: &str) {
-    let out = Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", conf)
-        .args(["--init-token", "--free", "--label", label])
-        .args(["--so-pin", "12345678", "--pin", PIN])
-        .output()
-        .expect("softhsm2-util (scripts/test installs softhsm2)");
-    assert!(out.status.success(), "{out:?}");
-}
 
 fn cluster(id: &str, token: &str) -> ClusterOptions {
     ClusterOptions {
@@ -68,7 +40,7 @@ fn key_store_keys_live_in_the_token() {
     );
     let dir = tempfile::tempdir().unwrap();
     let conf = softhsm(dir.path());
-    init_token(&conf, "store-a");
+    init_token(&conf, "store-a", PIN);
     let out = Command::new(std::env::current_exe().unwrap())
         .env("SOFTHSM2_CONF", &conf)
         .args(["--exact", "in_softhsm_tokens", "--ignored", "--nocapture"])

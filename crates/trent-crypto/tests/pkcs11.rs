@@ -7,47 +7,17 @@
 //! process, and SoftHSM2 reads its configuration and tokens when it is.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::{init_token, module, softhsm};
 use trent_core::backend::{BackendError, RootKeyProvider};
 use trent_crypto::pkcs11::{Pkcs11Error, Pkcs11Options, Pkcs11RootKey, TokenSelector};
 use zeroize::Zeroizing;
 
 const PIN: &str = "5678";
-
-/// SoftHSM2's module: `TRENT_TEST_PKCS11_MODULE`, or where Debian puts it.
-fn module() -> PathBuf {
-    std::env::var_os("TRENT_TEST_PKCS11_MODULE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"))
-}
-
-/// A SoftHSM2 configuration whose tokens live in `dir`.
-fn softhsm(dir: &Path) -> PathBuf {
-    let tokens = dir.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    conf
-}
-
-fn init_token(conf: &Path, label: &str) {
-    let out = Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", conf)
-        .args(["--init-token", "--free", "--label", label])
-        .args(["--so-pin", "1234", "--pin", PIN])
-        .output()
-        .expect("softhsm2-util (scripts/test installs softhsm2)");
-    assert!(out.status.success(), "{out:?}");
-}
 
 fn options(label: &str, pin: &str) -> Pkcs11Options {
     Pkcs11Options {
@@ -88,7 +58,7 @@ fn the_root_key_lives_in_the_token() {
     );
     let dir = tempfile::tempdir().unwrap();
     let conf = softhsm(dir.path());
-    init_token(&conf, "trent-a");
+    init_token(&conf, "trent-a", PIN);
     let out = Command::new(std::env::current_exe().unwrap())
         .env("SOFTHSM2_CONF", &conf)
         .env("TRENT_TEST_SCRATCH", dir.path())

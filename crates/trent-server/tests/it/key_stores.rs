@@ -15,18 +15,13 @@ use aws_sdk_kms::types::{ConnectionStateType, KeyState, OriginType};
 
 use crate::binary::Trent;
 use crate::harness::error_of;
+use crate::pkcs11::{module, softhsm_tokens};
 
 const PIN: &str = "kmsuser-pin";
 const CLUSTER_A: &str = "cluster-234567abcdefa";
 const CLUSTER_A2: &str = "cluster-234567abcdefb";
 const CLUSTER_B: &str = "cluster-234567abcdefc";
 const CLUSTER_AWAY: &str = "cluster-234567abcdefd";
-
-fn module() -> PathBuf {
-    std::env::var_os("TRENT_TEST_PKCS11_MODULE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"))
-}
 
 fn anchor(n: u8) -> String {
     format!("-----BEGIN CERTIFICATE-----\nMIIBcustomerCA{n}\n-----END CERTIFICATE-----\n")
@@ -35,26 +30,7 @@ fn anchor(n: u8) -> String {
 /// SoftHSM2 with two tokens, and a config declaring four clusters: A and A2 (one lineage, on
 /// token store-a), B (token store-b) and one whose token is absent.
 fn setup(dir: &Path) -> (PathBuf, PathBuf) {
-    let tokens = dir.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    for label in ["store-a", "store-b"] {
-        let out = Command::new("softhsm2-util")
-            .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", label])
-            .args(["--so-pin", "12345678", "--pin", PIN])
-            .output()
-            .expect("softhsm2-util (scripts/test installs softhsm2)");
-        assert!(out.status.success(), "{out:?}");
-    }
+    let conf = softhsm_tokens(dir, &["store-a", "store-b"], PIN);
     for n in [1, 2] {
         std::fs::write(dir.join(format!("anchor-{n}.pem")), anchor(n)).unwrap();
     }

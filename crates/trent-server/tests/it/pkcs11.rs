@@ -9,14 +9,16 @@ use crate::binary::{Trent, decrypt, new_key_and_blob};
 
 const PIN: &str = "5678";
 
-fn module() -> PathBuf {
+/// SoftHSM2's module: `TRENT_TEST_PKCS11_MODULE`, or where Debian puts it.
+pub(crate) fn module() -> PathBuf {
     std::env::var_os("TRENT_TEST_PKCS11_MODULE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"))
 }
 
-/// A SoftHSM2 configuration in `dir` with one token, `label`.
-fn token(dir: &Path, label: &str) -> PathBuf {
+/// A SoftHSM2 configuration whose tokens live in `dir/tokens`, with a token of each label in
+/// `labels`, all with the user PIN `pin`.
+pub(crate) fn softhsm_tokens(dir: &Path, labels: &[&str], pin: &str) -> PathBuf {
     let tokens = dir.join("tokens");
     std::fs::create_dir_all(&tokens).unwrap();
     let conf = dir.join("softhsm2.conf");
@@ -28,14 +30,21 @@ fn token(dir: &Path, label: &str) -> PathBuf {
         ),
     )
     .unwrap();
-    let out = Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &conf)
-        .args(["--init-token", "--free", "--label", label])
-        .args(["--so-pin", "1234", "--pin", PIN])
-        .output()
-        .expect("softhsm2-util (scripts/test installs softhsm2)");
-    assert!(out.status.success(), "{out:?}");
+    for label in labels {
+        let out = Command::new("softhsm2-util")
+            .env("SOFTHSM2_CONF", &conf)
+            .args(["--init-token", "--free", "--label", label])
+            .args(["--so-pin", "12345678", "--pin", pin])
+            .output()
+            .expect("softhsm2-util (scripts/test installs softhsm2)");
+        assert!(out.status.success(), "{out:?}");
+    }
     conf
+}
+
+/// A SoftHSM2 configuration in `dir` with one token, `label`.
+fn token(dir: &Path, label: &str) -> PathBuf {
+    softhsm_tokens(dir, &[label], PIN)
 }
 
 fn serve_args(module: &Path) -> Vec<String> {
