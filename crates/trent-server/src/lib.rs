@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod console;
 pub mod failure;
 pub mod http;
 pub mod protocols;

@@ -37,6 +37,10 @@ pub enum Source {
     Sts,
     Admin,
     CloudTrail,
+    /// The web console's own actions (its overview, audit search and verification).
+    Console,
+    /// Console sign-in (`ConsoleLogin`).
+    Signin,
 }
 
 impl Source {
@@ -46,6 +50,8 @@ impl Source {
             Source::Sts => "sts.amazonaws.com",
             Source::Admin => "iam.amazonaws.com",
             Source::CloudTrail => "cloudtrail.amazonaws.com",
+            Source::Console => "console.trent.local",
+            Source::Signin => "signin.amazonaws.com",
         }
     }
 }

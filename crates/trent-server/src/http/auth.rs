@@ -143,6 +143,127 @@ impl<K: std::hash::Hash + Eq + Clone> Buckets<K> {
     }
 }
 
+/// What a console sign-in proved: the principal and the regions of its account.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub principal: trent_core::model::Principal,
+    pub regions: Vec<Region>,
+    pub session_token: Option<std::sync::Arc<trent_core::secret::Secret>>,
+}
+
+/// Checks a console sign-in: the access key is known and enabled, the secret is its secret
+/// (compared in constant time), and an STS credential comes with its unexpired session token,
+/// exactly as a signed request would be checked. Failures count against the address's
+/// failed-authentication bucket.
+pub fn sign_in(
+    state: &AppState,
+    access_key_id: &str,
+    secret: &[u8],
+    session_token: Option<&str>,
+    source_ip: Option<IpAddr>,
+) -> Result<SignedIn, WireError> {
+    let now = std::time::Instant::now();
+    if let Some(ip) = source_ip
+        && !state.auth_failures.allows(&ip, now)
+    {
+        return Err(WireError::new(
+            ErrorCode::ThrottlingException,
+            THROTTLED_ADDRESS,
+        ));
+    }
+    let directory = state.kms.directory();
+    let result = (|| {
+        if state.dev && directory.credential(access_key_id).is_none() {
+            let (principal, _) = state.dev_default.clone().ok_or_else(unrecognized)?;
+            let regions = directory.regions(&principal.account).unwrap_or_default();
+            return Ok(SignedIn {
+                principal,
+                regions,
+                session_token: None,
+            });
+        }
+        let credential = directory
+            .credential(access_key_id)
+            .filter(|c| c.enabled)
+            .ok_or_else(unrecognized)?;
+        check_session_token(state, &credential, session_token)?;
+        if !state.dev && !sigv4::secrets_equal(credential.secret.as_slice(), secret) {
+            return Err(WireError::new(
+                ErrorCode::UnrecognizedClientException,
+                "The secret access key does not match the access key id.",
+            ));
+        }
+        let regions = directory
+            .regions(&credential.principal.account)
+            .unwrap_or_default();
+        Ok(SignedIn {
+            principal: credential.principal,
+            regions,
+            session_token: credential.session_token,
+        })
+    })();
+    if let (Err(_), Some(ip)) = (&result, source_ip) {
+        let _ = state.auth_failures.take(&ip, now);
+    }
+    result
+}
+
+/// The context of a console call: the session's access key looked up again (disabled,
+/// deleted or expired since sign-in: refused as a signed request would be).
+pub fn session_context(
+    state: &AppState,
+    session: &crate::console::session::Session,
+    source_ip: Option<IpAddr>,
+    request_id: &str,
+    secure: bool,
+) -> Result<RequestContext, WireError> {
+    let directory = state.kms.directory();
+    let principal = match directory
+        .credential(&session.access_key_id)
+        .filter(|c| c.enabled)
+    {
+        Some(credential) => {
+            let token = session
+                .session_token
+                .as_ref()
+                .map(|t| String::from_utf8_lossy(t.as_slice()).into_owned());
+            check_session_token(state, &credential, token.as_deref())?;
+            credential.principal
+        }
+        None if state.dev => state.dev_default.clone().ok_or_else(unrecognized)?.0,
+        None => return Err(unrecognized()),
+    };
+    let mut ctx = RequestContext::new(principal, session.region.clone(), request_id);
+    ctx.source_ip = source_ip;
+    ctx.secure_transport = secure;
+    Ok(ctx)
+}
+
+/// A session credential's token must be the one given, and unexpired; a long-term key must
+/// come with none.
+fn check_session_token(
+    state: &AppState,
+    credential: &trent_core::iam::directory::Credential,
+    given: Option<&str>,
+) -> Result<(), WireError> {
+    match (&credential.session_token, given) {
+        (None, None) => Ok(()),
+        (Some(expected), Some(given))
+            if sigv4::secrets_equal(expected.as_slice(), given.as_bytes()) =>
+        {
+            if credential
+                .expires
+                .is_some_and(|e| e <= state.kms.clock().now())
+            {
+                Err(expired())
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(unrecognized()),
+    }
+}
+
 fn verify(
     state: &AppState,
     parts: &Parts,
@@ -206,21 +327,7 @@ fn verify(
         .credential(&auth.access_key_id)
         .filter(|c| c.enabled)
         .ok_or_else(unrecognized)?;
-    let token = request.header("x-amz-security-token");
-    match (&credential.session_token, token) {
-        (None, None) => {}
-        (Some(expected), Some(given))
-            if sigv4::secrets_equal(expected.as_slice(), given.as_bytes()) =>
-        {
-            if credential
-                .expires
-                .is_some_and(|e| e <= state.kms.clock().now())
-            {
-                return Err(expired());
-            }
-        }
-        _ => return Err(unrecognized()),
-    }
+    check_session_token(state, &credential, request.header("x-amz-security-token"))?;
     let now = state.auth_clock.now().0 / 1000;
     let secret =
         zeroize::Zeroizing::new(String::from_utf8_lossy(credential.secret.as_slice()).into_owned());

@@ -34,6 +34,31 @@ pub async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request<Body>,
 ) -> Response<Body> {
+    serve(state, peer, request, Caller::Signed).await
+}
+
+/// Who a request comes from, as far as the transport can tell.
+#[derive(Debug)]
+pub enum Caller {
+    /// A request to `POST /`, to be authenticated by its SigV4 signature.
+    Signed,
+    /// A call of a signed-in console session (`POST /console/api/call`), whose cookie and
+    /// CSRF token the console checked.
+    Console {
+        session: crate::console::session::Session,
+        /// The browser's user agent, prefixed with the console's name.
+        user_agent: String,
+    },
+}
+
+/// Serves one JSON request of the endpoint (KMS, admin, CloudTrail, STS; and the console's
+/// own actions for a console caller): authentication, the protocol, the audit event.
+pub async fn serve(
+    state: Arc<AppState>,
+    peer: SocketAddr,
+    request: Request<Body>,
+    caller: Caller,
+) -> Response<Body> {
     let started = std::time::Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
@@ -44,7 +69,8 @@ pub async fn handle(
         .unwrap_or_default()
         .to_owned();
     let span = tracing::info_span!("request", id = %request_id, target = %target);
-    let endpoint = Endpoint::of(&parts, &target);
+    let console = matches!(caller, Caller::Console { .. });
+    let endpoint = Endpoint::of(&parts, &target, console);
     if endpoint == Endpoint::Sts {
         return sts_request(&state, parts, body, peer, &request_id)
             .instrument(span)
@@ -62,15 +88,33 @@ pub async fn handle(
         let body = read_body(&state, &parts, body).await?;
         // Parsed once: for the operation, and (redacted) for the audit event.
         let parsed = op::parse_body(&body);
-        facts.access_key_id = signed_access_key(&parts);
-        let ctx = crate::http::auth::authenticate(
-            &state,
-            &parts,
-            &body,
-            Some(peer.ip()),
-            &request_id,
-            endpoint.signing_service(),
-        )?;
+        let ctx = match &caller {
+            Caller::Signed => {
+                facts.access_key_id = signed_access_key(&parts);
+                crate::http::auth::authenticate(
+                    &state,
+                    &parts,
+                    &body,
+                    Some(peer.ip()),
+                    &request_id,
+                    endpoint.signing_service(),
+                )?
+            }
+            Caller::Console { session, .. } => {
+                facts.access_key_id = Some(session.access_key_id.clone());
+                let secure = parts
+                    .extensions
+                    .get::<crate::http::tls::OverTls>()
+                    .is_some();
+                crate::http::auth::session_context(
+                    &state,
+                    session,
+                    Some(peer.ip()),
+                    &request_id,
+                    secure,
+                )?
+            }
+        };
         facts.principal = Some(ctx.principal.clone());
         facts.region = Some(ctx.region.clone());
         let notes = ctx.audit.clone();
@@ -87,6 +131,19 @@ pub async fn handle(
                 }
                 let answer =
                     crate::protocols::cloudtrail::handle(&state, &ctx, action, &body).await?;
+                encode(&answer, action).map(Reply::unrecorded)
+            }
+            Endpoint::Console(action) => {
+                facts.operation = Some(action.clone());
+                facts.read_only = Some(true);
+                facts.request_parameters =
+                    parsed.as_ref().ok().map(crate::audit::event::redact_admin);
+                if crate::console::api::reads_the_trail(action)
+                    && !state.operator_limits.lookup_events.take(&account, now)
+                {
+                    return Err(crate::http::auth::rate_exceeded().into());
+                }
+                let answer = crate::console::api::handle(&state, &ctx, action, &body).await?;
                 encode(&answer, action).map(Reply::unrecorded)
             }
             Endpoint::Admin(action) => {
@@ -136,13 +193,17 @@ pub async fn handle(
         .as_ref()
         .err()
         .map(|e| (e.wire.code.as_str(), e.wire.message.as_str()));
+    let agent = match &caller {
+        Caller::Signed => user_agent(&parts),
+        Caller::Console { user_agent, .. } => user_agent.as_str(),
+    };
     let event = crate::audit::event::build(
         endpoint.source(),
         &facts,
         &target,
         &request_id,
         &peer.ip().to_string(),
-        user_agent(&parts),
+        agent,
         state.kms.clock().now(),
         response_value,
         error,
@@ -157,11 +218,16 @@ pub async fn handle(
         );
     }
 
+    let label = metric_label(facts.operation.as_deref());
     state.metrics.observe(
-        metric_label(facts.operation.as_deref()),
+        label,
         error.map_or("ok", |(code, _)| code),
         started.elapsed().as_secs_f64(),
     );
+    state
+        .console
+        .history
+        .observe(label, error.is_some(), state.kms.clock().now().0);
     match result {
         Ok(reply) => {
             tracing::debug!(parent: &span, "ok");
@@ -211,7 +277,8 @@ fn metric_label(operation: Option<&str>) -> &str {
         Some(op)
             if trent_api::model::is_known_operation(op)
                 || crate::protocols::admin::ACTIONS.contains(&op)
-                || op == "LookupEvents" =>
+                || op == "LookupEvents"
+                || crate::console::api::ACTIONS.contains(&op) =>
         {
             op
         }
@@ -413,17 +480,24 @@ enum Endpoint {
     CloudTrail(String),
     /// STS over the query protocol: a form-encoded `POST` without a target.
     Sts,
+    /// One of the console's own actions (`TrentConsole.<Action>`), for console callers only.
+    Console(String),
 }
 
 impl Endpoint {
-    fn of(parts: &axum::http::request::Parts, target: &str) -> Endpoint {
+    fn of(parts: &axum::http::request::Parts, target: &str, console: bool) -> Endpoint {
         let form = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if target.is_empty() && form && parts.method == axum::http::Method::POST {
+        if target.is_empty() && form && parts.method == axum::http::Method::POST && !console {
             Endpoint::Sts
+        } else if let Some(action) = target
+            .strip_prefix(crate::console::api::TARGET_PREFIX)
+            .filter(|_| console)
+        {
+            Endpoint::Console(action.to_owned())
         } else if let Some(action) =
             target.strip_prefix(crate::protocols::cloudtrail::TARGET_PREFIX)
         {
@@ -440,7 +514,7 @@ impl Endpoint {
         match self {
             Endpoint::CloudTrail(_) => crate::protocols::cloudtrail::SERVICE,
             Endpoint::Sts => crate::protocols::sts::SERVICE,
-            Endpoint::Kms(_) | Endpoint::Admin(_) => trent_api::SIGNING_NAME,
+            Endpoint::Kms(_) | Endpoint::Admin(_) | Endpoint::Console(_) => trent_api::SIGNING_NAME,
         }
     }
 
@@ -451,6 +525,7 @@ impl Endpoint {
             Endpoint::Admin(_) => Source::Admin,
             Endpoint::CloudTrail(_) => Source::CloudTrail,
             Endpoint::Sts => Source::Sts,
+            Endpoint::Console(_) => Source::Console,
         }
     }
 }

@@ -58,6 +58,11 @@
 //! token = "store-1"                        # the token's label (or slot = 1)
 //! trust_anchor = "/etc/trent/customerCA.crt" # PEM; CreateCustomKeyStore must give the same
 //! lineage = "prod"                         # optional: clusters of one lineage are related
+//!
+//! [console]                                # optional: the web console at /console
+//! enabled = true                           # default true
+//! idle_timeout_secs = 900                  # a session unused this long is signed out
+//! max_sessions = 1000                      # held at once; the least recently used goes
 //! ```
 
 use crate::failure::Failure;
@@ -115,6 +120,42 @@ struct RawConfig {
     root_key: Option<RootKeyConfig>,
     #[serde(default)]
     cloudhsm_cluster: Vec<RawCluster>,
+    console: Option<ConsoleConfig>,
+}
+
+/// `[console]`: the web console at `/console`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// Serve the console (default true).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// A session unused this long is signed out (default 900, at most 43200).
+    #[serde(default = "default_idle")]
+    pub idle_timeout_secs: u64,
+    /// Sessions held at once (default 1000); past it the least recently used goes.
+    #[serde(default = "default_sessions")]
+    pub max_sessions: usize,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_idle() -> u64 {
+    crate::console::session::IDLE_TIMEOUT_SECS
+}
+fn default_sessions() -> usize {
+    crate::console::session::MAX_SESSIONS
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> ConsoleConfig {
+        ConsoleConfig {
+            enabled: true,
+            idle_timeout_secs: default_idle(),
+            max_sessions: default_sessions(),
+        }
+    }
 }
 
 /// `[[cloudhsm_cluster]]`, as written.
@@ -398,6 +439,8 @@ pub struct Config {
     pub root_key: Option<RootKeyConfig>,
     /// `[[cloudhsm_cluster]]`: the HSMs custom key stores may use.
     pub clusters: Vec<ClusterConfig>,
+    /// `[console]`: the web console's settings (served, with its defaults, when absent).
+    pub console: Option<ConsoleConfig>,
 }
 
 #[derive(Debug)]
@@ -562,6 +605,20 @@ impl Config {
             quotas,
             require_signed_target: raw.sigv4.unwrap_or_default().require_signed_target,
             listener: raw.listener,
+            console: match raw.console {
+                Some(c) if c.idle_timeout_secs == 0 || c.idle_timeout_secs > 43_200 => {
+                    return Err(Failure::Config(
+                        "[console] idle_timeout_secs: expected more than 0 and at most 43200"
+                            .to_owned(),
+                    ));
+                }
+                Some(c) if c.max_sessions == 0 => {
+                    return Err(Failure::Config(
+                        "[console] max_sessions: expected at least 1".to_owned(),
+                    ));
+                }
+                other => other,
+            },
             root_key: raw.root_key,
             clusters,
         })

@@ -280,6 +280,7 @@ fn app_with(state: Arc<AppState>, with_metrics: bool) -> Router {
         router
     };
     router
+        .merge(crate::console::routes())
         .fallback(crate::http::dispatch::fallback)
         .with_state(state)
 }
@@ -549,6 +550,12 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
             limits.auth_failure_burst,
         )),
         operator_limits: crate::http::auth::OperatorLimits::new(&limits),
+        console: crate::console::Console::new(
+            &config
+                .as_ref()
+                .and_then(|c| c.console.clone())
+                .unwrap_or_default(),
+        ),
     });
     let listener = bind(options.listen, options.reuse_port)
         .map_err(|e| Failure::Network(format!("cannot listen on {}: {e}", options.listen)))?;

@@ -31,4 +31,6 @@ pub struct AppState {
     /// Where every call is recorded before its response goes out.
     pub audit: crate::audit::AuditLog,
     pub metrics: crate::http::metrics::Metrics,
+    /// The web console's sessions and request history.
+    pub console: crate::console::Console,
 }

@@ -17,6 +17,8 @@ mod binary;
 mod builders;
 mod cluster;
 mod concurrency;
+mod console;
+mod console_browser;
 mod crypto;
 mod disk_full;
 mod esdk;
