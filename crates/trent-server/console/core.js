@@ -594,7 +594,7 @@ export function field(label, input, help) {
     : h('div', { class: 'field' }, lab, input, small);
 }
 
-/** A modal <dialog> asking to confirm. Resolves true (confirmed) or false (cancelled, Escape).
+/** A modal <dialog> asking to confirm (its buttons: button.cancel, button.confirm). Resolves true (confirmed) or false (cancelled, Escape).
  *  Extra options: confirmId / cancelId (ids for the buttons, e.g. 'deletion-confirm'), cancelLabel,
  *  validate: () => string|null|Promise (a returned text is shown in the dialog and keeps it open). */
 export function confirmDialog({ title, body, confirmLabel = 'Confirm', danger = false, confirmId, cancelId, cancelLabel = 'Cancel', validate }) {
@@ -602,7 +602,7 @@ export function confirmDialog({ title, body, confirmLabel = 'Confirm', danger = 
     const titleId = 'dlg-title-' + Math.random().toString(36).slice(2, 9);
     const err = h('div', { class: 'alert', role: 'alert', hidden: true });
     let result = false;
-    const cancelBtn = h('button', { type: 'button', id: cancelId || null, on: { click: () => dlg.close() } }, cancelLabel);
+    const cancelBtn = h('button', { type: 'button', id: cancelId || null, class: 'cancel', on: { click: () => dlg.close() } }, cancelLabel);
     const okBtn = h(
       'button',
       {

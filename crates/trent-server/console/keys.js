@@ -621,8 +621,9 @@ async function renderWizard(params, container) {
   }
   function onUsageChange() {
     const specs = SPECS_BY_TYPE[type()][usageSelect.value] || [];
+    const prev = specSelect.value;
     fillSelect(specSelect, specs, SPEC_LABELS, true);
-    if (type() === 'hmac' && !specs.includes(specSelect.value)) specSelect.value = 'HMAC_256';
+    if (type() === 'hmac' && !specs.includes(prev)) specSelect.value = 'HMAC_256';
     specSelect.disabled = specs.length < 2;
     onSpecChange();
   }

@@ -271,6 +271,21 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any `Cookie` header parses without panicking, and what it finds is the value of a
+        /// `trent-console=` pair in it.
+        #[test]
+        fn any_cookie_header_parses(header in ".{0,200}", id in "[0-9a-f]{1,64}") {
+            if let Some(v) = cookie_value(Some(&header)) {
+                let pair = format!("{COOKIE}={v}");
+                proptest::prop_assert!(header.contains(&pair));
+            }
+            let with = format!("{header}; {COOKIE}={id}");
+            let found = cookie_value(Some(&with));
+            proptest::prop_assert!(found.is_some());
+        }
+    }
+
     #[test]
     fn csrf_tokens_and_cookies() {
         let sessions = Sessions::new(60, 3);

@@ -485,6 +485,26 @@ async fn a_key_administrator_works_through_the_console() {
     until_text(&c, "#wb-output", "CiphertextBlob").await;
     screenshot(&c, "09-workbench").await;
 
+    // The session idles out (the server's clock moves 16 minutes): the next call asks for a
+    // sign-in over the page, keeps what was typed, and goes through afterwards.
+    type_into(&c, "#wb-input", "typed before the session ended").await;
+    h.clock.advance(Duration::from_secs(16 * 60));
+    click(&c, "#wb-run").await;
+    css(&c, "dialog#signin-dialog[open]").await;
+    type_into(&c, "#reauth-access-key", ALICE.0).await;
+    type_into(&c, "#reauth-secret", ALICE.1).await;
+    click(&c, "#reauth-submit").await;
+    css(&c, "#wb-output").await;
+    until("the dialog closed", || async {
+        c.find(Locator::Css("dialog#signin-dialog[open]"))
+            .await
+            .is_err()
+    })
+    .await;
+    until_text(&c, "#wb-output", "CiphertextBlob").await;
+    let kept = css(&c, "#wb-input").await.prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("typed before the session ended"));
+
     // Identities.
     click(&c, "a[href=\"#/identities\"]").await;
     until_text(&c, "#identities-users", "bob").await;
