@@ -710,3 +710,28 @@ export async function loadAllKeys() {
 export function keyLabel(entry) {
   return entry?.aliases?.[0] || entry?.meta?.KeyId || '';
 }
+
+/** Lines `key=value` (or a JSON object) → an object; throws an Error naming a line that is neither. */
+export function parseContext(text) {
+  const t = String(text || '').trim();
+  if (!t) return {};
+  if (t.startsWith('{')) {
+    let v;
+    try {
+      v = JSON.parse(t);
+    } catch (e) {
+      throw new Error(`The encryption context is not valid JSON: ${e.message}`);
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('The encryption context must be a JSON object.');
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
+  }
+  const out = {};
+  t.split('\n').forEach((line, i) => {
+    const s = line.trim();
+    if (!s) return;
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new Error(`Encryption context line ${i + 1} is not key=value: ${s}`);
+    out[s.slice(0, eq).trim()] = s.slice(eq + 1).trim();
+  });
+  return out;
+}

@@ -20,6 +20,7 @@ import {
   fmtTime,
   field,
   confirmDialog,
+  parseContext,
 } from './core.js';
 
 export function routes(register) {
@@ -54,31 +55,6 @@ const isAsymmetric = (meta) => !!meta.KeySpec && meta.KeySpec !== 'SYMMETRIC_DEF
 function grantOps(meta) {
   if (meta.KeyUsage === 'ENCRYPT_DECRYPT') return isSymmetric(meta) ? GRANT_OPS.SYMMETRIC : GRANT_OPS.ASYMMETRIC_ENCRYPT;
   return GRANT_OPS[meta.KeyUsage] || ['DescribeKey', 'CreateGrant', 'RetireGrant'];
-}
-
-/** Lines `key=value` (or a JSON object) → an object; throws an Error naming a line that is neither. */
-function parseContext(text) {
-  const t = String(text || '').trim();
-  if (!t) return {};
-  if (t.startsWith('{')) {
-    let v;
-    try {
-      v = JSON.parse(t);
-    } catch (e) {
-      throw new Error(`The encryption context is not valid JSON: ${e.message}`);
-    }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('The encryption context must be a JSON object.');
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
-  }
-  const out = {};
-  t.split('\n').forEach((line, i) => {
-    const s = line.trim();
-    if (!s) return;
-    const eq = s.indexOf('=');
-    if (eq <= 0) throw new Error(`Encryption context line ${i + 1} is not key=value: ${s}`);
-    out[s.slice(0, eq).trim()] = s.slice(eq + 1).trim();
-  });
-  return out;
 }
 
 /** A PEM text for a base64 DER SubjectPublicKeyInfo. */

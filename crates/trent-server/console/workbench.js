@@ -1,5 +1,5 @@
 // The crypto workbench (#/workbench): run Encrypt, Decrypt, GenerateDataKey, Sign, Verify, GenerateMac and VerifyMac by hand, for testing.
-import { kms, kmsAll, h, clear, alertBox, showError, clearError, field, b64encode, b64decode, utf8, prettyJson, toast } from './core.js';
+import { kms, kmsAll, h, clear, alertBox, showError, clearError, field, b64encode, b64decode, utf8, prettyJson, toast, parseContext } from './core.js';
 
 export function routes(register) {
   register('/workbench', renderWorkbench);
@@ -23,31 +23,6 @@ const OPERATIONS = {
   GenerateMac: { algorithms: MAC, member: 'MacAlgorithm', input: 'Message' },
   VerifyMac: { algorithms: MAC, member: 'MacAlgorithm', input: 'Message', signature: 'MAC (base64)' },
 };
-
-/** Lines `key=value` (or a JSON object) → an object; throws an Error naming a line that is neither. */
-function parseContext(text) {
-  const t = String(text || '').trim();
-  if (!t) return {};
-  if (t.startsWith('{')) {
-    let v;
-    try {
-      v = JSON.parse(t);
-    } catch (e) {
-      throw new Error(`The encryption context is not valid JSON: ${e.message}`);
-    }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('The encryption context must be a JSON object.');
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
-  }
-  const out = {};
-  t.split('\n').forEach((line, i) => {
-    const s = line.trim();
-    if (!s) return;
-    const eq = s.indexOf('=');
-    if (eq <= 0) throw new Error(`Encryption context line ${i + 1} is not key=value: ${s}`);
-    out[s.slice(0, eq).trim()] = s.slice(eq + 1).trim();
-  });
-  return out;
-}
 
 /** Base64 text as the user typed it → canonical base64 (also accepts base64url and line breaks). */
 function canonicalB64(text, what) {

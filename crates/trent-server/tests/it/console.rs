@@ -272,14 +272,7 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_checks_the_secret() {
 async fn a_call_without_the_csrf_token_changes_nothing() {
     let h = start("", |_| {}).await;
     let alice = h.client_for("us-east-1", ALICE.0, ALICE.1);
-    let key = alice
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let key = crate::builders::created(alice.create_key()).await.key_id;
     let s = sign_in(&h, ALICE).await;
     let body = serde_json::json!({"KeyId": key}).to_string();
     for token in [
@@ -312,14 +305,7 @@ async fn a_call_without_the_csrf_token_changes_nothing() {
 async fn calls_run_as_the_principal_and_land_in_the_trail() {
     let h = start("", |_| {}).await;
     let alice = h.client_for("us-east-1", ALICE.0, ALICE.1);
-    let key = alice
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let key = crate::builders::created(alice.create_key()).await.key_id;
     let bob = sign_in(&h, BOB).await;
     let body = serde_json::json!({"KeyId": key}).to_string();
     let denied = call(&h, &bob, Some(&bob.csrf), "TrentService.DisableKey", &body).await;

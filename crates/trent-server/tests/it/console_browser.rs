@@ -112,19 +112,7 @@ async fn screenshot(c: &Client, name: &str) {
 
 /// The SDK, trusting the server's self-signed certificate, as `who`.
 fn sdk(h: &Harness, who: (&str, &str)) -> aws_sdk_kms::Client {
-    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
-    let pem = std::fs::read(h.data_dir().join("tls-cert.pem")).unwrap();
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .tls_context(
-            TlsContext::builder()
-                .with_trust_store(TrustStore::empty().with_pem_certificate(pem))
-                .build()
-                .unwrap(),
-        )
-        .build_https();
+    let http = h.trusting_http_client();
     let config = h
         .config_for("us-east-1", who.0, who.1)
         .http_client(http)

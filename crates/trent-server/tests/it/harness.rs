@@ -96,6 +96,24 @@ impl Harness {
             .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
     }
 
+    /// An HTTPS client for the SDK that trusts only this server's self-signed certificate
+    /// (a server started with `TlsSource::SelfSigned`).
+    pub fn trusting_http_client(&self) -> aws_sdk_kms::config::SharedHttpClient {
+        use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+        let pem = std::fs::read(self.data_dir().join("tls-cert.pem")).unwrap();
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .tls_context(
+                TlsContext::builder()
+                    .with_trust_store(TrustStore::empty().with_pem_certificate(pem))
+                    .build()
+                    .unwrap(),
+            )
+            .build_https()
+    }
+
     /// The default identity: its access key id and secret.
     pub fn who(&self) -> (&str, &str) {
         (&self.access_key_id, &self.secret)

@@ -365,22 +365,10 @@ secret = "another-secret-for-test-rigs-000000000"
 /// the SDK's calls arrive over TLS (`aws:SecureTransport` is true), plain HTTP is not served.
 #[tokio::test]
 async fn tls_with_the_sdk_trusting_a_test_ca() {
-    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
     let h =
         Harness::start_with(|o| o.tls = Some(trent_server::http::tls::TlsSource::SelfSigned)).await;
     assert!(h.server.endpoint().starts_with("https://localhost:"));
-    let pem = std::fs::read(h.data_dir().join("tls-cert.pem")).unwrap();
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .tls_context(
-            TlsContext::builder()
-                .with_trust_store(TrustStore::empty().with_pem_certificate(pem))
-                .build()
-                .unwrap(),
-        )
-        .build_https();
+    let http = h.trusting_http_client();
     let config = aws_sdk_kms::Config::builder()
         .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
         .region(aws_sdk_kms::config::Region::new("us-east-1"))
