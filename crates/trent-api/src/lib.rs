@@ -19,6 +19,7 @@ pub mod shapes;
 pub mod sigv4;
 pub mod sts;
 pub mod validation;
+pub mod xks;
 
 pub use blob::{Blob, EpochMillis, SecretBlob};
 pub use error::{ErrorCode, WireError};
@@ -62,5 +63,24 @@ pub mod fuzzing {
         if let Ok(auth) = crate::sigv4::parse(&request, crate::sigv4::Rules::default()) {
             let _ = crate::sigv4::verify(&request, &auth, "secret", "kms", 1_767_225_600);
         }
+    }
+
+    /// Feeds arbitrary bytes through the XKS proxy API: its first line as a request path, and all
+    /// of it as every request and response body.
+    pub fn xks_request(data: &[u8]) {
+        use crate::xks;
+        let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
+        let _ = xks::parse_path(&String::from_utf8_lossy(first_line));
+        let _ = xks::parse_health(data);
+        let _ = xks::parse_metadata(data);
+        let _ = xks::parse_encrypt(data);
+        let _ = xks::parse_decrypt(data);
+        let _ = xks::metadata_of(data);
+        let _ = xks::Error::parse_body(data);
+        let _ = xks::MetadataResponse::parse(data);
+        let _ = xks::EncryptResponse::parse(data, 12, data, true);
+        let _ = xks::EncryptResponse::parse(data, data.len(), b"", false);
+        let _ = xks::DecryptResponse::parse(data, 12);
+        let _ = xks::HealthResponse::parse(data);
     }
 }
