@@ -60,6 +60,18 @@ pub enum ErrorCode {
     UnrecognizedClientException,
     UnsupportedOperationException,
     ValidationException,
+    XksKeyAlreadyInUseException,
+    XksKeyInvalidConfigurationException,
+    XksKeyNotFoundException,
+    XksProxyIncorrectAuthenticationCredentialException,
+    XksProxyInvalidConfigurationException,
+    XksProxyInvalidResponseException,
+    XksProxyUriEndpointInUseException,
+    XksProxyUriInUseException,
+    XksProxyUriUnreachableException,
+    XksProxyVpcEndpointServiceInUseException,
+    XksProxyVpcEndpointServiceInvalidConfigurationException,
+    XksProxyVpcEndpointServiceNotFoundException,
 }
 
 impl ErrorCode {
@@ -119,6 +131,24 @@ impl ErrorCode {
             UnrecognizedClientException => "UnrecognizedClientException",
             UnsupportedOperationException => "UnsupportedOperationException",
             ValidationException => "ValidationException",
+            XksKeyAlreadyInUseException => "XksKeyAlreadyInUseException",
+            XksKeyInvalidConfigurationException => "XksKeyInvalidConfigurationException",
+            XksKeyNotFoundException => "XksKeyNotFoundException",
+            XksProxyIncorrectAuthenticationCredentialException => {
+                "XksProxyIncorrectAuthenticationCredentialException"
+            }
+            XksProxyInvalidConfigurationException => "XksProxyInvalidConfigurationException",
+            XksProxyInvalidResponseException => "XksProxyInvalidResponseException",
+            XksProxyUriEndpointInUseException => "XksProxyUriEndpointInUseException",
+            XksProxyUriInUseException => "XksProxyUriInUseException",
+            XksProxyUriUnreachableException => "XksProxyUriUnreachableException",
+            XksProxyVpcEndpointServiceInUseException => "XksProxyVpcEndpointServiceInUseException",
+            XksProxyVpcEndpointServiceInvalidConfigurationException => {
+                "XksProxyVpcEndpointServiceInvalidConfigurationException"
+            }
+            XksProxyVpcEndpointServiceNotFoundException => {
+                "XksProxyVpcEndpointServiceNotFoundException"
+            }
         }
     }
 

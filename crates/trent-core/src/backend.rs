@@ -1,5 +1,6 @@
 //! The cryptography seams: [`KeyBackend`] works with key material, [`RootKeyProvider`] seals it
-//! at rest, [`HsmClusters`] reaches the HSMs of custom key stores. Implementations live in
+//! at rest, [`HsmClusters`] reaches the HSMs of custom key stores and [`XksProxies`] the proxies
+//! of external key stores. Implementations live in
 //! `trent-crypto` (software, and PKCS#11 for root keys and key stores).
 
 use crate::model::{EncryptionAlgorithm, KeySpec, MacAlgorithm, MessageType, SigningAlgorithm};
@@ -298,5 +299,138 @@ impl HsmClusters for NoClusters {
         _password: &Secret,
     ) -> Result<std::sync::Arc<dyn HsmSession>, crate::model::ConnectionErrorCode> {
         Err(crate::model::ConnectionErrorCode::ClusterNotFound)
+    }
+}
+
+/// An external key store's proxy as the KMS calls it: where, and with which credential.
+#[derive(Debug)]
+pub struct XksTarget<'a> {
+    /// `https://` and the host.
+    pub uri_endpoint: &'a str,
+    /// `[/prefix]/kms/xks/v1`.
+    pub uri_path: &'a str,
+    pub access_key_id: &'a str,
+    pub secret: &'a Secret,
+    /// The Region the KMS signs for.
+    pub region: &'a str,
+}
+
+/// The `requestMetadata` of a call: who asked the KMS for what.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct XksRequestMetadata {
+    pub aws_principal_arn: Option<String>,
+    pub kms_key_arn: Option<String>,
+    pub kms_operation: String,
+    pub kms_request_id: String,
+}
+
+/// An external key's AES-GCM output, as the proxy returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XksCiphertext {
+    pub ciphertext: Vec<u8>,
+    pub initialization_vector: Vec<u8>,
+    pub authentication_tag: Vec<u8>,
+    pub ciphertext_metadata: Vec<u8>,
+}
+
+/// One call to a proxy.
+#[derive(Debug)]
+pub enum XksCall<'a> {
+    Health,
+    Metadata {
+        external_key_id: &'a str,
+    },
+    /// AES-GCM under the external key, with `aad`; the proxy is asked for the ciphertext data
+    /// integrity value, which the client checks.
+    Encrypt {
+        external_key_id: &'a str,
+        plaintext: &'a [u8],
+        aad: &'a [u8],
+    },
+    Decrypt {
+        external_key_id: &'a str,
+        ciphertext: &'a XksCiphertext,
+        aad: &'a [u8],
+    },
+}
+
+/// A proxy's answer, checked against the spec.
+#[derive(Debug)]
+pub enum XksAnswer {
+    /// GetHealthStatus: the health of each external key manager (`ACTIVE`, `DEGRADED`,
+    /// `UNAVAILABLE`).
+    Health { managers: Vec<String> },
+    Metadata {
+        key_spec: String,
+        key_usage: Vec<String>,
+        key_status: String,
+    },
+    Encrypted(XksCiphertext),
+    Decrypted(Plaintext),
+}
+
+/// An error a proxy answered with (the spec's `errorName`s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XksRefusal {
+    Validation,
+    InvalidState,
+    InvalidCiphertext,
+    InvalidKeyUsage,
+    AuthenticationFailed,
+    AccessDenied,
+    KeyNotFound,
+    InvalidUriPath,
+    Throttling,
+    UnsupportedOperation,
+    DependencyTimeout,
+    Internal,
+}
+
+/// Why a call to a proxy did not succeed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum XksFault {
+    #[error("the proxy refused: {0:?}")]
+    Refused(XksRefusal),
+    /// No TCP connection (refused, unresolvable, unroutable).
+    #[error("the proxy is not reachable: {0}")]
+    NotReachable(String),
+    /// The TLS handshake failed (certificate, host name, protocol).
+    #[error("no TLS connection with the proxy: {0}")]
+    Tls(String),
+    /// No answer within the timeout (AWS's 250 ms by default).
+    #[error("the proxy did not answer in time")]
+    TimedOut,
+    /// An answer that is not the spec's (status, JSON, sizes, integrity value).
+    #[error("the proxy's answer is malformed: {0}")]
+    InvalidResponse(String),
+}
+
+/// The way to external key store proxies (an HTTPS client in the server). Every call ends
+/// within the client's timeout.
+#[async_trait::async_trait]
+pub trait XksProxies: Send + Sync + std::fmt::Debug {
+    async fn call(
+        &self,
+        target: &XksTarget<'_>,
+        metadata: &XksRequestMetadata,
+        call: XksCall<'_>,
+    ) -> Result<XksAnswer, XksFault>;
+}
+
+/// No way out: what a core built without a server has; every call is unreachable.
+#[derive(Debug, Default)]
+pub struct NoXksProxies;
+
+#[async_trait::async_trait]
+impl XksProxies for NoXksProxies {
+    async fn call(
+        &self,
+        _target: &XksTarget<'_>,
+        _metadata: &XksRequestMetadata,
+        _call: XksCall<'_>,
+    ) -> Result<XksAnswer, XksFault> {
+        Err(XksFault::NotReachable(
+            "this Trent has no client for external key store proxies".to_owned(),
+        ))
     }
 }

@@ -159,6 +159,24 @@ pub enum KeyStoreFault {
     ClusterNotRelated,
     /// `IncorrectTrustAnchorException`.
     IncorrectTrustAnchor,
+    /// `XksProxyUriInUseException`: the endpoint and path of another external store.
+    XksProxyUriInUse,
+    /// `XksProxyUriEndpointInUseException`.
+    XksProxyUriEndpointInUse,
+    /// `XksProxyUriUnreachableException`: no answer, no TLS, a timeout, throttled.
+    XksProxyUriUnreachable,
+    /// `XksProxyIncorrectAuthenticationCredentialException`.
+    XksProxyIncorrectAuthenticationCredential,
+    /// `XksProxyInvalidResponseException`.
+    XksProxyInvalidResponse,
+    /// `XksProxyInvalidConfigurationException`.
+    XksProxyInvalidConfiguration,
+    /// `XksKeyAlreadyInUseException`.
+    XksKeyAlreadyInUse,
+    /// `XksKeyInvalidConfigurationException`.
+    XksKeyInvalidConfiguration,
+    /// `XksKeyNotFoundException`.
+    XksKeyNotFound,
 }
 
 /// A constraint of the service model that a request member breaks (AWS's wording of each lives

@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
     ConnectionErrorCode, ConnectionState, CustomKeyStoreId, ExpirationModel, GrantRecord,
-    ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState, KeyStoreRecord, KeyUsage,
+    ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState, KeyStoreRecord, KeyStoreType,
+    KeyUsage, XksProxyConnectivity, XksProxySettings,
     LastUsage, MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation, RotationType,
     Scope, SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm, WrappingKeySpec,
 };
@@ -96,6 +97,7 @@ pub const KEY_COLUMNS: &[&str] = &[
     "primary_region",
     "policy_principals",
     "custom_key_store_id",
+    "xks_key_id",
 ];
 
 /// The columns of a key that never change after it is created; `version` is bumped by the
@@ -160,6 +162,7 @@ pub fn key_values(key: &KeyRecord) -> Vec<Value> {
             .as_ref()
             .map(CustomKeyStoreId::as_str)
             .into(),
+        key.xks_key_id.as_deref().into(),
     ]
 }
 
@@ -216,17 +219,18 @@ pub fn key_from_row(mut row: SqlRow) -> StoreResult<KeyRecord> {
             .opt_text(25)?
             .map(|id| parsed(CustomKeyStoreId::parse(&id), "keys.custom_key_store_id"))
             .transpose()?,
+        xks_key_id: row.opt_text(26)?,
     })
 }
 
 /// The columns of `custom_key_stores`, in the order [`key_store_values`] writes them and
 /// [`key_store_from_row`] reads them.
-pub const KEY_STORE_SELECT: &str = "account, region, id, name, cluster_id, trust_anchor, sealed_password, state, error_code, created";
+pub const KEY_STORE_SELECT: &str = "account, region, id, name, cluster_id, trust_anchor, sealed_password, state, error_code, created, store_type, xks_uri_endpoint, xks_uri_path, xks_connectivity, xks_access_key_id";
 
-pub const INSERT_KEY_STORE: &str = "INSERT INTO custom_key_stores (account, region, id, name, cluster_id, trust_anchor, sealed_password, state, error_code, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+pub const INSERT_KEY_STORE: &str = "INSERT INTO custom_key_stores (account, region, id, name, cluster_id, trust_anchor, sealed_password, state, error_code, created, store_type, xks_uri_endpoint, xks_uri_path, xks_connectivity, xks_access_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
 /// Writes back what may change of a store, taking [`key_store_values`].
-pub const UPDATE_KEY_STORE: &str = "UPDATE custom_key_stores SET name = $4, cluster_id = $5, trust_anchor = $6, sealed_password = $7, state = $8, error_code = $9, created = $10 WHERE account = $1 AND region = $2 AND id = $3";
+pub const UPDATE_KEY_STORE: &str = "UPDATE custom_key_stores SET name = $4, cluster_id = $5, trust_anchor = $6, sealed_password = $7, state = $8, error_code = $9, created = $10, store_type = $11, xks_uri_endpoint = $12, xks_uri_path = $13, xks_connectivity = $14, xks_access_key_id = $15 WHERE account = $1 AND region = $2 AND id = $3";
 
 /// A store's values, in [`KEY_STORE_SELECT`] order.
 pub fn key_store_values(store: &KeyStoreRecord) -> Vec<Value> {
@@ -241,6 +245,11 @@ pub fn key_store_values(store: &KeyStoreRecord) -> Vec<Value> {
         store.state.as_str().into(),
         store.error.map(ConnectionErrorCode::as_str).into(),
         store.created.0.into(),
+        store.kind.as_str().into(),
+        store.xks.as_ref().map(|x| x.uri_endpoint.as_str()).into(),
+        store.xks.as_ref().map(|x| x.uri_path.as_str()).into(),
+        store.xks.as_ref().map(|x| x.connectivity.as_str()).into(),
+        store.xks.as_ref().map(|x| x.access_key_id.as_str()).into(),
     ]
 }
 
@@ -273,6 +282,22 @@ pub fn key_store_from_row(mut row: SqlRow) -> StoreResult<KeyStoreRecord> {
             })
             .transpose()?,
         created: UnixMillis(row.int(9)?),
+        kind: parsed(
+            KeyStoreType::parse(&row.text(10)?),
+            "custom_key_stores.store_type",
+        )?,
+        xks: match row.opt_text(11)? {
+            None => None,
+            Some(uri_endpoint) => Some(XksProxySettings {
+                uri_endpoint,
+                uri_path: row.opt_text(12)?.unwrap_or_default(),
+                connectivity: parsed(
+                    XksProxyConnectivity::parse(&row.opt_text(13)?.unwrap_or_default()),
+                    "custom_key_stores.xks_connectivity",
+                )?,
+                access_key_id: row.opt_text(14)?.unwrap_or_default(),
+            }),
+        },
     })
 }
 

@@ -26,6 +26,7 @@ pub mod sqlite {
         include_str!("../migrations/sqlite/0010_audit_lookup.sql"),
         include_str!("../migrations/sqlite/0011_principal_ids.sql"),
         include_str!("../migrations/sqlite/0012_custom_key_stores.sql"),
+        include_str!("../migrations/sqlite/0013_external_key_stores.sql"),
     ];
 
     /// The schema version this build writes.
@@ -77,6 +78,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0003_audit_lookup.sql"),
         include_str!("../migrations/postgres/0004_principal_ids.sql"),
         include_str!("../migrations/postgres/0005_custom_key_stores.sql"),
+        include_str!("../migrations/postgres/0006_external_key_stores.sql"),
     ];
 
     /// Brings the schema up to date under an advisory lock; refuses a database newer than this

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::blob::EpochMillis;
 use crate::secret::SecretString;
 
-/// The members of an external key store (`EXTERNAL_KEY_STORE`), read so that Trent can refuse
-/// them by name.
+/// The members of an external key store (`EXTERNAL_KEY_STORE`) in CreateCustomKeyStore and
+/// UpdateCustomKeyStore.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct XksMembers {
@@ -16,36 +16,26 @@ pub struct XksMembers {
     pub xks_proxy_uri_path: Option<String>,
     pub xks_proxy_vpc_endpoint_service_name: Option<String>,
     pub xks_proxy_vpc_endpoint_service_owner: Option<String>,
-    pub xks_proxy_authentication_credential: Option<serde_json::Value>,
+    pub xks_proxy_authentication_credential: Option<XksProxyAuthenticationCredential>,
     pub xks_proxy_connectivity: Option<String>,
 }
 
-impl XksMembers {
-    /// The first member given, by its wire name.
-    pub fn first_given(&self) -> Option<&'static str> {
-        [
-            (self.xks_proxy_uri_endpoint.is_some(), "XksProxyUriEndpoint"),
-            (self.xks_proxy_uri_path.is_some(), "XksProxyUriPath"),
-            (
-                self.xks_proxy_vpc_endpoint_service_name.is_some(),
-                "XksProxyVpcEndpointServiceName",
-            ),
-            (
-                self.xks_proxy_vpc_endpoint_service_owner.is_some(),
-                "XksProxyVpcEndpointServiceOwner",
-            ),
-            (
-                self.xks_proxy_authentication_credential.is_some(),
-                "XksProxyAuthenticationCredential",
-            ),
-            (
-                self.xks_proxy_connectivity.is_some(),
-                "XksProxyConnectivity",
-            ),
-        ]
-        .into_iter()
-        .find_map(|(given, name)| given.then_some(name))
-    }
+/// `XksProxyAuthenticationCredential`: both parts are sensitive.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct XksProxyAuthenticationCredential {
+    pub access_key_id: SecretString,
+    pub raw_secret_access_key: SecretString,
+}
+
+/// `XksProxyConfiguration`, as DescribeCustomKeyStores shows an external store's proxy.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct XksProxyConfiguration {
+    pub access_key_id: String,
+    pub connectivity: String,
+    pub uri_endpoint: String,
+    pub uri_path: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -99,8 +89,12 @@ pub struct DescribeCustomKeyStoresRequest {
 pub struct CustomKeyStoresListEntry {
     pub custom_key_store_id: String,
     pub custom_key_store_name: String,
-    pub cloud_hsm_cluster_id: String,
-    pub trust_anchor_certificate: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud_hsm_cluster_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_anchor_certificate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xks_proxy_configuration: Option<XksProxyConfiguration>,
     pub connection_state: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_error_code: Option<String>,

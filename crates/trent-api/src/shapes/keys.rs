@@ -67,6 +67,15 @@ pub struct KeyMetadata {
     pub custom_key_store_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_hsm_cluster_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xks_key_configuration: Option<XksKeyConfiguration>,
+}
+
+/// `XksKeyConfiguration`: the external key of a key in an external key store.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct XksKeyConfiguration {
+    pub id: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -206,6 +206,8 @@ pub struct RequestContext {
     pub principal: Principal,
     pub region: Region,
     pub request_id: String,
+    /// The operation being served (`Encrypt`), as external key store proxies are told it.
+    pub operation: &'static str,
     pub source_ip: Option<IpAddr>,
     /// Whether the request came over TLS (`aws:SecureTransport`).
     pub secure_transport: bool,
@@ -251,6 +253,7 @@ impl RequestContext {
             principal,
             region,
             request_id: request_id.into(),
+            operation: "",
             source_ip: None,
             secure_transport: false,
             grant_tokens: Vec::new(),

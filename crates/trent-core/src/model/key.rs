@@ -285,6 +285,9 @@ pub struct KeyRecord {
     /// A key of a custom key store (`Origin` `AWS_CLOUDHSM`): the store. Its material is an
     /// object in the store's HSM, labelled with the key id, never in Trent's store.
     pub custom_key_store: Option<super::CustomKeyStoreId>,
+    /// A key of an external key store (`Origin` `EXTERNAL_KEY_STORE`): the id of its external
+    /// key behind the store's proxy (`XksKeyConfiguration.Id`).
+    pub xks_key_id: Option<String>,
 }
 
 impl KeyRecord {

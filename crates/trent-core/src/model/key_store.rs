@@ -1,5 +1,5 @@
-//! Custom key stores of type `AWS_CLOUDHSM`: their ids, connection states and error codes, and
-//! the record the store keeps of each.
+//! Custom key stores (`AWS_CLOUDHSM` and `EXTERNAL_KEY_STORE`): their ids, types, connection
+//! states and error codes, and the record the store keeps of each.
 
 use super::key::aws_enum;
 use super::{Scope, UnixMillis};
@@ -58,8 +58,8 @@ aws_enum! {
 }
 
 aws_enum! {
-    /// Why a custom key store failed to connect (`ConnectionErrorCode`): the codes an
-    /// `AWS_CLOUDHSM` store can have.
+    /// Why a custom key store failed to connect (`ConnectionErrorCode`): the codes of both
+    /// store types.
     ConnectionErrorCode {
         InvalidCredentials = "INVALID_CREDENTIALS",
         ClusterNotFound = "CLUSTER_NOT_FOUND",
@@ -69,6 +69,49 @@ aws_enum! {
         UserLockedOut = "USER_LOCKED_OUT",
         UserNotFound = "USER_NOT_FOUND",
         UserLoggedIn = "USER_LOGGED_IN",
+        XksProxyAccessDenied = "XKS_PROXY_ACCESS_DENIED",
+        XksProxyNotReachable = "XKS_PROXY_NOT_REACHABLE",
+        XksProxyInvalidResponse = "XKS_PROXY_INVALID_RESPONSE",
+        XksProxyInvalidConfiguration = "XKS_PROXY_INVALID_CONFIGURATION",
+        XksProxyInvalidTlsConfiguration = "XKS_PROXY_INVALID_TLS_CONFIGURATION",
+        XksProxyTimedOut = "XKS_PROXY_TIMED_OUT",
+    }
+}
+
+aws_enum! {
+    /// A custom key store's `CustomKeyStoreType`.
+    KeyStoreType {
+        AwsCloudhsm = "AWS_CLOUDHSM",
+        ExternalKeyStore = "EXTERNAL_KEY_STORE",
+    }
+}
+
+aws_enum! {
+    /// How KMS reaches an external key store's proxy (`XksProxyConnectivity`).
+    XksProxyConnectivity {
+        PublicEndpoint = "PUBLIC_ENDPOINT",
+        VpcEndpointService = "VPC_ENDPOINT_SERVICE",
+    }
+}
+
+/// Where an external key store's proxy is and which credential signs requests to it; the
+/// secret access key is the record's `sealed_secret`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XksProxySettings {
+    /// `https://` and a host name, no port (the model's pattern).
+    pub uri_endpoint: String,
+    /// `[/prefix]/kms/xks/v1`.
+    pub uri_path: String,
+    pub connectivity: XksProxyConnectivity,
+    pub access_key_id: String,
+}
+
+impl XksProxySettings {
+    /// The host of `uri_endpoint`.
+    pub fn host(&self) -> &str {
+        self.uri_endpoint
+            .strip_prefix("https://")
+            .unwrap_or(&self.uri_endpoint)
     }
 }
 
@@ -78,11 +121,17 @@ pub struct KeyStoreRecord {
     pub scope: Scope,
     pub id: CustomKeyStoreId,
     pub name: String,
+    pub kind: KeyStoreType,
+    /// A CloudHSM store's cluster; empty for an external store.
     pub cluster_id: String,
-    /// The trust anchor certificate (PEM) given at creation, as given.
+    /// The trust anchor certificate (PEM) given at creation, as given; empty for an external
+    /// store.
     pub trust_anchor: String,
-    /// The key store user's PIN (AWS's `kmsuser` password), sealed under the root key.
+    /// The store's secret, sealed under the root key: a CloudHSM store's key store user's PIN
+    /// (AWS's `kmsuser` password), an external store's proxy secret access key.
     pub sealed_password: Vec<u8>,
+    /// An external store's proxy.
+    pub xks: Option<XksProxySettings>,
     pub state: ConnectionState,
     /// Set only while `state` is `FAILED`.
     pub error: Option<ConnectionErrorCode>,
@@ -95,7 +144,9 @@ impl std::fmt::Debug for KeyStoreRecord {
             .field("scope", &self.scope)
             .field("id", &self.id)
             .field("name", &self.name)
+            .field("kind", &self.kind)
             .field("cluster_id", &self.cluster_id)
+            .field("xks", &self.xks)
             .field("state", &self.state)
             .field("error", &self.error)
             .finish_non_exhaustive()

@@ -25,7 +25,8 @@ pub use key::{
     SigningAlgorithm, Tag, WrappingAlgorithm, WrappingKeySpec,
 };
 pub use key_store::{
-    ConnectionErrorCode, ConnectionState, CustomKeyStoreId, KeyStoreRecord, is_cluster_id,
+    ConnectionErrorCode, ConnectionState, CustomKeyStoreId, KeyStoreRecord, KeyStoreType,
+    XksProxyConnectivity, XksProxySettings, is_cluster_id,
 };
 pub use spec::KeyFamily;
 

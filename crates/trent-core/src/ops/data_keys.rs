@@ -49,7 +49,7 @@ impl Kms {
             .await?;
         self.perform(ctx, action, dry_run, async {
             let plaintext = self.backend.random(length)?;
-            let encrypted = self.seal(&key, context, plaintext.as_slice()).await?;
+            let encrypted = self.seal(ctx, &key, context, plaintext.as_slice()).await?;
             Ok(DataKey {
                 plaintext,
                 encrypted,
@@ -123,7 +123,7 @@ impl Kms {
         }
         self.perform(ctx, action, dry_run, async {
             let pair = self.backend.generate_data_key_pair(pair_spec)?;
-            let encrypted = self.seal(&using, context, pair.private.as_slice()).await?;
+            let encrypted = self.seal(ctx, &using, context, pair.private.as_slice()).await?;
             Ok(DataKeyPair {
                 spec: pair_spec,
                 private: pair.private,

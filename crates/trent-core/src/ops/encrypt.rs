@@ -175,6 +175,7 @@ impl Kms {
     /// for RSA keys.
     pub(crate) async fn seal(
         &self,
+        ctx: &RequestContext,
         using: &Using,
         context: &EncryptionContext,
         plaintext: &[u8],
@@ -210,7 +211,7 @@ impl Kms {
         let aad = envelope::aad(&blob, context);
         let body = match &record.custom_key_store {
             // AES-GCM inside the store's HSM, under the key's object (ADR 0018).
-            Some(store) => {
+            Some(store) if record.xks_key_id.is_none() => {
                 self.with_hsm(store, Some(record), |hsm| {
                     hsm.encrypt(
                         record.id.as_str(),
@@ -222,10 +223,17 @@ impl Kms {
                 })
                 .await?
             }
-            None => {
+            _ => {
                 let material = self.material(&using.key, &material_id).await?;
-                self.backend
-                    .encrypt_symmetric(&material, &nonces, &aad, plaintext)?
+                let inner = self
+                    .backend
+                    .encrypt_symmetric(&material, &nonces, &aad, plaintext)?;
+                // An external store's key: the proxy encrypts Trent's ciphertext again, under
+                // the external key (ADR 0020).
+                match record.xks_key_id {
+                    Some(_) => self.xks_encrypt(ctx, record, &aad, &inner).await?,
+                    None => inner,
+                }
             }
         };
         blob.extend_from_slice(&body);
@@ -250,7 +258,7 @@ impl Kms {
             .encryption_key(ctx, key, "kms:Encrypt", algorithm, context, Facts::new())
             .await?;
         self.perform(ctx, "Encrypt", dry_run, async {
-            self.seal(&using, context, plaintext.as_slice()).await
+            self.seal(ctx, &using, context, plaintext.as_slice()).await
         })
         .await
     }
@@ -346,7 +354,12 @@ impl Kms {
         Ok(Source::Symmetric(key, envelope))
     }
 
-    async fn open(&self, source: &Source<'_>, input: &DecryptInput<'_>) -> Result<Decrypted> {
+    async fn open(
+        &self,
+        ctx: &RequestContext,
+        source: &Source<'_>,
+        input: &DecryptInput<'_>,
+    ) -> Result<Decrypted> {
         match source {
             Source::Symmetric(key, envelope) => {
                 let record = &key.key().record;
@@ -357,7 +370,7 @@ impl Kms {
                     Some(_) if envelope.material_id != record.current_material => {
                         return Err(Error::InvalidCiphertext);
                     }
-                    Some(store) => {
+                    Some(store) if record.xks_key_id.is_none() => {
                         self.with_hsm(store, Some(record), |hsm| {
                             hsm.decrypt(
                                 record.id.as_str(),
@@ -368,6 +381,15 @@ impl Kms {
                             )
                         })
                         .await?
+                    }
+                    Some(_) => {
+                        // An external store's key: the proxy opens its layer first, then
+                        // Trent's own material opens what it gives back.
+                        let material = self.material(key, &envelope.material_id).await?;
+                        let inner = self.xks_decrypt(ctx, record, &aad, envelope.body).await?;
+                        self.backend
+                            .decrypt_symmetric(&material, &envelope.nonces, &aad, inner.as_slice())
+                            .map_err(|_| Kms::xks_inner_failed())?
                     }
                     None => {
                         let material = self.material(key, &envelope.material_id).await?;
@@ -432,7 +454,7 @@ impl Kms {
         let source = self
             .source(ctx, &input, "kms:Decrypt", Facts::new())
             .await?;
-        self.perform(ctx, "Decrypt", dry_run, self.open(&source, &input))
+        self.perform(ctx, "Decrypt", dry_run, self.open(ctx, &source, &input))
             .await
     }
 
@@ -463,9 +485,9 @@ impl Kms {
             )
             .await?;
         self.perform(ctx, "ReEncrypt", dry_run, async {
-            let decrypted = self.open(&from, &source).await?;
+            let decrypted = self.open(ctx, &from, &source).await?;
             let encrypted = self
-                .seal(&to, destination_context, decrypted.plaintext.as_slice())
+                .seal(ctx, &to, destination_context, decrypted.plaintext.as_slice())
                 .await?;
             Ok(ReEncrypted {
                 source: decrypted,

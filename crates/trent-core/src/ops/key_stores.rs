@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::backend::{BackendError, HsmClusters, HsmSession, NoClusters};
+use crate::backend::{BackendError, HsmClusters, HsmSession, NoClusters, NoXksProxies, XksProxies};
 use crate::error::{Error, KeyStoreFault, Result};
 use crate::kms::Kms;
 use crate::model::{
     ConnectionErrorCode, ConnectionState, CustomKeyStoreId, KeyRecord, KeyState, KeyStoreRecord,
-    RequestContext, Scope,
+    KeyStoreType, RequestContext, Scope, XksProxyConnectivity, XksProxySettings,
 };
 use crate::store::{Constraint, Page, StoreError};
 use crate::vault::Purpose;
@@ -46,6 +46,10 @@ pub(crate) struct KeyStores {
     failed_logins: Mutex<HashMap<CustomKeyStoreId, crate::model::UnixMillis>>,
     /// Serializes this node's management calls (each a read, a decision and a write).
     pub(crate) lock: tokio::sync::Mutex<()>,
+    /// The way to external key stores' proxies.
+    proxies: RwLock<Arc<dyn XksProxies>>,
+    /// External stores' proxy secrets, unsealed, each with the sealed value it came from.
+    secrets: Mutex<HashMap<CustomKeyStoreId, (Vec<u8>, Arc<crate::secret::Secret>)>>,
 }
 
 impl Default for KeyStores {
@@ -63,6 +67,44 @@ impl KeyStores {
             sessions: Mutex::new(HashMap::new()),
             failed_logins: Mutex::new(HashMap::new()),
             lock: tokio::sync::Mutex::new(()),
+            proxies: RwLock::new(Arc::new(NoXksProxies)),
+            secrets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn proxies(&self) -> Arc<dyn XksProxies> {
+        match self.proxies.read() {
+            Ok(proxies) => proxies.clone(),
+            Err(_) => Arc::new(NoXksProxies),
+        }
+    }
+
+    pub(crate) fn set_proxies(&self, proxies: Arc<dyn XksProxies>) {
+        if let Ok(mut held) = self.proxies.write() {
+            *held = proxies;
+        }
+    }
+
+    /// A store's unsealed proxy secret, if it was unsealed from this sealed value.
+    pub(crate) fn secret(
+        &self,
+        id: &CustomKeyStoreId,
+        sealed: &[u8],
+    ) -> Option<Arc<crate::secret::Secret>> {
+        match self.secrets.lock().ok()?.get(id) {
+            Some((from, secret)) if from.as_slice() == sealed => Some(secret.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn put_secret(
+        &self,
+        id: &CustomKeyStoreId,
+        sealed: &[u8],
+        secret: Arc<crate::secret::Secret>,
+    ) {
+        if let Ok(mut secrets) = self.secrets.lock() {
+            secrets.insert(id.clone(), (sealed.to_vec(), secret));
         }
     }
 
@@ -110,9 +152,50 @@ impl KeyStores {
 #[derive(Debug)]
 pub struct CreateKeyStoreInput {
     pub name: String,
+    /// `CustomKeyStoreType`; `AWS_CLOUDHSM` when not given.
+    pub kind: Option<KeyStoreType>,
     pub cluster_id: Option<String>,
     pub trust_anchor: Option<String>,
     pub password: Option<crate::secret::Secret>,
+    pub xks: XksProxyInput,
+}
+
+/// The `XksProxy*` members of CreateCustomKeyStore and UpdateCustomKeyStore, as given (their
+/// patterns are the model's, checked before).
+#[derive(Debug, Default)]
+pub struct XksProxyInput {
+    pub uri_endpoint: Option<String>,
+    pub uri_path: Option<String>,
+    pub connectivity: Option<XksProxyConnectivity>,
+    pub vpc_endpoint_service_name: Option<String>,
+    pub vpc_endpoint_service_owner: Option<String>,
+    /// `XksProxyAuthenticationCredential`: the access key id and the raw secret.
+    pub credential: Option<(String, crate::secret::Secret)>,
+}
+
+impl XksProxyInput {
+    /// The first member given, by its wire name.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            (self.uri_endpoint.is_some(), "XksProxyUriEndpoint"),
+            (self.uri_path.is_some(), "XksProxyUriPath"),
+            (self.connectivity.is_some(), "XksProxyConnectivity"),
+            (
+                self.vpc_endpoint_service_name.is_some(),
+                "XksProxyVpcEndpointServiceName",
+            ),
+            (
+                self.vpc_endpoint_service_owner.is_some(),
+                "XksProxyVpcEndpointServiceOwner",
+            ),
+            (
+                self.credential.is_some(),
+                "XksProxyAuthenticationCredential",
+            ),
+        ]
+        .into_iter()
+        .find_map(|(given, name)| given.then_some(name))
+    }
 }
 
 /// What UpdateCustomKeyStore asks for.
@@ -122,6 +205,7 @@ pub struct UpdateKeyStoreInput {
     pub new_name: Option<String>,
     pub cluster_id: Option<String>,
     pub password: Option<crate::secret::Secret>,
+    pub xks: XksProxyInput,
 }
 
 /// Which stores DescribeCustomKeyStores lists.
@@ -188,7 +272,7 @@ impl Kms {
     }
 
     /// Every store's record, from memory once read.
-    async fn key_store_records(&self) -> Result<Arc<HashMap<CustomKeyStoreId, KeyStoreRecord>>> {
+    pub(crate) async fn key_store_records(&self) -> Result<Arc<HashMap<CustomKeyStoreId, KeyStoreRecord>>> {
         if let Ok(records) = self.key_stores.records.read()
             && let Some(records) = records.as_ref()
         {
@@ -255,6 +339,7 @@ impl Kms {
             .key_store_records()
             .await?
             .get(id)
+            .filter(|r| r.kind == KeyStoreType::AwsCloudhsm)
             .map(|r| r.cluster_id.clone()))
     }
 
@@ -383,6 +468,14 @@ impl Kms {
         input: CreateKeyStoreInput,
     ) -> Result<CustomKeyStoreId> {
         self.authorize_identity(ctx, "kms:CreateCustomKeyStore", "*")?;
+        if input.kind == Some(KeyStoreType::ExternalKeyStore) {
+            return self.create_external_key_store(ctx, input).await;
+        }
+        if let Some(member) = input.xks.first_given() {
+            return Err(Error::validation(format!(
+                "{member} is valid only for a custom key store of type EXTERNAL_KEY_STORE."
+            )));
+        }
         let (Some(cluster_id), Some(trust_anchor), Some(password)) =
             (input.cluster_id, input.trust_anchor, input.password)
         else {
@@ -425,9 +518,11 @@ impl Kms {
             scope,
             id: id.clone(),
             name: input.name.clone(),
+            kind: KeyStoreType::AwsCloudhsm,
             cluster_id,
             trust_anchor,
             sealed_password,
+            xks: None,
             state: ConnectionState::Disconnected,
             error: None,
             created: self.clock.now(),
@@ -449,7 +544,7 @@ impl Kms {
     /// `CloudHsmClusterInUseException` when one of `stores` uses a cluster of this lineage.
     fn refuse_cluster_in_use(&self, stores: &[KeyStoreRecord], lineage: &str) -> Result<()> {
         for store in stores {
-            if self.lineage_of(&store.cluster_id) == lineage {
+            if store.kind == KeyStoreType::AwsCloudhsm && self.lineage_of(&store.cluster_id) == lineage {
                 return Err(fault(
                     KeyStoreFault::ClusterInUse,
                     format!(
@@ -487,7 +582,8 @@ impl Kms {
             ConnectionState::Disconnected => {}
         }
         let cluster = &record.cluster_id;
-        if self.key_stores.clusters().cluster(cluster).is_some()
+        if record.kind == KeyStoreType::AwsCloudhsm
+            && self.key_stores.clusters().cluster(cluster).is_some()
             && !self.key_stores.clusters().active(cluster)
         {
             return Err(cluster_not_active(cluster));
@@ -507,6 +603,21 @@ impl Kms {
         };
         if record.state != ConnectionState::Connecting {
             return Ok(record.state);
+        }
+        if record.kind == KeyStoreType::ExternalKeyStore {
+            let error = self
+                .connect_proxy(&record, &uuid::Uuid::new_v4().to_string())
+                .await;
+            let state = match error {
+                None => ConnectionState::Connected,
+                Some(code) => {
+                    tracing::warn!(store = %id, code = %code, "external key store failed to connect");
+                    ConnectionState::Failed
+                }
+            };
+            self.set_connection(id, state, error, |s| s == ConnectionState::Connecting)
+                .await?;
+            return Ok(state);
         }
         let outcome = match self.key_stores.clusters().cluster(&record.cluster_id) {
             None => Err(ConnectionErrorCode::ClusterNotFound),
@@ -628,6 +739,14 @@ impl Kms {
         let _serial = self.key_stores.lock.lock().await;
         let scope = ctx.scope();
         let record = self.scoped_key_store(&scope, &input.id).await?;
+        if record.kind == KeyStoreType::ExternalKeyStore {
+            return self.update_external_key_store(ctx, record, input).await;
+        }
+        if let Some(member) = input.xks.first_given() {
+            return Err(Error::validation(format!(
+                "{member} is valid only for a custom key store of type EXTERNAL_KEY_STORE."
+            )));
+        }
         let id = record.id.clone();
         let changes_hsm = input.cluster_id.is_some() || input.password.is_some();
         if changes_hsm && record.state != ConnectionState::Disconnected {
@@ -837,6 +956,292 @@ impl Kms {
                 error = %e,
                 "the HSM object of a deleted key could not be destroyed; it is left in the cluster"
             ),
+        }
+    }
+}
+
+/// The settings an external store is created with: every member it needs, and no member of a
+/// CloudHSM store.
+fn external_settings(
+    input: &CreateKeyStoreInput,
+) -> Result<(XksProxySettings, crate::secret::Secret)> {
+    for (given, member) in [
+        (input.cluster_id.is_some(), "CloudHsmClusterId"),
+        (input.trust_anchor.is_some(), "TrustAnchorCertificate"),
+        (input.password.is_some(), "KeyStorePassword"),
+    ] {
+        if given {
+            return Err(Error::validation(format!(
+                "{member} is valid only for a custom key store of type AWS_CLOUDHSM."
+            )));
+        }
+    }
+    let xks = &input.xks;
+    let (Some(uri_endpoint), Some(uri_path), Some(connectivity), Some((access_key_id, secret))) = (
+        &xks.uri_endpoint,
+        &xks.uri_path,
+        xks.connectivity,
+        &xks.credential,
+    ) else {
+        return Err(Error::validation(
+            "XksProxyUriEndpoint, XksProxyUriPath, XksProxyAuthenticationCredential and XksProxyConnectivity are required for a custom key store of type EXTERNAL_KEY_STORE.",
+        ));
+    };
+    refuse_vpc(connectivity, xks)?;
+    Ok((
+        XksProxySettings {
+            uri_endpoint: uri_endpoint.clone(),
+            uri_path: uri_path.clone(),
+            connectivity,
+            access_key_id: access_key_id.clone(),
+        },
+        crate::secret::Secret::new(secret.as_slice().to_vec()),
+    ))
+}
+
+/// Trent has no Amazon VPC: a proxy is reached at its public endpoint only.
+fn refuse_vpc(connectivity: XksProxyConnectivity, xks: &XksProxyInput) -> Result<()> {
+    if connectivity == XksProxyConnectivity::VpcEndpointService
+        || xks.vpc_endpoint_service_name.is_some()
+        || xks.vpc_endpoint_service_owner.is_some()
+    {
+        return Err(Error::Unsupported {
+            message: "XksProxyConnectivity VPC_ENDPOINT_SERVICE is not supported by Trent, which has no Amazon VPC. Use PUBLIC_ENDPOINT.".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// `XksProxyUriInUseException` when another external store of the Region has this endpoint
+/// and path (a public endpoint may serve several stores under different paths).
+fn refuse_uri_in_use(
+    stores: &[KeyStoreRecord],
+    region: &crate::model::Region,
+    except: Option<&CustomKeyStoreId>,
+    settings: &XksProxySettings,
+) -> Result<()> {
+    let taken = stores.iter().any(|s| {
+        Some(&s.id) != except
+            && &s.scope.region == region
+            && s.xks.as_ref().is_some_and(|x| {
+                x.uri_endpoint == settings.uri_endpoint && x.uri_path == settings.uri_path
+            })
+    });
+    if taken {
+        return Err(fault(
+            KeyStoreFault::XksProxyUriInUse,
+            format!(
+                "The URI {}{} is already associated with another external key store in this Region.",
+                settings.uri_endpoint, settings.uri_path
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl Kms {
+    /// CreateCustomKeyStore of type `EXTERNAL_KEY_STORE`: checked with the proxy's health
+    /// (kmsOperation `CreateCustomKeyStore`) before it is recorded, DISCONNECTED.
+    async fn create_external_key_store(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeyStoreInput,
+    ) -> Result<CustomKeyStoreId> {
+        let (settings, secret) = external_settings(&input)?;
+        let _serial = self.key_stores.lock.lock().await;
+        let scope = ctx.scope();
+        let everywhere = self.store.key_stores(None).await?;
+        let existing: Vec<&KeyStoreRecord> =
+            everywhere.iter().filter(|s| s.scope == scope).collect();
+        if existing.iter().any(|s| s.name == input.name) {
+            return Err(name_in_use(&input.name));
+        }
+        refuse_uri_in_use(&everywhere, &scope.region, None, &settings)?;
+        if existing.len() >= MAX_KEY_STORES_PER_SCOPE {
+            return Err(key_store_quota(existing.len()));
+        }
+        let id = CustomKeyStoreId::random();
+        let mut record = KeyStoreRecord {
+            scope,
+            id: id.clone(),
+            name: input.name.clone(),
+            kind: KeyStoreType::ExternalKeyStore,
+            cluster_id: String::new(),
+            trust_anchor: String::new(),
+            sealed_password: Vec::new(),
+            xks: Some(settings),
+            state: ConnectionState::Disconnected,
+            error: None,
+            created: self.clock.now(),
+        };
+        self.check_proxy(ctx, &record, Some(&secret)).await?;
+        let _sealing = self.sealing.read().await;
+        record.sealed_password = self
+            .vault
+            .seal(Purpose::KeyStorePassword { id: &id }, secret.as_slice())?;
+        match self
+            .store
+            .create_key_store(&record, MAX_KEY_STORES_PER_SCOPE)
+            .await
+        {
+            Ok(()) => Ok(id),
+            Err(StoreError::Conflict {
+                constraint: Constraint::KeyStoreName,
+            }) => Err(name_in_use(&input.name)),
+            Err(StoreError::Limit(_)) => Err(key_store_quota(MAX_KEY_STORES_PER_SCOPE)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// UpdateCustomKeyStore of an external store. The name, path and credential change in any
+    /// state (a credential rotates while connected); the endpoint and connectivity only while
+    /// DISCONNECTED. A change of the proxy settings is checked with the proxy's health first.
+    async fn update_external_key_store(
+        &self,
+        ctx: &RequestContext,
+        record: KeyStoreRecord,
+        input: UpdateKeyStoreInput,
+    ) -> Result<()> {
+        for (given, member) in [
+            (input.cluster_id.is_some(), "CloudHsmClusterId"),
+            (input.password.is_some(), "KeyStorePassword"),
+        ] {
+            if given {
+                return Err(Error::validation(format!(
+                    "{member} is valid only for a custom key store of type AWS_CLOUDHSM."
+                )));
+            }
+        }
+        let id = record.id.clone();
+        let xks = &input.xks;
+        let Some(current) = record.xks.clone() else {
+            return Err(Error::internal(format!("external key store {id} has no proxy")));
+        };
+        let connectivity = xks.connectivity.unwrap_or(current.connectivity);
+        refuse_vpc(connectivity, xks)?;
+        let moves = xks
+            .uri_endpoint
+            .as_ref()
+            .is_some_and(|e| e != &current.uri_endpoint)
+            || connectivity != current.connectivity;
+        if moves && record.state != ConnectionState::Disconnected {
+            return Err(fault(
+                KeyStoreFault::InvalidState,
+                format!(
+                    "Custom key store '{id}' must be disconnected to change its XksProxyUriEndpoint or XksProxyConnectivity. Its connection state is {}.",
+                    record.state
+                ),
+            ));
+        }
+        if !matches!(
+            record.state,
+            ConnectionState::Connected | ConnectionState::Disconnected
+        ) {
+            return Err(fault(
+                KeyStoreFault::InvalidState,
+                format!(
+                    "Custom key store '{id}' can be updated only while it is CONNECTED or DISCONNECTED. Its connection state is {}.",
+                    record.state
+                ),
+            ));
+        }
+        let scope = ctx.scope();
+        if let Some(name) = &input.new_name
+            && name != &record.name
+            && self
+                .store
+                .key_stores(Some(&scope))
+                .await?
+                .iter()
+                .any(|s| &s.name == name)
+        {
+            return Err(name_in_use(name));
+        }
+        let settings = XksProxySettings {
+            uri_endpoint: xks
+                .uri_endpoint
+                .clone()
+                .unwrap_or_else(|| current.uri_endpoint.clone()),
+            uri_path: xks
+                .uri_path
+                .clone()
+                .unwrap_or_else(|| current.uri_path.clone()),
+            connectivity,
+            access_key_id: xks
+                .credential
+                .as_ref()
+                .map_or_else(|| current.access_key_id.clone(), |(a, _)| a.clone()),
+        };
+        let secret = xks
+            .credential
+            .as_ref()
+            .map(|(_, s)| crate::secret::Secret::new(s.as_slice().to_vec()));
+        let proxy_changes = settings != current || secret.is_some();
+        if proxy_changes {
+            let everywhere = self.store.key_stores(None).await?;
+            refuse_uri_in_use(&everywhere, &scope.region, Some(&id), &settings)?;
+            let candidate = KeyStoreRecord {
+                xks: Some(settings.clone()),
+                ..record.clone()
+            };
+            let stored;
+            let secret_for_check = match &secret {
+                Some(s) => s,
+                None => {
+                    stored = self.vault.unseal(
+                        Purpose::KeyStorePassword { id: &id },
+                        &record.sealed_password,
+                    )?;
+                    &stored
+                }
+            };
+            self.check_proxy(ctx, &candidate, Some(secret_for_check))
+                .await?;
+        }
+        let _sealing = self.sealing.read().await;
+        let sealed = secret
+            .as_ref()
+            .map(|s| {
+                self.vault
+                    .seal(Purpose::KeyStorePassword { id: &id }, s.as_slice())
+            })
+            .transpose()?;
+        let name = input.new_name.clone();
+        let shown = id.clone();
+        let outcome = self
+            .store
+            .modify_key_store(
+                &id,
+                Box::new(move |r| {
+                    let moved = r.xks.as_ref().is_some_and(|x| {
+                        x.uri_endpoint != settings.uri_endpoint
+                            || x.connectivity != settings.connectivity
+                    });
+                    if moved && r.state != ConnectionState::Disconnected {
+                        return Err(fault(
+                            KeyStoreFault::InvalidState,
+                            format!("Custom key store '{shown}' is not disconnected."),
+                        ));
+                    }
+                    if let Some(name) = name {
+                        r.name = name;
+                    }
+                    r.xks = Some(settings);
+                    if let Some(sealed) = sealed {
+                        r.sealed_password = sealed;
+                    }
+                    Ok(())
+                }),
+            )
+            .await;
+        match outcome {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(refused)) => Err(refused),
+            Err(StoreError::NotFound) => Err(not_found(id.as_str())),
+            Err(StoreError::Conflict {
+                constraint: Constraint::KeyStoreName,
+            }) => Err(name_in_use(&input.new_name.unwrap_or_default())),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -33,8 +33,11 @@ pub struct CreateKeyInput {
     pub policy: Option<String>,
     pub tags: Vec<Tag>,
     pub multi_region: bool,
-    /// `CustomKeyStoreId`: a key in that store (with `Origin` `AWS_CLOUDHSM`).
+    /// `CustomKeyStoreId`: a key in that store (with `Origin` `AWS_CLOUDHSM` or
+    /// `EXTERNAL_KEY_STORE`).
     pub custom_key_store: Option<String>,
+    /// `XksKeyId`: the external key of a key in an external key store.
+    pub xks_key_id: Option<String>,
     pub bypass_policy_lockout_safety_check: bool,
 }
 
@@ -121,21 +124,30 @@ impl Kms {
             )));
         }
         let external = origin == Origin::External;
-        let in_store = origin == Origin::AwsCloudHsm;
-        if origin == Origin::ExternalKeyStore {
-            return Err(Error::Unsupported {
-                message: format!("Origin {origin} is not supported by this version of Trent."),
-            });
-        }
+        let xks = origin == Origin::ExternalKeyStore;
+        let in_store = origin == Origin::AwsCloudHsm || xks;
         match (&input.custom_key_store, in_store) {
             (Some(_), false) => {
                 return Err(Error::validation(format!(
-                    "Origin {origin} is not valid for a KMS key in a custom key store. Use AWS_CLOUDHSM."
+                    "Origin {origin} is not valid for a KMS key in a custom key store. Use AWS_CLOUDHSM or EXTERNAL_KEY_STORE."
                 )));
             }
             (None, true) => {
+                return Err(Error::validation(format!(
+                    "A CustomKeyStoreId is required when Origin is {origin}."
+                )));
+            }
+            _ => {}
+        }
+        match (&input.xks_key_id, xks) {
+            (Some(_), false) => {
                 return Err(Error::validation(
-                    "A CustomKeyStoreId is required when Origin is AWS_CLOUDHSM.",
+                    "XksKeyId is valid only when Origin is EXTERNAL_KEY_STORE.",
+                ));
+            }
+            (None, true) => {
+                return Err(Error::validation(
+                    "An XksKeyId is required when Origin is EXTERNAL_KEY_STORE.",
                 ));
             }
             _ => {}
@@ -186,6 +198,26 @@ impl Kms {
             Some(id) => Some(self.connected_key_store(&scope, id).await?),
             None => None,
         };
+        if let Some(store) = &store {
+            let records = self.key_store_records().await?;
+            let record = records
+                .get(store)
+                .ok_or_else(|| Error::internal(format!("custom key store {store} vanished")))?;
+            let fits = match record.kind {
+                crate::model::KeyStoreType::AwsCloudhsm => origin == Origin::AwsCloudHsm,
+                crate::model::KeyStoreType::ExternalKeyStore => xks,
+            };
+            if !fits {
+                return Err(Error::validation(format!(
+                    "Origin {origin} is not valid for a KMS key in a custom key store of type {}.",
+                    record.kind
+                )));
+            }
+            if let Some(external_key_id) = &input.xks_key_id {
+                self.check_external_key(ctx, record, external_key_id)
+                    .await?;
+            }
+        }
         self.check_keys_quota(&scope).await?;
         let id = if input.multi_region {
             KeyId::random_multi_region()
@@ -209,19 +241,20 @@ impl Kms {
             None => (default_key_policy(&scope), BTreeMap::new()),
         };
         let now = self.clock.now();
-        // A key for imported material has none until ImportKeyMaterial; a key store's key has
-        // its material in the HSM only, named by a random material id.
+        // A key for imported material has none until ImportKeyMaterial; a CloudHSM store's key
+        // has its material in the HSM only, named by a random material id; an external store's
+        // key has material of its own, the first of its two layers.
         let hsm_material = match &store {
-            Some(_) => Some(crate::model::MaterialId(
+            Some(_) if !xks => Some(crate::model::MaterialId(
                 self.backend
                     .random(32)?
                     .as_slice()
                     .try_into()
                     .map_err(Error::internal)?,
             )),
-            None => None,
+            _ => None,
         };
-        let (material, public_key) = if external || store.is_some() {
+        let (material, public_key) = if external || (store.is_some() && !xks) {
             (None, None)
         } else {
             let (m, p) = self.new_material(spec)?;
@@ -258,8 +291,9 @@ impl Kms {
             primary_region: input.multi_region.then(|| ctx.region.clone()),
             policy_principals,
             custom_key_store: store.clone(),
+            xks_key_id: input.xks_key_id.clone(),
         };
-        if let Some(store) = &store {
+        if let Some(store) = store.as_ref().filter(|_| !xks) {
             let label = record.id.as_str().to_owned();
             let object = record.current_material.0;
             self.with_hsm(store, None, |hsm| hsm.generate_key(&label, &object))
@@ -278,10 +312,25 @@ impl Kms {
             .transpose()?
             .into_iter()
             .collect();
-        self.store
+        match self
+            .store
             .create_key(&record, sealed.as_slice(), &input.tags, &[])
-            .await?;
-        Ok(record)
+            .await
+        {
+            Ok(()) => Ok(record),
+            // Key ids are random: a conflict of an external store's key is its external key,
+            // which another KMS key of the store has.
+            Err(crate::store::StoreError::Conflict {
+                constraint: crate::store::Constraint::Key,
+            }) if xks => Err(Error::KeyStore {
+                kind: crate::error::KeyStoreFault::XksKeyAlreadyInUse,
+                message: format!(
+                    "The external key {} is already associated with a KMS key in this external key store.",
+                    input.xks_key_id.unwrap_or_default()
+                ),
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The KMS-keys-per-Region quota, checked before a key is made in `scope`; AWS's answer
@@ -599,6 +648,7 @@ impl Kms {
             primary_region: None,
             policy_principals: BTreeMap::new(),
             custom_key_store: None,
+            xks_key_id: None,
         };
         let sealed =
             self.seal_material(&record.arn(), record.current_material, &material, now, None)?;

@@ -89,6 +89,7 @@ impl Kms {
             primary_region: None,
             policy_principals: Default::default(),
             custom_key_store: None,
+            xks_key_id: None,
         };
         // Held until the sealed value is written: a root-key rotation waits for it.
         let _sealing = self.sealing.read().await;

@@ -21,5 +21,7 @@ pub mod random;
 pub mod rotation;
 pub mod sign;
 pub mod tags;
+pub mod xks;
+pub mod xks_proxy;
 
 pub use pipeline::Aliases;

@@ -162,6 +162,7 @@ impl Kms {
             policy,
             policy_principals,
             custom_key_store: None,
+            xks_key_id: None,
             state: if primary.state == KeyState::Disabled {
                 KeyState::Disabled
             } else {

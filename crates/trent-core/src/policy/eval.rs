@@ -110,6 +110,9 @@ pub enum Decision {
     AllowedByIdentity(StatementRef),
     /// `--dev`: the caller's own account, policies not consulted.
     Permissive,
+    /// A key exposed through Trent's XKS proxy, allowed by its exposure's rule (the proxy's
+    /// secondary authorization on `requestMetadata`).
+    AllowedByProxyRule(String),
     ExplicitDenyInKeyPolicy(StatementRef),
     ExplicitDenyInIdentityPolicy(StatementRef),
     NoResourcePolicyAllows,
@@ -128,6 +131,7 @@ impl std::fmt::Display for Decision {
             Decision::AllowedByGrant(id) => write!(f, "allowed by grant {id}"),
             Decision::AllowedByIdentity(s) => write!(f, "allowed by {s}"),
             Decision::Permissive => f.write_str("allowed by --dev"),
+            Decision::AllowedByProxyRule(rule) => write!(f, "allowed by the XKS proxy's {rule}"),
             Decision::ExplicitDenyInKeyPolicy(s) => write!(f, "denied by {s}"),
             Decision::ExplicitDenyInIdentityPolicy(s) => write!(f, "denied by {s}"),
             Decision::NoResourcePolicyAllows => {

@@ -116,6 +116,57 @@ fn grant_view(g: &GrantRecord) -> GrantView<'_> {
 }
 
 /// Decides whether the caller may perform `check.action` on `key`.
+/// The secondary authorization of a key exposed through Trent's XKS proxy: which principals
+/// (`awsPrincipalArn`) and which KMS keys (`kmsKeyArn`) may use it, each a list of patterns
+/// with `*` and `?`; an empty list allows any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProxyRule {
+    pub allowed_principals: Vec<String>,
+    pub allowed_kms_key_arns: Vec<String>,
+}
+
+/// Authorizes a request to Trent's XKS proxy by the exposed key's rule; the reason when
+/// denied. The request was authenticated with the key store's credential before; IAM policies
+/// do not apply (the caller is a KMS, not a principal of Trent's).
+pub fn authorize_proxy(
+    rule: &ProxyRule,
+    action: &'static str,
+    principal_arn: Option<&str>,
+    kms_key_arn: Option<&str>,
+    key: Arc<CachedKey>,
+) -> Result<AuthorizedKey, String> {
+    let allows = |patterns: &[String], value: Option<&str>| {
+        patterns.is_empty()
+            || value.is_some_and(|v| patterns.iter().any(|p| condition::glob(p, v)))
+    };
+    if !allows(&rule.allowed_principals, principal_arn) {
+        return Err(format!(
+            "awsPrincipalArn {} is not among its allowed principals",
+            principal_arn.unwrap_or("(none)")
+        ));
+    }
+    if !allows(&rule.allowed_kms_key_arns, kms_key_arn) {
+        return Err(format!(
+            "kmsKeyArn {} is not among its allowed KMS keys",
+            kms_key_arn.unwrap_or("(none)")
+        ));
+    }
+    let how = match (
+        rule.allowed_principals.is_empty(),
+        rule.allowed_kms_key_arns.is_empty(),
+    ) {
+        (true, true) => "credential (no rule)",
+        (false, true) => "allowed principals",
+        (true, false) => "allowed KMS keys",
+        (false, false) => "allowed principals and KMS keys",
+    };
+    Ok(AuthorizedKey {
+        key,
+        action,
+        decision: Decision::AllowedByProxyRule(how.to_owned()),
+    })
+}
+
 pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey, Error> {
     let ctx = check.ctx;
     let resource = key.record.arn();

@@ -87,6 +87,7 @@ fn render(decision: &Decision) -> String {
         }
         Decision::NoResourcePolicyAllows => "deny:no-resource".to_owned(),
         Decision::NoIdentityPolicyAllows => "deny:no-identity".to_owned(),
+        Decision::AllowedByProxyRule(rule) => format!("allow:xks-proxy:{rule}"),
         Decision::AllowedByIdentity(r) => format!("allow:identity-only:{}:{}", r.policy, s(r)),
         Decision::Permissive => "allow:permissive".to_owned(),
     }

@@ -140,6 +140,8 @@ fn store_input(name: &str, pin: &str) -> CreateKeyStoreInput {
         cluster_id: Some(CLUSTER.to_owned()),
         trust_anchor: Some(ANCHOR.to_owned()),
         password: Some(Secret::new(pin.as_bytes().to_vec())),
+        kind: None,
+        xks: Default::default(),
     }
 }
 
@@ -230,6 +232,7 @@ async fn connection_moves_through_connecting_to_connected_or_failed() {
                 new_name: None,
                 cluster_id: None,
                 password: Some(Secret::new(PIN.as_bytes().to_vec())),
+                xks: Default::default(),
             },
         )
         .await

@@ -578,6 +578,7 @@ where
     let (request, grant_tokens) = op::decode_value_with_tokens::<O>(body)?;
     let mut ctx = ctx;
     ctx.grant_tokens = grant_tokens;
+    ctx.operation = O::NAME;
     let response = handler(state, ctx, request).await?;
     let recorded = if O::SPEC.read_only {
         None

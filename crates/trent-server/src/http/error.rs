@@ -108,6 +108,25 @@ impl From<Error> for ApiError {
                 KeyStoreFault::ClusterNotActive => ErrorCode::CloudHsmClusterNotActiveException,
                 KeyStoreFault::ClusterNotRelated => ErrorCode::CloudHsmClusterNotRelatedException,
                 KeyStoreFault::IncorrectTrustAnchor => ErrorCode::IncorrectTrustAnchorException,
+                KeyStoreFault::XksProxyUriInUse => ErrorCode::XksProxyUriInUseException,
+                KeyStoreFault::XksProxyUriEndpointInUse => {
+                    ErrorCode::XksProxyUriEndpointInUseException
+                }
+                KeyStoreFault::XksProxyUriUnreachable => ErrorCode::XksProxyUriUnreachableException,
+                KeyStoreFault::XksProxyIncorrectAuthenticationCredential => {
+                    ErrorCode::XksProxyIncorrectAuthenticationCredentialException
+                }
+                KeyStoreFault::XksProxyInvalidResponse => {
+                    ErrorCode::XksProxyInvalidResponseException
+                }
+                KeyStoreFault::XksProxyInvalidConfiguration => {
+                    ErrorCode::XksProxyInvalidConfigurationException
+                }
+                KeyStoreFault::XksKeyAlreadyInUse => ErrorCode::XksKeyAlreadyInUseException,
+                KeyStoreFault::XksKeyInvalidConfiguration => {
+                    ErrorCode::XksKeyInvalidConfigurationException
+                }
+                KeyStoreFault::XksKeyNotFound => ErrorCode::XksKeyNotFoundException,
             },
             Error::DependencyTimeout { .. } => ErrorCode::DependencyTimeoutException,
             Error::Internal { .. } => ErrorCode::KMSInternalException,

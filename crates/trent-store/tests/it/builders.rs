@@ -41,6 +41,7 @@ pub(crate) fn key(id: &str) -> KeyRecord {
             "AIDAALICE".to_owned(),
         )]),
         custom_key_store: None,
+        xks_key_id: None,
     }
 }
 

@@ -3,7 +3,8 @@
 //! and the password among the sealed values.
 
 use trent_core::model::{
-    ConnectionErrorCode, ConnectionState, CustomKeyStoreId, KeyId, KeyStoreRecord, UnixMillis,
+    ConnectionErrorCode, ConnectionState, CustomKeyStoreId, KeyId, KeyStoreRecord, KeyStoreType,
+    UnixMillis, XksProxyConnectivity, XksProxySettings,
 };
 use trent_core::store::{Constraint, SealedSlot, Store, StoreError};
 
@@ -14,6 +15,8 @@ fn store_named(name: &str, n: u8) -> KeyStoreRecord {
         scope: scope(),
         id: CustomKeyStoreId::parse(&format!("cks-{:017x}", n)).unwrap(),
         name: name.to_owned(),
+        kind: KeyStoreType::AwsCloudhsm,
+        xks: None,
         cluster_id: format!("cluster-abcdefghij{}", char::from(b'a' + n % 26)),
         trust_anchor: "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n".to_owned(),
         sealed_password: vec![n; 8],
@@ -171,4 +174,70 @@ pub(crate) async fn key_stores(store: &dyn Store) {
             .sealed_password,
         [vec![1; 8], b"!".to_vec()].concat()
     );
+}
+
+/// An external key store keeps its proxy settings, and its keys' external key ids are unique
+/// in the store (the same id in another store is another key).
+pub(crate) async fn external_key_stores(store: &dyn Store) {
+    let xks = KeyStoreRecord {
+        kind: KeyStoreType::ExternalKeyStore,
+        cluster_id: String::new(),
+        trust_anchor: String::new(),
+        xks: Some(XksProxySettings {
+            uri_endpoint: "https://xks.example.com".to_owned(),
+            uri_path: "/a/kms/xks/v1".to_owned(),
+            connectivity: XksProxyConnectivity::PublicEndpoint,
+            access_key_id: "ABCDEFGHIJKLMNOPQRST".to_owned(),
+        }),
+        ..store_named("external", 20)
+    };
+    store.create_key_store(&xks, 10).await.unwrap();
+    assert_eq!(store.key_store(&xks.id).await.unwrap(), Some(xks.clone()));
+    let other = KeyStoreRecord {
+        name: "external-2".to_owned(),
+        id: CustomKeyStoreId::parse("cks-00000000000000021").unwrap(),
+        ..xks.clone()
+    };
+    store.create_key_store(&other, 10).await.unwrap();
+    let in_store = |id: &str, store_id: &CustomKeyStoreId| {
+        let mut k = key(id);
+        k.origin = trent_core::model::Origin::ExternalKeyStore;
+        k.custom_key_store = Some(store_id.clone());
+        k.xks_key_id = Some("external-key-1".to_owned());
+        k
+    };
+    let first = in_store("7a1e7c5c-4c8e-4c65-9f30-5b1d8f4c2a11", &xks.id);
+    store.create_key(&first, &[], &[], &[]).await.unwrap();
+    assert_eq!(
+        store
+            .key(&scope(), &first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .xks_key_id
+            .as_deref(),
+        Some("external-key-1")
+    );
+    assert!(matches!(
+        store
+            .create_key(
+                &in_store("7a1e7c5c-4c8e-4c65-9f30-5b1d8f4c2a12", &xks.id),
+                &[],
+                &[],
+                &[]
+            )
+            .await,
+        Err(StoreError::Conflict {
+            constraint: Constraint::Key
+        })
+    ));
+    store
+        .create_key(
+            &in_store("7a1e7c5c-4c8e-4c65-9f30-5b1d8f4c2a13", &other.id),
+            &[],
+            &[],
+            &[],
+        )
+        .await
+        .unwrap();
 }

@@ -31,7 +31,7 @@ use crate::builders::{A, scope};
 use crate::cluster::{leases, listeners_hear_commits};
 use crate::grants::grants;
 use crate::identities::{identities, principals_and_sessions};
-use crate::key_stores::key_stores;
+use crate::key_stores::{external_key_stores, key_stores};
 use crate::keys::{
     create_key_is_all_or_nothing, deletion_only_when_due, keys_round_trip, multi_region, rotation,
     updates_are_versioned,
@@ -54,6 +54,7 @@ async fn conformance(store: &dyn Store) {
     multi_region(store).await;
     reseal_all(store).await;
     key_stores(store).await;
+    external_key_stores(store).await;
     audit_chain(store).await;
     audit_lookup(store).await;
     leases(store).await;

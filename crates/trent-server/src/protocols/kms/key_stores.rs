@@ -1,12 +1,13 @@
-//! Handlers of the custom key store operations (`AWS_CLOUDHSM` stores).
+//! Handlers of the custom key store operations (`AWS_CLOUDHSM` and `EXTERNAL_KEY_STORE`
+//! stores).
 
 use std::sync::Arc;
 
 use trent_api::shapes::Empty;
 use trent_api::shapes::key_stores::*;
-use trent_core::model::{KeyStoreRecord, RequestContext};
+use trent_core::model::{KeyStoreRecord, KeyStoreType, RequestContext, XksProxyConnectivity};
 use trent_core::ops::key_stores::{
-    CreateKeyStoreInput, DescribeKeyStoresInput, UpdateKeyStoreInput,
+    CreateKeyStoreInput, DescribeKeyStoresInput, UpdateKeyStoreInput, XksProxyInput,
 };
 use trent_core::secret::Secret;
 
@@ -14,17 +15,24 @@ use super::{limit, millis, next_marker};
 use crate::http::error::ApiError;
 use crate::run::state::AppState;
 
-/// External key stores are issue 19's: refused by name until then.
-fn no_external(kind: Option<&str>, xks: &XksMembers) -> Result<(), ApiError> {
-    let named = match kind {
-        Some("EXTERNAL_KEY_STORE") => Some("CustomKeyStoreType EXTERNAL_KEY_STORE"),
-        _ => xks.first_given(),
-    };
-    match named {
-        Some(what) => Err(ApiError::from(trent_core::Error::Unsupported {
-            message: format!("{what} is not supported by this version of Trent."),
-        })),
-        None => Ok(()),
+/// The `XksProxy*` members as the core takes them (their patterns are the model's, already
+/// checked).
+fn xks_input(xks: XksMembers) -> XksProxyInput {
+    XksProxyInput {
+        uri_endpoint: xks.xks_proxy_uri_endpoint,
+        uri_path: xks.xks_proxy_uri_path,
+        connectivity: xks
+            .xks_proxy_connectivity
+            .as_deref()
+            .and_then(XksProxyConnectivity::parse),
+        vpc_endpoint_service_name: xks.xks_proxy_vpc_endpoint_service_name,
+        vpc_endpoint_service_owner: xks.xks_proxy_vpc_endpoint_service_owner,
+        credential: xks.xks_proxy_authentication_credential.map(|c| {
+            (
+                c.access_key_id.as_str().to_owned(),
+                Secret::new(c.raw_secret_access_key.as_str().as_bytes().to_vec()),
+            )
+        }),
     }
 }
 
@@ -37,16 +45,20 @@ pub async fn create_custom_key_store(
     ctx: RequestContext,
     req: CreateCustomKeyStoreRequest,
 ) -> Result<CreateCustomKeyStoreResponse, ApiError> {
-    no_external(req.custom_key_store_type.as_deref(), &req.xks)?;
     let id = state
         .kms
         .create_custom_key_store(
             &ctx,
             CreateKeyStoreInput {
                 name: req.custom_key_store_name,
+                kind: req
+                    .custom_key_store_type
+                    .as_deref()
+                    .and_then(KeyStoreType::parse),
                 cluster_id: req.cloud_hsm_cluster_id,
                 trust_anchor: req.trust_anchor_certificate,
                 password: password(req.key_store_password),
+                xks: xks_input(req.xks),
             },
         )
         .await?;
@@ -93,7 +105,6 @@ pub async fn update_custom_key_store(
     ctx: RequestContext,
     req: UpdateCustomKeyStoreRequest,
 ) -> Result<Empty, ApiError> {
-    no_external(None, &req.xks)?;
     state
         .kms
         .update_custom_key_store(
@@ -103,6 +114,7 @@ pub async fn update_custom_key_store(
                 new_name: req.new_custom_key_store_name,
                 cluster_id: req.cloud_hsm_cluster_id,
                 password: password(req.key_store_password),
+                xks: xks_input(req.xks),
             },
         )
         .await?;
@@ -122,18 +134,25 @@ pub async fn delete_custom_key_store(
 }
 
 fn entry(store: &KeyStoreRecord) -> CustomKeyStoresListEntry {
+    let cloud_hsm = store.kind == KeyStoreType::AwsCloudhsm;
     CustomKeyStoresListEntry {
         custom_key_store_id: store.id.to_string(),
         custom_key_store_name: store.name.clone(),
-        cloud_hsm_cluster_id: store.cluster_id.clone(),
-        trust_anchor_certificate: store.trust_anchor.clone(),
+        cloud_hsm_cluster_id: cloud_hsm.then(|| store.cluster_id.clone()),
+        trust_anchor_certificate: cloud_hsm.then(|| store.trust_anchor.clone()),
+        xks_proxy_configuration: store.xks.as_ref().map(|x| XksProxyConfiguration {
+            access_key_id: x.access_key_id.clone(),
+            connectivity: x.connectivity.as_str().to_owned(),
+            uri_endpoint: x.uri_endpoint.clone(),
+            uri_path: x.uri_path.clone(),
+        }),
         connection_state: store.state.as_str().to_owned(),
         connection_error_code: store
             .error
             .filter(|_| store.state == trent_core::model::ConnectionState::Failed)
             .map(|c| c.as_str().to_owned()),
         creation_date: millis(store.created),
-        custom_key_store_type: "AWS_CLOUDHSM".to_owned(),
+        custom_key_store_type: store.kind.as_str().to_owned(),
     }
 }
 

@@ -39,6 +39,7 @@ pub async fn create_key(
         tags: tags_in(req.tags),
         multi_region: req.multi_region.unwrap_or(false),
         custom_key_store: req.custom_key_store_id,
+        xks_key_id: req.xks_key_id,
         bypass_policy_lockout_safety_check: req.bypass_policy_lockout_safety_check.unwrap_or(false),
     };
     let key = state.kms.create_key(&ctx, input).await?;
