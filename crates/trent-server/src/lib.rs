@@ -15,6 +15,7 @@ pub mod failure;
 pub mod http;
 pub mod protocols;
 pub mod run;
+pub mod xks;
 
 pub use failure::Failure;
 pub use run::server::{RunningServer, ServerOptions, StoreLocation, start};

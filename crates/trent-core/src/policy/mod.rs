@@ -139,13 +139,20 @@ pub fn authorize_proxy(
         patterns.is_empty()
             || value.is_some_and(|v| patterns.iter().any(|p| condition::glob(p, v)))
     };
+    // KMS's CreateKey asks for the key's metadata before its KMS key exists, so that call
+    // names no kmsKeyArn (the spec); every other call must name an allowed one.
+    let kms_key_arn = match kms_key_arn {
+        None if action == "xks:GetKeyMetadata" => Some("*"),
+        other => other,
+    };
+    let kms_key_allowed = kms_key_arn == Some("*") || allows(&rule.allowed_kms_key_arns, kms_key_arn);
     if !allows(&rule.allowed_principals, principal_arn) {
         return Err(format!(
             "awsPrincipalArn {} is not among its allowed principals",
             principal_arn.unwrap_or("(none)")
         ));
     }
-    if !allows(&rule.allowed_kms_key_arns, kms_key_arn) {
+    if !kms_key_allowed {
         return Err(format!(
             "kmsKeyArn {} is not among its allowed KMS keys",
             kms_key_arn.unwrap_or("(none)")

@@ -41,6 +41,8 @@ pub enum Source {
     Console,
     /// Console sign-in (`ConsoleLogin`).
     Signin,
+    /// Trent as an external key store proxy (ADR 0020).
+    XksProxy,
 }
 
 impl Source {
@@ -52,6 +54,7 @@ impl Source {
             Source::CloudTrail => "cloudtrail.amazonaws.com",
             Source::Console => "console.trent.local",
             Source::Signin => "signin.amazonaws.com",
+            Source::XksProxy => "xks-proxy.trent.local",
         }
     }
 }

@@ -71,6 +71,10 @@ pub(super) struct ServeArgs {
     /// loopback or management-network address that clients cannot reach.
     #[arg(long, env = "TRENT_METRICS_LISTEN")]
     pub(super) metrics_listen: Option<SocketAddr>,
+    /// Serve AWS's XKS proxy API (Trent as an external key store proxy) on this address, over
+    /// TLS, with the key stores and keys of the config file's `[xks_proxy]`.
+    #[arg(long, value_name = "ADDR")]
+    pub(super) xks_listen: Option<SocketAddr>,
     /// Serve TLS with this certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "TRENT_TLS_CERT", requires = "tls_key")]
     pub(super) tls_cert: Option<PathBuf>,
@@ -224,6 +228,7 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
     options.require_signed_target = args.require_signed_target;
     options.limits.h2c = args.h2c;
     options.metrics_listen = args.metrics_listen;
+    options.xks_listen = args.xks_listen;
     options.tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
         (Some(cert), Some(key), _) => Some(crate::http::tls::TlsSource::Files { cert, key }),
         (_, _, true) => Some(crate::http::tls::TlsSource::SelfSigned),

@@ -47,22 +47,8 @@ pub fn config(source: &TlsSource, data_dir: &Path) -> Result<Arc<ServerConfig>, 
             (cert, key)
         }
     };
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
-        .map_err(|e| Failure::Network(format!("cannot read {}: {e}", cert_path.display())))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| Failure::Network(format!("{}: {e}", cert_path.display())))?;
-    if certs.is_empty() {
-        return Err(Failure::Network(format!(
-            "{} holds no certificate",
-            cert_path.display()
-        )));
-    }
-    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| {
-        Failure::Network(format!(
-            "cannot read the private key {}: {e}",
-            key_path.display()
-        ))
-    })?;
+    let certs = read_certs(&cert_path)?;
+    let key = read_key(&key_path)?;
     let mut config = ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)
@@ -71,6 +57,31 @@ pub fn config(source: &TlsSource, data_dir: &Path) -> Result<Arc<ServerConfig>, 
         })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// The certificates of a PEM file (at least one).
+pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Failure> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| Failure::Network(format!("cannot read {}: {e}", path.display())))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| Failure::Network(format!("{}: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(Failure::Network(format!(
+            "{} holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// The private key of a PEM file.
+pub fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, Failure> {
+    PrivateKeyDer::from_pem_file(path).map_err(|e| {
+        Failure::Network(format!(
+            "cannot read the private key {}: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {

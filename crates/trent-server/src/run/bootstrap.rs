@@ -330,3 +330,29 @@ pub async fn load(kms: &Arc<Kms>, config: Option<&Config>) -> Result<Loaded, Fai
         dev_default,
     })
 }
+
+/// The account and Region a config section falls back to when it names none: the config's
+/// first account (with `us-east-1` if it has it, else its first Region), else the default
+/// account in `us-east-1`.
+pub fn default_scope(
+    config: Option<&crate::run::config::Config>,
+) -> Result<trent_core::model::Scope, Failure> {
+    let fallback = || Failure::Config("the default account and Region".to_owned());
+    let (account, region) = match config.and_then(|c| c.accounts.first()) {
+        Some(a) => (
+            a.id.clone(),
+            a.regions
+                .iter()
+                .find(|r| r.as_str() == DEFAULT_REGION)
+                .or(a.regions.first())
+                .cloned(),
+        ),
+        None => (AccountId::parse(DEFAULT_ACCOUNT).ok_or_else(fallback)?, None),
+    };
+    Ok(trent_core::model::Scope {
+        account,
+        region: region
+            .or_else(|| Region::parse(DEFAULT_REGION))
+            .ok_or_else(fallback)?,
+    })
+}

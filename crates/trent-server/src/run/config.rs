@@ -121,6 +121,8 @@ struct RawConfig {
     #[serde(default)]
     cloudhsm_cluster: Vec<RawCluster>,
     console: Option<ConsoleConfig>,
+    xks_proxy: Option<crate::xks::config::XksProxyConfig>,
+    external_key_store: Option<crate::xks::config::XksClientConfig>,
 }
 
 /// `[console]`: the web console at `/console`.
@@ -441,6 +443,11 @@ pub struct Config {
     pub clusters: Vec<ClusterConfig>,
     /// `[console]`: the web console's settings (served, with its defaults, when absent).
     pub console: Option<ConsoleConfig>,
+    /// `[xks_proxy]`: Trent as an external key store proxy (checked at start, which knows the
+    /// default account).
+    pub xks_proxy: Option<crate::xks::config::XksProxyConfig>,
+    /// `[external_key_store]`: how Trent reaches the proxies of external key stores.
+    pub external_key_store: Option<crate::xks::config::XksClientConfig>,
 }
 
 #[derive(Debug)]
@@ -621,6 +628,8 @@ impl Config {
             },
             root_key: raw.root_key,
             clusters,
+            xks_proxy: raw.xks_proxy,
+            external_key_store: raw.external_key_store,
         })
     }
 }

@@ -110,6 +110,8 @@ pub struct ServerOptions {
     pub limits: crate::http::front_door::Limits,
     /// Serve `/metrics` here instead of on the API listener (`--metrics-listen`).
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve the XKS proxy API here (`--xks-listen`), over TLS, as `[xks_proxy]` says.
+    pub xks_listen: Option<SocketAddr>,
 }
 
 impl ServerOptions {
@@ -134,6 +136,7 @@ impl ServerOptions {
             durability: trent_store::Durability::Full,
             limits: crate::http::front_door::Limits::default(),
             metrics_listen: None,
+            xks_listen: None,
         }
     }
 }
@@ -144,6 +147,10 @@ pub struct RunningServer {
     pub local_addr: SocketAddr,
     /// Where `/metrics` is served when `--metrics-listen` gave it a listener of its own.
     pub metrics_addr: Option<SocketAddr>,
+    /// Where the XKS proxy API is served (`--xks-listen`).
+    pub xks_addr: Option<SocketAddr>,
+    xks_shutdown: Option<oneshot::Sender<()>>,
+    xks_serve: Option<JoinHandle<std::io::Result<()>>>,
     metrics_shutdown: Option<oneshot::Sender<()>>,
     metrics_serve: Option<JoinHandle<std::io::Result<()>>>,
     pub kms: Arc<Kms>,
@@ -220,11 +227,17 @@ impl RunningServer {
             Some(handle) => handle.await.map_err(std::io::Error::other)?,
             None => Ok(()),
         };
-        // The metrics listener stops with the main one.
+        // The metrics and XKS proxy listeners stop with the main one.
         if let Some(tx) = self.metrics_shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(handle) = self.metrics_serve.take() {
+            let _ = handle.await;
+        }
+        if let Some(tx) = self.xks_shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.xks_serve.take() {
             let _ = handle.await;
         }
         self.identities.abort();
@@ -249,6 +262,9 @@ impl RunningServer {
             let _ = tx.send(());
         }
         if let Some(tx) = self.metrics_shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(tx) = self.xks_shutdown.take() {
             let _ = tx.send(());
         }
     }
@@ -463,6 +479,13 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
         limits.enabled = true;
     }
     let kms = kms.with_rate_limits(limits);
+    let xks_client = crate::xks::client::XksClient::new(
+        &config
+            .as_ref()
+            .and_then(|c| c.external_key_store.clone())
+            .unwrap_or_default(),
+    )?;
+    let kms = kms.with_xks_proxies(Arc::new(xks_client));
     let clusters: Vec<trent_crypto::ClusterOptions> = config
         .as_ref()
         .map(|c| c.clusters.as_slice())
@@ -592,6 +615,46 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
             Some((addr, stop, handle))
         }
     };
+    let xks_server = match options.xks_listen {
+        None => None,
+        Some(addr) => {
+            let Some(raw) = config.as_ref().and_then(|c| c.xks_proxy.clone()) else {
+                return Err(Failure::Config(
+                    "--xks-listen needs an [xks_proxy] section in the config file".to_owned(),
+                ));
+            };
+            let default_scope = crate::run::bootstrap::default_scope(config.as_ref())?;
+            let settings = raw.check(&default_scope)?;
+            let tls = crate::xks::tls_config(&settings)?;
+            let listener = bind(addr, options.reuse_port).map_err(|e| {
+                Failure::Network(format!("cannot listen on {addr} for the XKS proxy: {e}"))
+            })?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| Failure::Network(e.to_string()))?;
+            let proxy = Arc::new(crate::xks::XksProxy::new(
+                settings,
+                state.clone(),
+                options.node.clone(),
+            ));
+            let (stop, stopped) = oneshot::channel::<()>();
+            let handle = tokio::spawn(crate::http::front_door::serve(
+                listener,
+                Some(tls),
+                crate::xks::router(proxy),
+                limits.clone(),
+                crate::http::metrics::ConnectionMetrics::default(),
+                None,
+                stopped,
+            ));
+            Some((addr, stop, handle))
+        }
+    };
+    let xks_addr = xks_server.as_ref().map(|(addr, _, _)| *addr);
+    let (xks_shutdown, xks_serve) = match xks_server {
+        Some((_, stop, handle)) => (Some(stop), Some(handle)),
+        None => (None, None),
+    };
     let metrics_addr = metrics_server.as_ref().map(|(addr, _, _)| *addr);
     let (metrics_shutdown, metrics_serve) = match metrics_server {
         Some((_, stop, handle)) => (Some(stop), Some(handle)),
@@ -620,6 +683,9 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
     let follower = kms.clone();
     let identities = tokio::spawn(async move { follower.follow_identity_changes().await });
     Ok(RunningServer {
+        xks_addr,
+        xks_shutdown,
+        xks_serve,
         metrics_addr,
         metrics_shutdown,
         metrics_serve,

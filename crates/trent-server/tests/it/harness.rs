@@ -58,11 +58,18 @@ impl Harness {
 
     /// Stops the server and starts a new one on the same data directory.
     pub async fn restart(self) -> Harness {
+        self.restart_with(|_| {}).await
+    }
+
+    /// Stops the server and starts a new one on the same data directory and clock, with
+    /// `configure` applied to its options (a server's config file and listeners are not
+    /// remembered: give them again).
+    pub async fn restart_with(self, configure: impl FnOnce(&mut ServerOptions)) -> Harness {
         let Harness {
             server, dir, clock, ..
         } = self;
         server.shutdown().await.unwrap();
-        Self::start_in(dir, clock, |_| {}).await
+        Self::start_in(dir, clock, configure).await
     }
 
     pub fn data_dir(&self) -> std::path::PathBuf {

@@ -42,3 +42,4 @@ mod seed;
 mod shutdown;
 mod tags;
 mod wire;
+mod xks_conformance;
