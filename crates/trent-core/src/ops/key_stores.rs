@@ -30,6 +30,9 @@ pub const MAX_KEY_STORES_PER_SCOPE: usize = 10;
 /// A node's session with a store and the cluster it is logged in to.
 type Held = (String, Arc<dyn HsmSession>);
 
+/// An external store's proxy secret, unsealed, with the sealed value it came from.
+type Unsealed = (Vec<u8>, Arc<crate::secret::Secret>);
+
 /// The key stores a node knows: the cached records and its sessions.
 #[derive(Debug)]
 pub(crate) struct KeyStores {
@@ -49,7 +52,7 @@ pub(crate) struct KeyStores {
     /// The way to external key stores' proxies.
     proxies: RwLock<Arc<dyn XksProxies>>,
     /// External stores' proxy secrets, unsealed, each with the sealed value it came from.
-    secrets: Mutex<HashMap<CustomKeyStoreId, (Vec<u8>, Arc<crate::secret::Secret>)>>,
+    secrets: Mutex<HashMap<CustomKeyStoreId, Unsealed>>,
 }
 
 impl Default for KeyStores {
@@ -272,7 +275,9 @@ impl Kms {
     }
 
     /// Every store's record, from memory once read.
-    pub(crate) async fn key_store_records(&self) -> Result<Arc<HashMap<CustomKeyStoreId, KeyStoreRecord>>> {
+    pub(crate) async fn key_store_records(
+        &self,
+    ) -> Result<Arc<HashMap<CustomKeyStoreId, KeyStoreRecord>>> {
         if let Ok(records) = self.key_stores.records.read()
             && let Some(records) = records.as_ref()
         {
@@ -544,7 +549,9 @@ impl Kms {
     /// `CloudHsmClusterInUseException` when one of `stores` uses a cluster of this lineage.
     fn refuse_cluster_in_use(&self, stores: &[KeyStoreRecord], lineage: &str) -> Result<()> {
         for store in stores {
-            if store.kind == KeyStoreType::AwsCloudhsm && self.lineage_of(&store.cluster_id) == lineage {
+            if store.kind == KeyStoreType::AwsCloudhsm
+                && self.lineage_of(&store.cluster_id) == lineage
+            {
                 return Err(fault(
                     KeyStoreFault::ClusterInUse,
                     format!(
@@ -1115,7 +1122,9 @@ impl Kms {
         let id = record.id.clone();
         let xks = &input.xks;
         let Some(current) = record.xks.clone() else {
-            return Err(Error::internal(format!("external key store {id} has no proxy")));
+            return Err(Error::internal(format!(
+                "external key store {id} has no proxy"
+            )));
         };
         let connectivity = xks.connectivity.unwrap_or(current.connectivity);
         refuse_vpc(connectivity, xks)?;

@@ -127,7 +127,9 @@ pub(crate) fn answer(fault_: &XksFault, used: XksUse) -> Error {
                     KeyStoreFault::XksProxyIncorrectAuthenticationCredential
                 }
                 XksFault::Refused(
-                    XksRefusal::InvalidUriPath | XksRefusal::AccessDenied | XksRefusal::InvalidState,
+                    XksRefusal::InvalidUriPath
+                    | XksRefusal::AccessDenied
+                    | XksRefusal::InvalidState,
                 ) => KeyStoreFault::XksProxyInvalidConfiguration,
                 XksFault::Refused(XksRefusal::DependencyTimeout | XksRefusal::Throttling)
                 | XksFault::NotReachable(_)
@@ -163,7 +165,10 @@ pub(crate) fn connection_error(fault: &XksFault) -> ConnectionErrorCode {
 }
 
 /// The `requestMetadata` of a call made for `ctx`.
-pub(crate) fn request_metadata(ctx: &RequestContext, key: Option<&KeyRecord>) -> XksRequestMetadata {
+pub(crate) fn request_metadata(
+    ctx: &RequestContext,
+    key: Option<&KeyRecord>,
+) -> XksRequestMetadata {
     XksRequestMetadata {
         aws_principal_arn: Some(ctx.principal.arn.clone()),
         kms_key_arn: key.map(KeyRecord::arn),
@@ -327,7 +332,10 @@ impl Kms {
             .call_proxy(record, None, &metadata, XksCall::Health)
             .await
         {
-            Ok(outcome) => outcome.and_then(healthy).err().map(|f| connection_error(&f)),
+            Ok(outcome) => outcome
+                .and_then(healthy)
+                .err()
+                .map(|f| connection_error(&f)),
             Err(e) => {
                 tracing::warn!(store = %record.id, error = %e, "cannot call an external key store proxy");
                 Some(ConnectionErrorCode::InternalError)
@@ -345,7 +353,12 @@ impl Kms {
     ) -> Result<()> {
         let metadata = request_metadata(ctx, None);
         let answer_ = self
-            .call_proxy(record, None, &metadata, XksCall::Metadata { external_key_id })
+            .call_proxy(
+                record,
+                None,
+                &metadata,
+                XksCall::Metadata { external_key_id },
+            )
             .await?
             .map_err(|f| answer(&f, XksUse::CreateKey))?;
         let XksAnswer::Metadata {
@@ -500,10 +513,7 @@ mod tests {
             ciphertext_metadata: vec![0; 21],
             ..part.clone()
         };
-        assert_eq!(
-            parse_xks_body(&xks_body(&long_metadata).unwrap()),
-            None
-        );
+        assert_eq!(parse_xks_body(&xks_body(&long_metadata).unwrap()), None);
         let odd_iv = XksCiphertext {
             initialization_vector: vec![0; 13],
             ..part
@@ -514,21 +524,96 @@ mod tests {
     #[test]
     fn every_failure_has_awss_exception_for_each_use() {
         use XksRefusal::*;
-        let table: &[(XksFault, Option<KeyStoreFault>, Option<KeyStoreFault>, ConnectionErrorCode)] = &[
-            (XksFault::Refused(Validation), Some(KeyStoreFault::XksProxyInvalidResponse), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::XksProxyInvalidResponse),
-            (XksFault::Refused(InvalidState), Some(KeyStoreFault::XksProxyInvalidConfiguration), Some(KeyStoreFault::XksKeyInvalidConfiguration), ConnectionErrorCode::XksProxyInvalidConfiguration),
-            (XksFault::Refused(InvalidKeyUsage), Some(KeyStoreFault::XksProxyInvalidResponse), Some(KeyStoreFault::XksKeyInvalidConfiguration), ConnectionErrorCode::XksProxyInvalidResponse),
-            (XksFault::Refused(AuthenticationFailed), Some(KeyStoreFault::XksProxyIncorrectAuthenticationCredential), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::InvalidCredentials),
-            (XksFault::Refused(AccessDenied), Some(KeyStoreFault::XksProxyInvalidConfiguration), None, ConnectionErrorCode::XksProxyAccessDenied),
-            (XksFault::Refused(KeyNotFound), Some(KeyStoreFault::XksProxyInvalidResponse), Some(KeyStoreFault::XksKeyNotFound), ConnectionErrorCode::XksProxyInvalidResponse),
-            (XksFault::Refused(InvalidUriPath), Some(KeyStoreFault::XksProxyInvalidConfiguration), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::XksProxyInvalidConfiguration),
-            (XksFault::Refused(Throttling), Some(KeyStoreFault::XksProxyUriUnreachable), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::XksProxyTimedOut),
-            (XksFault::Refused(DependencyTimeout), Some(KeyStoreFault::XksProxyUriUnreachable), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::XksProxyTimedOut),
-            (XksFault::Refused(Internal), Some(KeyStoreFault::XksProxyInvalidResponse), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::XksProxyInvalidResponse),
-            (XksFault::NotReachable("refused".into()), Some(KeyStoreFault::XksProxyUriUnreachable), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::XksProxyNotReachable),
-            (XksFault::Tls("bad certificate".into()), Some(KeyStoreFault::XksProxyUriUnreachable), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::XksProxyInvalidTlsConfiguration),
-            (XksFault::TimedOut, Some(KeyStoreFault::XksProxyUriUnreachable), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::XksProxyTimedOut),
-            (XksFault::InvalidResponse("json".into()), Some(KeyStoreFault::XksProxyInvalidResponse), Some(KeyStoreFault::InvalidState), ConnectionErrorCode::XksProxyInvalidResponse),
+        let table: &[(
+            XksFault,
+            Option<KeyStoreFault>,
+            Option<KeyStoreFault>,
+            ConnectionErrorCode,
+        )] = &[
+            (
+                XksFault::Refused(Validation),
+                Some(KeyStoreFault::XksProxyInvalidResponse),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::XksProxyInvalidResponse,
+            ),
+            (
+                XksFault::Refused(InvalidState),
+                Some(KeyStoreFault::XksProxyInvalidConfiguration),
+                Some(KeyStoreFault::XksKeyInvalidConfiguration),
+                ConnectionErrorCode::XksProxyInvalidConfiguration,
+            ),
+            (
+                XksFault::Refused(InvalidKeyUsage),
+                Some(KeyStoreFault::XksProxyInvalidResponse),
+                Some(KeyStoreFault::XksKeyInvalidConfiguration),
+                ConnectionErrorCode::XksProxyInvalidResponse,
+            ),
+            (
+                XksFault::Refused(AuthenticationFailed),
+                Some(KeyStoreFault::XksProxyIncorrectAuthenticationCredential),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::InvalidCredentials,
+            ),
+            (
+                XksFault::Refused(AccessDenied),
+                Some(KeyStoreFault::XksProxyInvalidConfiguration),
+                None,
+                ConnectionErrorCode::XksProxyAccessDenied,
+            ),
+            (
+                XksFault::Refused(KeyNotFound),
+                Some(KeyStoreFault::XksProxyInvalidResponse),
+                Some(KeyStoreFault::XksKeyNotFound),
+                ConnectionErrorCode::XksProxyInvalidResponse,
+            ),
+            (
+                XksFault::Refused(InvalidUriPath),
+                Some(KeyStoreFault::XksProxyInvalidConfiguration),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::XksProxyInvalidConfiguration,
+            ),
+            (
+                XksFault::Refused(Throttling),
+                Some(KeyStoreFault::XksProxyUriUnreachable),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::XksProxyTimedOut,
+            ),
+            (
+                XksFault::Refused(DependencyTimeout),
+                Some(KeyStoreFault::XksProxyUriUnreachable),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::XksProxyTimedOut,
+            ),
+            (
+                XksFault::Refused(Internal),
+                Some(KeyStoreFault::XksProxyInvalidResponse),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::XksProxyInvalidResponse,
+            ),
+            (
+                XksFault::NotReachable("refused".into()),
+                Some(KeyStoreFault::XksProxyUriUnreachable),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::XksProxyNotReachable,
+            ),
+            (
+                XksFault::Tls("bad certificate".into()),
+                Some(KeyStoreFault::XksProxyUriUnreachable),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::XksProxyInvalidTlsConfiguration,
+            ),
+            (
+                XksFault::TimedOut,
+                Some(KeyStoreFault::XksProxyUriUnreachable),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::XksProxyTimedOut,
+            ),
+            (
+                XksFault::InvalidResponse("json".into()),
+                Some(KeyStoreFault::XksProxyInvalidResponse),
+                Some(KeyStoreFault::InvalidState),
+                ConnectionErrorCode::XksProxyInvalidResponse,
+            ),
         ];
         for (f, manage, create_key, code) in table {
             let kind = |e: Error| match e {

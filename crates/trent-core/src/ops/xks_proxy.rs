@@ -283,12 +283,15 @@ impl Kms {
             return Err(ProxyError::InvalidCiphertext);
         };
         let nonces = SymmetricNonces {
-            nonce: nonce.try_into().map_err(|_| ProxyError::InvalidCiphertext)?,
+            nonce: nonce
+                .try_into()
+                .map_err(|_| ProxyError::InvalidCiphertext)?,
             iv: initialization_vector
                 .try_into()
                 .map_err(|_| ProxyError::InvalidCiphertext)?,
         };
-        let aad = cipher_aad(&encode_aad(ciphertext_metadata).ok_or(ProxyError::InvalidCiphertext)?);
+        let aad =
+            cipher_aad(&encode_aad(ciphertext_metadata).ok_or(ProxyError::InvalidCiphertext)?);
         let sealed = [ciphertext, authentication_tag].concat();
         for material_id in self.materials_by_prefix(&key, prefix).await? {
             let material = self.material(&key, &material_id).await?;

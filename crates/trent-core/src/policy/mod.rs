@@ -136,8 +136,7 @@ pub fn authorize_proxy(
     key: Arc<CachedKey>,
 ) -> Result<AuthorizedKey, String> {
     let allows = |patterns: &[String], value: Option<&str>| {
-        patterns.is_empty()
-            || value.is_some_and(|v| patterns.iter().any(|p| condition::glob(p, v)))
+        patterns.is_empty() || value.is_some_and(|v| patterns.iter().any(|p| condition::glob(p, v)))
     };
     // KMS's CreateKey asks for the key's metadata before its KMS key exists, so that call
     // names no kmsKeyArn (the spec); every other call must name an allowed one.
@@ -145,7 +144,8 @@ pub fn authorize_proxy(
         None if action == "xks:GetKeyMetadata" => Some("*"),
         other => other,
     };
-    let kms_key_allowed = kms_key_arn == Some("*") || allows(&rule.allowed_kms_key_arns, kms_key_arn);
+    let kms_key_allowed =
+        kms_key_arn == Some("*") || allows(&rule.allowed_kms_key_arns, kms_key_arn);
     if !allows(&rule.allowed_principals, principal_arn) {
         return Err(format!(
             "awsPrincipalArn {} is not among its allowed principals",

@@ -35,7 +35,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the KMS server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage accounts, IAM users and roles, their policies and access keys on a running
     /// server. Signs with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN).
     Admin(AdminArgs),
@@ -99,7 +99,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Serve(args) => runtime.block_on(serve::serve(args)),
+        Command::Serve(args) => runtime.block_on(serve::serve(*args)),
         Command::Admin(args) => runtime.block_on(client::admin(args)),
         Command::Audit(command) => runtime.block_on(audit::audit(command)),
         Command::Backup { data_dir, to } => runtime.block_on(backup::backup(&data_dir, &to)),

@@ -81,7 +81,7 @@ impl XksClient {
             (None, None) => builder.with_no_client_auth(),
             _ => {
                 return Err(bad(
-                    "client_cert_file and client_key_file go together".to_owned(),
+                    "client_cert_file and client_key_file go together".to_owned()
                 ));
             }
         };
@@ -301,7 +301,10 @@ impl XksClient {
                     ciphertext: sealed.ciphertext.0,
                     initialization_vector: sealed.initialization_vector.0,
                     authentication_tag: sealed.authentication_tag.0,
-                    ciphertext_metadata: sealed.ciphertext_metadata.map(|m| m.0).unwrap_or_default(),
+                    ciphertext_metadata: sealed
+                        .ciphertext_metadata
+                        .map(|m| m.0)
+                        .unwrap_or_default(),
                 })
             }
             XksCall::Decrypt { ciphertext, .. } => {

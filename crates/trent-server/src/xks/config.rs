@@ -260,32 +260,43 @@ mod tests {
     #[test]
     fn bad_settings_are_refused_with_what_is_wrong() {
         let cases = [
-            (format!("{HEAD}[[key_store]]\ncredentials = []\n"), "one or two credentials"),
             (
-                format!("{HEAD}[[key_store]]\ncredentials = [{{ access_key_id = \"short\", secret = \"FYtE5EFA5FT0mCc3DrGUe2sti527BitkQ0Zr9MO9fvE\" }}]\n"),
+                format!("{HEAD}[[key_store]]\ncredentials = []\n"),
+                "one or two credentials",
+            ),
+            (
+                format!(
+                    "{HEAD}[[key_store]]\ncredentials = [{{ access_key_id = \"short\", secret = \"FYtE5EFA5FT0mCc3DrGUe2sti527BitkQ0Zr9MO9fvE\" }}]\n"
+                ),
                 "access_key_id",
             ),
             (
-                format!("{HEAD}[[key_store]]\ncredentials = [{{ access_key_id = \"AKIAI2SFODNN7EXAMPLE\", secret = \"short\" }}]\n"),
+                format!(
+                    "{HEAD}[[key_store]]\ncredentials = [{{ access_key_id = \"AKIAI2SFODNN7EXAMPLE\", secret = \"short\" }}]\n"
+                ),
                 "secret of AKIAI2SFODNN7EXAMPLE",
             ),
-            (format!("{HEAD}[[key_store]]\npath_prefix = \"/a b\"\n{CRED}"), "path_prefix"),
+            (
+                format!("{HEAD}[[key_store]]\npath_prefix = \"/a b\"\n{CRED}"),
+                "path_prefix",
+            ),
             (
                 format!("{HEAD}[[key_store]]\n{CRED}[[key_store]]\n{CRED}"),
                 "used twice",
             ),
             (
-                format!("{HEAD}[[key_store]]\n{CRED}[[key_store.key]]\nexternal_key_id = \"bad id\"\nkey = \"alias/x\"\n"),
+                format!(
+                    "{HEAD}[[key_store]]\n{CRED}[[key_store.key]]\nexternal_key_id = \"bad id\"\nkey = \"alias/x\"\n"
+                ),
                 "external_key_id",
             ),
             (
-                format!("{HEAD}[[key_store]]\n{CRED}[[key_store.key]]\nexternal_key_id = \"k\"\nkey = \"alias/x\"\noperations = [\"SIGN\"]\n"),
+                format!(
+                    "{HEAD}[[key_store]]\n{CRED}[[key_store.key]]\nexternal_key_id = \"k\"\nkey = \"alias/x\"\noperations = [\"SIGN\"]\n"
+                ),
                 "ENCRYPT, DECRYPT or both",
             ),
-            (
-                format!("{HEAD}client_ca_file = \"ca\"\n"),
-                "go together",
-            ),
+            (format!("{HEAD}client_ca_file = \"ca\"\n"), "go together"),
         ];
         for (text, needle) in cases {
             let error = parse(&text).unwrap_err().to_string();

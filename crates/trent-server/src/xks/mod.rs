@@ -322,7 +322,9 @@ fn event(
         notes: match (&noted.key_arn, &noted.decision) {
             (Some(arn), decision) => vec![AuditNote {
                 resource: arn.clone(),
-                decision: decision.clone().unwrap_or_else(|| "not authorized".to_owned()),
+                decision: decision
+                    .clone()
+                    .unwrap_or_else(|| "not authorized".to_owned()),
             }],
             _ => Vec::new(),
         },
@@ -349,10 +351,7 @@ fn event(
             }),
         );
         if let Some(scope) = scope {
-            map.insert(
-                "recipientAccountId".into(),
-                json!(scope.account.as_str()),
-            );
+            map.insert("recipientAccountId".into(), json!(scope.account.as_str()));
         }
     }
     event
@@ -550,7 +549,12 @@ async fn operate(
             Ok(xks::body(&xks::MetadataResponse {
                 key_spec: "AES_256".to_owned(),
                 key_usage: usage,
-                key_status: if answer.enabled { "ENABLED" } else { "DISABLED" }.to_owned(),
+                key_status: if answer.enabled {
+                    "ENABLED"
+                } else {
+                    "DISABLED"
+                }
+                .to_owned(),
             }))
         }
         Route::Encrypt(_) => {

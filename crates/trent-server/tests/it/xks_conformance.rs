@@ -712,7 +712,9 @@ async fn encrypt_decrypt_round_trip_and_integrity() {
     let data_key = random(32);
     let large = random(4300);
     let most_aad = random(8192);
-    let cases: [(&str, &[u8], Option<&[u8]>, bool); 5] = [
+    // (what, plaintext, AAD, whether the integrity value is asked for)
+    type Case<'a> = (&'a str, &'a [u8], Option<&'a [u8]>, bool);
+    let cases: [Case<'_>; 5] = [
         ("no AAD", b"Hello World!".as_slice(), None, false),
         (
             "AAD and CDIV",
