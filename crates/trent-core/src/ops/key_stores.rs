@@ -941,13 +941,27 @@ impl Kms {
         len: usize,
     ) -> Result<crate::secret::Secret> {
         let store = self.connected_key_store(&ctx.scope(), id).await?;
+        let external = self
+            .key_store_records()
+            .await?
+            .get(&store)
+            .is_some_and(|r| r.kind == KeyStoreType::ExternalKeyStore);
+        if external {
+            // AWS's answer: an external key store has no random source to offer.
+            return Err(Error::Unsupported {
+                message: format!(
+                    "GenerateRandom does not support the external key store {id}. Specify an AWS CloudHSM key store."
+                ),
+            });
+        }
         self.with_hsm(&store, None, |hsm| hsm.random(len)).await
     }
 
     /// Destroys the HSM object of a key store key that was deleted; best effort, as at AWS:
     /// a store that is not connected keeps the object (an orphan the log names).
     pub(crate) async fn destroy_hsm_key(&self, record: &KeyRecord) {
-        let Some(store) = &record.custom_key_store else {
+        // An external store's key has nothing in an HSM: its external key is the proxy's.
+        let (Some(store), None) = (&record.custom_key_store, &record.xks_key_id) else {
             return;
         };
         let label = record.id.as_str().to_owned();

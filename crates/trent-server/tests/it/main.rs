@@ -42,4 +42,6 @@ mod seed;
 mod shutdown;
 mod tags;
 mod wire;
+mod xks;
 mod xks_conformance;
+mod xks_tls;

@@ -16,16 +16,14 @@ use aws_sigv4::http_request::{self, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
-};
+use rcgen::{CertifiedIssuer, ExtendedKeyUsagePurpose, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::harness::{Harness, file_contains, now_unix};
+use crate::xks_tls::{authority, leaf};
 
 const HOST: &str = "xks.trent.test";
 const PREFIX: &str = "/keystores/conformance";
@@ -1263,40 +1261,6 @@ async fn aliased(h: &Harness, alias: &str) -> String {
 }
 
 // Certificates.
-
-fn name(common_name: &str) -> DistinguishedName {
-    let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, common_name);
-    name
-}
-
-fn authority(subject: &str) -> CertifiedIssuer<'static, KeyPair> {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name = name(subject);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
-}
-
-fn leaf(
-    ca: &CertifiedIssuer<'static, KeyPair>,
-    subject: &str,
-    dns_names: &[&str],
-    usage: ExtendedKeyUsagePurpose,
-) -> (rcgen::Certificate, KeyPair) {
-    let names: Vec<String> = dns_names.iter().map(|n| (*n).to_owned()).collect();
-    let mut params = CertificateParams::new(names).unwrap();
-    params.distinguished_name = name(subject);
-    params.extended_key_usages = vec![usage];
-    params.use_authority_key_identifier_extension = true;
-    let key = KeyPair::generate().unwrap();
-    let cert = params.signed_by(&key, &**ca).unwrap();
-    (cert, key)
-}
 
 fn client_identity(
     ca: &CertifiedIssuer<'static, KeyPair>,
