@@ -359,7 +359,9 @@ pub enum XksCall<'a> {
 pub enum XksAnswer {
     /// GetHealthStatus: the health of each external key manager (`ACTIVE`, `DEGRADED`,
     /// `UNAVAILABLE`).
-    Health { managers: Vec<String> },
+    Health {
+        managers: Vec<String>,
+    },
     Metadata {
         key_spec: String,
         key_usage: Vec<String>,

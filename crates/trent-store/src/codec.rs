@@ -8,9 +8,9 @@ use trent_core::model::{
     AccessKeyRecord, AccountId, AccountRecord, AliasName, AliasRecord, AuditDigest, AuditRecord,
     ConnectionErrorCode, ConnectionState, CustomKeyStoreId, ExpirationModel, GrantRecord,
     ImportToken, KeyId, KeyManager, KeyRecord, KeySpec, KeyState, KeyStoreRecord, KeyStoreType,
-    KeyUsage, XksProxyConnectivity, XksProxySettings,
-    LastUsage, MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation, RotationType,
-    Scope, SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm, WrappingKeySpec,
+    KeyUsage, LastUsage, MaterialId, Origin, PrincipalRecord, PrincipalType, Region, Rotation,
+    RotationType, Scope, SealedMaterial, SessionRecord, Tag, UnixMillis, WrappingAlgorithm,
+    WrappingKeySpec, XksProxyConnectivity, XksProxySettings,
 };
 use trent_core::store::{StoreError, StoreResult};
 

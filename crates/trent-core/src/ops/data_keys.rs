@@ -123,7 +123,9 @@ impl Kms {
         }
         self.perform(ctx, action, dry_run, async {
             let pair = self.backend.generate_data_key_pair(pair_spec)?;
-            let encrypted = self.seal(ctx, &using, context, pair.private.as_slice()).await?;
+            let encrypted = self
+                .seal(ctx, &using, context, pair.private.as_slice())
+                .await?;
             Ok(DataKeyPair {
                 spec: pair_spec,
                 private: pair.private,

@@ -487,7 +487,12 @@ impl Kms {
         self.perform(ctx, "ReEncrypt", dry_run, async {
             let decrypted = self.open(ctx, &from, &source).await?;
             let encrypted = self
-                .seal(ctx, &to, destination_context, decrypted.plaintext.as_slice())
+                .seal(
+                    ctx,
+                    &to,
+                    destination_context,
+                    decrypted.plaintext.as_slice(),
+                )
                 .await?;
             Ok(ReEncrypted {
                 source: decrypted,

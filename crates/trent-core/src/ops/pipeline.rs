@@ -62,8 +62,8 @@ impl<'a> KeyUse<'a> {
     }
 }
 
-/// The actions AWS refuses for a key in an `AWS_CLOUDHSM` key store, in any key state:
-/// rotation and imported material.
+/// The actions AWS refuses for a key in a custom key store (`AWS_CLOUDHSM` or
+/// `EXTERNAL_KEY_STORE`), in any key state: rotation and imported material.
 const NOT_FOR_KEY_STORE_KEYS: &[&str] = &[
     "kms:EnableKeyRotation",
     "kms:DisableKeyRotation",
@@ -282,8 +282,10 @@ impl Kms {
         )?;
         let record = &authorized.key().record;
         // What AWS never does with a key store's key is refused whatever its state.
-        if record.origin == crate::model::Origin::AwsCloudHsm
-            && NOT_FOR_KEY_STORE_KEYS.contains(&action)
+        if matches!(
+            record.origin,
+            crate::model::Origin::AwsCloudHsm | crate::model::Origin::ExternalKeyStore
+        ) && NOT_FOR_KEY_STORE_KEYS.contains(&action)
         {
             return Err(Error::Unsupported {
                 message: format!(
@@ -293,8 +295,18 @@ impl Kms {
                 ),
             });
         }
-        // A key of a custom key store that is not connected is Unavailable.
-        check_state(self.key_state(record).await?, &record.arn(), state)?;
+        // A key of a custom key store that is not connected is Unavailable; an external
+        // store's key says so in AWS's words (the XKS spec's table).
+        let current = self.key_state(record).await?;
+        if current == KeyState::Unavailable
+            && record.xks_key_id.is_some()
+            && !matches!(state, StateRule::Any | StateRule::NotPendingDeletion)
+        {
+            return Err(Error::KeyStateConflict {
+                message: crate::ops::xks::NOT_CONNECTED.to_owned(),
+            });
+        }
+        check_state(current, &record.arn(), state)?;
         if let Some(usage) = usage
             && record.usage != usage
         {

@@ -79,6 +79,36 @@ impl From<Error> for ProxyError {
     }
 }
 
+/// A refusal, with the ARN of the Trent key when it was found (the audit event's resource).
+#[derive(Debug)]
+pub struct ProxyFailure {
+    pub error: ProxyError,
+    pub key_arn: Option<String>,
+}
+
+impl From<ProxyError> for ProxyFailure {
+    fn from(error: ProxyError) -> ProxyFailure {
+        ProxyFailure {
+            error,
+            key_arn: None,
+        }
+    }
+}
+
+impl From<Error> for ProxyFailure {
+    fn from(e: Error) -> ProxyFailure {
+        ProxyError::from(e).into()
+    }
+}
+
+/// A refusal about a key that was found.
+fn about(arn: &str, error: ProxyError) -> ProxyFailure {
+    ProxyFailure {
+        error,
+        key_arn: Some(arn.to_owned()),
+    }
+}
+
 /// An exposed key's metadata, as GetKeyMetadata answers it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProxyKeyMetadata {
@@ -114,7 +144,7 @@ impl Kms {
         exposed: &ExposedKey,
         operation: ProxyOperation,
         caller: ProxyCaller<'_>,
-    ) -> std::result::Result<AuthorizedKey, ProxyError> {
+    ) -> std::result::Result<AuthorizedKey, ProxyFailure> {
         let ctx = crate::model::RequestContext::new(
             crate::model::Principal::root(scope.account.clone()),
             scope.region.clone(),
@@ -132,19 +162,23 @@ impl Kms {
         {
             Ok(key) => key,
             Err(Error::KeyNotFound { .. } | Error::AliasNotFound { .. }) => {
-                return Err(not_found());
+                return Err(not_found().into());
             }
             Err(e) => return Err(e.into()),
         };
         let record = &key.record;
+        let arn = record.arn();
         if record.spec != KeySpec::SymmetricDefault
             || record.usage != KeyUsage::EncryptDecrypt
             || record.custom_key_store.is_some()
         {
-            return Err(ProxyError::InvalidKeyUsage(format!(
-                "External key {} is not a symmetric encryption key of Trent's own.",
-                exposed.external_key_id
-            )));
+            return Err(about(
+                &arn,
+                ProxyError::InvalidKeyUsage(format!(
+                    "External key {} is not a symmetric encryption key of Trent's own.",
+                    exposed.external_key_id
+                )),
+            ));
         }
         let allowed = match operation {
             ProxyOperation::Metadata => true,
@@ -152,10 +186,13 @@ impl Kms {
             ProxyOperation::Decrypt => exposed.decrypt,
         };
         if !allowed {
-            return Err(ProxyError::InvalidKeyUsage(format!(
-                "External key {} does not allow {operation:?}.",
-                exposed.external_key_id
-            )));
+            return Err(about(
+                &arn,
+                ProxyError::InvalidKeyUsage(format!(
+                    "External key {} does not allow {operation:?}.",
+                    exposed.external_key_id
+                )),
+            ));
         }
         let action = match operation {
             ProxyOperation::Metadata => "xks:GetKeyMetadata",
@@ -170,10 +207,13 @@ impl Kms {
             key,
         )
         .map_err(|why| {
-            ProxyError::AccessDenied(format!(
-                "Access to external key {} is denied: {why}.",
-                exposed.external_key_id
-            ))
+            about(
+                &arn,
+                ProxyError::AccessDenied(format!(
+                    "Access to external key {} is denied: {why}.",
+                    exposed.external_key_id
+                )),
+            )
         })
     }
 
@@ -183,7 +223,7 @@ impl Kms {
         scope: &Scope,
         exposed: &ExposedKey,
         caller: ProxyCaller<'_>,
-    ) -> std::result::Result<ProxyKeyMetadata, ProxyError> {
+    ) -> std::result::Result<ProxyKeyMetadata, ProxyFailure> {
         let key = self
             .exposed(scope, exposed, ProxyOperation::Metadata, caller)
             .await?;
@@ -203,14 +243,17 @@ impl Kms {
         exposed: &ExposedKey,
         operation: ProxyOperation,
         caller: ProxyCaller<'_>,
-    ) -> std::result::Result<AuthorizedKey, ProxyError> {
+    ) -> std::result::Result<AuthorizedKey, ProxyFailure> {
         let key = self.exposed(scope, exposed, operation, caller).await?;
         let state = key.key().record.state;
         if state != KeyState::Enabled {
-            return Err(ProxyError::InvalidState(format!(
-                "External key {} is not enabled: its key is {state}.",
-                exposed.external_key_id
-            )));
+            return Err(about(
+                &key.key().record.arn(),
+                ProxyError::InvalidState(format!(
+                    "External key {} is not enabled: its key is {state}.",
+                    exposed.external_key_id
+                )),
+            ));
         }
         Ok(key)
     }
@@ -224,7 +267,7 @@ impl Kms {
         caller: ProxyCaller<'_>,
         plaintext: &[u8],
         encode_aad: impl Fn(&[u8]) -> Option<Vec<u8>>,
-    ) -> std::result::Result<ProxyCiphertext, ProxyError> {
+    ) -> std::result::Result<ProxyCiphertext, ProxyFailure> {
         let key = self
             .usable(scope, exposed, ProxyOperation::Encrypt, caller)
             .await?;
@@ -237,7 +280,9 @@ impl Kms {
         metadata.extend_from_slice(material_id.0.get(..MATERIAL_PREFIX).unwrap_or_default());
         metadata.extend_from_slice(&nonces.nonce);
         let aad = encode_aad(&metadata).ok_or_else(|| {
-            ProxyError::Internal("the AAD does not fit the spec's encoding".to_owned())
+            ProxyFailure::from(ProxyError::Internal(
+                "the AAD does not fit the spec's encoding".to_owned(),
+            ))
         })?;
         let sealed = self
             .backend
@@ -246,7 +291,11 @@ impl Kms {
         let split = sealed
             .len()
             .checked_sub(crate::envelope::TAG_LEN)
-            .ok_or_else(|| ProxyError::Internal("a ciphertext without its tag".to_owned()))?;
+            .ok_or_else(|| {
+                ProxyFailure::from(ProxyError::Internal(
+                    "a ciphertext without its tag".to_owned(),
+                ))
+            })?;
         let (ciphertext, tag) = sealed.split_at(split);
         self.note_proxy_use(scope, record, caller, "Encrypt");
         Ok(ProxyCiphertext {
@@ -270,28 +319,24 @@ impl Kms {
         authentication_tag: &[u8],
         ciphertext_metadata: &[u8],
         encode_aad: impl Fn(&[u8]) -> Option<Vec<u8>>,
-    ) -> std::result::Result<(String, Plaintext), ProxyError> {
+    ) -> std::result::Result<(String, Plaintext), ProxyFailure> {
         let key = self
             .usable(scope, exposed, ProxyOperation::Decrypt, caller)
             .await?;
         let record = &key.key().record;
+        let invalid = || about(&record.arn(), ProxyError::InvalidCiphertext);
         let (Some(&METADATA_VERSION), Some(prefix), Some(nonce)) = (
             ciphertext_metadata.first(),
             ciphertext_metadata.get(1..1 + MATERIAL_PREFIX),
             ciphertext_metadata.get(1 + MATERIAL_PREFIX..),
         ) else {
-            return Err(ProxyError::InvalidCiphertext);
+            return Err(invalid());
         };
         let nonces = SymmetricNonces {
-            nonce: nonce
-                .try_into()
-                .map_err(|_| ProxyError::InvalidCiphertext)?,
-            iv: initialization_vector
-                .try_into()
-                .map_err(|_| ProxyError::InvalidCiphertext)?,
+            nonce: nonce.try_into().map_err(|_| invalid())?,
+            iv: initialization_vector.try_into().map_err(|_| invalid())?,
         };
-        let aad =
-            cipher_aad(&encode_aad(ciphertext_metadata).ok_or(ProxyError::InvalidCiphertext)?);
+        let aad = cipher_aad(&encode_aad(ciphertext_metadata).ok_or_else(invalid)?);
         let sealed = [ciphertext, authentication_tag].concat();
         for material_id in self.materials_by_prefix(&key, prefix).await? {
             let material = self.material(&key, &material_id).await?;
@@ -303,7 +348,7 @@ impl Kms {
                 return Ok((record.arn(), plaintext));
             }
         }
-        Err(ProxyError::InvalidCiphertext)
+        Err(invalid())
     }
 
     /// The key's material versions whose id starts with `prefix`: the current one from memory,
@@ -312,7 +357,7 @@ impl Kms {
         &self,
         key: &AuthorizedKey,
         prefix: &[u8],
-    ) -> std::result::Result<Vec<MaterialId>, ProxyError> {
+    ) -> std::result::Result<Vec<MaterialId>, ProxyFailure> {
         let record = &key.key().record;
         if record.current_material.0.starts_with(prefix) {
             return Ok(vec![record.current_material]);

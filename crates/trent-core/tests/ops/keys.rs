@@ -169,12 +169,30 @@ async fn create_key_refuses_what_it_cannot_make() {
             false,
         ),
         (
-            "an external key store's key",
+            "an external key store's key without its store",
             CreateKeyInput {
                 origin: Some(Origin::ExternalKeyStore),
+                xks_key_id: Some("ext-1".to_owned()),
                 ..CreateKeyInput::default()
             },
-            false,
+            true,
+        ),
+        (
+            "an external key store's key without its external key",
+            CreateKeyInput {
+                origin: Some(Origin::ExternalKeyStore),
+                custom_key_store: Some("cks-1234567890abcdef0".to_owned()),
+                ..CreateKeyInput::default()
+            },
+            true,
+        ),
+        (
+            "an external key id for a key of Trent's own",
+            CreateKeyInput {
+                xks_key_id: Some("ext-1".to_owned()),
+                ..CreateKeyInput::default()
+            },
+            true,
         ),
     ];
     for (case, input, validation) in cases {

@@ -303,24 +303,66 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
     }
     let stop = signals.stopped();
     tokio::pin!(stop);
-    tokio::select! {
-        () = &mut stop => {
-            tracing::info!("shutting down: finishing in-flight requests");
-            server.trigger_shutdown();
-            let code = match server.wait().await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => { eprintln!("trent: {e}"); ExitCode::FAILURE }
-            };
-            if let Some(dir) = ephemeral {
-                let path = dir.path().display().to_string();
-                match dir.close() {
-                    Ok(()) => tracing::info!(data_dir = %path, "removed the ephemeral data directory"),
-                    Err(e) => tracing::warn!(data_dir = %path, error = %e, "cannot remove the ephemeral data directory"),
+    let mut hangups = hangups();
+    loop {
+        tokio::select! {
+            () = next_hangup(&mut hangups) => {
+                // SIGHUP: the XKS proxy's key stores, credentials and keys, read again.
+                if server.xks_addr.is_some() {
+                    match server.reload_xks_proxy() {
+                        Ok(()) => tracing::info!("reloaded [xks_proxy] from the config file"),
+                        Err(e) => tracing::error!(error = %e, "[xks_proxy] not reloaded; the running settings stay"),
+                    }
                 }
             }
-            code
+            () = &mut stop => break,
         }
     }
+    tracing::info!("shutting down: finishing in-flight requests");
+    server.trigger_shutdown();
+    let code = match server.wait().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("trent: {e}");
+            ExitCode::FAILURE
+        }
+    };
+    if let Some(dir) = ephemeral {
+        let path = dir.path().display().to_string();
+        match dir.close() {
+            Ok(()) => tracing::info!(data_dir = %path, "removed the ephemeral data directory"),
+            Err(e) => {
+                tracing::warn!(data_dir = %path, error = %e, "cannot remove the ephemeral data directory")
+            }
+        }
+    }
+    code
+}
+
+/// SIGHUP, where there is one.
+#[cfg(unix)]
+fn hangups() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok()
+}
+
+#[cfg(not(unix))]
+fn hangups() -> Option<()> {
+    None
+}
+
+#[cfg(unix)]
+async fn next_hangup(signal: &mut Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn next_hangup(_: &mut Option<()>) {
+    std::future::pending::<()>().await
 }
 
 /// The stop signals, listened for from the start: a SIGTERM that arrives right after the

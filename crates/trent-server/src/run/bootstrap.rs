@@ -347,7 +347,10 @@ pub fn default_scope(
                 .or(a.regions.first())
                 .cloned(),
         ),
-        None => (AccountId::parse(DEFAULT_ACCOUNT).ok_or_else(fallback)?, None),
+        None => (
+            AccountId::parse(DEFAULT_ACCOUNT).ok_or_else(fallback)?,
+            None,
+        ),
     };
     Ok(trent_core::model::Scope {
         account,

@@ -494,7 +494,8 @@ impl Config {
         Config::parse_in(text, None)
     }
 
-    /// Parses a config whose relative paths (trust anchors) are relative to `base`.
+    /// Parses a config whose relative paths (trust anchors, certificates) are relative to
+    /// `base`.
     fn parse_in(text: &str, base: Option<&Path>) -> Result<Config, Failure> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| Failure::Config(e.to_string()))?;
         let mut accounts = Vec::new();
@@ -628,8 +629,8 @@ impl Config {
             },
             root_key: raw.root_key,
             clusters,
-            xks_proxy: raw.xks_proxy,
-            external_key_store: raw.external_key_store,
+            xks_proxy: raw.xks_proxy.map(|x| x.relative_to(base)),
+            external_key_store: raw.external_key_store.map(|x| x.relative_to(base)),
         })
     }
 }

@@ -151,6 +151,8 @@ pub struct RunningServer {
     pub xks_addr: Option<SocketAddr>,
     xks_shutdown: Option<oneshot::Sender<()>>,
     xks_serve: Option<JoinHandle<std::io::Result<()>>>,
+    /// The XKS proxy, for reloads, with the config file it reads.
+    xks_proxy: Option<(Arc<crate::xks::XksProxy>, PathBuf)>,
     metrics_shutdown: Option<oneshot::Sender<()>>,
     metrics_serve: Option<JoinHandle<std::io::Result<()>>>,
     pub kms: Arc<Kms>,
@@ -254,6 +256,27 @@ impl RunningServer {
             tracing::warn!(error = %e, "could not record key usage at shutdown");
         }
         served
+    }
+
+    /// Reads the config file's `[xks_proxy]` again and serves its key stores, credentials and
+    /// keys from the next request on (SIGHUP in `trent serve`). A config that does not check
+    /// leaves the running one.
+    pub fn reload_xks_proxy(&self) -> Result<(), Failure> {
+        let Some((proxy, file)) = &self.xks_proxy else {
+            return Err(Failure::Config(
+                "this server serves no XKS proxy (--xks-listen)".to_owned(),
+            ));
+        };
+        let config = crate::run::config::Config::load(file)?;
+        let Some(raw) = config.xks_proxy.clone() else {
+            return Err(Failure::Config(format!(
+                "{} has no [xks_proxy] section any more",
+                file.display()
+            )));
+        };
+        let settings = raw.check(&crate::run::bootstrap::default_scope(Some(&config))?)?;
+        proxy.reload(settings);
+        Ok(())
     }
 
     /// Asks the server to stop gracefully.
@@ -641,19 +664,20 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
             let handle = tokio::spawn(crate::http::front_door::serve(
                 listener,
                 Some(tls),
-                crate::xks::router(proxy),
+                crate::xks::router(proxy.clone()),
                 limits.clone(),
                 crate::http::metrics::ConnectionMetrics::default(),
                 None,
                 stopped,
             ));
-            Some((addr, stop, handle))
+            let file = options.config.clone().unwrap_or_default();
+            Some((addr, stop, handle, (proxy, file)))
         }
     };
-    let xks_addr = xks_server.as_ref().map(|(addr, _, _)| *addr);
-    let (xks_shutdown, xks_serve) = match xks_server {
-        Some((_, stop, handle)) => (Some(stop), Some(handle)),
-        None => (None, None),
+    let xks_addr = xks_server.as_ref().map(|(addr, _, _, _)| *addr);
+    let (xks_shutdown, xks_serve, xks_proxy) = match xks_server {
+        Some((_, stop, handle, proxy)) => (Some(stop), Some(handle), Some(proxy)),
+        None => (None, None, None),
     };
     let metrics_addr = metrics_server.as_ref().map(|(addr, _, _)| *addr);
     let (metrics_shutdown, metrics_serve) = match metrics_server {
@@ -684,6 +708,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
     let identities = tokio::spawn(async move { follower.follow_identity_changes().await });
     Ok(RunningServer {
         xks_addr,
+        xks_proxy,
         xks_shutdown,
         xks_serve,
         metrics_addr,

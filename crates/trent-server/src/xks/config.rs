@@ -91,11 +91,29 @@ pub struct ProxySettings {
     pub stores: Vec<ProxyKeyStore>,
 }
 
+/// `path`, relative to the config file's directory when it is relative.
+fn beside(base: Option<&std::path::Path>, path: PathBuf) -> PathBuf {
+    match base {
+        Some(base) if path.is_relative() => base.join(path),
+        _ => path,
+    }
+}
+
 fn bad(message: impl Into<String>) -> Failure {
     Failure::Config(format!("[xks_proxy]: {}", message.into()))
 }
 
 impl XksProxyConfig {
+    /// The same settings with relative files read beside the config file.
+    pub fn relative_to(self, base: Option<&std::path::Path>) -> XksProxyConfig {
+        XksProxyConfig {
+            cert_file: beside(base, self.cert_file),
+            key_file: beside(base, self.key_file),
+            client_ca_file: self.client_ca_file.map(|p| beside(base, p)),
+            ..self
+        }
+    }
+
     /// Checks every store and key; `default` is the account (and its first Region) used when
     /// a store names none.
     pub fn check(self, default: &Scope) -> Result<ProxySettings, Failure> {
@@ -220,6 +238,18 @@ pub struct XksClientConfig {
     /// A client certificate for proxies that ask for one (mutual TLS).
     pub client_cert_file: Option<PathBuf>,
     pub client_key_file: Option<PathBuf>,
+}
+
+impl XksClientConfig {
+    /// The same settings with relative files read beside the config file.
+    pub fn relative_to(self, base: Option<&std::path::Path>) -> XksClientConfig {
+        XksClientConfig {
+            ca_file: self.ca_file.map(|p| beside(base, p)),
+            client_cert_file: self.client_cert_file.map(|p| beside(base, p)),
+            client_key_file: self.client_key_file.map(|p| beside(base, p)),
+            ..self
+        }
+    }
 }
 
 /// AWS KMS's timeout for a proxy call.

@@ -21,7 +21,7 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use trent_api::xks::{self, ErrorName, Route};
 use trent_core::model::AuditNote;
-use trent_core::ops::xks_proxy::{ExposedKey, ProxyCaller, ProxyError};
+use trent_core::ops::xks_proxy::{ExposedKey, ProxyCaller, ProxyError, ProxyFailure};
 
 use crate::failure::Failure;
 use crate::run::state::AppState;
@@ -70,29 +70,74 @@ struct Served {
     bucket: Option<Bucket>,
 }
 
-/// The proxy: its key stores, and the server's state (the KMS, the audit trail).
+/// The proxy: its key stores (replaced whole by a reload), and the server's state (the KMS,
+/// the audit trail).
 #[derive(Debug)]
 pub struct XksProxy {
-    stores: Vec<Served>,
+    stores: std::sync::RwLock<Arc<Vec<Served>>>,
     state: Arc<AppState>,
     /// This node's name, the proxy's one external key manager in health answers.
     node: String,
+    /// The last health check and when it ran: a deep check at most once a second (the spec
+    /// allows a cached answer up to a minute old).
+    health: Mutex<Option<(Instant, bool)>>,
+}
+
+fn served(settings: ProxySettings) -> Arc<Vec<Served>> {
+    Arc::new(
+        settings
+            .stores
+            .into_iter()
+            .map(|s| Served {
+                bucket: s.requests_per_second.map(Bucket::new),
+                settings: s,
+            })
+            .collect(),
+    )
 }
 
 impl XksProxy {
     pub fn new(settings: ProxySettings, state: Arc<AppState>, node: String) -> XksProxy {
         XksProxy {
-            stores: settings
-                .stores
-                .into_iter()
-                .map(|s| Served {
-                    bucket: s.requests_per_second.map(Bucket::new),
-                    settings: s,
-                })
-                .collect(),
+            stores: std::sync::RwLock::new(served(settings)),
             state,
             node,
+            health: Mutex::new(None),
         }
+    }
+
+    /// Serves these key stores, credentials and keys from the next request on (the spec's
+    /// credential rotation without a restart). The listener's certificate is kept.
+    pub fn reload(&self, settings: ProxySettings) {
+        if let Ok(mut stores) = self.stores.write() {
+            *stores = served(settings);
+        }
+        tracing::info!("XKS proxy key stores reloaded");
+    }
+
+    fn stores(&self) -> Arc<Vec<Served>> {
+        match self.stores.read() {
+            Ok(stores) => stores.clone(),
+            Err(_) => Arc::new(Vec::new()),
+        }
+    }
+
+    /// Whether the store and the root key answer, checked at most once a second.
+    async fn healthy(&self) -> bool {
+        let cached = self
+            .health
+            .lock()
+            .ok()
+            .and_then(|h| *h)
+            .filter(|(at, _)| at.elapsed() < std::time::Duration::from_secs(1));
+        if let Some((_, healthy)) = cached {
+            return healthy;
+        }
+        let healthy = self.state.kms.proxy_healthy().await;
+        if let Ok(mut h) = self.health.lock() {
+            *h = Some((Instant::now(), healthy));
+        }
+        healthy
     }
 }
 
@@ -273,12 +318,14 @@ async fn handle(
         .unwrap_or_default()
         .to_owned();
     let mut noted = Noted::default();
-    let outcome = serve(&proxy, request, &mut noted).await;
+    let stores = proxy.stores();
+    let outcome = serve(&proxy, &stores, request, &mut noted).await;
     // A request that named no store of ours is not recorded: nothing authenticated it, and
     // an unauthenticated client must not be able to write the trail at will.
     if let Some(index) = noted.store {
         let error = outcome.as_ref().err();
-        let event = event(&proxy, index, &noted, &request_id, peer, &user_agent, error);
+        let scope = stores.get(index).map(|s| &s.settings.scope);
+        let event = event(&proxy, scope, &noted, &request_id, peer, &user_agent, error);
         if let Err(e) = proxy.state.audit.record(&event).await {
             tracing::error!(error = %e, "the audit event of an XKS proxy call cannot be written");
             return refuse(&xks::Error::new(
@@ -300,14 +347,13 @@ async fn handle(
 /// The audit event of one call: CloudTrail's shape, from the proxy's own source.
 fn event(
     proxy: &XksProxy,
-    index: usize,
+    scope: Option<&trent_core::model::Scope>,
     noted: &Noted,
     request_id: &str,
     peer: SocketAddr,
     user_agent: &str,
     error: Option<&xks::Error>,
 ) -> Value {
-    let scope = proxy.stores.get(index).map(|s| &s.settings.scope);
     let mut parameters = noted.request.clone().unwrap_or_else(|| json!({}));
     if let (Some(map), Some(id)) = (parameters.as_object_mut(), &noted.external_key_id) {
         map.insert("externalKeyId".into(), json!(id));
@@ -360,6 +406,7 @@ fn event(
 /// Serves one request; a refusal is the spec's error.
 async fn serve(
     proxy: &XksProxy,
+    stores: &[Served],
     request: Request<Body>,
     noted: &mut Noted,
 ) -> Result<Response<Body>, xks::Error> {
@@ -375,18 +422,13 @@ async fn serve(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Ok(response);
     }
-    let Some(index) = proxy
-        .stores
-        .iter()
-        .position(|s| s.settings.path_prefix == prefix)
-    else {
+    let Some(index) = stores.iter().position(|s| s.settings.path_prefix == prefix) else {
         return Err(xks::Error::new(
             ErrorName::InvalidUriPathException,
             format!("No key store is served under {prefix}{}.", xks::PATH_SUFFIX),
         ));
     };
-    let store = proxy
-        .stores
+    let store = stores
         .get(index)
         .ok_or_else(|| xks::Error::new(ErrorName::InternalException, "no such store"))?;
     let too_large = || {
@@ -516,7 +558,7 @@ async fn operate(
     match route {
         Route::Health => {
             xks::parse_health(body)?;
-            let healthy = kms.proxy_healthy().await;
+            let healthy = proxy.healthy().await;
             Ok(xks::body(&xks::HealthResponse {
                 xks_proxy_fleet_size: 1,
                 xks_proxy_vendor: "Trent".to_owned(),
@@ -536,7 +578,7 @@ async fn operate(
             let answer = kms
                 .proxy_key_metadata(scope, key, caller(meta))
                 .await
-                .map_err(wire_error)?;
+                .map_err(|e| refused(noted, e))?;
             noted.key_arn = Some(answer.arn.clone());
             noted.decision = Some("allowed".to_owned());
             let mut usage = Vec::new();
@@ -579,10 +621,7 @@ async fn operate(
                     |metadata| xks::key_manager_aad(aad, metadata),
                 )
                 .await
-                .map_err(|e| {
-                    note_key(noted, &e);
-                    wire_error(e)
-                })?;
+                .map_err(|e| refused(noted, e))?;
             noted.key_arn = Some(sealed.arn.clone());
             noted.decision = Some("allowed".to_owned());
             let integrity = request
@@ -637,10 +676,7 @@ async fn operate(
                     |metadata| xks::key_manager_aad(aad, metadata),
                 )
                 .await
-                .map_err(|e| {
-                    note_key(noted, &e);
-                    wire_error(e)
-                })?;
+                .map_err(|e| refused(noted, e))?;
             noted.key_arn = Some(arn);
             noted.decision = Some("allowed".to_owned());
             Ok(xks::body(&xks::DecryptResponse {
@@ -659,10 +695,14 @@ fn caller(meta: &xks::RequestMetadata) -> ProxyCaller<'_> {
     }
 }
 
-/// A refusal after the key was found still names why in the trail.
-fn note_key(noted: &mut Noted, e: &ProxyError) {
-    noted.decision = Some(match e {
-        ProxyError::AccessDenied(why) => format!("denied: {why}"),
-        other => format!("refused: {other}"),
-    });
+/// A refusal after the key was found names the key and why in the trail.
+fn refused(noted: &mut Noted, failure: ProxyFailure) -> xks::Error {
+    if failure.key_arn.is_some() {
+        noted.key_arn = failure.key_arn;
+        noted.decision = Some(match &failure.error {
+            ProxyError::AccessDenied(why) => format!("denied: {why}"),
+            other => format!("refused: {other}"),
+        });
+    }
+    wire_error(failure.error)
 }

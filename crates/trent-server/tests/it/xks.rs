@@ -358,7 +358,7 @@ async fn neither_the_kms_nor_the_proxy_alone_decrypts() {
 
 #[tokio::test]
 async fn proxy_credentials_rotate_while_the_store_is_connected() {
-    let mut p = pair().await;
+    let p = pair().await;
     let kms = p.kms.client();
     let store = p.connected_store().await;
     let key = p.xks_key(&store, EXT_KEY).await;
@@ -412,22 +412,17 @@ async fn proxy_credentials_rotate_while_the_store_is_connected() {
         );
     }
 
-    // The proxy retires the first set: the KMS, signing with the second, does not notice.
-    let retired = p.files.dir.path().join("proxy-second-only.toml");
+    // The proxy retires the first set without a restart (SIGHUP in `trent serve`): the KMS,
+    // signing with the second, does not notice.
     std::fs::write(
-        &retired,
+        &p.proxy_config,
         proxy_toml(&p.files.cert_file, &p.files.key_file, &[SECOND]),
     )
     .unwrap();
-    let xks_addr = p.xks_addr;
-    p.proxy = p
-        .proxy
-        .restart_with(|o| {
-            o.config = Some(retired);
-            o.xks_listen = Some(xks_addr);
-        })
-        .await;
-    assert_eq!(p.proxy.server.xks_addr, Some(xks_addr));
+    p.proxy.server.reload_xks_proxy().unwrap();
+    // A reload that does not check leaves the running settings.
+    std::fs::write(&p.proxy_config, "[xks_proxy]\ncert_file = 1\n").unwrap();
+    assert!(p.proxy.server.reload_xks_proxy().is_err());
     assert_eq!(
         decrypt(&kms, &before).await.unwrap(),
         b"sealed with the first set"
@@ -730,7 +725,8 @@ async fn both_audit_trails_carry_the_kms_request_id() {
 /// The test CA and the proxy's certificate files.
 struct Files {
     ca: CertifiedIssuer<'static, KeyPair>,
-    dir: TempDir,
+    /// Holds the certificates and configs until the test ends.
+    _dir: TempDir,
     cert_file: PathBuf,
     key_file: PathBuf,
 }
@@ -788,7 +784,7 @@ async fn pair() -> Pair {
         kms,
         files: Files {
             ca,
-            dir,
+            _dir: dir,
             cert_file,
             key_file,
         },

@@ -149,9 +149,10 @@ pub(crate) fn metadata(key: &KeyRecord) -> KeyMetadata {
         .then(|| key.current_material.to_hex()),
         custom_key_store_id: key.custom_key_store.as_ref().map(ToString::to_string),
         cloud_hsm_cluster_id: None,
-        xks_key_configuration: key.xks_key_id.as_ref().map(|id| {
-            trent_api::shapes::keys::XksKeyConfiguration { id: id.clone() }
-        }),
+        xks_key_configuration: key
+            .xks_key_id
+            .as_ref()
+            .map(|id| trent_api::shapes::keys::XksKeyConfiguration { id: id.clone() }),
     }
 }
 
