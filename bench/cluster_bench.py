@@ -30,18 +30,7 @@ SIGNER = sign.Signer(AKID, SECRET, REGION)
 SERVER_CORE, WRK_CORE = "0", "1"
 OPS = list(sign.OPS)
 
-CONFIG = f"""
-[[accounts]]
-id = "111122223333"
-
-[[accounts.access_keys]]
-id = "{AKID}"
-secret = "{SECRET}"
-
-[quotas]
-enabled = false
-keys_per_region = 10000000
-"""
+CONFIG = h.account_toml(AKID, SECRET) + "keys_per_region = 10000000\n"
 
 
 def endpoint(port):

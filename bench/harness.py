@@ -16,6 +16,22 @@ WRK_LUA = os.path.join(HERE, "wrk.lua")
 CLK = os.sysconf("SC_CLK_TCK")
 
 
+def account_toml(akid, secret, account="111122223333"):
+    """The config file's head every benchmark server shares: one account with one access key,
+    request-rate quotas off."""
+    return f"""
+[[accounts]]
+id = "{account}"
+
+[[accounts.access_keys]]
+id = "{akid}"
+secret = "{secret}"
+
+[quotas]
+enabled = false
+"""
+
+
 def pinned(cmd, core=None, nice=0):
     """`cmd` on CPU `core` (None: anywhere) at nice value `nice` (0: unchanged)."""
     return ((["nice", "-n", str(nice)] if nice else [])
@@ -113,14 +129,16 @@ class Server:
                 self.proc.wait()
 
 
-def wrk(port, conns, secs, req_file=None, core=None, nice=0, body_bytes=None, close=False, label=""):
+def wrk(port, conns, secs, req_file=None, core=None, nice=0, body_bytes=None, close=False, label="",
+        scheme="http", path=None):
     """One wrk run (one thread, `conns` connections) replaying `req_file`, or without one a plain
-    body of `body_bytes`; returns wrk.lua's RESULT fields plus wrk's own CPU seconds."""
-    env = dict(os.environ, LABEL=label, CONN_CLOSE="1" if close else "0")
+    body of `body_bytes`; returns wrk.lua's RESULT fields plus wrk's own CPU seconds. `scheme`
+    "https" speaks TLS (wrk checks no certificate); `path` is the request file's path (default /)."""
+    env = dict(os.environ, LABEL=label, CONN_CLOSE="1" if close else "0", REQ_PATH=path or "/")
     if body_bytes is not None:
         env["BODY_BYTES"] = str(body_bytes)
     cmd = pinned(["wrk", "-t1", f"-c{conns}", f"-d{secs}s", "--timeout", "10s", "-s", WRK_LUA,
-                  f"http://127.0.0.1:{port}/"], core, nice)
+                  f"{scheme}://127.0.0.1:{port}/"], core, nice)
     if req_file:
         cmd += ["--", req_file]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)

@@ -47,17 +47,7 @@ def config(tmp, module):
         f.write(ANCHOR)
     path = os.path.join(tmp, "config.toml")
     with open(path, "w") as f:
-        f.write(f"""
-[[accounts]]
-id = "111122223333"
-
-[[accounts.access_keys]]
-id = "{AKID}"
-secret = "{SECRET}"
-
-[quotas]
-enabled = false
-
+        f.write(h.account_toml(AKID, SECRET) + f"""
 [[cloudhsm_cluster]]
 id = "{CLUSTER}"
 pkcs11_module = "{module}"

@@ -4,7 +4,8 @@
 --   REQ_FILE=encrypt.req wrk -t1 -c8 -d5s -s bench/wrk.lua http://127.0.0.1:PORT/
 --
 -- A request file is "Name: value" lines, one blank line, then the body. Every line is sent as it
--- is, Host included (it is signed), as `POST /`; wrk adds only Content-Length.
+-- is, Host included (it is signed), as `POST /` (or `POST $REQ_PATH` when REQ_PATH is set: an
+-- XKS proxy's path, bench/xks_bench.py); wrk adds only Content-Length.
 -- Without a file, a plain POST of BODY_BYTES bytes (default 4096) goes to the URL's path: the
 -- HTTP-only cost of a request of that size, for the hello server (bench/hello).
 -- CONN_CLOSE=1 adds "Connection: close", so that every request opens its own TCP connection
@@ -39,7 +40,10 @@ function init(args)
   local headers, body, url_path
   if path and path ~= "" then
     headers, body = read_request(path)
-    url_path = "/"
+    url_path = os.getenv("REQ_PATH")
+    if url_path == nil or url_path == "" then
+      url_path = "/"
+    end
   else
     headers = { ["Content-Type"] = "application/x-amz-json-1.1" }
     body = string.rep("a", tonumber(os.getenv("BODY_BYTES") or "4096"))

@@ -129,6 +129,8 @@ pub(super) struct ServeArgs {
 
 pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
     let signals = StopSignals::listen();
+    // Listened for from the start too: a SIGHUP must not end the process.
+    let mut hangups = hangups();
     init_logging(args.log_format);
     // --ephemeral: the directory goes when `ephemeral` drops, after the server has stopped
     // (or failed to start).
@@ -303,16 +305,14 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
     }
     let stop = signals.stopped();
     tokio::pin!(stop);
-    let mut hangups = hangups();
     loop {
         tokio::select! {
             () = next_hangup(&mut hangups) => {
                 // SIGHUP: the XKS proxy's key stores, credentials and keys, read again.
-                if server.xks_addr.is_some() {
-                    match server.reload_xks_proxy() {
-                        Ok(()) => tracing::info!("reloaded [xks_proxy] from the config file"),
-                        Err(e) => tracing::error!(error = %e, "[xks_proxy] not reloaded; the running settings stay"),
-                    }
+                if server.xks_addr.is_some()
+                    && let Err(e) = server.reload_xks_proxy()
+                {
+                    tracing::error!(error = %e, "[xks_proxy] not reloaded; the running settings stay");
                 }
             }
             () = &mut stop => break,

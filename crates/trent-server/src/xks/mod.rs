@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -81,6 +82,17 @@ pub struct XksProxy {
     /// The last health check and when it ran: a deep check at most once a second (the spec
     /// allows a cached answer up to a minute old).
     health: Mutex<Option<(Instant, bool)>>,
+    /// A health check is running.
+    checking: AtomicBool,
+}
+
+/// Clears the health check's flag when dropped.
+struct Checking<'a>(&'a AtomicBool);
+
+impl Drop for Checking<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 fn served(settings: ProxySettings) -> Arc<Vec<Served>> {
@@ -103,6 +115,7 @@ impl XksProxy {
             state,
             node,
             health: Mutex::new(None),
+            checking: AtomicBool::new(false),
         }
     }
 
@@ -112,7 +125,7 @@ impl XksProxy {
         if let Ok(mut stores) = self.stores.write() {
             *stores = served(settings);
         }
-        tracing::info!("XKS proxy key stores reloaded");
+        tracing::info!("reloaded [xks_proxy]: its key stores, credentials and keys");
     }
 
     fn stores(&self) -> Arc<Vec<Served>> {
@@ -122,17 +135,19 @@ impl XksProxy {
         }
     }
 
-    /// Whether the store and the root key answer, checked at most once a second.
+    /// Whether the store and the root key answer, checked at most once a second: one request
+    /// checks while the others answer with the last result (a check waits for the store, and
+    /// a crowd of them would wait in line behind the audit writer).
     async fn healthy(&self) -> bool {
-        let cached = self
-            .health
-            .lock()
-            .ok()
-            .and_then(|h| *h)
-            .filter(|(at, _)| at.elapsed() < std::time::Duration::from_secs(1));
-        if let Some((_, healthy)) = cached {
+        let last = self.health.lock().ok().and_then(|h| *h);
+        if let Some((at, healthy)) = last
+            && (at.elapsed() < std::time::Duration::from_secs(1)
+                || self.checking.swap(true, Ordering::AcqRel))
+        {
             return healthy;
         }
+        // Cleared however this ends: a request dropped mid-check must not stop the checks.
+        let _checking = Checking(&self.checking);
         let healthy = self.state.kms.proxy_healthy().await;
         if let Ok(mut h) = self.health.lock() {
             *h = Some((Instant::now(), healthy));
