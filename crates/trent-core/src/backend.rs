@@ -55,6 +55,10 @@ pub trait KeyBackend: Send + Sync + std::fmt::Debug {
     /// (seeded or re-imported) always has the same id, as AWS's `KeyMaterialId`.
     fn material_id(&self, material: &KeyMaterial) -> crate::model::MaterialId;
 
+    /// SHA-256 of `data` (the AAD an external key store's proxy is given: a digest of the
+    /// envelope's header and encryption context, which it need not see).
+    fn sha256(&self, data: &[u8]) -> [u8; 32];
+
     /// Random bytes (GenerateRandom, data keys, nonces).
     fn random(&self, len: usize) -> Result<Secret, BackendError>;
 

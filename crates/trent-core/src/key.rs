@@ -23,6 +23,9 @@ pub struct CachedKey {
     /// stale or foreign token costs one store read, not one per request.
     missing_grants: RwLock<std::collections::HashSet<String>>,
     materials: RwLock<HashMap<MaterialId, Arc<KeyMaterial>>>,
+    /// The ids of every material version, once read (the XKS proxy's decryption names a
+    /// version by a prefix of its id); a rotation changes the key, which is loaded again.
+    material_ids: std::sync::OnceLock<Vec<MaterialId>>,
 }
 
 impl CachedKey {
@@ -41,7 +44,17 @@ impl CachedKey {
             grants,
             missing_grants: RwLock::new(std::collections::HashSet::new()),
             materials: RwLock::new(HashMap::new()),
+            material_ids: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Every material version's id, if read before.
+    pub fn material_ids(&self) -> Option<&[MaterialId]> {
+        self.material_ids.get().map(Vec::as_slice)
+    }
+
+    pub fn set_material_ids(&self, ids: Vec<MaterialId>) -> &[MaterialId] {
+        self.material_ids.get_or_init(|| ids)
     }
 
     pub fn grant_missing(&self, id: &str) -> bool {

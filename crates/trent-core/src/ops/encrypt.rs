@@ -231,7 +231,10 @@ impl Kms {
                 // An external store's key: the proxy encrypts Trent's ciphertext again, under
                 // the external key (ADR 0020).
                 match record.xks_key_id {
-                    Some(_) => self.xks_encrypt(ctx, record, &aad, &inner).await?,
+                    Some(_) => {
+                        let outer = self.backend.sha256(&aad);
+                        self.xks_encrypt(ctx, record, &outer, &inner).await?
+                    }
                     None => inner,
                 }
             }
@@ -386,7 +389,8 @@ impl Kms {
                         // An external store's key: the proxy opens its layer first, then
                         // Trent's own material opens what it gives back.
                         let material = self.material(key, &envelope.material_id).await?;
-                        let inner = self.xks_decrypt(ctx, record, &aad, envelope.body).await?;
+                        let outer = self.backend.sha256(&aad);
+                        let inner = self.xks_decrypt(ctx, record, &outer, envelope.body).await?;
                         self.backend
                             .decrypt_symmetric(&material, &envelope.nonces, &aad, inner.as_slice())
                             .map_err(|_| Kms::xks_inner_failed())?

@@ -124,6 +124,10 @@ impl KeyStores {
         if let Ok(mut records) = self.records.write() {
             *records = None;
         }
+        // A deleted store's secret must not outlive it; the others are unsealed again once.
+        if let Ok(mut secrets) = self.secrets.lock() {
+            secrets.clear();
+        }
     }
 
     /// This node's session with a store, if it is logged in to `cluster`.
@@ -444,6 +448,13 @@ impl Kms {
     ) -> Result<CustomKeyStoreId> {
         let record = self.scoped_key_store(scope, id).await?;
         if record.state != ConnectionState::Connected {
+            if record.kind == KeyStoreType::ExternalKeyStore {
+                // The XKS spec's table: AWS's text for a store not connected to its proxy.
+                return Err(fault(
+                    KeyStoreFault::InvalidState,
+                    crate::ops::xks::NOT_CONNECTED,
+                ));
+            }
             return Err(not_connected(&id, record.state));
         }
         Ok(record.id)
@@ -605,6 +616,17 @@ impl Kms {
     /// The second half of a connection: logs in to the cluster with the store's password and
     /// records `CONNECTED`, or `FAILED` with the reason.
     pub async fn finish_connecting(&self, id: &CustomKeyStoreId) -> Result<ConnectionState> {
+        self.finish_connecting_for(id, &uuid::Uuid::new_v4().to_string())
+            .await
+    }
+
+    /// [`Kms::finish_connecting`] for the ConnectCustomKeyStore request `request_id`, which an
+    /// external store's proxy is told (its trail and the KMS's then name the same request).
+    pub async fn finish_connecting_for(
+        &self,
+        id: &CustomKeyStoreId,
+        request_id: &str,
+    ) -> Result<ConnectionState> {
         let Some(record) = self.store.key_store(id).await? else {
             return Err(not_found(id.as_str()));
         };
@@ -612,9 +634,7 @@ impl Kms {
             return Ok(record.state);
         }
         if record.kind == KeyStoreType::ExternalKeyStore {
-            let error = self
-                .connect_proxy(&record, &uuid::Uuid::new_v4().to_string())
-                .await;
+            let error = self.connect_proxy(&record, request_id).await;
             let state = match error {
                 None => ConnectionState::Connected,
                 Some(code) => {
@@ -1009,6 +1029,7 @@ fn external_settings(
         ));
     };
     refuse_vpc(connectivity, xks)?;
+    refuse_ip_endpoint(uri_endpoint)?;
     Ok((
         XksProxySettings {
             uri_endpoint: uri_endpoint.clone(),
@@ -1018,6 +1039,20 @@ fn external_settings(
         },
         crate::secret::Secret::new(secret.as_slice().to_vec()),
     ))
+}
+
+/// The spec: a proxy is named by a fully qualified domain name, never an IP address (the
+/// model's pattern admits dotted digits). Its TLS certificate names it.
+fn refuse_ip_endpoint(uri_endpoint: &str) -> Result<()> {
+    let host = uri_endpoint
+        .strip_prefix("https://")
+        .unwrap_or(uri_endpoint);
+    if host.parse::<std::net::Ipv4Addr>().is_ok() || !host.contains('.') {
+        return Err(Error::validation(format!(
+            "XksProxyUriEndpoint {uri_endpoint} must name its proxy by a fully qualified domain name, not an IP address or a single label."
+        )));
+    }
+    Ok(())
 }
 
 /// Trent has no Amazon VPC: a proxy is reached at its public endpoint only.
@@ -1142,6 +1177,9 @@ impl Kms {
         };
         let connectivity = xks.connectivity.unwrap_or(current.connectivity);
         refuse_vpc(connectivity, xks)?;
+        if let Some(endpoint) = &xks.uri_endpoint {
+            refuse_ip_endpoint(endpoint)?;
+        }
         let moves = xks
             .uri_endpoint
             .as_ref()
@@ -1231,27 +1269,41 @@ impl Kms {
             .transpose()?;
         let name = input.new_name.clone();
         let shown = id.clone();
+        let (checked, checked_secret) = (current, record.sealed_password.clone());
         let outcome = self
             .store
             .modify_key_store(
                 &id,
+                // Decided again on the record as it is now: another node may have changed the
+                // store since it was read, and a proxy change was checked against what was
+                // read then.
                 Box::new(move |r| {
-                    let moved = r.xks.as_ref().is_some_and(|x| {
-                        x.uri_endpoint != settings.uri_endpoint
-                            || x.connectivity != settings.connectivity
-                    });
-                    if moved && r.state != ConnectionState::Disconnected {
-                        return Err(fault(
+                    let changed = |why: &str| {
+                        Err(fault(
                             KeyStoreFault::InvalidState,
-                            format!("Custom key store '{shown}' is not disconnected."),
-                        ));
+                            format!("Custom key store '{shown}' {why}. Try the request again."),
+                        ))
+                    };
+                    if proxy_changes
+                        && (r.xks.as_ref() != Some(&checked) || r.sealed_password != checked_secret)
+                    {
+                        return changed("changed its proxy settings meanwhile");
+                    }
+                    if !matches!(
+                        r.state,
+                        ConnectionState::Connected | ConnectionState::Disconnected
+                    ) || (moves && r.state != ConnectionState::Disconnected)
+                    {
+                        return changed("changed its connection state meanwhile");
                     }
                     if let Some(name) = name {
                         r.name = name;
                     }
-                    r.xks = Some(settings);
-                    if let Some(sealed) = sealed {
-                        r.sealed_password = sealed;
+                    if proxy_changes {
+                        r.xks = Some(settings);
+                        if let Some(sealed) = sealed {
+                            r.sealed_password = sealed;
+                        }
                     }
                     Ok(())
                 }),

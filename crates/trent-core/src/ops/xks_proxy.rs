@@ -45,6 +45,8 @@ pub struct ProxyCaller<'a> {
     pub kms_key_arn: Option<&'a str>,
     /// Recorded as the key's last use.
     pub kms_request_id: &'a str,
+    /// The KMS operation the call serves (only CreateKey's metadata call may omit the KMS key).
+    pub kms_operation: &'a str,
 }
 
 /// The proxy operation a request asks for.
@@ -204,6 +206,7 @@ impl Kms {
             action,
             caller.aws_principal_arn,
             caller.kms_key_arn,
+            caller.kms_operation,
             key,
         )
         .map_err(|why| {
@@ -351,26 +354,38 @@ impl Kms {
         Err(invalid())
     }
 
-    /// The key's material versions whose id starts with `prefix`: the current one from memory,
-    /// older ones (a rotated key) from the store.
+    /// The key's material versions whose id starts with `prefix`, the current one first; the
+    /// ids are read from the store once per loaded key, so a warm key reads nothing.
     async fn materials_by_prefix(
         &self,
         key: &AuthorizedKey,
         prefix: &[u8],
     ) -> std::result::Result<Vec<MaterialId>, ProxyFailure> {
-        let record = &key.key().record;
+        let cached = key.key();
+        let record = &cached.record;
+        let ids = match cached.material_ids() {
+            Some(ids) => ids,
+            None => {
+                let stored: Vec<MaterialId> = self
+                    .store
+                    .materials(&record.scope, &record.id)
+                    .await
+                    .map_err(Error::from)?
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect();
+                cached.set_material_ids(stored)
+            }
+        };
+        let mut found: Vec<MaterialId> = Vec::new();
         if record.current_material.0.starts_with(prefix) {
-            return Ok(vec![record.current_material]);
+            found.push(record.current_material);
         }
-        Ok(self
-            .store
-            .materials(&record.scope, &record.id)
-            .await
-            .map_err(Error::from)?
-            .into_iter()
-            .map(|m| m.id)
-            .filter(|id| id.0.starts_with(prefix))
-            .collect())
+        found.extend(
+            ids.iter()
+                .filter(|id| **id != record.current_material && id.0.starts_with(prefix)),
+        );
+        Ok(found)
     }
 
     /// Whether the proxy can serve: the store and the root key answer (GetHealthStatus).

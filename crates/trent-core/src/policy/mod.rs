@@ -115,7 +115,6 @@ fn grant_view(g: &GrantRecord) -> GrantView<'_> {
     }
 }
 
-/// Decides whether the caller may perform `check.action` on `key`.
 /// The secondary authorization of a key exposed through Trent's XKS proxy: which principals
 /// (`awsPrincipalArn`) and which KMS keys (`kmsKeyArn`) may use it, each a list of patterns
 /// with `*` and `?`; an empty list allows any.
@@ -133,6 +132,7 @@ pub fn authorize_proxy(
     action: &'static str,
     principal_arn: Option<&str>,
     kms_key_arn: Option<&str>,
+    kms_operation: &str,
     key: Arc<CachedKey>,
 ) -> Result<AuthorizedKey, String> {
     let allows = |patterns: &[String], value: Option<&str>| {
@@ -140,12 +140,10 @@ pub fn authorize_proxy(
     };
     // KMS's CreateKey asks for the key's metadata before its KMS key exists, so that call
     // names no kmsKeyArn (the spec); every other call must name an allowed one.
-    let kms_key_arn = match kms_key_arn {
-        None if action == "xks:GetKeyMetadata" => Some("*"),
-        other => other,
+    let kms_key_allowed = match kms_key_arn {
+        None if action == "xks:GetKeyMetadata" && kms_operation == "CreateKey" => true,
+        value => allows(&rule.allowed_kms_key_arns, value),
     };
-    let kms_key_allowed =
-        kms_key_arn == Some("*") || allows(&rule.allowed_kms_key_arns, kms_key_arn);
     if !allows(&rule.allowed_principals, principal_arn) {
         return Err(format!(
             "awsPrincipalArn {} is not among its allowed principals",
@@ -174,6 +172,7 @@ pub fn authorize_proxy(
     })
 }
 
+/// Decides whether the caller may perform `check.action` on `key`.
 pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey, Error> {
     let ctx = check.ctx;
     let resource = key.record.arn();

@@ -47,6 +47,12 @@ impl KeyBackend for SoftBackend {
         self.random(32)
     }
 
+    fn sha256(&self, data: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(digest::digest(&digest::SHA256, data).as_ref());
+        out
+    }
+
     fn material_id(&self, material: &KeyMaterial) -> MaterialId {
         let mut ctx = digest::Context::new(&digest::SHA256);
         ctx.update(MATERIAL_ID_DOMAIN);

@@ -275,8 +275,7 @@ impl RunningServer {
             )));
         };
         let settings = raw.check(&crate::run::bootstrap::default_scope(Some(&config))?)?;
-        proxy.reload(settings);
-        Ok(())
+        proxy.reload(settings)
     }
 
     /// Asks the server to stop gracefully.
@@ -638,6 +637,11 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
             Some((addr, stop, handle))
         }
     };
+    // An address throttled for failing authentication is turned away at accept: every
+    // request it sent would be refused before verification anyway.
+    let failures = state.auth_failures.clone();
+    let shun: Arc<dyn Fn(std::net::IpAddr) -> bool + Send + Sync> =
+        Arc::new(move |ip| !failures.allows(&ip, std::time::Instant::now()));
     let xks_server = match options.xks_listen {
         None => None,
         Some(addr) => {
@@ -667,7 +671,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
                 crate::xks::router(proxy.clone()),
                 limits.clone(),
                 crate::http::metrics::ConnectionMetrics::default(),
-                None,
+                Some(shun.clone()),
                 stopped,
             ));
             let file = options.config.clone().unwrap_or_default();
@@ -684,11 +688,6 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
         Some((_, stop, handle)) => (Some(stop), Some(handle)),
         None => (None, None),
     };
-    // An address throttled for failing authentication is turned away at accept: every
-    // request it sent would be refused before verification anyway.
-    let failures = state.auth_failures.clone();
-    let shun: Arc<dyn Fn(std::net::IpAddr) -> bool + Send + Sync> =
-        Arc::new(move |ip| !failures.allows(&ip, std::time::Instant::now()));
     let serve = tokio::spawn(crate::http::front_door::serve(
         listener,
         tls,

@@ -61,8 +61,17 @@ impl XksClient {
                 }
             }
             None => {
-                for cert in rustls_native_certs::load_native_certs().certs {
+                let found = rustls_native_certs::load_native_certs();
+                for e in &found.errors {
+                    tracing::warn!(error = %e, "a system trust anchor for external key store proxies cannot be read");
+                }
+                for cert in found.certs {
                     let _ = roots.add(cert);
+                }
+                if roots.is_empty() {
+                    tracing::warn!(
+                        "no system trust anchors: external key store proxies are reached only with [external_key_store] ca_file"
+                    );
                 }
             }
         }
@@ -94,8 +103,8 @@ impl XksClient {
         })
     }
 
-    /// An idle connection to `host`, or a new one.
-    async fn connection(&self, host: &str) -> Result<Sender, XksFault> {
+    /// An idle connection to `host` (`true`: it was pooled), or a new one.
+    async fn connection(&self, host: &str) -> Result<(Sender, bool), XksFault> {
         loop {
             let idle = self
                 .idle
@@ -103,11 +112,17 @@ impl XksClient {
                 .ok()
                 .and_then(|mut idle| idle.get_mut(host).and_then(Vec::pop));
             match idle {
-                Some(sender) if !sender.is_closed() => return Ok(sender),
+                Some(sender) if !sender.is_closed() => return Ok((sender, true)),
                 Some(_) => continue,
                 None => break,
             }
         }
+        Ok((self.connect(host).await?, false))
+    }
+
+    /// A new connection to `host`: TCP (to `connect_to`'s address, else the host's port 443),
+    /// then TLS for the host's name, then HTTP/1.1.
+    async fn connect(&self, host: &str) -> Result<Sender, XksFault> {
         let stream = match self.connect_to.get(host) {
             Some(addr) => tokio::net::TcpStream::connect(addr).await,
             None => tokio::net::TcpStream::connect((host, 443)).await,
@@ -175,26 +190,38 @@ impl XksClient {
             target.region,
             xks::SIGNING_NAME,
         );
-        let request = hyper::Request::post(path)
-            .header(hyper::header::HOST, &host)
-            .header("x-amz-date", &amz_date)
-            .header(hyper::header::AUTHORIZATION, authorization)
-            .header(hyper::header::CONTENT_TYPE, xks::CONTENT_TYPE)
-            .header(
-                hyper::header::USER_AGENT,
-                concat!("trent/", env!("CARGO_PKG_VERSION")),
-            )
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| XksFault::InvalidResponse(e.to_string()))?;
-        let mut sender = self.connection(&host).await?;
-        sender
-            .ready()
-            .await
-            .map_err(|e| XksFault::NotReachable(format!("{host}: {e}")))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| XksFault::NotReachable(format!("{host}: {e}")))?;
+        let body = Bytes::from(body);
+        let request = || {
+            hyper::Request::post(path)
+                .header(hyper::header::HOST, &host)
+                .header("x-amz-date", &amz_date)
+                .header(hyper::header::AUTHORIZATION, &authorization)
+                .header(hyper::header::CONTENT_TYPE, xks::CONTENT_TYPE)
+                .header(
+                    hyper::header::USER_AGENT,
+                    concat!("trent/", env!("CARGO_PKG_VERSION")),
+                )
+                .body(Full::new(body.clone()))
+                .map_err(|e| XksFault::InvalidResponse(e.to_string()))
+        };
+        let unreachable = |e: hyper::Error| XksFault::NotReachable(format!("{host}: {e}"));
+        let (mut sender, pooled) = self.connection(&host).await?;
+        let sent = match sender.ready().await {
+            Ok(()) => sender.send_request(request()?).await,
+            Err(e) => Err(e),
+        };
+        let response = match sent {
+            Ok(response) => response,
+            // A pooled connection the proxy closed while it was idle fails before any
+            // answer: the request goes once more, on a new connection, within the deadline.
+            Err(e) if pooled && !e.is_parse() && !e.is_timeout() => {
+                tracing::debug!(host = %host, error = %e, "an idle proxy connection was closed; reconnecting");
+                sender = self.connect(&host).await?;
+                sender.ready().await.map_err(unreachable)?;
+                sender.send_request(request()?).await.map_err(unreachable)?
+            }
+            Err(e) => return Err(unreachable(e)),
+        };
         let status = response.status().as_u16();
         let limited = http_body_util::Limited::new(response.into_body(), MAX_ANSWER);
         let bytes = limited

@@ -28,9 +28,6 @@ use crate::failure::Failure;
 use crate::run::state::AppState;
 use config::{ProxyKeyStore, ProxySettings};
 
-/// How long a request body may take to arrive.
-const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// A token bucket: a store's `requests_per_second`, with a burst of one second's worth.
 #[derive(Debug)]
 struct Bucket {
@@ -49,7 +46,7 @@ impl Bucket {
 
     fn take(&self) -> bool {
         let Ok(mut state) = self.state.lock() else {
-            return true;
+            return false;
         };
         let now = Instant::now();
         let (tokens, at) = *state;
@@ -84,6 +81,28 @@ pub struct XksProxy {
     health: Mutex<Option<(Instant, bool)>>,
     /// A health check is running.
     checking: AtomicBool,
+    /// The listener's TLS files and client rule, which a reload cannot change.
+    tls: TlsFiles,
+}
+
+/// What the listener's TLS was built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TlsFiles {
+    cert_file: std::path::PathBuf,
+    key_file: std::path::PathBuf,
+    client_ca_file: Option<std::path::PathBuf>,
+    client_subject: Option<String>,
+}
+
+impl TlsFiles {
+    fn of(settings: &ProxySettings) -> TlsFiles {
+        TlsFiles {
+            cert_file: settings.cert_file.clone(),
+            key_file: settings.key_file.clone(),
+            client_ca_file: settings.client_ca_file.clone(),
+            client_subject: settings.client_subject.clone(),
+        }
+    }
 }
 
 /// Clears the health check's flag when dropped.
@@ -111,6 +130,7 @@ fn served(settings: ProxySettings) -> Arc<Vec<Served>> {
 impl XksProxy {
     pub fn new(settings: ProxySettings, state: Arc<AppState>, node: String) -> XksProxy {
         XksProxy {
+            tls: TlsFiles::of(&settings),
             stores: std::sync::RwLock::new(served(settings)),
             state,
             node,
@@ -120,12 +140,19 @@ impl XksProxy {
     }
 
     /// Serves these key stores, credentials and keys from the next request on (the spec's
-    /// credential rotation without a restart). The listener's certificate is kept.
-    pub fn reload(&self, settings: ProxySettings) {
+    /// credential rotation without a restart). The listener's TLS (its certificate and the
+    /// mutual TLS rule) is built once: settings that change it are refused, whole.
+    pub fn reload(&self, settings: ProxySettings) -> Result<(), Failure> {
+        if TlsFiles::of(&settings) != self.tls {
+            return Err(Failure::Config(
+                "[xks_proxy] cert_file, key_file, client_ca_file and client_subject change only with a restart; nothing was reloaded".to_owned(),
+            ));
+        }
         if let Ok(mut stores) = self.stores.write() {
             *stores = served(settings);
         }
         tracing::info!("reloaded [xks_proxy]: its key stores, credentials and keys");
+        Ok(())
     }
 
     fn stores(&self) -> Arc<Vec<Served>> {
@@ -334,7 +361,7 @@ async fn handle(
         .to_owned();
     let mut noted = Noted::default();
     let stores = proxy.stores();
-    let outcome = serve(&proxy, &stores, request, &mut noted).await;
+    let outcome = serve(&proxy, &stores, peer, request, &mut noted).await;
     // A request that named no store of ours is not recorded: nothing authenticated it, and
     // an unauthenticated client must not be able to write the trail at will.
     if let Some(index) = noted.store {
@@ -422,6 +449,7 @@ fn event(
 async fn serve(
     proxy: &XksProxy,
     stores: &[Served],
+    peer: SocketAddr,
     request: Request<Body>,
     noted: &mut Noted,
 ) -> Result<Response<Body>, xks::Error> {
@@ -460,8 +488,29 @@ async fn serve(
     if declared.is_some_and(|n| n > xks::MAX_BODY) {
         return Err(too_large());
     }
+    let state = &proxy.state;
+    let ip = peer.ip();
+    let now = Instant::now();
+    // An address that keeps failing authentication is refused before its body is read, as on
+    // the API listener (and turned away at accept by the front door's `Shun`).
+    if !state.auth_failures.allows(&ip, now) {
+        return Err(xks::Error::new(
+            ErrorName::ThrottlingException,
+            "Too many requests from this address failed authentication. Retry later.",
+        ));
+    }
+    // The body's bytes are held against the front door's shared budget before any is read.
+    let Some(_reservation) = state
+        .body_budget
+        .reserve(ip, declared.unwrap_or(xks::MAX_BODY))
+    else {
+        return Err(xks::Error::new(
+            ErrorName::ThrottlingException,
+            "The proxy is receiving too many request bodies. Retry the request later.",
+        ));
+    };
     let limited = http_body_util::Limited::new(body, xks::MAX_BODY);
-    let bytes = match tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await {
+    let bytes = match tokio::time::timeout(state.body_timeout, limited.collect()).await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(_)) => return Err(too_large()),
         Err(_) => {
@@ -471,7 +520,10 @@ async fn serve(
             ));
         }
     };
-    authenticate(proxy, store, &parts, &path, &bytes, noted)?;
+    if let Err(refused) = authenticate(proxy, store, &parts, &path, &bytes, noted) {
+        let _ = state.auth_failures.take(&ip, now);
+        return Err(refused);
+    }
     noted.store = Some(index);
     noted.path_prefix = Some(store.settings.path_prefix.clone());
     noted.external_key_id = route.external_key_id().map(str::to_owned);
@@ -498,9 +550,14 @@ fn authenticate(
     body: &[u8],
     noted: &mut Noted,
 ) -> Result<(), xks::Error> {
+    // The client hears one answer, whatever failed; the log (at debug: it is the client's
+    // to flood) says what.
     let failed = |why: String| {
-        tracing::info!(reason = %why, "XKS proxy request not authenticated");
-        xks::Error::new(ErrorName::AuthenticationFailedException, why)
+        tracing::debug!(reason = %why, "XKS proxy request not authenticated");
+        xks::Error::new(
+            ErrorName::AuthenticationFailedException,
+            "The request signature could not be verified.",
+        )
     };
     let mut headers: Vec<(String, String)> = parts
         .headers
@@ -535,19 +592,20 @@ fn authenticate(
         .find(|c| c.access_key_id == auth.access_key_id)
     else {
         return Err(failed(format!(
-            "The access key id {} is not a credential of this key store.",
+            "the access key id {} is not a credential of this key store",
             auth.access_key_id
         )));
     };
-    if auth.region != store.settings.scope.region.as_str() {
-        return Err(failed(format!(
-            "Credential should be scoped to the key store's Region, {}.",
-            store.settings.scope.region
-        )));
-    }
     let now = proxy.state.auth_clock.now().0 / 1000;
     trent_api::sigv4::verify(&signed, &auth, &credential.secret, xks::SIGNING_NAME, now)
-        .map_err(|e| failed(e.message))
+        .map_err(|e| failed(e.message))?;
+    if auth.region != store.settings.scope.region.as_str() {
+        return Err(failed(format!(
+            "the credential is scoped to {}, not the key store's Region {}",
+            auth.region, store.settings.scope.region
+        )));
+    }
+    Ok(())
 }
 
 fn exposed<'a>(store: &'a Served, route: &Route<'_>) -> Result<&'a ExposedKey, xks::Error> {
@@ -707,6 +765,7 @@ fn caller(meta: &xks::RequestMetadata) -> ProxyCaller<'_> {
         aws_principal_arn: meta.aws_principal_arn.as_deref(),
         kms_key_arn: meta.kms_key_arn.as_deref(),
         kms_request_id: &meta.kms_request_id,
+        kms_operation: &meta.kms_operation,
     }
 }
 

@@ -291,8 +291,11 @@ async fn create_key_rejects_what_this_version_does_not_serve() {
             .send()
             .await,
     );
-    assert_eq!(code, "UnsupportedOperationException");
-    assert!(message.contains("EXTERNAL_KEY_STORE"), "{message}");
+    assert_eq!(code, "ValidationException");
+    assert!(
+        message.contains("CustomKeyStoreId is required when Origin is EXTERNAL_KEY_STORE"),
+        "{message}"
+    );
     // Imported material for a spec that takes none.
     let (code, _) = error_of(
         kms.create_key()

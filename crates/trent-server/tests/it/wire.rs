@@ -134,7 +134,7 @@ async fn every_operation_is_served_and_what_trent_lacks_is_refused_by_name() {
         body["message"],
         "Custom key store 'cks-1234567890abcdef0' does not exist"
     );
-    // External key stores are not served yet, and the refusal names them.
+    // An external key store needs its proxy's members, and the refusal names them.
     let (_, _, body) = h
         .raw(&h.request(
             "TrentService.CreateCustomKeyStore",
@@ -143,12 +143,13 @@ async fn every_operation_is_served_and_what_trent_lacks_is_refused_by_name() {
         ))
         .await;
     let body = json(&body);
-    assert_eq!(body["__type"], "UnsupportedOperationException");
+    assert_eq!(body["__type"], "ValidationException");
     assert!(
         body["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("EXTERNAL_KEY_STORE")
+            .contains("XksProxyUriEndpoint, XksProxyUriPath"),
+        "{body}"
     );
     // Still validated first, as AWS would.
     let (_, _, body) = h

@@ -337,7 +337,10 @@ async fn neither_the_kms_nor_the_proxy_alone_decrypts() {
         "encryptionAlgorithm": "AES_GCM",
         "initializationVector": STANDARD.encode(iv),
         "authenticationTag": STANDARD.encode(tag),
-        "additionalAuthenticatedData": STANDARD.encode(envelope.aad(&context())),
+        // The proxy's AAD is the digest of the envelope's (ciphertext-format.md).
+        "additionalAuthenticatedData": STANDARD.encode(
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &envelope.aad(&context())).as_ref()
+        ),
     });
     let (status, answer) = xks_post(&p, &format!("{PATH}/keys/{EXT_KEY}/decrypt"), &request).await;
     assert_eq!(status, 200, "{answer}");

@@ -989,6 +989,34 @@ async fn key_states_usage_and_authorization() {
     )
     .await
     .error("another KMS key on one-kms-key", 403, &denied);
+    // A pattern is the proxy's, never the caller's: a kmsKeyArn of "*" matches nothing.
+    x.post(
+        &one,
+        &edited(
+            &encrypt_body(b"one", None, false),
+            key_arn,
+            Some(json!("*")),
+        ),
+    )
+    .await
+    .error("kmsKeyArn \"*\" on one-kms-key", 403, &denied);
+    // Only CreateKey's metadata call may leave the KMS key out (it does not exist yet).
+    let one_md = key_path(PREFIX, "one-kms-key", "metadata");
+    let without_key = |operation: &str| {
+        json!({"requestMetadata": {
+            "kmsRequestId": request_id(),
+            "kmsOperation": operation,
+            "awsPrincipalArn": ALICE,
+        }})
+    };
+    x.post(&one_md, &without_key("CreateKey"))
+        .await
+        .ok("CreateKey's metadata call without a KMS key");
+    x.post(&one_md, &without_key("DescribeKey")).await.error(
+        "DescribeKey's metadata call without a KMS key",
+        403,
+        &denied,
+    );
 
     // Health is never subject to secondary authorization.
     let stranger = json!({"requestMetadata": {

@@ -79,8 +79,9 @@ pub async fn connect_custom_key_store(
         .await?
     {
         let kms = state.kms.clone();
+        let request_id = ctx.request_id.clone();
         tokio::spawn(async move {
-            if let Err(e) = kms.finish_connecting(&id).await {
+            if let Err(e) = kms.finish_connecting_for(&id, &request_id).await {
                 tracing::warn!(store = %id, error = %e, "custom key store connection not finished");
             }
         });
