@@ -1,10 +1,50 @@
 //! Base64 blobs on the wire: public [`Blob`]s and zeroizing [`SecretBlob`]s.
+//!
+//! Standard base64 with padding, strict (no whitespace, canonical trailing bits), by the SIMD
+//! `base64-simd`; a property test holds it to the `base64` crate's strict engine.
 
-use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+const B64: base64_simd::Base64 = base64_simd::STANDARD;
+
+/// The bytes of a base64 text (strict standard alphabet with padding).
+pub fn decode(text: &[u8]) -> Option<Vec<u8>> {
+    B64.decode_to_vec(text).ok()
+}
+
+/// The decoded length of a base64 text, checked, without decoding it (the model's length
+/// constraints); `None` when it is not base64.
+pub fn decoded_len(text: &[u8]) -> Option<usize> {
+    B64.check(text).ok()?;
+    B64.decoded_length(text).ok()
+}
+
+/// Base64 text of `bytes`.
+pub fn encode(bytes: &[u8]) -> String {
+    B64.encode_to_string(bytes)
+}
+
+/// Reads a JSON string (borrowed where the input allows) straight into decoded bytes.
+struct Decoding;
+
+impl serde::de::Visitor<'_> for Decoding {
+    type Value = Vec<u8>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a base64-encoded string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
+        decode(v.as_bytes()).ok_or_else(|| E::custom("invalid base64"))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Vec<u8>, E> {
+        // The text of a secret is itself secret: zeroized once decoded.
+        let v = Zeroizing::new(v);
+        self.visit_str(&v)
+    }
+}
 
 /// A non-secret blob (a ciphertext, a public key), base64 on the wire.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -12,16 +52,13 @@ pub struct Blob(pub Vec<u8>);
 
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&B64.encode(&self.0))
+        s.serialize_str(&encode(&self.0))
     }
 }
 
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Blob, D::Error> {
-        let s = String::deserialize(d)?;
-        B64.decode(s.as_bytes())
-            .map(Blob)
-            .map_err(serde::de::Error::custom)
+        d.deserialize_str(Decoding).map(Blob)
     }
 }
 
@@ -47,17 +84,14 @@ impl std::fmt::Debug for SecretBlob {
 
 impl Serialize for SecretBlob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let encoded = Zeroizing::new(B64.encode(self.0.as_slice()));
+        let encoded = Zeroizing::new(encode(self.0.as_slice()));
         s.serialize_str(&encoded)
     }
 }
 
 impl<'de> Deserialize<'de> for SecretBlob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SecretBlob, D::Error> {
-        let s = Zeroizing::new(String::deserialize(d)?);
-        B64.decode(s.as_bytes())
-            .map(SecretBlob::new)
-            .map_err(serde::de::Error::custom)
+        d.deserialize_str(Decoding).map(SecretBlob::new)
     }
 }
 
@@ -92,5 +126,57 @@ impl<'de> Deserialize<'de> for EpochMillis {
         let frac: String = frac.chars().chain("000".chars()).take(3).collect();
         let frac: i64 = frac.parse().map_err(serde::de::Error::custom)?;
         Ok(EpochMillis(whole.saturating_mul(1000).saturating_add(frac)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use base64::Engine as _;
+    use proptest::prelude::*;
+
+    const REFERENCE: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+    proptest! {
+        /// Encoding agrees with the `base64` crate byte for byte.
+        #[test]
+        fn encodes_as_the_reference(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            prop_assert_eq!(super::encode(&bytes), REFERENCE.encode(&bytes));
+        }
+
+        /// Decoding accepts exactly what the reference's strict engine accepts, with the same
+        /// bytes and length: texts near base64 (its alphabet, '=', and a few strays).
+        #[test]
+        fn decodes_as_the_reference(text in "[A-Za-z0-9+/=]{0,64}|[A-Za-z0-9+/= \\n_-]{0,64}") {
+            let reference = REFERENCE.decode(text.as_bytes()).ok();
+            prop_assert_eq!(super::decode(text.as_bytes()), reference.clone());
+            prop_assert_eq!(super::decoded_len(text.as_bytes()), reference.map(|b| b.len()));
+        }
+
+        /// Every encoding decodes back, including non-canonical final characters refused.
+        #[test]
+        fn round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let text = super::encode(&bytes);
+            prop_assert_eq!(super::decode(text.as_bytes()), Some(bytes));
+        }
+    }
+
+    #[test]
+    fn non_canonical_padding_bits_and_whitespace_are_refused() {
+        for bad in ["QQ", "QR==", "QQ==\n", " QQ==", "QQ=", "Q===", "QUJD\r\n"] {
+            assert_eq!(super::decode(bad.as_bytes()), None, "{bad:?}");
+            assert!(REFERENCE.decode(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(super::decode(b"QQ=="), Some(b"A".to_vec()));
+    }
+
+    #[test]
+    fn secret_and_public_blobs_read_json_strings() {
+        let blob: super::Blob = serde_json::from_str("\"AAEC\"").unwrap();
+        assert_eq!(blob.0, vec![0, 1, 2]);
+        let secret: super::SecretBlob = serde_json::from_value(serde_json::json!("AAEC")).unwrap();
+        assert_eq!(secret.as_slice(), &[0, 1, 2]);
+        assert!(serde_json::from_str::<super::Blob>("\"AAE\"").is_err());
+        assert!(serde_json::from_str::<super::Blob>("7").is_err());
     }
 }

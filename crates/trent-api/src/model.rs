@@ -16,7 +16,6 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use base64::Engine as _;
 use regex::Regex;
 use serde_json::Value;
 
@@ -300,10 +299,7 @@ fn render(value: &Value, shape: &Shape) -> String {
 }
 
 fn decoded_len(b64: &str) -> usize {
-    base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .map(|v| v.len())
-        .unwrap_or(0)
+    crate::blob::decoded_len(b64.as_bytes()).unwrap_or(0)
 }
 
 /// A violation of `shape`'s constraint by `value`; a sensitive member's value is left out, as AWS
@@ -434,12 +430,13 @@ fn check(
                     "Expected a base64-encoded string at '{path}'"
                 )));
             };
-            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(s) else {
+            // Checked and measured without decoding: a plaintext is not copied to be counted.
+            let Some(len) = crate::blob::decoded_len(s.as_bytes()) else {
                 return Err(serialization(format!(
                     "Value at '{path}' is not valid base64"
                 )));
             };
-            check_length(bytes.len(), path, value, shape, out);
+            check_length(len, path, value, shape, out);
         }
         Kind::Integer => {
             let Some(n) = value.as_i64() else {
