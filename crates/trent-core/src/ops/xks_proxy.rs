@@ -17,6 +17,9 @@ use crate::secret::Plaintext;
 
 /// The first byte of the metadata: the format of what follows.
 const METADATA_VERSION: u8 = 1;
+/// The metadata of a key in a CloudHSM key store (a PKCS#11 token): this byte alone; the
+/// token computes AES-GCM under the key's object, which never rotates.
+const METADATA_HSM: u8 = 2;
 /// How many bytes of the material id the metadata keeps (the rest is the nonce).
 const MATERIAL_PREFIX: usize = 3;
 /// The whole metadata: version, material prefix, nonce (the spec's maximum, 20 bytes).
@@ -130,6 +133,20 @@ pub struct ProxyCiphertext {
     pub ciphertext_metadata: Vec<u8>,
 }
 
+/// What a key store's token refused, as the proxy answers it: a tag that does not check is
+/// the caller's ciphertext; a store that is not connected, or a token that cannot be reached or
+/// lost the key's object, makes the key unusable now.
+fn hsm_failure(arn: &str, e: Error) -> ProxyFailure {
+    let error = match e {
+        Error::InvalidCiphertext => ProxyError::InvalidCiphertext,
+        Error::KeyStore { message, .. } | Error::KeyStateConflict { message } => {
+            ProxyError::InvalidState(message)
+        }
+        other => ProxyError::Internal(other.to_string()),
+    };
+    about(arn, error)
+}
+
 /// The full AAD the cipher sees: the label, then the spec's encoding of the caller's AAD and
 /// the metadata (`encoded`).
 fn cipher_aad(encoded: &[u8]) -> Vec<u8> {
@@ -170,14 +187,16 @@ impl Kms {
         };
         let record = &key.record;
         let arn = record.arn();
+        // A key of Trent's own, or of a CloudHSM key store (its token computes); not a key of
+        // an external key store, which is another proxy's.
         if record.spec != KeySpec::SymmetricDefault
             || record.usage != KeyUsage::EncryptDecrypt
-            || record.custom_key_store.is_some()
+            || record.xks_key_id.is_some()
         {
             return Err(about(
                 &arn,
                 ProxyError::InvalidKeyUsage(format!(
-                    "External key {} is not a symmetric encryption key of Trent's own.",
+                    "External key {} is not a symmetric encryption key of Trent's own or of a CloudHSM key store.",
                     exposed.external_key_id
                 )),
             ));
@@ -248,7 +267,8 @@ impl Kms {
         caller: ProxyCaller<'_>,
     ) -> std::result::Result<AuthorizedKey, ProxyFailure> {
         let key = self.exposed(scope, exposed, operation, caller).await?;
-        let state = key.key().record.state;
+        // A key of a key store that is not connected is Unavailable.
+        let state = self.key_state(&key.key().record).await?;
         if state != KeyState::Enabled {
             return Err(about(
                 &key.key().record.arn(),
@@ -276,8 +296,29 @@ impl Kms {
             .await?;
         let record = &key.key().record;
         let material_id = record.current_material;
-        let material = self.material(&key, &material_id).await?;
         let nonces = self.backend.nonces().map_err(Error::from)?;
+        if let Some(store) = &record.custom_key_store {
+            let metadata = vec![METADATA_HSM];
+            let aad = cipher_aad(&encode_aad(&metadata).ok_or_else(|| {
+                ProxyFailure::from(ProxyError::Internal(
+                    "the AAD does not fit the spec's encoding".to_owned(),
+                ))
+            })?);
+            let sealed = self
+                .with_hsm(store, Some(record), |hsm| {
+                    hsm.encrypt(
+                        record.id.as_str(),
+                        &material_id.0,
+                        &nonces.iv,
+                        &aad,
+                        plaintext,
+                    )
+                })
+                .await
+                .map_err(|e| hsm_failure(&record.arn(), e))?;
+            return self.answer_sealed(scope, record, caller, &sealed, nonces.iv, metadata);
+        }
+        let material = self.material(&key, &material_id).await?;
         let mut metadata = Vec::with_capacity(METADATA_LEN);
         metadata.push(METADATA_VERSION);
         metadata.extend_from_slice(material_id.0.get(..MATERIAL_PREFIX).unwrap_or_default());
@@ -291,6 +332,19 @@ impl Kms {
             .backend
             .encrypt_symmetric(&material, &nonces, &cipher_aad(&aad), plaintext)
             .map_err(Error::from)?;
+        self.answer_sealed(scope, record, caller, &sealed, nonces.iv, metadata)
+    }
+
+    /// Encrypt's answer from a ciphertext followed by its tag.
+    fn answer_sealed(
+        &self,
+        scope: &Scope,
+        record: &crate::model::KeyRecord,
+        caller: ProxyCaller<'_>,
+        sealed: &[u8],
+        iv: [u8; 12],
+        metadata: Vec<u8>,
+    ) -> std::result::Result<ProxyCiphertext, ProxyFailure> {
         let split = sealed
             .len()
             .checked_sub(crate::envelope::TAG_LEN)
@@ -304,7 +358,7 @@ impl Kms {
         Ok(ProxyCiphertext {
             arn: record.arn(),
             ciphertext: ciphertext.to_vec(),
-            initialization_vector: nonces.iv.to_vec(),
+            initialization_vector: iv.to_vec(),
             authentication_tag: tag.to_vec(),
             ciphertext_metadata: metadata,
         })
@@ -328,6 +382,23 @@ impl Kms {
             .await?;
         let record = &key.key().record;
         let invalid = || about(&record.arn(), ProxyError::InvalidCiphertext);
+        if let Some(store) = &record.custom_key_store {
+            if ciphertext_metadata != [METADATA_HSM] {
+                return Err(invalid());
+            }
+            let iv: [u8; 12] = initialization_vector.try_into().map_err(|_| invalid())?;
+            let aad = cipher_aad(&encode_aad(ciphertext_metadata).ok_or_else(invalid)?);
+            let sealed = [ciphertext, authentication_tag].concat();
+            let material_id = record.current_material;
+            let plaintext = self
+                .with_hsm(store, Some(record), |hsm| {
+                    hsm.decrypt(record.id.as_str(), &material_id.0, &iv, &aad, &sealed)
+                })
+                .await
+                .map_err(|e| hsm_failure(&record.arn(), e))?;
+            self.note_proxy_use(scope, record, caller, "Decrypt");
+            return Ok((record.arn(), plaintext));
+        }
         let (Some(&METADATA_VERSION), Some(prefix), Some(nonce)) = (
             ciphertext_metadata.first(),
             ciphertext_metadata.get(1..1 + MATERIAL_PREFIX),

@@ -623,3 +623,147 @@ async fn cloudhsm_key_stores_live_in_pkcs11_tokens() {
     let (status, log) = trent.stop();
     assert!(status.success(), "{log}");
 }
+
+/// A key of a CloudHSM key store, exposed through Trent's XKS proxy: the token computes the
+/// proxy's AES-GCM, a tampered answer is the caller's InvalidCiphertextException, and a
+/// disconnected store makes the external key unusable (InvalidStateException).
+#[tokio::test]
+async fn a_key_in_a_pkcs11_token_is_exposed_through_the_xks_proxy() {
+    use serde_json::json;
+    assert!(
+        module().exists(),
+        "SoftHSM2's module is missing at {}: install softhsm2 (scripts/test does)",
+        module().display()
+    );
+    const HOST: &str = "xks.trent.test";
+    const CREDENTIAL: (&str, &str) = (
+        "AKIAI2SFODNN7EXAMPLE",
+        "FYtE5EFA5FT0mCc3DrGUe2sti527BitkQ0Zr9MO9fvE",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (conf, config) = setup(tmp.path());
+    let ca = crate::xks_tls::authority("Trent PKCS#11 XKS test CA");
+    let (cert_file, key_file) = crate::xks_tls::write_server_files(&ca, HOST, tmp.path(), "proxy");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        r#"
+[xks_proxy]
+cert_file = "{}"
+key_file = "{}"
+
+[[xks_proxy.key_store]]
+path_prefix = "/hsm"
+credentials = [{{ access_key_id = "{}", secret = "{}" }}]
+
+[[xks_proxy.key_store.key]]
+external_key_id = "in-the-token"
+key = "alias/in-the-token"
+"#,
+        cert_file.display(),
+        key_file.display(),
+        CREDENTIAL.0,
+        CREDENTIAL.1
+    ));
+    std::fs::write(&config, text).unwrap();
+    let xks_addr = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        free.local_addr().unwrap()
+    };
+    let data = tmp.path().join("data");
+    let (conf_text, config_text, listen) = (
+        conf.display().to_string(),
+        config.display().to_string(),
+        xks_addr.to_string(),
+    );
+    let trent = Trent::start_with_env(
+        &data,
+        &["--config", &config_text, "--xks-listen", &listen],
+        &[("SOFTHSM2_CONF", conf_text.as_str())],
+    );
+    let kms = trent.client();
+    let store = create_store(&kms, "exposed", CLUSTER_A, &anchor(1), PIN)
+        .await
+        .unwrap();
+    assert_eq!(
+        connect(&kms, &store).await.0,
+        ConnectionStateType::Connected
+    );
+    let key = key_in(&kms, &store).await;
+    kms.create_alias()
+        .alias_name("alias/in-the-token")
+        .target_key_id(&key)
+        .send()
+        .await
+        .unwrap();
+
+    let meta = |operation: &str| {
+        json!({
+            "awsPrincipalArn": "arn:aws:iam::111122223333:user/Alice",
+            "kmsKeyArn": "arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "kmsOperation": operation,
+            "kmsRequestId": uuid::Uuid::new_v4().to_string(),
+        })
+    };
+    let post = |path: &'static str, body: serde_json::Value| {
+        let ca = ca.der().clone();
+        async move { crate::xks_tls::signed_post(xks_addr, &ca, HOST, CREDENTIAL, path, &body).await }
+    };
+    let b64 = |bytes: &[u8]| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    let (status, md) = post(
+        "/hsm/kms/xks/v1/keys/in-the-token/metadata",
+        json!({"requestMetadata": meta("DescribeKey")}),
+    )
+    .await;
+    assert_eq!(
+        (status, md["keyStatus"].as_str()),
+        (200, Some("ENABLED")),
+        "{md}"
+    );
+    let (status, sealed) = post(
+        "/hsm/kms/xks/v1/keys/in-the-token/encrypt",
+        json!({
+            "requestMetadata": meta("Encrypt"),
+            "plaintext": b64(b"sealed by the token"),
+            "encryptionAlgorithm": "AES_GCM",
+            "additionalAuthenticatedData": b64(b"context"),
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{sealed}");
+    let decrypt = |ciphertext: serde_json::Value, aad: &[u8]| {
+        json!({
+            "requestMetadata": meta("Decrypt"),
+            "ciphertext": ciphertext,
+            "ciphertextMetadata": sealed["ciphertextMetadata"],
+            "initializationVector": sealed["initializationVector"],
+            "authenticationTag": sealed["authenticationTag"],
+            "encryptionAlgorithm": "AES_GCM",
+            "additionalAuthenticatedData": b64(aad),
+        })
+    };
+    let path = "/hsm/kms/xks/v1/keys/in-the-token/decrypt";
+    let (status, opened) = post(path, decrypt(sealed["ciphertext"].clone(), b"context")).await;
+    assert_eq!(status, 200, "{opened}");
+    assert_eq!(opened["plaintext"], b64(b"sealed by the token"));
+    let (status, refused) = post(path, decrypt(sealed["ciphertext"].clone(), b"other")).await;
+    assert_eq!(
+        (status, refused["errorName"].as_str()),
+        (400, Some("InvalidCiphertextException")),
+        "{refused}"
+    );
+
+    kms.disconnect_custom_key_store()
+        .custom_key_store_id(&store)
+        .send()
+        .await
+        .unwrap();
+    let (status, refused) = post(path, decrypt(sealed["ciphertext"].clone(), b"context")).await;
+    assert_eq!(
+        (status, refused["errorName"].as_str()),
+        (400, Some("InvalidStateException")),
+        "{refused}"
+    );
+}

@@ -21,13 +21,12 @@ use base64::engine::general_purpose::STANDARD;
 use rcgen::{CertifiedIssuer, KeyPair};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use trent_core::envelope::Envelope;
 use trent_core::model::EncryptionContext;
 use trent_core::testing::ManualClock;
 
-use crate::harness::{Harness, error_of, file_contains, lookup_events, now_unix, raw_to};
+use crate::harness::{Harness, error_of, file_contains, lookup_events, raw_to};
 use crate::xks_tls;
 
 const HOST: &str = "xks.trent.test";
@@ -1101,82 +1100,7 @@ fn proxy_parts(body: &[u8]) -> (&[u8], &[u8], &[u8], &[u8]) {
 /// A POST to the proxy's XKS API with the first credential set, signed as the KMS signs
 /// (`host` and `x-amz-date`); the status and the JSON body.
 async fn xks_post(p: &Pair, path: &str, body: &Value) -> (u16, Value) {
-    let body = body.to_string();
-    let headers = vec![
-        ("host".to_owned(), HOST.to_owned()),
-        (
-            "x-amz-date".to_owned(),
-            trent_api::sigv4::format_amz_date(now_unix()),
-        ),
-    ];
-    let signed = trent_api::sigv4::Request {
-        method: "POST",
-        path,
-        query: "",
-        headers: &headers,
-        body: body.as_bytes(),
-    };
-    let authorization = trent_api::sigv4::sign(
-        &signed,
-        FIRST.0,
-        FIRST.1,
-        "us-east-1",
-        trent_api::xks::SIGNING_NAME,
-    );
-    let mut request = format!("POST {path} HTTP/1.1\r\n");
-    for (name, value) in &headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!(
-        "authorization: {authorization}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    ));
-    let tcp = tokio::net::TcpStream::connect(p.xks_addr).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from(HOST).unwrap();
-    let mut tls = tokio_rustls::TlsConnector::from(xks_tls::client_config(p.files.ca.der()))
-        .connect(name, tcp)
-        .await
-        .unwrap();
-    tls.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    // A server may close without close_notify; what arrived is kept.
-    let _ = tls.read_to_end(&mut answer).await;
-    let answer = String::from_utf8_lossy(&answer).into_owned();
-    let (head, rest) = answer
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("no HTTP answer: {answer:?}"));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let rest = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(rest)
-    } else {
-        rest.to_owned()
-    };
-    (status, serde_json::from_str(&rest).unwrap_or(Value::Null))
-}
-
-fn dechunk(mut data: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = data.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        let Some(chunk) = rest.get(..size).filter(|_| size > 0) else {
-            break;
-        };
-        out.push_str(chunk);
-        data = rest
-            .get(size..)
-            .unwrap_or_default()
-            .trim_start_matches("\r\n");
-    }
-    out
+    xks_tls::signed_post(p.xks_addr, p.files.ca.der(), HOST, FIRST, path, body).await
 }
 
 // The audit trails.

@@ -97,3 +97,95 @@ pub fn client_config(ca: &CertificateDer<'static>) -> Arc<rustls::ClientConfig> 
         .with_no_client_auth(),
     )
 }
+
+/// One XKS call over TLS to `addr` (trusting `ca_der`, checking `host`), signed with SigV4 for
+/// `kms-xks-proxy` in us-east-1 by `(access key id, secret)`: the status and the JSON answer.
+pub async fn signed_post(
+    addr: std::net::SocketAddr,
+    ca_der: &CertificateDer<'static>,
+    host: &str,
+    (access_key_id, secret): (&str, &str),
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let body = body.to_string();
+    let headers = vec![
+        ("host".to_owned(), host.to_owned()),
+        (
+            "x-amz-date".to_owned(),
+            trent_api::sigv4::format_amz_date(crate::harness::now_unix()),
+        ),
+    ];
+    let signed = trent_api::sigv4::Request {
+        method: "POST",
+        path,
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let authorization = trent_api::sigv4::sign(
+        &signed,
+        access_key_id,
+        secret,
+        "us-east-1",
+        trent_api::xks::SIGNING_NAME,
+    );
+    let mut request = format!("POST {path} HTTP/1.1\r\n");
+    for (name, value) in &headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!(
+        "authorization: {authorization}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned()).unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(client_config(ca_der))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    // A server may close without close_notify; what arrived is kept.
+    let _ = tls.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, rest) = answer
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP answer: {answer:?}"));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let rest = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    (
+        status,
+        serde_json::from_str(&rest).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+fn dechunk(mut data: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = data.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        let Some(chunk) = rest.get(..size).filter(|_| size > 0) else {
+            break;
+        };
+        out.push_str(chunk);
+        data = rest
+            .get(size..)
+            .unwrap_or_default()
+            .trim_start_matches("\r\n");
+    }
+    out
+}
