@@ -766,4 +766,7 @@ key = "alias/in-the-token"
         (400, Some("InvalidStateException")),
         "{refused}"
     );
+    // The child process does not outlive the test.
+    let (status, log) = trent.stop();
+    assert!(status.success(), "{log}");
 }
