@@ -543,18 +543,8 @@ impl Kms {
             error: None,
             created: self.clock.now(),
         };
-        match self
-            .store
-            .create_key_store(&record, MAX_KEY_STORES_PER_SCOPE)
-            .await
-        {
-            Ok(()) => Ok(id),
-            Err(StoreError::Conflict {
-                constraint: Constraint::KeyStoreName,
-            }) => Err(name_in_use(&input.name)),
-            Err(StoreError::Limit(_)) => Err(key_store_quota(MAX_KEY_STORES_PER_SCOPE)),
-            Err(e) => Err(e.into()),
-        }
+        self.record_key_store(&record).await?;
+        Ok(id)
     }
 
     /// `CloudHsmClusterInUseException` when one of `stores` uses a cluster of this lineage.
@@ -814,17 +804,8 @@ impl Kms {
                 ),
             ));
         }
-        if let Some(name) = &input.new_name
-            && name != &record.name
-            && self
-                .store
-                .key_stores(Some(&scope))
-                .await?
-                .iter()
-                .any(|s| &s.name == name)
-        {
-            return Err(name_in_use(name));
-        }
+        self.refuse_name_taken(&scope, &record, input.new_name.as_deref())
+            .await?;
         let _sealing = self.sealing.read().await;
         let sealed_password = input
             .password
@@ -862,15 +843,7 @@ impl Kms {
                 }),
             )
             .await;
-        match outcome {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(refused)) => Err(refused),
-            Err(StoreError::NotFound) => Err(not_found(id.as_str())),
-            Err(StoreError::Conflict {
-                constraint: Constraint::KeyStoreName,
-            }) => Err(name_in_use(&input.new_name.unwrap_or_default())),
-            Err(e) => Err(e.into()),
-        }
+        updated(outcome, &id, input.new_name.as_deref())
     }
 
     pub async fn delete_custom_key_store(&self, ctx: &RequestContext, id: &str) -> Result<()> {
@@ -1135,18 +1108,8 @@ impl Kms {
         record.sealed_password = self
             .vault
             .seal(Purpose::KeyStorePassword { id: &id }, secret.as_slice())?;
-        match self
-            .store
-            .create_key_store(&record, MAX_KEY_STORES_PER_SCOPE)
-            .await
-        {
-            Ok(()) => Ok(id),
-            Err(StoreError::Conflict {
-                constraint: Constraint::KeyStoreName,
-            }) => Err(name_in_use(&input.name)),
-            Err(StoreError::Limit(_)) => Err(key_store_quota(MAX_KEY_STORES_PER_SCOPE)),
-            Err(e) => Err(e.into()),
-        }
+        self.record_key_store(&record).await?;
+        Ok(id)
     }
 
     /// UpdateCustomKeyStore of an external store. The name, path and credential change in any
@@ -1207,17 +1170,8 @@ impl Kms {
             ));
         }
         let scope = ctx.scope();
-        if let Some(name) = &input.new_name
-            && name != &record.name
-            && self
-                .store
-                .key_stores(Some(&scope))
-                .await?
-                .iter()
-                .any(|s| &s.name == name)
-        {
-            return Err(name_in_use(name));
-        }
+        self.refuse_name_taken(&scope, &record, input.new_name.as_deref())
+            .await?;
         let settings = XksProxySettings {
             uri_endpoint: xks
                 .uri_endpoint
@@ -1245,19 +1199,8 @@ impl Kms {
                 xks: Some(settings.clone()),
                 ..record.clone()
             };
-            let stored;
-            let secret_for_check = match &secret {
-                Some(s) => s,
-                None => {
-                    stored = self.vault.unseal(
-                        Purpose::KeyStorePassword { id: &id },
-                        &record.sealed_password,
-                    )?;
-                    &stored
-                }
-            };
-            self.check_proxy(ctx, &candidate, Some(secret_for_check))
-                .await?;
+            // Without a new credential, the stored one (unsealed once, as for every call).
+            self.check_proxy(ctx, &candidate, secret.as_ref()).await?;
         }
         let _sealing = self.sealing.read().await;
         let sealed = secret
@@ -1309,15 +1252,64 @@ impl Kms {
                 }),
             )
             .await;
-        match outcome {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(refused)) => Err(refused),
-            Err(StoreError::NotFound) => Err(not_found(id.as_str())),
+        updated(outcome, &id, input.new_name.as_deref())
+    }
+}
+
+impl Kms {
+    /// Writes a new store's record; the store's refusals in AWS's exceptions (a name taken
+    /// meanwhile, the quota).
+    async fn record_key_store(&self, record: &KeyStoreRecord) -> Result<()> {
+        match self
+            .store
+            .create_key_store(record, MAX_KEY_STORES_PER_SCOPE)
+            .await
+        {
+            Ok(()) => Ok(()),
             Err(StoreError::Conflict {
                 constraint: Constraint::KeyStoreName,
-            }) => Err(name_in_use(&input.new_name.unwrap_or_default())),
+            }) => Err(name_in_use(&record.name)),
+            Err(StoreError::Limit(_)) => Err(key_store_quota(MAX_KEY_STORES_PER_SCOPE)),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// `CustomKeyStoreNameInUseException` when `new_name` is another store's in the scope.
+    async fn refuse_name_taken(
+        &self,
+        scope: &Scope,
+        record: &KeyStoreRecord,
+        new_name: Option<&str>,
+    ) -> Result<()> {
+        if let Some(name) = new_name
+            && name != record.name
+            && self
+                .store
+                .key_stores(Some(scope))
+                .await?
+                .iter()
+                .any(|s| s.name == name)
+        {
+            return Err(name_in_use(name));
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of an UpdateCustomKeyStore's write, in AWS's exceptions.
+fn updated(
+    outcome: std::result::Result<Result<KeyStoreRecord>, StoreError>,
+    id: &CustomKeyStoreId,
+    new_name: Option<&str>,
+) -> Result<()> {
+    match outcome {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(refused)) => Err(refused),
+        Err(StoreError::NotFound) => Err(not_found(id.as_str())),
+        Err(StoreError::Conflict {
+            constraint: Constraint::KeyStoreName,
+        }) => Err(name_in_use(new_name.unwrap_or_default())),
+        Err(e) => Err(e.into()),
     }
 }
 

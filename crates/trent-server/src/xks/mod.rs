@@ -527,17 +527,20 @@ async fn serve(
     noted.store = Some(index);
     noted.path_prefix = Some(store.settings.path_prefix.clone());
     noted.external_key_id = route.external_key_id().map(str::to_owned);
-    noted.request = xks::metadata_of(&bytes).map(|m| json!({ "requestMetadata": m }));
-    if let Some(bucket) = &store.bucket
-        && !bucket.take()
-    {
-        return Err(xks::Error::new(
+    let answer = match &store.bucket {
+        Some(bucket) if !bucket.take() => Err(xks::Error::new(
             ErrorName::ThrottlingException,
             "The request rate of this key store is over its quota.",
-        ));
+        )),
+        _ => operate(proxy, store, &route, &bytes, noted).await,
+    };
+    // The operation records what it parsed; a request refused before its body parsed still
+    // has its `requestMetadata` in the trail, read here alone (the body is not parsed twice
+    // when it is answered).
+    if answer.is_err() && noted.request.is_none() {
+        noted.request = xks::metadata_of(&bytes).map(|m| json!({ "requestMetadata": m }));
     }
-    let answer = operate(proxy, store, &route, &bytes, noted).await?;
-    Ok(ok(answer))
+    answer.map(ok)
 }
 
 /// SigV4 with `kms-xks-proxy`: one of the store's credentials, its Region, `host` and
@@ -630,7 +633,8 @@ async fn operate(
     let scope = &store.settings.scope;
     match route {
         Route::Health => {
-            xks::parse_health(body)?;
+            let request = xks::parse_health(body)?;
+            noted.request = Some(json!({ "requestMetadata": request.request_metadata }));
             let healthy = proxy.healthy().await;
             Ok(xks::body(&xks::HealthResponse {
                 xks_proxy_fleet_size: 1,
@@ -646,6 +650,7 @@ async fn operate(
         }
         Route::Metadata(_) => {
             let request = xks::parse_metadata(body)?;
+            noted.request = Some(json!({ "requestMetadata": request.request_metadata }));
             let key = exposed(store, route)?;
             let meta = &request.request_metadata;
             let answer = kms
@@ -680,11 +685,7 @@ async fn operate(
                 "ciphertextDataIntegrityValueAlgorithm": request.ciphertext_data_integrity_value_algorithm,
             }));
             let key = exposed(store, route)?;
-            let aad = request
-                .additional_authenticated_data
-                .as_ref()
-                .map(|b| b.0.as_slice())
-                .unwrap_or_default();
+            let aad = bytes(&request.additional_authenticated_data);
             let sealed = kms
                 .proxy_encrypt(
                     scope,
@@ -727,16 +728,8 @@ async fn operate(
                 "encryptionAlgorithm": request.encryption_algorithm,
             }));
             let key = exposed(store, route)?;
-            let aad = request
-                .additional_authenticated_data
-                .as_ref()
-                .map(|b| b.0.as_slice())
-                .unwrap_or_default();
-            let metadata = request
-                .ciphertext_metadata
-                .as_ref()
-                .map(|b| b.0.as_slice())
-                .unwrap_or_default();
+            let aad = bytes(&request.additional_authenticated_data);
+            let metadata = bytes(&request.ciphertext_metadata);
             let (arn, plaintext) = kms
                 .proxy_decrypt(
                     scope,
@@ -757,6 +750,11 @@ async fn operate(
             }))
         }
     }
+}
+
+/// An optional blob's bytes; none when absent (the spec's empty AAD or metadata).
+fn bytes(blob: &Option<trent_api::Blob>) -> &[u8] {
+    blob.as_ref().map(|b| b.0.as_slice()).unwrap_or_default()
 }
 
 /// Who the request says it is for.

@@ -1,6 +1,6 @@
 //! Starting a server in a temporary data directory and pointing clients at it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aws_sdk_kms::config::{Credentials, Region};
@@ -306,6 +306,23 @@ pub fn error_of<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
 }
 
 /// Whether `needle` occurs in the file at `path` (absent files contain nothing).
+/// Every file under `dir`, at any depth.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
     let Ok(data) = std::fs::read(path) else {
         return false;

@@ -26,7 +26,7 @@ use trent_core::envelope::Envelope;
 use trent_core::model::EncryptionContext;
 use trent_core::testing::ManualClock;
 
-use crate::harness::{Harness, error_of, file_contains, lookup_events, raw_to};
+use crate::harness::{Harness, error_of, file_contains, files_under, lookup_events, raw_to};
 use crate::xks_tls;
 
 const HOST: &str = "xks.trent.test";
@@ -1135,20 +1135,4 @@ async fn proxy_event(h: &Harness, request_id: &str) -> Value {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
 }

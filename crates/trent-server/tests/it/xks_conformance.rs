@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::harness::{Harness, file_contains, now_unix};
+use crate::harness::{Harness, file_contains, files_under, now_unix};
 use crate::xks_tls::{authority, leaf};
 
 const HOST: &str = "xks.trent.test";
@@ -1993,22 +1993,6 @@ async fn all_events(h: &Harness) -> Vec<Value> {
     .into_iter()
     .map(|(_, e)| e)
     .collect()
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
 }
 
 // Encodings.
