@@ -59,6 +59,7 @@ pub mod fuzzing {
             query: "",
             headers: &headers,
             body: b"{}",
+            body_sha256: None,
         };
         if let Ok(auth) = crate::sigv4::parse(&request, crate::sigv4::Rules::default()) {
             let _ = crate::sigv4::verify(&request, &auth, "secret", "kms", 1_767_225_600);

@@ -52,6 +52,9 @@ pub struct Request<'a> {
     /// Header names (any case) and values; a name may repeat.
     pub headers: &'a [(String, String)],
     pub body: &'a [u8],
+    /// The body's SHA-256 when its reader computed it as the body arrived (so that the body
+    /// is not read again to be hashed); `None` to hash `body` here.
+    pub body_sha256: Option<[u8; 32]>,
 }
 
 impl Request<'_> {
@@ -65,7 +68,18 @@ impl Request<'_> {
 
     /// The first value of a header.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.header_values(name).into_iter().next()
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body's SHA-256 in lower-case hex, as the canonical request ends.
+    fn payload_hash(&self) -> String {
+        match &self.body_sha256 {
+            Some(hash) => hex::encode(hash),
+            None => hex_sha256(self.body),
+        }
     }
 }
 
@@ -347,7 +361,14 @@ fn canonical_header_value(values: &[&str]) -> String {
 
 /// The canonical request for the given signed headers.
 pub fn canonical_request(request: &Request<'_>, signed_headers: &[String]) -> String {
-    let payload_hash = hex_sha256(request.body);
+    canonical_request_with(request, signed_headers, &request.payload_hash())
+}
+
+fn canonical_request_with(
+    request: &Request<'_>,
+    signed_headers: &[String],
+    payload_hash: &str,
+) -> String {
     let path = if request.path.is_empty() {
         "/".to_owned()
     } else {
@@ -369,7 +390,7 @@ pub fn canonical_request(request: &Request<'_>, signed_headers: &[String]) -> St
     out.push('\n');
     out.push_str(&signed_headers.join(";"));
     out.push('\n');
-    out.push_str(&payload_hash);
+    out.push_str(payload_hash);
     out
 }
 
@@ -378,27 +399,133 @@ fn hmac_sign(key: &[u8], data: &[u8]) -> Vec<u8> {
     hmac::sign(&key, data).as_ref().to_vec()
 }
 
+/// The key a scope's signatures are made with (zeroized when dropped): as secret as the secret
+/// access key for that day, Region and service.
+#[derive(Clone)]
+pub struct SigningKey(zeroize::Zeroizing<Vec<u8>>);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(..)")
+    }
+}
+
 /// The signing key chain: `"AWS4"+secret` -> date -> region -> service -> `aws4_request`.
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k_date = hmac_sign(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac_sign(&k_date, region.as_bytes());
-    let k_service = hmac_sign(&k_region, service.as_bytes());
-    hmac_sign(&k_service, b"aws4_request")
+pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> SigningKey {
+    let seed = zeroize::Zeroizing::new(format!("AWS4{secret}"));
+    let k_date = zeroize::Zeroizing::new(hmac_sign(seed.as_bytes(), date.as_bytes()));
+    let k_region = zeroize::Zeroizing::new(hmac_sign(&k_date, region.as_bytes()));
+    let k_service = zeroize::Zeroizing::new(hmac_sign(&k_region, service.as_bytes()));
+    SigningKey(zeroize::Zeroizing::new(hmac_sign(
+        &k_service,
+        b"aws4_request",
+    )))
 }
 
 /// Computes the hex signature of `request` for `auth`'s scope and signed headers.
 pub fn signature(request: &Request<'_>, auth: &Authorization, secret: &str) -> String {
+    let key = signing_key(secret, &auth.date, &auth.region, &auth.service);
+    signature_with(request, auth, &key, &request.payload_hash())
+}
+
+fn signature_with(
+    request: &Request<'_>,
+    auth: &Authorization,
+    key: &SigningKey,
+    payload_hash: &str,
+) -> String {
     let amz_date = request
         .header("x-amz-date")
         .or_else(|| request.header("date"))
         .unwrap_or_default();
+    let canonical = canonical_request_with(request, &auth.signed_headers, payload_hash);
     let string_to_sign = format!(
         "{ALGORITHM}\n{amz_date}\n{}\n{}",
         auth.scope(),
-        hex_sha256(canonical_request(request, &auth.signed_headers).as_bytes())
+        hex_sha256(canonical.as_bytes())
     );
-    let key = signing_key(secret, &auth.date, &auth.region, &auth.service);
-    hex::encode(hmac_sign(&key, string_to_sign.as_bytes()))
+    hex::encode(hmac_sign(&key.0, string_to_sign.as_bytes()))
+}
+
+/// Signing keys derived once per access key and scope, as AWS's SDKs keep them: a request whose
+/// scope was seen before costs one HMAC instead of five. A key is kept only once a signature
+/// made with it verified, so only a holder of the secret adds entries; at most [`Self::MAX`]
+/// are kept (all are dropped when it is reached: they are cheap to derive again).
+#[derive(Debug, Default)]
+pub struct SigningKeys {
+    keys: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
+}
+
+/// A cached signing key and the secret it was derived from (a credential whose secret changed
+/// must not verify with its old key).
+struct Cached {
+    secret: zeroize::Zeroizing<Vec<u8>>,
+    key: SigningKey,
+}
+
+impl std::fmt::Debug for Cached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cached(..)")
+    }
+}
+
+impl SigningKeys {
+    /// The most keys kept.
+    pub const MAX: usize = 4096;
+
+    fn scope_of(auth: &Authorization) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            auth.access_key_id, auth.date, auth.region, auth.service
+        )
+    }
+
+    /// [`verify`], with the scope's signing key taken from the cache (or derived, and kept if
+    /// the signature verifies).
+    pub fn verify(
+        &self,
+        request: &Request<'_>,
+        auth: &Authorization,
+        secret: &[u8],
+        service: &str,
+        now_unix: i64,
+    ) -> Result<(), WireError> {
+        let scope = SigningKeys::scope_of(auth);
+        let cached = self.keys.lock().ok().and_then(|keys| {
+            keys.get(&scope)
+                .filter(|c| secrets_equal(&c.secret, secret))
+                .map(|c| c.key.clone())
+        });
+        if let Some(key) = cached {
+            return verify_with(request, auth, &key, service, now_unix);
+        }
+        let text = zeroize::Zeroizing::new(String::from_utf8_lossy(secret).into_owned());
+        let key = signing_key(&text, &auth.date, &auth.region, &auth.service);
+        verify_with(request, auth, &key, service, now_unix)?;
+        if let Ok(mut keys) = self.keys.lock() {
+            if keys.len() >= SigningKeys::MAX {
+                keys.clear();
+            }
+            keys.insert(
+                scope,
+                Cached {
+                    secret: zeroize::Zeroizing::new(secret.to_vec()),
+                    key,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// How many keys are kept (for tests).
+    pub fn len(&self) -> usize {
+        self.keys.lock().map_or(0, |k| k.len())
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Compares two secrets (a session token) in constant time.
@@ -415,6 +542,18 @@ pub fn verify(
     request: &Request<'_>,
     auth: &Authorization,
     secret: &str,
+    service: &str,
+    now_unix: i64,
+) -> Result<(), WireError> {
+    let key = signing_key(secret, &auth.date, &auth.region, &auth.service);
+    verify_with(request, auth, &key, service, now_unix)
+}
+
+/// [`verify`] with the scope's signing key already derived.
+fn verify_with(
+    request: &Request<'_>,
+    auth: &Authorization,
+    key: &SigningKey,
     service: &str,
     now_unix: i64,
 ) -> Result<(), WireError> {
@@ -453,15 +592,16 @@ pub fn verify(
             amz_date.get(..8).unwrap_or_default()
         )));
     }
+    let payload_hash = request.payload_hash();
     if let Some(declared) = request.header("x-amz-content-sha256")
         && declared != "UNSIGNED-PAYLOAD"
-        && !declared.eq_ignore_ascii_case(&hex_sha256(request.body))
+        && !declared.eq_ignore_ascii_case(&payload_hash)
     {
         return Err(invalid(
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
         ));
     }
-    let expected = signature(request, auth, secret);
+    let expected = signature_with(request, auth, key, &payload_hash);
     if constant_time::verify_slices_are_equal(expected.as_bytes(), auth.signature.as_bytes())
         .is_err()
     {

@@ -22,6 +22,7 @@ fn vector(method: &str, query: &str, expected_signature: &str) {
         query,
         headers: &hs,
         body: b"",
+        body_sha256: None,
     };
     let header = sign(&request, "AKIDEXAMPLE", SECRET, "us-east-1", "service");
     assert_eq!(
@@ -83,6 +84,7 @@ fn signed_kms_request(body: &[u8], date: &str) -> Vec<(String, String)> {
         query: "",
         headers: &hs,
         body,
+        body_sha256: None,
     };
     let auth = sign(&request, "AKID", "secret", "us-east-1", "kms");
     hs.push(("authorization".to_owned(), auth));
@@ -93,6 +95,18 @@ fn check(hs: &[(String, String)], body: &[u8], secret: &str, now: i64) -> Result
     check_with(hs, body, secret, now, Rules::default())
 }
 
+/// A signed `POST /` of `body` with headers `hs`, its hash left to the verifier.
+fn kms_request<'a>(hs: &'a [(String, String)], body: &'a [u8]) -> Request<'a> {
+    Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: hs,
+        body,
+        body_sha256: None,
+    }
+}
+
 fn check_with(
     hs: &[(String, String)],
     body: &[u8],
@@ -100,13 +114,7 @@ fn check_with(
     now: i64,
     rules: Rules,
 ) -> Result<(), WireError> {
-    let request = Request {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: hs,
-        body,
-    };
+    let request = kms_request(hs, body);
     let auth = parse(&request, rules)?;
     verify(&request, &auth, secret, "kms", now)
 }
@@ -235,6 +243,7 @@ fn signed_over_host_and_date(body: &[u8], extra: &[(&str, &str)]) -> Vec<(String
         query: "",
         headers: &hs,
         body,
+        body_sha256: None,
     };
     let auth = sign(&request, "AKID", "secret", "us-east-1", "kms");
     assert!(auth.contains("SignedHeaders=host;x-amz-date,"));
@@ -336,4 +345,69 @@ fn messages_never_echo_a_long_authorization_header_in_full() {
             .starts_with("Credential should have at least 5 slash-separated parts")
     );
     assert!(e.message.ends_with("..."));
+}
+
+fn sha256(data: &[u8]) -> [u8; 32] {
+    let digest = digest::digest(&digest::SHA256, data);
+    let mut out = [0; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+#[test]
+fn a_body_hashed_as_it_was_read_verifies_as_the_body_itself() {
+    let body = br#"{"KeyId":"alias/x"}"#;
+    let hs = signed_kms_request(body, "20150830T123600Z");
+    let request = |hash: Option<[u8; 32]>| Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &hs,
+        body,
+        body_sha256: hash,
+    };
+    let auth = parse(&request(None), Rules::default()).unwrap();
+    assert_eq!(verify(&request(None), &auth, "secret", "kms", NOW), Ok(()));
+    assert_eq!(
+        verify(&request(Some(sha256(body))), &auth, "secret", "kms", NOW),
+        Ok(())
+    );
+    // The hash given is the one signed: another body's hash does not verify.
+    assert_eq!(
+        verify(&request(Some(sha256(b"{}"))), &auth, "secret", "kms", NOW)
+            .err()
+            .map(|e| e.code),
+        Some(ErrorCode::InvalidSignatureException)
+    );
+}
+
+#[test]
+fn cached_signing_keys_verify_what_fresh_ones_do() {
+    let keys = SigningKeys::default();
+    let verify_cached = |hs: &[(String, String)], body: &[u8], secret: &str| {
+        let request = kms_request(hs, body);
+        let auth = parse(&request, Rules::default())?;
+        keys.verify(&request, &auth, secret.as_bytes(), "kms", NOW)
+    };
+    let hs = signed_kms_request(b"{}", "20150830T123600Z");
+    // A failed signature keeps nothing: only a holder of the secret adds keys.
+    assert!(verify_cached(&hs, b"{}", "wrong").is_err());
+    assert!(keys.is_empty());
+    assert_eq!(verify_cached(&hs, b"{}", "secret"), Ok(()));
+    assert_eq!(keys.len(), 1);
+    // The kept key verifies again, and still refuses a changed body.
+    assert_eq!(verify_cached(&hs, b"{}", "secret"), Ok(()));
+    assert!(verify_cached(&hs, b"{ }", "secret").is_err());
+    // A credential whose secret changed is not verified with the old secret's key.
+    assert!(verify_cached(&hs, b"{}", "other").is_err());
+    assert_eq!(keys.len(), 1);
+    // Another scope (another day) gets its own key.
+    let next_day = signed_kms_request(b"{}", "20150831T000100Z");
+    let request = kms_request(&next_day, b"{}");
+    let auth = parse(&request, Rules::default()).unwrap();
+    assert_eq!(
+        keys.verify(&request, &auth, b"secret", "kms", NOW + 41_100),
+        Ok(())
+    );
+    assert_eq!(keys.len(), 2);
 }

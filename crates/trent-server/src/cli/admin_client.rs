@@ -103,6 +103,7 @@ pub async fn call_target(call: &AdminCall, target: &str) -> Result<Value, Failur
         query: "",
         headers: &headers,
         body: &body,
+        body_sha256: None,
     };
     let authorization = trent_api::sigv4::sign(
         &request,

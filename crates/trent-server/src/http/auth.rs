@@ -36,7 +36,7 @@ pub const THROTTLED_ADDRESS: &str =
 pub fn authenticate(
     state: &AppState,
     parts: &Parts,
-    body: &[u8],
+    body: &crate::http::body::Hashed,
     source_ip: Option<IpAddr>,
     request_id: &str,
     service: &str,
@@ -267,7 +267,7 @@ fn check_session_token(
 fn verify(
     state: &AppState,
     parts: &Parts,
-    body: &[u8],
+    body: &crate::http::body::Hashed,
     source_ip: Option<IpAddr>,
     request_id: &str,
     service: &str,
@@ -293,7 +293,8 @@ fn verify(
         path: parts.uri.path(),
         query: parts.uri.query().unwrap_or_default(),
         headers: &pairs,
-        body,
+        body: &body.bytes,
+        body_sha256: Some(body.sha256),
     };
     let secure = parts
         .extensions
@@ -329,9 +330,9 @@ fn verify(
         .ok_or_else(unrecognized)?;
     check_session_token(state, &credential, request.header("x-amz-security-token"))?;
     let now = state.auth_clock.now().0 / 1000;
-    let secret =
-        zeroize::Zeroizing::new(String::from_utf8_lossy(credential.secret.as_slice()).into_owned());
-    sigv4::verify(&request, &auth, &secret, service, now)?;
+    state
+        .signing_keys
+        .verify(&request, &auth, credential.secret.as_slice(), service, now)?;
     let region = Region::parse(&auth.region)
         .filter(|r| {
             // STS is global: any region the SDK signs for will do.

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use tracing::Instrument as _;
@@ -85,16 +85,17 @@ pub async fn serve(
                 "",
             )));
         }
-        let body = read_body(&state, &parts, body).await?;
+        let read = read_body(&state, &parts, body).await?;
+        let body = &read.bytes;
         // Parsed once: for the operation, and (redacted) for the audit event.
-        let parsed = op::parse_body(&body);
+        let parsed = op::parse_body(body);
         let ctx = match &caller {
             Caller::Signed => {
                 facts.access_key_id = signed_access_key(&parts);
                 crate::http::auth::authenticate(
                     &state,
                     &parts,
-                    &body,
+                    &read,
                     Some(peer.ip()),
                     &request_id,
                     endpoint.signing_service(),
@@ -130,7 +131,7 @@ pub async fn serve(
                     return Err(crate::http::auth::rate_exceeded().into());
                 }
                 let answer =
-                    crate::protocols::cloudtrail::handle(&state, &ctx, action, &body).await?;
+                    crate::protocols::cloudtrail::handle(&state, &ctx, action, body).await?;
                 encode(&answer, action).map(Reply::unrecorded)
             }
             Endpoint::Console(action) => {
@@ -143,7 +144,7 @@ pub async fn serve(
                 {
                     return Err(crate::http::auth::rate_exceeded().into());
                 }
-                let answer = crate::console::api::handle(&state, &ctx, action, &body).await?;
+                let answer = crate::console::api::handle(&state, &ctx, action, body).await?;
                 encode(&answer, action).map(Reply::unrecorded)
             }
             Endpoint::Admin(action) => {
@@ -154,7 +155,7 @@ pub async fn serve(
                 if !state.operator_limits.admin.take(&account, now) {
                     return Err(crate::http::auth::rate_exceeded().into());
                 }
-                let answer = crate::protocols::admin::handle(&state, &ctx, action, &body).await?;
+                let answer = crate::protocols::admin::handle(&state, &ctx, action, body).await?;
                 encode(&answer, action).map(Reply::unrecorded)
             }
             Endpoint::Kms(target) => {
@@ -318,10 +319,10 @@ async fn sts_request(
     use trent_api::sts::{self, StsAction, StsError, StsErrorCode};
     let mut facts = crate::audit::event::Facts::default();
     let result = async {
-        let body = read_body(state, &parts, body)
+        let read = read_body(state, &parts, body)
             .await
             .map_err(|e| StsError::from_wire(&e.wire))?;
-        let params = sts::parse_form(&body);
+        let params = sts::parse_form(&read.bytes);
         facts.operation = params.get("Action").cloned();
         let action = facts.operation.as_deref().and_then(StsAction::parse);
         facts.read_only = action.map(StsAction::read_only);
@@ -329,7 +330,7 @@ async fn sts_request(
         let ctx = crate::http::auth::authenticate(
             state,
             &parts,
-            &body,
+            &read,
             Some(peer.ip()),
             request_id,
             sts::SERVICE,
@@ -406,12 +407,13 @@ pub async fn fallback() -> Response<Body> {
     response(StatusCode::NOT_FOUND, error.body(), &request_id)
 }
 
-/// Reads the body, refusing one larger than the limit without reading it whole.
+/// Reads the body (hashing it as it arrives), refusing one larger than the limit without
+/// reading it whole.
 async fn read_body(
     state: &AppState,
     parts: &axum::http::request::Parts,
     body: Body,
-) -> Result<Bytes, ApiError> {
+) -> Result<crate::http::body::Hashed, ApiError> {
     let too_large = || {
         ApiError::from(WireError::new(
             ErrorCode::RequestEntityTooLargeException,
@@ -442,11 +444,11 @@ async fn read_body(
     };
     match tokio::time::timeout(
         state.body_timeout,
-        axum::body::to_bytes(body, state.max_body),
+        crate::http::body::read_hashed(body, state.max_body),
     )
     .await
     {
-        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Ok(read)) => Ok(read),
         Ok(Err(_)) => Err(too_large()),
         Err(_) => Err(ApiError::from(WireError::new(
             ErrorCode::RequestTimeoutException,

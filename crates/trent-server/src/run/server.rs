@@ -582,6 +582,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
         kms: kms.clone(),
         dev: options.dev,
         dev_default: loaded.dev_default,
+        signing_keys: trent_api::sigv4::SigningKeys::default(),
         sigv4_rules: trent_api::sigv4::Rules {
             require_signed_target: options.require_signed_target
                 || config.as_ref().is_some_and(|c| c.require_signed_target),

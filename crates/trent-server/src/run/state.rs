@@ -16,6 +16,8 @@ pub struct AppState {
     pub dev_default: Option<(Principal, Region)>,
     /// What SigV4 verification demands beyond AWS's rules (`[sigv4]` in the config).
     pub sigv4_rules: trent_api::sigv4::Rules,
+    /// Signing keys derived per access key and scope, kept once a signature verified.
+    pub signing_keys: trent_api::sigv4::SigningKeys,
     /// Wall-clock time for SigV4 freshness; the KMS's own clock may be moved by tests.
     pub auth_clock: Arc<dyn Clock>,
     /// The largest request body accepted.

@@ -180,6 +180,7 @@ impl XksClient {
             query: "",
             headers: &headers,
             body: &body,
+            body_sha256: None,
         };
         let secret = std::str::from_utf8(target.secret.as_slice())
             .map_err(|_| XksFault::InvalidResponse("the proxy secret is not text".to_owned()))?;

@@ -18,7 +18,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
-use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use trent_api::xks::{self, ErrorName, Route};
 use trent_core::model::AuditNote;
@@ -509,9 +508,13 @@ async fn serve(
             "The proxy is receiving too many request bodies. Retry the request later.",
         ));
     };
-    let limited = http_body_util::Limited::new(body, xks::MAX_BODY);
-    let bytes = match tokio::time::timeout(state.body_timeout, limited.collect()).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
+    let read = match tokio::time::timeout(
+        state.body_timeout,
+        crate::http::body::read_hashed(body, xks::MAX_BODY),
+    )
+    .await
+    {
+        Ok(Ok(read)) => read,
         Ok(Err(_)) => return Err(too_large()),
         Err(_) => {
             return Err(xks::Error::new(
@@ -520,7 +523,8 @@ async fn serve(
             ));
         }
     };
-    if let Err(refused) = authenticate(proxy, store, &parts, &path, &bytes, noted) {
+    let bytes = &read.bytes;
+    if let Err(refused) = authenticate(proxy, store, &parts, &path, &read, noted) {
         let _ = state.auth_failures.take(&ip, now);
         return Err(refused);
     }
@@ -532,13 +536,13 @@ async fn serve(
             ErrorName::ThrottlingException,
             "The request rate of this key store is over its quota.",
         )),
-        _ => operate(proxy, store, &route, &bytes, noted).await,
+        _ => operate(proxy, store, &route, bytes, noted).await,
     };
     // The operation records what it parsed; a request refused before its body parsed still
     // has its `requestMetadata` in the trail, read here alone (the body is not parsed twice
     // when it is answered).
     if answer.is_err() && noted.request.is_none() {
-        noted.request = xks::metadata_of(&bytes).map(|m| json!({ "requestMetadata": m }));
+        noted.request = xks::metadata_of(bytes).map(|m| json!({ "requestMetadata": m }));
     }
     answer.map(ok)
 }
@@ -550,7 +554,7 @@ fn authenticate(
     store: &Served,
     parts: &axum::http::request::Parts,
     path: &str,
-    body: &[u8],
+    body: &crate::http::body::Hashed,
     noted: &mut Noted,
 ) -> Result<(), xks::Error> {
     // The client hears one answer, whatever failed; the log (at debug: it is the client's
@@ -578,7 +582,8 @@ fn authenticate(
         path,
         query: parts.uri.query().unwrap_or_default(),
         headers: &headers,
-        body,
+        body: &body.bytes,
+        body_sha256: Some(body.sha256),
     };
     let auth = trent_api::sigv4::parse(&signed, trent_api::sigv4::Rules::default())
         .map_err(|e| failed(e.message))?;
@@ -600,7 +605,16 @@ fn authenticate(
         )));
     };
     let now = proxy.state.auth_clock.now().0 / 1000;
-    trent_api::sigv4::verify(&signed, &auth, &credential.secret, xks::SIGNING_NAME, now)
+    proxy
+        .state
+        .signing_keys
+        .verify(
+            &signed,
+            &auth,
+            credential.secret.as_bytes(),
+            xks::SIGNING_NAME,
+            now,
+        )
         .map_err(|e| failed(e.message))?;
     if auth.region != store.settings.scope.region.as_str() {
         return Err(failed(format!(

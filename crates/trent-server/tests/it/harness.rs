@@ -256,6 +256,7 @@ pub fn signed_request(
             query: "",
             headers: &covered,
             body: body.as_bytes(),
+            body_sha256: None,
         };
         let auth = trent_api::sigv4::sign(&req, who.0, who.1, "us-east-1", service);
         headers.push(("authorization".to_owned(), auth));

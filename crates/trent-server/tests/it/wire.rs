@@ -246,6 +246,7 @@ async fn signature_failures() {
         query: "",
         headers: &headers,
         body: b"{}",
+        body_sha256: None,
     };
     let auth = trent_api::sigv4::sign(&req, &h.access_key_id, &h.secret, "us-east-1", "kms");
     headers.push(("authorization".to_owned(), auth));

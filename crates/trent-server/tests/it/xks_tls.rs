@@ -123,6 +123,7 @@ pub async fn signed_post(
         query: "",
         headers: &headers,
         body: body.as_bytes(),
+        body_sha256: None,
     };
     let authorization = trent_api::sigv4::sign(
         &signed,
