@@ -109,7 +109,7 @@ impl Summaries {
                         }),
                     );
                 }
-                crate::audit::event::entry(&event)
+                crate::audit::event::entry_of_value(&event)
             })
             .collect()
     }
@@ -201,10 +201,15 @@ impl AuditLog {
     }
 
     /// Records an event and waits until it is durable.
-    pub async fn record(&self, event: &serde_json::Value) -> Result<(), Failure> {
+    pub async fn record(&self, event: &crate::audit::event::Event<'_>) -> Result<(), Failure> {
+        self.record_entry(crate::audit::event::entry(event)).await
+    }
+
+    /// Records an event already written as its entry, and waits until it is durable.
+    pub async fn record_entry(&self, entry: AuditEntry) -> Result<(), Failure> {
         let (done, wait) = oneshot::channel();
         self.tx
-            .send(Job::Event(crate::audit::event::entry(event), done))
+            .send(Job::Event(entry, done))
             .await
             .map_err(|_| Failure::Audit("the audit writer has stopped".to_owned()))?;
         wait.await
@@ -214,9 +219,11 @@ impl AuditLog {
     /// Counts an unauthenticated call that was throttled into its source address's summary:
     /// one event per address and second of such calls, written when the second is over (or
     /// at the next digest), instead of one event per call. The answer does not wait for it.
-    pub async fn summarize(&self, event: &serde_json::Value) -> Result<(), Failure> {
+    pub async fn summarize(&self, event: &crate::audit::event::Event<'_>) -> Result<(), Failure> {
+        let event = serde_json::to_value(event)
+            .map_err(|e| Failure::Audit(format!("cannot summarize an event: {e}")))?;
         self.tx
-            .send(Job::Throttled(event.clone()))
+            .send(Job::Throttled(event))
             .await
             .map_err(|_| Failure::Audit("the audit writer has stopped".to_owned()))
     }

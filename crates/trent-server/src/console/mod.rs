@@ -356,24 +356,21 @@ async fn sign_in(
         .as_ref()
         .err()
         .map(|e| (e.code.as_str(), e.message.as_str()));
+    let source_ip = peer.ip().to_string();
     let mut event = crate::audit::event::build(
         crate::audit::event::Source::Signin,
         &facts,
         "",
         &request_id,
-        &peer.ip().to_string(),
+        &source_ip,
         &agent,
         state.kms.clock().now(),
         None,
         error_of,
     );
-    if let Some(map) = event.as_object_mut() {
-        map.insert("eventType".into(), json!("AwsConsoleSignIn"));
-        map.insert(
-            "responseElements".into(),
-            json!({"ConsoleLogin": if result.is_ok() { "Success" } else { "Failure" }}),
-        );
-    }
+    event.event_type = "AwsConsoleSignIn";
+    event.response_elements =
+        json!({"ConsoleLogin": if result.is_ok() { "Success" } else { "Failure" }});
     // A sign-in turned away for the address's failures is counted into its summary, as a
     // throttled request is, so that a flood costs the trail a few events a second.
     let throttled = error_of.is_some_and(|(code, _)| code == "ThrottlingException");

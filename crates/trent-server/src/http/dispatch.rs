@@ -198,12 +198,13 @@ pub async fn serve(
         Caller::Signed => user_agent(&parts),
         Caller::Console { user_agent, .. } => user_agent.as_str(),
     };
+    let source_ip = peer.ip().to_string();
     let event = crate::audit::event::build(
         endpoint.source(),
         &facts,
         &target,
         &request_id,
-        &peer.ip().to_string(),
+        &source_ip,
         agent,
         state.kms.clock().now(),
         response_value,
@@ -261,7 +262,7 @@ pub async fn serve(
 async fn record(
     state: &AppState,
     facts: &crate::audit::event::Facts,
-    event: &serde_json::Value,
+    event: &crate::audit::event::Event<'_>,
     throttled: bool,
 ) -> Result<(), Failure> {
     if throttled && facts.principal.is_none() {
@@ -357,12 +358,13 @@ async fn sts_request(
         .as_ref()
         .err()
         .map(|e| (e.code.as_str(), e.message.as_str()));
+    let source_ip = peer.ip().to_string();
     let event = crate::audit::event::build(
         crate::audit::event::Source::Sts,
         &facts,
         "",
         request_id,
-        &peer.ip().to_string(),
+        &source_ip,
         user_agent(&parts),
         state.kms.clock().now(),
         None,

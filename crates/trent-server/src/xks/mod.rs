@@ -367,7 +367,7 @@ async fn handle(
         let error = outcome.as_ref().err();
         let scope = stores.get(index).map(|s| &s.settings.scope);
         let event = event(&proxy, scope, &noted, &request_id, peer, &user_agent, error);
-        if let Err(e) = proxy.state.audit.record(&event).await {
+        if let Err(e) = proxy.state.audit.record_entry(event).await {
             tracing::error!(error = %e, "the audit event of an XKS proxy call cannot be written");
             return refuse(&xks::Error::new(
                 ErrorName::InternalException,
@@ -394,7 +394,7 @@ fn event(
     peer: SocketAddr,
     user_agent: &str,
     error: Option<&xks::Error>,
-) -> Value {
+) -> trent_core::model::AuditEntry {
     let mut parameters = noted.request.clone().unwrap_or_else(|| json!({}));
     if let (Some(map), Some(id)) = (parameters.as_object_mut(), &noted.external_key_id) {
         map.insert("externalKeyId".into(), json!(id));
@@ -417,31 +417,26 @@ fn event(
         },
     };
     let error = error.map(|e| (e.name.as_str(), e.message.as_str()));
+    let source_ip = peer.ip().to_string();
     let mut event = crate::audit::event::build(
         crate::audit::event::Source::XksProxy,
         &facts,
         noted.operation,
         request_id,
-        &peer.ip().to_string(),
+        &source_ip,
         user_agent,
         proxy.state.kms.clock().now(),
         None,
         error,
     );
-    if let Some(map) = event.as_object_mut() {
-        map.insert(
-            "userIdentity".into(),
-            json!({
-                "type": "XksProxyCredential",
-                "accessKeyId": noted.access_key_id,
-                "keyStore": noted.path_prefix,
-            }),
-        );
-        if let Some(scope) = scope {
-            map.insert("recipientAccountId".into(), json!(scope.account.as_str()));
-        }
+    event.user_identity = crate::audit::event::Identity::xks_proxy_credential(
+        noted.access_key_id.as_deref(),
+        noted.path_prefix.as_deref(),
+    );
+    if let Some(scope) = scope {
+        event.recipient_account_id = Some(crate::audit::event::Text::new(scope.account.as_str()));
     }
-    event
+    crate::audit::event::entry(&event)
 }
 
 /// Serves one request; a refusal is the spec's error.

@@ -277,7 +277,7 @@ async fn lookups_over_a_large_trail_stay_within_a_memory_bound() {
                     "resources": [{"type": "AWS::KMS::Key", "ARN": key.arn}],
                     "recipientAccountId": account,
                 });
-                trent_server::audit::event::entry(&event)
+                trent_server::audit::event::entry_of_value(&event)
             })
             .collect();
         store
