@@ -50,9 +50,26 @@ impl serde::de::Visitor<'_> for Decoding {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Blob(pub Vec<u8>);
 
+/// `bytes` as a JSON string of base64 text, handed to the serializer as raw JSON.
+///
+/// serde_json escapes a string byte by byte (a large blob's longest step in writing a
+/// response), and base64 never needs escaping; as a `RawValue` the text is checked by
+/// serde_json's word-at-a-time string scan and then copied as it is. Serializers other than
+/// serde_json's see a `RawValue`, which serde_json's `Value` serializer reads as the string.
+fn quoted(bytes: &[u8]) -> Option<Box<serde_json::value::RawValue>> {
+    let mut text = String::with_capacity(B64.encoded_length(bytes.len()).checked_add(2)?);
+    text.push('"');
+    B64.encode_append(bytes, &mut text);
+    text.push('"');
+    serde_json::value::RawValue::from_string(text).ok()
+}
+
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&encode(&self.0))
+        match quoted(&self.0) {
+            Some(raw) => raw.serialize(s),
+            None => s.serialize_str(&encode(&self.0)),
+        }
     }
 }
 
@@ -84,8 +101,16 @@ impl std::fmt::Debug for SecretBlob {
 
 impl Serialize for SecretBlob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let encoded = Zeroizing::new(encode(self.0.as_slice()));
-        s.serialize_str(&encoded)
+        match quoted(self.0.as_slice()) {
+            Some(raw) => {
+                let written = raw.serialize(s);
+                // The base64 text of a secret is zeroized like the secret.
+                let mut text: Box<str> = raw.into();
+                zeroize::Zeroize::zeroize(&mut text);
+                written
+            }
+            None => s.serialize_str(&Zeroizing::new(encode(self.0.as_slice()))),
+        }
     }
 }
 
@@ -151,6 +176,27 @@ mod tests {
             let reference = REFERENCE.decode(text.as_bytes()).ok();
             prop_assert_eq!(super::decode(text.as_bytes()), reference.clone());
             prop_assert_eq!(super::decoded_len(text.as_bytes()), reference.map(|b| b.len()));
+        }
+
+        /// A blob is written as the reference's base64 in a JSON string, inside a document
+        /// and as a `Value`, public or secret.
+        #[test]
+        fn writes_the_json_string_of_its_base64(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let expected = format!("\"{}\"", REFERENCE.encode(&bytes));
+            let public = super::Blob(bytes.clone());
+            let secret = super::SecretBlob::new(bytes.clone());
+            prop_assert_eq!(serde_json::to_string(&public).unwrap(), expected.clone());
+            prop_assert_eq!(serde_json::to_string(&secret).unwrap(), expected.clone());
+            let mut map = std::collections::BTreeMap::new();
+            map.insert("Blob", public);
+            prop_assert_eq!(
+                serde_json::to_string(&map).unwrap(),
+                format!("{{\"Blob\":{expected}}}")
+            );
+            prop_assert_eq!(
+                serde_json::to_value(&secret).unwrap(),
+                serde_json::Value::String(REFERENCE.encode(&bytes))
+            );
         }
 
         /// Every encoding decodes back, including non-canonical final characters refused.
