@@ -96,14 +96,26 @@ impl Trent {
     }
 
     /// SIGTERM, then the exit status and what was logged.
-    pub(crate) fn stop(self) -> (std::process::ExitStatus, String) {
+    pub(crate) fn stop(mut self) -> (std::process::ExitStatus, String) {
+        use std::io::Read as _;
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let output = self.child.wait_with_output().unwrap();
-        (
-            output.status,
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        let mut log = Vec::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            stderr.read_to_end(&mut log).unwrap();
+        }
+        let status = self.child.wait().unwrap();
+        (status, String::from_utf8_lossy(&log).into_owned())
+    }
+}
+
+/// A test that panics, or forgets to stop its server, does not leave `trent serve` running.
+impl Drop for Trent {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
