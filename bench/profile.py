@@ -4,7 +4,8 @@
 Starts `trent serve` on a fresh SQLite data directory (durable trail, or `--ephemeral`) pinned
 to core 0, makes its key, then replays one signed request with wrk (core 1) while `perf record`
 samples the server. Prints the CPU per request and the heaviest functions by inclusive time
-(`--children`) and by self time, and keeps `perf.data` for `perf report -i`.
+(`--children`) and by self time, and keeps `perf.data` for `perf report -i`. With `--fsyncs`,
+counts instead the fsync and fdatasync calls per request, with `strace -c`.
 
     python3 bench/profile.py --trent target/release/trent --op encrypt --conns 64 --secs 8 \
         --out /tmp/prof-encrypt
@@ -30,6 +31,26 @@ def report(data, children, limit):
     return "\n".join(rows[:limit])
 
 
+def count_fsyncs(server, port, req, a):
+    """fsync and fdatasync calls of every server thread per request served, by `strace -c`."""
+    out = os.path.join(a.out, "strace.txt")
+    tracer = subprocess.Popen(["strace", "-f", "-c", "-e", "trace=fsync,fdatasync", "-o", out, "-p",
+                               str(server.proc.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    r = h.wrk(port, a.conns, a.secs, req, core="1")
+    tracer.send_signal(2)
+    tracer.wait()
+    calls = 0
+    with open(out) as f:
+        for line in f:
+            fields = line.split()
+            if fields and fields[-1] in ("fsync", "fdatasync"):
+                calls += int(fields[3])
+    n = int(r.get("requests", 0)) or 1
+    print(f"{a.op} conns={a.conns}: {n} requests, {calls} fsync/fdatasync calls, "
+          f"{calls / n:.3f} a request (p50 {r.get('p50_us', 0) / 1000:.2f} ms under strace)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--trent", required=True)
@@ -39,6 +60,8 @@ def main():
     ap.add_argument("--ephemeral", action="store_true")
     ap.add_argument("--out", default=tempfile.mkdtemp(prefix="trent-profile-"))
     ap.add_argument("--top", type=int, default=45)
+    ap.add_argument("--fsyncs", action="store_true",
+                    help="count fsync and fdatasync calls per request with strace instead of profiling")
     ap.add_argument("--dwarf", action="store_true",
                     help="unwind with DWARF (exact inclusive times; larger perf.data)")
     a = ap.parse_args()
@@ -57,6 +80,9 @@ def main():
         payloads, _ = sign.prepare(sign.Kms(endpoint, signer), [a.op])
         req = sign.write(tmp, signer, endpoint, payloads)[a.op]
         h.wrk(port, a.conns, 2, req, core="1")  # warm-up
+        if a.fsyncs:
+            count_fsyncs(server, port, req, a)
+            return
         data = os.path.join(a.out, "perf.data")
         graph = ["--call-graph", "dwarf,32768", "-F", "499"] if a.dwarf else ["-g", "-F", "1999"]
         perf = subprocess.Popen(["perf", "record", *graph, "-o", data, "-p",
