@@ -212,16 +212,8 @@ impl Kms {
         let body = match &record.custom_key_store {
             // AES-GCM inside the store's HSM, under the key's object (ADR 0018).
             Some(store) if record.xks_key_id.is_none() => {
-                self.with_hsm(store, Some(record), |hsm| {
-                    hsm.encrypt(
-                        record.id.as_str(),
-                        &material_id.0,
-                        &nonces.iv,
-                        &aad,
-                        plaintext,
-                    )
-                })
-                .await?
+                self.hsm_encrypt(store, record, &nonces.iv, &aad, plaintext)
+                    .await?
             }
             _ => {
                 let material = self.material(&using.key, &material_id).await?;
@@ -373,17 +365,10 @@ impl Kms {
                     Some(_) if envelope.material_id != record.current_material => {
                         return Err(Error::InvalidCiphertext);
                     }
+                    // The arm above leaves only blobs of the key's one material.
                     Some(store) if record.xks_key_id.is_none() => {
-                        self.with_hsm(store, Some(record), |hsm| {
-                            hsm.decrypt(
-                                record.id.as_str(),
-                                &envelope.material_id.0,
-                                &envelope.nonces.iv,
-                                &aad,
-                                envelope.body,
-                            )
-                        })
-                        .await?
+                        self.hsm_decrypt(store, record, &envelope.nonces.iv, &aad, envelope.body)
+                            .await?
                     }
                     Some(_) => {
                         // An external store's key: the proxy opens its layer first, then

@@ -439,6 +439,39 @@ impl Kms {
         }
     }
 
+    /// AES-GCM under a key store key's object, inside its HSM: the ciphertext, then its tag.
+    /// The object is the key's one material (a key store's key never rotates).
+    pub(crate) async fn hsm_encrypt(
+        &self,
+        store: &CustomKeyStoreId,
+        record: &KeyRecord,
+        iv: &[u8; 12],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        let material = record.current_material;
+        self.with_hsm(store, Some(record), |hsm| {
+            hsm.encrypt(record.id.as_str(), &material.0, iv, aad, plaintext)
+        })
+        .await
+    }
+
+    /// Opens what [`Kms::hsm_encrypt`] sealed; `InvalidCiphertext` when the tag does not check.
+    pub(crate) async fn hsm_decrypt(
+        &self,
+        store: &CustomKeyStoreId,
+        record: &KeyRecord,
+        iv: &[u8; 12],
+        aad: &[u8],
+        ciphertext_and_tag: &[u8],
+    ) -> Result<crate::secret::Plaintext> {
+        let material = record.current_material;
+        self.with_hsm(store, Some(record), |hsm| {
+            hsm.decrypt(record.id.as_str(), &material.0, iv, aad, ciphertext_and_tag)
+        })
+        .await
+    }
+
     /// A store of the caller's scope that is connected (CreateKey's store, GenerateRandom's):
     /// `CustomKeyStoreNotFoundException` or `CustomKeyStoreInvalidStateException` otherwise.
     pub(crate) async fn connected_key_store(

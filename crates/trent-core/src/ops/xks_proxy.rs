@@ -305,15 +305,7 @@ impl Kms {
                 ))
             })?);
             let sealed = self
-                .with_hsm(store, Some(record), |hsm| {
-                    hsm.encrypt(
-                        record.id.as_str(),
-                        &material_id.0,
-                        &nonces.iv,
-                        &aad,
-                        plaintext,
-                    )
-                })
+                .hsm_encrypt(store, record, &nonces.iv, &aad, plaintext)
                 .await
                 .map_err(|e| hsm_failure(&record.arn(), e))?;
             return self.answer_sealed(scope, record, caller, &sealed, nonces.iv, metadata);
@@ -389,11 +381,8 @@ impl Kms {
             let iv: [u8; 12] = initialization_vector.try_into().map_err(|_| invalid())?;
             let aad = cipher_aad(&encode_aad(ciphertext_metadata).ok_or_else(invalid)?);
             let sealed = [ciphertext, authentication_tag].concat();
-            let material_id = record.current_material;
             let plaintext = self
-                .with_hsm(store, Some(record), |hsm| {
-                    hsm.decrypt(record.id.as_str(), &material_id.0, &iv, &aad, &sealed)
-                })
+                .hsm_decrypt(store, record, &iv, &aad, &sealed)
                 .await
                 .map_err(|e| hsm_failure(&record.arn(), e))?;
             self.note_proxy_use(scope, record, caller, "Decrypt");
