@@ -96,6 +96,13 @@ impl Kms {
         }
     }
 
+    /// Keeps at most `capacity` keys (and as many alias resolutions) in memory, least recently
+    /// used out first (`--key-cache-size`).
+    pub fn key_cache_capacity(self, capacity: usize) -> Kms {
+        self.cache.set_capacity(capacity);
+        self
+    }
+
     /// The store is shared with other nodes.
     pub fn shared(mut self) -> Kms {
         self.shared_store = true;
@@ -239,8 +246,8 @@ impl Kms {
         Ok(self.backend.random(len)?)
     }
 
-    /// `(hits, misses)` of the key cache since start.
-    pub fn cache_stats(&self) -> (u64, u64) {
+    /// The key cache's counters and occupancy.
+    pub fn key_cache(&self) -> crate::cache::CacheStats {
         self.cache.stats()
     }
 }

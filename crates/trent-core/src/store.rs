@@ -116,6 +116,21 @@ pub struct Page<T> {
     pub truncated: bool,
 }
 
+/// A key with everything the key cache keeps beside its record, read together: what a key
+/// that is not in memory costs (one store read).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyEntry {
+    pub record: KeyRecord,
+    /// Its tags by key.
+    pub tags: Vec<Tag>,
+    /// The aliases that point at it, by name.
+    pub aliases: Vec<AliasRecord>,
+    /// Its grants in creation order.
+    pub grants: Vec<GrantRecord>,
+    /// Its current material version, still sealed (`None` while it has none).
+    pub current: Option<SealedMaterial>,
+}
+
 /// Where a sealed value lives in the store, so that the core can name the AAD it is bound to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SealedSlot {
@@ -240,6 +255,8 @@ pub trait Store: AuditStore {
         aliases: &[AliasRecord],
     ) -> StoreResult<()>;
     async fn key(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<KeyRecord>>;
+    /// A key with its tags, aliases and grants, in one read of the store.
+    async fn key_entry(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<KeyEntry>>;
     /// Reads a key, lets `change` modify the record, and writes it back with its version
     /// bumped, all in one transaction, so concurrent changes serialize instead of overwriting
     /// each other. When `change` refuses, its error comes back as `Ok(Err(_))` and nothing is

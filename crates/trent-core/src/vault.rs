@@ -138,24 +138,30 @@ impl Vault {
         Ok(self.root.unseal(sealed, &purpose.aad())?)
     }
 
-    /// Opens a material version of an authorized key, reading it from the store (at most
-    /// twice: a root-key rotation that completes between the read and the unseal has
+    /// Opens a material version of an authorized key: the sealed version read with the key
+    /// (`read_with_key`, when it is that version) or read from the store now, then read from
+    /// the store again at most once ( a root-key rotation that completes between the read and the unseal has
     /// re-sealed the row under the new key and forgotten the old one).
     pub(crate) async fn open_material(
         &self,
         store: &dyn Store,
         key: &AuthorizedKey,
         id: &MaterialId,
+        read_with_key: Option<SealedMaterial>,
     ) -> Result<KeyMaterial> {
         let record = &key.key().record;
         let arn = record.arn();
         let purpose = Purpose::Material { arn: &arn, id };
         let mut attempt = 0;
+        let mut read_with_key = read_with_key.filter(|m| m.id == *id);
         loop {
-            let sealed = store
-                .material(&record.scope, &record.id, id)
-                .await?
-                .ok_or(Error::InvalidCiphertext)?;
+            let sealed = match read_with_key.take() {
+                Some(sealed) => sealed,
+                None => store
+                    .material(&record.scope, &record.id, id)
+                    .await?
+                    .ok_or(Error::InvalidCiphertext)?,
+            };
             match self.unseal(purpose, &sealed.sealed) {
                 Ok(m) => return Ok(m),
                 Err(_) if attempt == 0 && !self.root.sealed_under_current(&sealed.sealed) => {

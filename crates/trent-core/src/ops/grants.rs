@@ -186,7 +186,7 @@ impl Kms {
         // A grantee whose grant allows CreateGrant may pass on no more than it holds.
         if let Decision::AllowedByGrant(parent_id) = authorized.decision() {
             let key = authorized.key();
-            let parent = match key.grants.iter().find(|g| &g.id == parent_id) {
+            let parent = match key.grant(parent_id) {
                 Some(g) => Some(g.clone()),
                 None => self.store.grant(parent_id).await?,
             };
@@ -364,9 +364,7 @@ impl Kms {
                     return Err(Error::InvalidGrantId);
                 }
                 found
-                    .grants
-                    .iter()
-                    .find(|g| g.id == id)
+                    .grant(id)
                     .cloned()
                     .ok_or_else(|| Error::GrantNotFound { id: id.to_owned() })?
             }
@@ -425,7 +423,7 @@ impl Kms {
             return Err(Error::InvalidGrantId);
         }
         let record = &authorized.key().record;
-        if !authorized.key().grants.iter().any(|g| g.id == grant_id) {
+        if authorized.key().grant(grant_id).is_none() {
             return Err(Error::GrantNotFound {
                 id: grant_id.to_owned(),
             });

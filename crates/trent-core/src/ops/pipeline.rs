@@ -194,26 +194,29 @@ impl Kms {
             return Ok(Some(hit));
         }
         let epoch = self.cache.epoch();
-        let Some(record) = self.store.key(scope, id).await? else {
+        let Some(crate::store::KeyEntry {
+            record,
+            tags,
+            aliases,
+            grants,
+            current,
+        }) = self.store.key_entry(scope, id).await?
+        else {
             return Ok(None);
         };
-        let tags = self.store.tags(scope, id).await?;
-        let aliases = self
-            .store
-            .list_aliases(scope, Some(id), None, usize::MAX)
-            .await?
-            .items
+        let aliases = aliases
             .into_iter()
             .map(|a| a.name.as_str().to_owned())
             .collect();
-        let grants = self.store.grants(scope, id).await?;
         let policy = Policy::parse(&record.policy, true).map_err(|e| {
             Error::internal(format!(
                 "stored key policy of {} does not parse: {e}",
                 record.arn()
             ))
         })?;
-        let entry = Arc::new(CachedKey::new(record, policy, tags, aliases, grants));
+        let entry = Arc::new(
+            CachedKey::new(record, policy, tags, aliases, grants).with_sealed_current(current),
+        );
         self.cache.insert_key(entry.clone(), epoch);
         Ok(Some(entry))
     }
@@ -334,7 +337,7 @@ impl Kms {
             let id = crate::model::grant::id_of_token(token)
                 .ok_or(Error::InvalidGrantToken)?
                 .to_owned();
-            if key.grants.iter().any(|g| g.id == id) || key.grant_missing(&id) {
+            if key.grant(&id).is_some() || key.grant_missing(&id) {
                 continue;
             }
             match self.store.grant(&id).await? {
@@ -359,7 +362,7 @@ impl Kms {
         }
         let material = self
             .vault
-            .open_material(self.store.as_ref(), key, id)
+            .open_material(self.store.as_ref(), key, id, cached.take_sealed(id))
             .await?;
         let material = Arc::new(material);
         cached.insert_material(*id, material.clone());

@@ -189,9 +189,13 @@ pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey
             key: Some(&key),
             facts: check.facts,
         };
+        // A grant allows only its grantee (the caller, or the role of an assumed-role
+        // session): the others are not looked at.
+        let mut grantees = vec![ctx.principal.arn.as_str()];
+        grantees.extend(role_arn.as_deref());
         let grants: Vec<GrantView<'_>> = key
-            .grants
-            .iter()
+            .grants_to(&grantees)
+            .into_iter()
             .chain(
                 check
                     .token_grants

@@ -47,6 +47,10 @@ pub(super) struct ServeArgs {
     /// runs, in seconds; with several nodes, one node runs it under a lease.
     #[arg(long, default_value_t = 10, env = "TRENT_MAINTENANCE_SECONDS")]
     pub(super) maintenance_seconds: u64,
+    /// How many keys to keep in memory (record, policy, grants, unsealed material), least
+    /// recently used out first; a key not in memory costs one store read and one unseal.
+    #[arg(long, default_value_t = trent_core::cache::DEFAULT_CAPACITY, env = "TRENT_KEY_CACHE_SIZE", value_parser = clap::value_parser!(usize))]
+    pub(super) key_cache_size: usize,
     /// TOML file declaring accounts, regions and access keys.
     #[arg(long, env = "TRENT_CONFIG")]
     pub(super) config: Option<PathBuf>,
@@ -222,6 +226,7 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
         }
     };
     options.reuse_port = args.reuse_port;
+    options.key_cache_size = args.key_cache_size;
     options.maintenance_interval = std::time::Duration::from_secs(args.maintenance_seconds.max(1));
     options.config = args.config;
     options.seed = args.seed;

@@ -36,6 +36,8 @@ pub struct Metrics {
     latency: Family<Operation, Histogram, fn() -> Histogram>,
     cache_hits: Gauge,
     cache_misses: Gauge,
+    cache_evictions: Gauge,
+    cache_entries: Gauge,
     audit_queue: Gauge,
     /// The front door's: connections open now, and those refused over a cap.
     pub connections: ConnectionMetrics,
@@ -82,6 +84,18 @@ impl Default for Metrics {
             "Key lookups that read the store since start",
             cache_misses.clone(),
         );
+        let cache_evictions = Gauge::default();
+        registry.register(
+            "key_cache_evictions",
+            "Keys dropped from memory since start to stay within --key-cache-size",
+            cache_evictions.clone(),
+        );
+        let cache_entries = Gauge::default();
+        registry.register(
+            "key_cache_entries",
+            "Keys held in memory now (at most --key-cache-size)",
+            cache_entries.clone(),
+        );
         let audit_queue = Gauge::default();
         registry.register(
             "audit_queue_depth",
@@ -106,6 +120,8 @@ impl Default for Metrics {
             latency,
             cache_hits,
             cache_misses,
+            cache_evictions,
+            cache_entries,
             audit_queue,
         }
     }
@@ -129,10 +145,17 @@ impl Metrics {
 
     /// The exposition text, with the gauges read now.
     pub fn render(&self, kms: &Arc<trent_core::Kms>, audit_queue: usize) -> String {
-        let (hits, misses) = kms.cache_stats();
-        self.cache_hits.set(i64::try_from(hits).unwrap_or(i64::MAX));
-        self.cache_misses
-            .set(i64::try_from(misses).unwrap_or(i64::MAX));
+        let cache = kms.key_cache();
+        let gauge = |g: &Gauge, n: u64| {
+            g.set(i64::try_from(n).unwrap_or(i64::MAX));
+        };
+        gauge(&self.cache_hits, cache.hits);
+        gauge(&self.cache_misses, cache.misses);
+        gauge(&self.cache_evictions, cache.evictions);
+        gauge(
+            &self.cache_entries,
+            u64::try_from(cache.keys).unwrap_or(u64::MAX),
+        );
         self.audit_queue
             .set(i64::try_from(audit_queue).unwrap_or(i64::MAX));
         let mut out = String::new();

@@ -81,6 +81,8 @@ pub struct ServerOptions {
     /// Listen with `SO_REUSEPORT`, so that several nodes on one host share a port (the kernel
     /// spreads connections over them).
     pub reuse_port: bool,
+    /// At most this many keys in memory (`--key-cache-size`).
+    pub key_cache_size: usize,
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub config: Option<PathBuf>,
@@ -120,6 +122,7 @@ impl ServerOptions {
             store: StoreLocation::Sqlite,
             node: node_name(),
             reuse_port: false,
+            key_cache_size: trent_core::cache::DEFAULT_CAPACITY,
             listen,
             data_dir,
             config: None,
@@ -491,7 +494,8 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, Failure> {
     }
     let root_key_in_token = options.pkcs11.is_some() || from_config.is_some();
     let shared = matches!(options.store, StoreLocation::Postgres { .. });
-    let kms = Kms::new(store, Arc::new(SoftBackend), root, options.clock.clone());
+    let kms = Kms::new(store, Arc::new(SoftBackend), root, options.clock.clone())
+        .key_cache_capacity(options.key_cache_size);
     let kms = if shared { kms.shared() } else { kms };
     let mut limits = config
         .as_ref()

@@ -176,3 +176,169 @@ async fn authorization_makes_no_store_calls() {
         "{err:?}"
     );
 }
+
+/// The key cache is bounded: past its capacity the least recently used key goes, its
+/// material with it, and using it again costs exactly one store read (record, tags, aliases,
+/// grants and the sealed current material together) and one unseal; ciphertexts made before
+/// the eviction still decrypt.
+#[tokio::test]
+async fn an_evicted_key_costs_one_store_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, kms) = local_kms(dir.path());
+    let kms = kms.key_cache_capacity(2);
+    let ctx = root_ctx();
+    let ec = EncryptionContext::default();
+    let mut keys = Vec::new();
+    for _ in 0..3 {
+        let key = kms
+            .create_key(&ctx, CreateKeyInput::default())
+            .await
+            .unwrap();
+        keys.push(KeyRef::Id(key.id));
+    }
+    // One Encrypt: its ciphertext and the store calls it made.
+    async fn encrypt(
+        kms: &trent_core::Kms,
+        store: &trent_store::SqliteStore,
+        key: &KeyRef,
+    ) -> (Vec<u8>, u64) {
+        let before = store.calls();
+        let out = kms
+            .encrypt(
+                &root_ctx(),
+                key,
+                &Secret::from_slice(b"bounded"),
+                &EncryptionContext::default(),
+                None,
+                false,
+            )
+            .await
+            .unwrap();
+        (out.ciphertext, store.calls() - before)
+    }
+    let encrypt = |key| encrypt(&kms, &store, key);
+    let (first, _) = encrypt(&keys[0]).await;
+    encrypt(&keys[1]).await;
+    assert_eq!(encrypt(&keys[0]).await.1, 0, "warm");
+    // keys[1] is now the least recently used: keys[2] pushes it out.
+    encrypt(&keys[2]).await;
+    let stats = kms.key_cache();
+    assert_eq!((stats.keys, stats.capacity), (2, 2));
+    assert_eq!(stats.evictions, 1);
+    assert_eq!(encrypt(&keys[0]).await.1, 0, "kept: recently used");
+    assert_eq!(encrypt(&keys[2]).await.1, 0, "kept: just loaded");
+    assert_eq!(encrypt(&keys[1]).await.1, 1, "evicted: one store read");
+    assert_eq!(encrypt(&keys[1]).await.1, 0, "warm again");
+    assert_eq!(kms.key_cache().evictions, 2);
+    // keys[0] went out when keys[1] came back; its old ciphertext still decrypts.
+    let before = store.calls();
+    let back = kms
+        .decrypt(
+            &ctx,
+            DecryptInput {
+                ciphertext: &first,
+                context: &ec,
+                key: None,
+                algorithm: None,
+                ignore_ciphertext: false,
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(back.plaintext.as_slice(), b"bounded");
+    assert_eq!(store.calls() - before, 1);
+}
+
+/// Grants are found by grantee: a key with many grants to others still allows the one
+/// grantee its grant names (by user ARN, or by role ARN for the role's sessions) and nobody
+/// else, and a grant token naming one of them needs no store read.
+#[tokio::test]
+async fn grants_are_found_by_grantee_among_many() {
+    use trent_core::model::{Principal, PrincipalKind, RequestContext};
+    use trent_core::ops::grants::GrantRequest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (store, kms) = local_kms(dir.path());
+    let root = root_ctx();
+    let key = kms
+        .create_key(&root, CreateKeyInput::default())
+        .await
+        .unwrap();
+    let by_id = KeyRef::Id(key.id.clone());
+    let grant_to = |grantee: String, op: &str| GrantRequest {
+        operations: vec![op.into()],
+        grantee: Some(grantee),
+        ..GrantRequest::default()
+    };
+    let role_arn = "arn:aws:iam::111122223333:role/app";
+    let mut role_grant = None;
+    for i in 0..200 {
+        let user = format!("arn:aws:iam::111122223333:user/other{i}");
+        kms.create_grant(&root, &by_id, grant_to(user, "Encrypt"))
+            .await
+            .unwrap();
+        if i == 100 {
+            role_grant = Some(
+                kms.create_grant(&root, &by_id, grant_to(role_arn.into(), "Encrypt"))
+                    .await
+                    .unwrap(),
+            );
+        }
+    }
+    let as_principal = |arn: &str, kind: PrincipalKind| {
+        let mut principal = Principal::root(root.principal.account.clone());
+        principal.arn = arn.into();
+        principal.kind = kind;
+        RequestContext::new(principal, root.region.clone(), "grants")
+    };
+    let mut session = as_principal(
+        "arn:aws:sts::111122223333:assumed-role/app/s1",
+        PrincipalKind::AssumedRole {
+            role_name: "app".into(),
+            session_name: "s1".into(),
+        },
+    );
+    session.grant_tokens = vec![role_grant.unwrap().token];
+    let other = as_principal(
+        "arn:aws:iam::111122223333:user/other7",
+        PrincipalKind::User {
+            name: "other7".into(),
+        },
+    );
+    let stranger = as_principal(
+        "arn:aws:iam::111122223333:user/stranger",
+        PrincipalKind::User {
+            name: "stranger".into(),
+        },
+    );
+    let ec = EncryptionContext::default();
+    let plaintext = Secret::from_slice(b"granted");
+    kms.encrypt(&session, &by_id, &plaintext, &ec, None, false)
+        .await
+        .unwrap();
+    let before = store.calls();
+    for ctx in [&session, &other] {
+        kms.encrypt(ctx, &by_id, &plaintext, &ec, None, false)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.calls(), before, "grants and the token from memory");
+    let err = kms
+        .encrypt(&stranger, &by_id, &plaintext, &ec, None, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, trent_core::Error::AccessDenied { .. }),
+        "{err:?}"
+    );
+    // A grant allows only the operations it names.
+    let err = kms
+        .generate_data_key(&other, &by_id, 32, &ec, "kms:GenerateDataKey", false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, trent_core::Error::AccessDenied { .. }),
+        "{err:?}"
+    );
+}

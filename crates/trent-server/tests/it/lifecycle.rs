@@ -324,16 +324,8 @@ async fn one_server_per_data_directory_and_health_checks() {
     h.client().list_keys().send().await.unwrap();
 }
 
-/// `/metrics` is Prometheus text that a parser reads: requests by operation and outcome,
-/// latency histograms, cache hits, the audit queue; no key or caller in any label.
-#[tokio::test]
-async fn metrics_are_scraped_and_parsed() {
-    let h = Harness::start().await;
-    let kms = h.client();
-    let key = h.key().await;
-    let blob = h.encrypt(&key, "measured").await;
-    kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
-    let _ = kms.describe_key().key_id("alias/none").send().await;
+/// The `/metrics` text of the API listener.
+async fn metrics_of(h: &Harness) -> String {
     let (status, _, body) = h
         .raw(
             format!(
@@ -344,6 +336,20 @@ async fn metrics_are_scraped_and_parsed() {
         )
         .await;
     assert_eq!(status, 200);
+    body
+}
+
+/// `/metrics` is Prometheus text that a parser reads: requests by operation and outcome,
+/// latency histograms, cache hits, the audit queue; no key or caller in any label.
+#[tokio::test]
+async fn metrics_are_scraped_and_parsed() {
+    let h = Harness::start().await;
+    let kms = h.client();
+    let key = h.key().await;
+    let blob = h.encrypt(&key, "measured").await;
+    kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
+    let _ = kms.describe_key().key_id("alias/none").send().await;
+    let body = metrics_of(&h).await;
     // Parse the exposition: `name{labels} value` lines and `# TYPE` lines.
     let mut samples = std::collections::HashMap::new();
     for line in body
@@ -369,9 +375,55 @@ async fn metrics_are_scraped_and_parsed() {
         1.0
     );
     assert!(samples["trent_key_cache_hits"] >= 1.0);
+    assert_eq!(samples["trent_key_cache_entries"], 1.0);
+    assert_eq!(samples["trent_key_cache_evictions"], 0.0);
     assert!(samples.contains_key("trent_audit_queue_depth"));
     assert!(!body.contains(&key), "no key id in any label");
     assert!(body.trim_end().ends_with("# EOF"));
+}
+
+/// `--key-cache-size` bounds the keys held in memory: with room for two, three keys in use
+/// all work through the SDK (evicted ones are read again), and `/metrics` shows the bound
+/// held and the evictions.
+#[tokio::test]
+async fn the_key_cache_is_bounded() {
+    let h = Harness::start_with(|o| o.key_cache_size = 2).await;
+    let kms = h.client();
+    let mut blobs: Vec<(String, aws_sdk_kms::primitives::Blob)> = Vec::new();
+    for round in 0..2 {
+        for i in 0..3 {
+            let key = if round == 0 {
+                h.key().await
+            } else {
+                blobs[i].0.clone()
+            };
+            let blob = h.encrypt(&key, "bounded").await;
+            if round == 0 {
+                blobs.push((key, blob));
+            }
+        }
+    }
+    for (key, blob) in &blobs {
+        let out = kms
+            .decrypt()
+            .ciphertext_blob(blob.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(out.key_id().unwrap().ends_with(key.as_str()));
+        assert_eq!(out.plaintext().unwrap().as_ref(), b"bounded");
+    }
+    let body = metrics_of(&h).await;
+    let sample = |name: &str| -> f64 {
+        body.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {body}"))
+    };
+    assert_eq!(sample("trent_key_cache_entries"), 2.0);
+    // Three keys in turn through room for two: the uses after the first round evict (a load
+    // that raced an invalidation is not kept, and evicts nothing).
+    assert!(sample("trent_key_cache_evictions") >= 4.0, "{body}");
+    assert!(sample("trent_key_cache_misses") >= 6.0, "{body}");
 }
 
 /// `trent backup` snapshots a running server's store; `trent restore` puts it back into the

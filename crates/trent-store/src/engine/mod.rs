@@ -17,8 +17,8 @@ use trent_core::model::{
     SealedMaterial, SessionRecord, Tag, UnixMillis,
 };
 use trent_core::store::{
-    AuditChain, AuditStore, Change, ChangeListener, KeyChange, KeyStoreChange, Page, Resealer,
-    SetChange, Store, StoreResult,
+    AuditChain, AuditStore, Change, ChangeListener, KeyChange, KeyEntry, KeyStoreChange, Page,
+    Resealer, SetChange, Store, StoreResult,
 };
 
 use crate::common::{MaterialOp, key_and_aliases};
@@ -313,6 +313,31 @@ impl<D: Driver> Store for Engine<D> {
         let (scope, id) = (scope.clone(), id.clone());
         self.read(move |tx| Box::pin(async move { keys::key(tx, &scope, &id, false).await }))
             .await
+    }
+
+    async fn key_entry(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<KeyEntry>> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.read(move |tx| {
+            Box::pin(async move {
+                let Some(record) = keys::key(tx, &scope, &id, false).await? else {
+                    return Ok(None);
+                };
+                let tags = catalog::tags(tx, &scope, &id).await?;
+                let aliases = catalog::list_aliases(tx, &scope, Some(&id), "", usize::MAX)
+                    .await?
+                    .items;
+                let grants = catalog::grants(tx, &scope, &id).await?;
+                let current = keys::material(tx, &scope, &id, &record.current_material).await?;
+                Ok(Some(KeyEntry {
+                    record,
+                    tags,
+                    aliases,
+                    grants,
+                    current,
+                }))
+            })
+        })
+        .await
     }
 
     async fn modify_key(

@@ -1,11 +1,11 @@
-//! Grants: named grants, the limit, retiring and deletion.
+//! Grants: named grants, the limit, retiring and deletion; a key's entry read with them.
 
 use std::collections::BTreeMap;
 
-use trent_core::model::{GrantRecord, KeyId, UnixMillis};
-use trent_core::store::{Store, StoreError};
+use trent_core::model::{GrantRecord, KeyId, Tag, UnixMillis};
+use trent_core::store::{KeyEntry, Store, StoreError};
 
-use crate::builders::{key, material, scope};
+use crate::builders::{alias, key, material, scope};
 
 pub(crate) async fn grants(store: &dyn Store) {
     let k = key("99999999-9999-4999-8999-999999999999");
@@ -62,6 +62,44 @@ pub(crate) async fn grants(store: &dyn Store) {
             .len(),
         2
     );
+    // The key cache's one read: the record, its tags, aliases, grants and sealed current
+    // material together.
+    store
+        .tag_key(
+            &scope(),
+            &k.id,
+            &[Tag {
+                key: "t".into(),
+                value: "v".into(),
+            }],
+            50,
+        )
+        .await
+        .unwrap();
+    store
+        .create_alias(&alias("alias/entry", k.id.as_str()))
+        .await
+        .unwrap();
+    let entry = store.key_entry(&scope(), &k.id).await.unwrap().unwrap();
+    assert_eq!(
+        entry,
+        KeyEntry {
+            record: store.key(&scope(), &k.id).await.unwrap().unwrap(),
+            tags: store.tags(&scope(), &k.id).await.unwrap(),
+            aliases: vec![alias("alias/entry", k.id.as_str())],
+            grants: vec![grant("g1"), named("g2", "m")],
+            current: Some(material()),
+        }
+    );
+    assert_eq!(entry.tags.len(), 1);
+    let other = KeyId::parse("66666666-6666-4666-8666-666666666666").unwrap();
+    assert_eq!(store.key_entry(&scope(), &other).await.unwrap(), None);
+    // A key awaiting its material has no current version to bring.
+    let bare = key(other.as_str());
+    store.create_key(&bare, &[], &[], &[]).await.unwrap();
+    let entry = store.key_entry(&scope(), &other).await.unwrap().unwrap();
+    assert_eq!((entry.record, entry.current), (bare, None));
+    assert!(entry.grants.is_empty() && entry.tags.is_empty() && entry.aliases.is_empty());
     store.delete_grant(&scope(), &k.id, "g1").await.unwrap();
     assert!(matches!(
         store.delete_grant(&scope(), &k.id, "g1").await,
