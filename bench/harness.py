@@ -130,14 +130,17 @@ class Server:
 
 
 def wrk(port, conns, secs, req_file=None, core=None, nice=0, body_bytes=None, close=False, label="",
-        scheme="http", path=None):
+        scheme="http", path=None, script=WRK_LUA, extra_env=None):
     """One wrk run (one thread, `conns` connections) replaying `req_file`, or without one a plain
     body of `body_bytes`; returns wrk.lua's RESULT fields plus wrk's own CPU seconds. `scheme`
-    "https" speaks TLS (wrk checks no certificate); `path` is the request file's path (default /)."""
-    env = dict(os.environ, LABEL=label, CONN_CLOSE="1" if close else "0", REQ_PATH=path or "/")
+    "https" speaks TLS (wrk checks no certificate); `path` is the request file's path (default /).
+    `script` replaces bench/wrk.lua (one that prints the same RESULT line), `extra_env` adds to
+    its environment."""
+    env = dict(os.environ, LABEL=label, CONN_CLOSE="1" if close else "0", REQ_PATH=path or "/",
+               **(extra_env or {}))
     if body_bytes is not None:
         env["BODY_BYTES"] = str(body_bytes)
-    cmd = pinned(["wrk", "-t1", f"-c{conns}", f"-d{secs}s", "--timeout", "10s", "-s", WRK_LUA,
+    cmd = pinned(["wrk", "-t1", f"-c{conns}", f"-d{secs}s", "--timeout", "10s", "-s", script,
                   f"{scheme}://127.0.0.1:{port}/"], core, nice)
     if req_file:
         cmd += ["--", req_file]

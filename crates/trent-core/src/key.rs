@@ -1,5 +1,10 @@
 //! A key as the core holds it in memory: its record, what authorization reads about it
 //! (parsed key policy, tags, aliases, grants), and the material versions unsealed so far.
+//!
+//! The grants are read from the store only when something needs them (an evaluation that the
+//! policies leave to the grants, a grant token, a grant operation), so a key with tens of
+//! thousands of grants loads as fast as one with none, and a CreateGrant by a caller the key
+//! policy allows does not read them all again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -18,11 +23,8 @@ pub struct CachedKey {
     pub tags: Vec<Tag>,
     /// The key's alias names (`alias/...`), for `kms:ResourceAliases`.
     pub aliases: Vec<String>,
-    pub grants: Vec<GrantRecord>,
-    /// Where each grant is in `grants`, by grant id and by grantee principal: a key with tens
-    /// of thousands of grants authorizes in time that does not grow with them.
-    grant_ids: HashMap<String, usize>,
-    grants_by_grantee: HashMap<String, Vec<usize>>,
+    /// The key's grants, once read (`Kms::grants_of`).
+    grants: std::sync::OnceLock<GrantSet>,
     /// Grant ids that grant tokens named and the store did not have for this key, so a
     /// stale or foreign token costs one store read, not one per request.
     missing_grants: RwLock<std::collections::HashSet<String>>,
@@ -35,36 +37,96 @@ pub struct CachedKey {
     sealed_current: std::sync::Mutex<Option<SealedMaterial>>,
 }
 
+/// A key's grants in creation order, indexed by grant id and by grantee principal: a key
+/// with tens of thousands of grants authorizes in time that does not grow with them.
+#[derive(Debug, Default)]
+pub struct GrantSet {
+    grants: Vec<GrantRecord>,
+    ids: HashMap<String, usize>,
+    by_grantee: HashMap<String, Vec<usize>>,
+}
+
+impl GrantSet {
+    pub fn new(grants: Vec<GrantRecord>) -> GrantSet {
+        let mut ids = HashMap::with_capacity(grants.len());
+        let mut by_grantee: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, g) in grants.iter().enumerate() {
+            ids.insert(g.id.clone(), i);
+            by_grantee.entry(g.grantee.clone()).or_default().push(i);
+        }
+        GrantSet {
+            grants,
+            ids,
+            by_grantee,
+        }
+    }
+
+    /// Every grant, in creation order.
+    pub fn all(&self) -> &[GrantRecord] {
+        &self.grants
+    }
+
+    /// The grant with this id.
+    pub fn get(&self, id: &str) -> Option<&GrantRecord> {
+        self.ids.get(id).and_then(|&i| self.grants.get(i))
+    }
+
+    /// The grants to `grantee` or to `also` (an assumed-role session's role), in creation
+    /// order, read as they are needed.
+    pub fn to<'a>(
+        &'a self,
+        grantee: &str,
+        also: Option<&str>,
+    ) -> impl Iterator<Item = &'a GrantRecord> + 'a {
+        let list = |g: &str| {
+            self.by_grantee
+                .get(g)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+        };
+        let (first, second) = (list(grantee), also.map(list).unwrap_or_default());
+        let at: std::borrow::Cow<'a, [usize]> = match (first.is_empty(), second.is_empty()) {
+            (_, true) => first.into(),
+            (true, false) => second.into(),
+            (false, false) => {
+                let mut both = [first, second].concat();
+                both.sort_unstable();
+                both.dedup();
+                both.into()
+            }
+        };
+        (0..at.len()).filter_map(move |i| at.get(i).and_then(|&g| self.grants.get(g)))
+    }
+}
+
 impl CachedKey {
     pub fn new(
         record: KeyRecord,
         policy: Policy,
         tags: Vec<Tag>,
         aliases: Vec<String>,
-        grants: Vec<GrantRecord>,
     ) -> CachedKey {
-        let mut grant_ids = HashMap::with_capacity(grants.len());
-        let mut grants_by_grantee: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, g) in grants.iter().enumerate() {
-            grant_ids.insert(g.id.clone(), i);
-            grants_by_grantee
-                .entry(g.grantee.clone())
-                .or_default()
-                .push(i);
-        }
         CachedKey {
             record,
             policy: Arc::new(policy),
             tags,
             aliases,
-            grants,
-            grant_ids,
-            grants_by_grantee,
+            grants: std::sync::OnceLock::new(),
             missing_grants: RwLock::new(std::collections::HashSet::new()),
             materials: RwLock::new(HashMap::new()),
             material_ids: std::sync::OnceLock::new(),
             sealed_current: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The key's grants, if they were read.
+    pub fn grants(&self) -> Option<&GrantSet> {
+        self.grants.get()
+    }
+
+    /// Keeps the key's grants as read from the store (the first reader's, if two raced).
+    pub fn set_grants(&self, grants: Vec<GrantRecord>) -> &GrantSet {
+        self.grants.get_or_init(|| GrantSet::new(grants))
     }
 
     /// Keeps the current material version read with the key, for its first unseal.
@@ -83,26 +145,6 @@ impl CachedKey {
         } else {
             None
         }
-    }
-
-    /// The key's grant with this id.
-    pub fn grant(&self, id: &str) -> Option<&GrantRecord> {
-        self.grant_ids.get(id).and_then(|&i| self.grants.get(i))
-    }
-
-    /// The key's grants whose grantee principal is one of `grantees`, in creation order.
-    pub fn grants_to(&self, grantees: &[&str]) -> Vec<&GrantRecord> {
-        let mut at: Vec<usize> = grantees
-            .iter()
-            .filter_map(|g| self.grants_by_grantee.get(*g))
-            .flatten()
-            .copied()
-            .collect();
-        if grantees.len() > 1 {
-            at.sort_unstable();
-            at.dedup();
-        }
-        at.into_iter().filter_map(|i| self.grants.get(i)).collect()
     }
 
     /// Every material version's id, if read before.

@@ -116,8 +116,8 @@ pub struct Page<T> {
     pub truncated: bool,
 }
 
-/// A key with everything the key cache keeps beside its record, read together: what a key
-/// that is not in memory costs (one store read).
+/// A key with what the key cache keeps beside its record, read together: what a key that is
+/// not in memory costs (one store read). Its grants are read when they are needed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyEntry {
     pub record: KeyRecord,
@@ -125,8 +125,6 @@ pub struct KeyEntry {
     pub tags: Vec<Tag>,
     /// The aliases that point at it, by name.
     pub aliases: Vec<AliasRecord>,
-    /// Its grants in creation order.
-    pub grants: Vec<GrantRecord>,
     /// Its current material version, still sealed (`None` while it has none).
     pub current: Option<SealedMaterial>,
 }
@@ -255,7 +253,7 @@ pub trait Store: AuditStore {
         aliases: &[AliasRecord],
     ) -> StoreResult<()>;
     async fn key(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<KeyRecord>>;
-    /// A key with its tags, aliases and grants, in one read of the store.
+    /// A key with its tags, aliases and sealed current material, in one read of the store.
     async fn key_entry(&self, scope: &Scope, id: &KeyId) -> StoreResult<Option<KeyEntry>>;
     /// Reads a key, lets `change` modify the record, and writes it back with its version
     /// bumped, all in one transaction, so concurrent changes serialize instead of overwriting
@@ -377,6 +375,16 @@ pub trait Store: AuditStore {
     async fn create_grant(&self, grant: &GrantRecord, max: usize) -> StoreResult<String>;
     /// A key's grants in creation order.
     async fn grants(&self, scope: &Scope, key: &KeyId) -> StoreResult<Vec<GrantRecord>>;
+    /// A page of a key's grants in creation order, to `grantee` only if given, after the grant
+    /// with id `after` (which must be the key's).
+    async fn list_grants(
+        &self,
+        scope: &Scope,
+        key: &KeyId,
+        grantee: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<GrantRecord>>;
     /// A grant by id, whatever its key.
     async fn grant(&self, id: &str) -> StoreResult<Option<GrantRecord>>;
     /// Grants whose retiring principal is `principal`, in id order.

@@ -27,6 +27,7 @@ pub mod sqlite {
         include_str!("../migrations/sqlite/0011_principal_ids.sql"),
         include_str!("../migrations/sqlite/0012_custom_key_stores.sql"),
         include_str!("../migrations/sqlite/0013_external_key_stores.sql"),
+        include_str!("../migrations/sqlite/0014_scale.sql"),
     ];
 
     /// The schema version this build writes.
@@ -79,6 +80,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0004_principal_ids.sql"),
         include_str!("../migrations/postgres/0005_custom_key_stores.sql"),
         include_str!("../migrations/postgres/0006_external_key_stores.sql"),
+        include_str!("../migrations/postgres/0007_scale.sql"),
     ];
 
     /// Brings the schema up to date under an advisory lock; refuses a database newer than this

@@ -186,7 +186,7 @@ impl Kms {
         // A grantee whose grant allows CreateGrant may pass on no more than it holds.
         if let Decision::AllowedByGrant(parent_id) = authorized.decision() {
             let key = authorized.key();
-            let parent = match key.grant(parent_id) {
+            let parent = match self.grants_of(key).await?.get(parent_id) {
                 Some(g) => Some(g.clone()),
                 None => self.store.grant(parent_id).await?,
             };
@@ -219,9 +219,10 @@ impl Kms {
         };
         // Name idempotency: the same request again returns the same grant, with a new token.
         if grant.name.is_some()
-            && let Some(existing) = authorized
-                .key()
-                .grants
+            && let Some(existing) = self
+                .grants_of(authorized.key())
+                .await?
+                .all()
                 .iter()
                 .find(|g| g.same_terms(&grant))
         {
@@ -271,17 +272,53 @@ impl Kms {
                 KeyUse::new(key, "kms:ListGrants", StateRule::Any).without_aliases(),
             )
             .await?;
-        let record = &authorized.key().record;
-        let grants: Vec<GrantRecord> = self
-            .store
-            .grants(&record.scope, &record.id)
-            .await?
-            .into_iter()
-            .filter(|g| grant_id.is_none_or(|id| g.id == id))
-            .filter(|g| grantee.is_none_or(|p| g.grantee == p))
-            .map(|g| self.displayed_grant(g))
-            .collect();
-        paginate(grants, limit, marker)
+        let key = authorized.key();
+        let record = &key.record;
+        let matches = |g: &GrantRecord| {
+            g.key == record.id
+                && g.scope == record.scope
+                && grant_id.is_none_or(|id| g.id == id)
+                && grantee.is_none_or(|p| g.grantee == p)
+        };
+        // The marker is the last grant of the page before: it must be one this listing
+        // returns.
+        if let Some(m) = marker {
+            let known = match key.grants().and_then(|set| set.get(m)) {
+                Some(g) => matches(g),
+                None => self.store.grant(m).await?.is_some_and(|g| matches(&g)),
+            };
+            if !known {
+                return Err(Error::InvalidMarker {
+                    message: format!("Invalid marker '{m}'"),
+                });
+            }
+        }
+        let page = match grant_id {
+            // One grant, or none.
+            Some(id) => Page {
+                items: self
+                    .store
+                    .grant(id)
+                    .await?
+                    .filter(|g| matches(g) && marker.is_none())
+                    .into_iter()
+                    .collect(),
+                truncated: false,
+            },
+            None => {
+                self.store
+                    .list_grants(&record.scope, &record.id, grantee, marker, limit)
+                    .await?
+            }
+        };
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|g| self.displayed_grant(g))
+                .collect(),
+            truncated: page.truncated,
+        })
     }
 
     /// A grant as ListGrants shows it: a grantee or retiring principal that was deleted (or
@@ -363,8 +400,9 @@ impl Kms {
                 if !grant::is_grant_id(id) {
                     return Err(Error::InvalidGrantId);
                 }
-                found
-                    .grant(id)
+                self.grants_of(&found)
+                    .await?
+                    .get(id)
                     .cloned()
                     .ok_or_else(|| Error::GrantNotFound { id: id.to_owned() })?
             }
@@ -423,7 +461,12 @@ impl Kms {
             return Err(Error::InvalidGrantId);
         }
         let record = &authorized.key().record;
-        if authorized.key().grant(grant_id).is_none() {
+        if self
+            .grants_of(authorized.key())
+            .await?
+            .get(grant_id)
+            .is_none()
+        {
             return Err(Error::GrantNotFound {
                 id: grant_id.to_owned(),
             });

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::key::CachedKey;
+use crate::key::{CachedKey, GrantSet};
 use crate::kms::Kms;
 use crate::model::{
     KeyId, KeyRecord, KeyRef, KeyState, KeyUsage, MaterialId, RequestContext, Scope,
@@ -198,7 +198,6 @@ impl Kms {
             record,
             tags,
             aliases,
-            grants,
             current,
         }) = self.store.key_entry(scope, id).await?
         else {
@@ -214,9 +213,8 @@ impl Kms {
                 record.arn()
             ))
         })?;
-        let entry = Arc::new(
-            CachedKey::new(record, policy, tags, aliases, grants).with_sealed_current(current),
-        );
+        let entry =
+            Arc::new(CachedKey::new(record, policy, tags, aliases).with_sealed_current(current));
         self.cache.insert_key(entry.clone(), epoch);
         Ok(Some(entry))
     }
@@ -272,17 +270,19 @@ impl Kms {
             _ => facts,
         };
         let token_grants = self.token_grants(ctx, &key).await?;
-        let authorized = policy::authorize(
-            &policy::Check {
-                ctx,
-                action,
-                facts: &facts,
-                now: self.clock.now(),
-                token_grants: &token_grants,
-                mode: self.mode,
-            },
-            key,
-        )?;
+        let check = policy::Check {
+            ctx,
+            action,
+            facts: &facts,
+            now: self.clock.now(),
+            token_grants: &token_grants,
+            mode: self.mode,
+        };
+        // The grants are read only for a request that the policies alone do not allow.
+        if key.grants().is_none() && !policy::decide(&check, &key).allowed() {
+            self.grants_of(&key).await?;
+        }
+        let authorized = policy::authorize(&check, key)?;
         let record = &authorized.key().record;
         // What AWS never does with a key store's key is refused whatever its state.
         if matches!(
@@ -333,11 +333,15 @@ impl Kms {
         key: &CachedKey,
     ) -> Result<Vec<crate::model::GrantRecord>> {
         let mut found = Vec::new();
+        if ctx.grant_tokens.is_empty() {
+            return Ok(found);
+        }
+        let known = self.grants_of(key).await?;
         for token in &ctx.grant_tokens {
             let id = crate::model::grant::id_of_token(token)
                 .ok_or(Error::InvalidGrantToken)?
                 .to_owned();
-            if key.grant(&id).is_some() || key.grant_missing(&id) {
+            if known.get(&id).is_some() || key.grant_missing(&id) {
                 continue;
             }
             match self.store.grant(&id).await? {
@@ -348,6 +352,16 @@ impl Kms {
             }
         }
         Ok(found)
+    }
+
+    /// A cached key's grants: read from the store the first time they are needed, then kept
+    /// with the key (which any change to its grants drops from the cache).
+    pub(crate) async fn grants_of<'k>(&self, key: &'k CachedKey) -> Result<&'k GrantSet> {
+        if let Some(grants) = key.grants() {
+            return Ok(grants);
+        }
+        let grants = self.store.grants(&key.record.scope, &key.record.id).await?;
+        Ok(key.set_grants(grants))
     }
 
     /// A material version of an authorized key, unsealed once and then served from memory.

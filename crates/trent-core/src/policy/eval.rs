@@ -327,6 +327,16 @@ pub fn evaluate(
     identity: &[IdentityPolicy<'_>],
     grants: &[GrantView<'_>],
 ) -> Decision {
+    evaluate_with(request, key_policy, identity, &mut grants.iter().cloned())
+}
+
+/// [`evaluate`] with the grants as an iterator, read only as far as the decision needs.
+pub fn evaluate_with<'g>(
+    request: &Request<'_>,
+    key_policy: &Policy,
+    identity: &[IdentityPolicy<'_>],
+    grants: &mut dyn Iterator<Item = GrantView<'g>>,
+) -> Decision {
     const KEY_POLICY: &str = "key-policy";
     let caller = &request.caller;
     let mut key_direct = None;
@@ -381,8 +391,10 @@ pub fn evaluate(
             };
         }
     }
-    if let Some(grant) = grants.iter().find(|g| grant_allows(g, request)) {
-        return Decision::AllowedByGrant(grant.id.to_owned());
+    for grant in grants {
+        if grant_allows(&grant, request) {
+            return Decision::AllowedByGrant(grant.id.to_owned());
+        }
     }
     if key_direct.is_some() || key_account.is_some() {
         Decision::NoIdentityPolicyAllows

@@ -172,50 +172,59 @@ pub fn authorize_proxy(
     })
 }
 
+/// The decision on `check.action` for `key`, with the key's grants if they were read (without
+/// them, a request the policies leave to the grants is not allowed).
+pub fn decide(check: &Check<'_>, key: &CachedKey) -> Decision {
+    decide_on(check, key, &key.record.arn())
+}
+
+fn decide_on(check: &Check<'_>, key: &CachedKey, resource: &str) -> Decision {
+    let ctx = check.ctx;
+    let same_account = key.record.scope.account == ctx.principal.account;
+    // AWS managed keys keep their policy even in --dev: it is what makes them immutable.
+    let customer = key.record.manager == crate::model::KeyManager::Customer;
+    if check.mode == Mode::Permissive && same_account && customer {
+        return Decision::Permissive;
+    }
+    let role_arn = ctx.principal.role_arn();
+    let conditions = Conditions {
+        ctx,
+        now: check.now,
+        key: Some(key),
+        facts: check.facts,
+    };
+    // A grant allows only its grantee (the caller, or the role of an assumed-role session):
+    // the others are not looked at, and those only if the policies leave the request to the
+    // grants.
+    let mut grants = key
+        .grants()
+        .into_iter()
+        .flat_map(|set| set.to(&ctx.principal.arn, role_arn.as_deref()))
+        .chain(
+            check
+                .token_grants
+                .iter()
+                .filter(|g| g.key == key.record.id && g.scope == key.record.scope),
+        )
+        .map(grant_view);
+    let identity = identity_policies(&ctx.principal);
+    let request = Request {
+        caller: caller(ctx, &role_arn),
+        action: check.action,
+        resource,
+        resource_account: key.record.scope.account.as_str(),
+        context: &conditions,
+        encryption_context: check.facts.encryption_context.as_ref().map(|e| &e.0),
+        bound_principals: Some(&key.record.policy_principals),
+    };
+    eval::evaluate_with(&request, &key.policy, &identity, &mut grants)
+}
+
 /// Decides whether the caller may perform `check.action` on `key`.
 pub fn authorize(check: &Check<'_>, key: Arc<CachedKey>) -> Result<AuthorizedKey, Error> {
     let ctx = check.ctx;
     let resource = key.record.arn();
-    let same_account = key.record.scope.account == ctx.principal.account;
-    // AWS managed keys keep their policy even in --dev: it is what makes them immutable.
-    let customer = key.record.manager == crate::model::KeyManager::Customer;
-    let decision = if check.mode == Mode::Permissive && same_account && customer {
-        Decision::Permissive
-    } else {
-        let role_arn = ctx.principal.role_arn();
-        let conditions = Conditions {
-            ctx,
-            now: check.now,
-            key: Some(&key),
-            facts: check.facts,
-        };
-        // A grant allows only its grantee (the caller, or the role of an assumed-role
-        // session): the others are not looked at.
-        let mut grantees = vec![ctx.principal.arn.as_str()];
-        grantees.extend(role_arn.as_deref());
-        let grants: Vec<GrantView<'_>> = key
-            .grants_to(&grantees)
-            .into_iter()
-            .chain(
-                check
-                    .token_grants
-                    .iter()
-                    .filter(|g| g.key == key.record.id && g.scope == key.record.scope),
-            )
-            .map(grant_view)
-            .collect();
-        let identity = identity_policies(&ctx.principal);
-        let request = Request {
-            caller: caller(ctx, &role_arn),
-            action: check.action,
-            resource: &resource,
-            resource_account: key.record.scope.account.as_str(),
-            context: &conditions,
-            encryption_context: check.facts.encryption_context.as_ref().map(|e| &e.0),
-            bound_principals: Some(&key.record.policy_principals),
-        };
-        eval::evaluate(&request, &key.policy, &identity, &grants)
-    };
+    let decision = decide_on(check, &key, &resource);
     ctx.audit.note(resource.clone(), decision.to_string());
     if !decision.allowed() {
         tracing::debug!(principal = %ctx.principal.arn, action = check.action, resource = %resource, ?decision, "access denied");

@@ -252,7 +252,8 @@ async fn an_evicted_key_costs_one_store_read() {
 
 /// Grants are found by grantee: a key with many grants to others still allows the one
 /// grantee its grant names (by user ARN, or by role ARN for the role's sessions) and nobody
-/// else, and a grant token naming one of them needs no store read.
+/// else. They are read only when a request needs them, once, and a grant token naming one of
+/// them then needs no store read.
 #[tokio::test]
 async fn grants_are_found_by_grantee_among_many() {
     use trent_core::model::{Principal, PrincipalKind, RequestContext};
@@ -314,9 +315,18 @@ async fn grants_are_found_by_grantee_among_many() {
     );
     let ec = EncryptionContext::default();
     let plaintext = Secret::from_slice(b"granted");
+    // A caller the key policy allows does not need the grants: the key loads in one read.
+    let before = store.calls();
+    kms.encrypt(&root, &by_id, &plaintext, &ec, None, false)
+        .await
+        .unwrap();
+    assert_eq!(store.calls() - before, 1, "the key without its grants");
+    // The first grant token reads them, once.
+    let before = store.calls();
     kms.encrypt(&session, &by_id, &plaintext, &ec, None, false)
         .await
         .unwrap();
+    assert_eq!(store.calls() - before, 1, "the grants");
     let before = store.calls();
     for ctx in [&session, &other] {
         kms.encrypt(ctx, &by_id, &plaintext, &ec, None, false)

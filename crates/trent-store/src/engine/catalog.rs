@@ -225,6 +225,33 @@ pub async fn grants(tx: &mut dyn Tx, scope: &Scope, key: &KeyId) -> StoreResult<
     .await
 }
 
+/// A page of a key's grants in creation order (to one grantee, if given), after the grant
+/// `after`: read through the `grants_by_key` index, so a page costs the same however many
+/// grants come before it.
+pub async fn list_grants(
+    tx: &mut dyn Tx,
+    scope: &Scope,
+    key: &KeyId,
+    grantee: Option<&str>,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Page<GrantRecord>> {
+    let mut params = key_ref(scope, key);
+    params.extend_from_slice(args![grantee, after, sql_limit(limit)]);
+    let items = grants_where(
+        tx,
+        "account = $1 AND region = $2 AND key_id = $3
+         AND (CAST($4 AS TEXT) IS NULL OR grantee = $4)
+         AND (CAST($5 AS TEXT) IS NULL
+              OR created > (SELECT created FROM grants WHERE id = $5)
+              OR (created = (SELECT created FROM grants WHERE id = $5) AND id > $5))
+         ORDER BY created, id LIMIT $6",
+        &params,
+    )
+    .await?;
+    Ok(page(items, limit))
+}
+
 pub async fn grant(tx: &mut dyn Tx, id: &str) -> StoreResult<Option<GrantRecord>> {
     Ok(grants_where(tx, "id = $1", args![id])
         .await?

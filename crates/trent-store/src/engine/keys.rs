@@ -348,8 +348,9 @@ pub async fn set(tx: &mut dyn Tx, account: &AccountId, id: &KeyId) -> StoreResul
 }
 
 pub async fn count(tx: &mut dyn Tx, scope: &Scope) -> StoreResult<usize> {
+    // Kept by triggers on `keys` (SQLite's migration 14, PostgreSQL's 7).
     tx.count(
-        "SELECT COUNT(*) FROM keys WHERE account = $1 AND region = $2",
+        "SELECT COALESCE((SELECT n FROM key_counts WHERE account = $1 AND region = $2), 0)",
         args![scope.account.as_str(), scope.region.as_str()],
     )
     .await

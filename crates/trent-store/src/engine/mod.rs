@@ -302,7 +302,13 @@ impl<D: Driver> Store for Engine<D> {
             tags.to_vec(),
             aliases.to_vec(),
         );
-        let changes = key_and_aliases(&key.scope, &key.id);
+        // Only a key created with aliases changes its scope's aliases (and the alias lists of
+        // the scope's cached keys).
+        let changes = if aliases.is_empty() {
+            key_change(&key.scope, &key.id)
+        } else {
+            key_and_aliases(&key.scope, &key.id)
+        };
         self.write(changes, move |tx| {
             Box::pin(async move { keys::create(tx, &key, &materials, &tags, &aliases).await })
         })
@@ -326,13 +332,11 @@ impl<D: Driver> Store for Engine<D> {
                 let aliases = catalog::list_aliases(tx, &scope, Some(&id), "", usize::MAX)
                     .await?
                     .items;
-                let grants = catalog::grants(tx, &scope, &id).await?;
                 let current = keys::material(tx, &scope, &id, &record.current_material).await?;
                 Ok(Some(KeyEntry {
                     record,
                     tags,
                     aliases,
-                    grants,
                     current,
                 }))
             })
@@ -594,6 +598,32 @@ impl<D: Driver> Store for Engine<D> {
         let (scope, key) = (scope.clone(), key.clone());
         self.read(move |tx| Box::pin(async move { catalog::grants(tx, &scope, &key).await }))
             .await
+    }
+
+    async fn list_grants(
+        &self,
+        scope: &Scope,
+        key: &KeyId,
+        grantee: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<GrantRecord>> {
+        let (scope, key) = (scope.clone(), key.clone());
+        let (grantee, after) = (grantee.map(str::to_owned), after.map(str::to_owned));
+        self.read(move |tx| {
+            Box::pin(async move {
+                catalog::list_grants(
+                    tx,
+                    &scope,
+                    &key,
+                    grantee.as_deref(),
+                    after.as_deref(),
+                    limit,
+                )
+                .await
+            })
+        })
+        .await
     }
 
     async fn grant(&self, id: &str) -> StoreResult<Option<GrantRecord>> {

@@ -1,9 +1,9 @@
-//! Grants: named grants, the limit, retiring and deletion; a key's entry read with them.
+//! Grants: named grants, the limit, pages, retiring and deletion; a key's cache entry.
 
 use std::collections::BTreeMap;
 
 use trent_core::model::{GrantRecord, KeyId, Tag, UnixMillis};
-use trent_core::store::{KeyEntry, Store, StoreError};
+use trent_core::store::{KeyEntry, Page, Store, StoreError};
 
 use crate::builders::{alias, key, material, scope};
 
@@ -62,8 +62,64 @@ pub(crate) async fn grants(store: &dyn Store) {
             .len(),
         2
     );
-    // The key cache's one read: the record, its tags, aliases, grants and sealed current
-    // material together.
+    // Pages in creation order, ties by id, after a marker; to one grantee if asked.
+    let at = |id: &str, created: i64, grantee: &str| GrantRecord {
+        name: None,
+        grantee: grantee.into(),
+        created: UnixMillis(created),
+        ..grant(id)
+    };
+    let bob = "arn:aws:iam::111122223333:user/bob";
+    let alice = "arn:aws:iam::111122223333:user/alice";
+    for g in [at("p3", 20, bob), at("p1", 5, alice), at("p2", 20, alice)] {
+        store.create_grant(&g, 100).await.unwrap();
+    }
+    let ids = |page: Page<GrantRecord>| {
+        (
+            page.items.into_iter().map(|g| g.id).collect::<Vec<_>>(),
+            page.truncated,
+        )
+    };
+    let here = scope();
+    let list = |grantee, after, limit| store.list_grants(&here, &k.id, grantee, after, limit);
+    assert_eq!(
+        ids(list(None, None, 10).await.unwrap()),
+        (
+            vec![
+                "p1".into(),
+                "g1".into(),
+                "g2".into(),
+                "p2".into(),
+                "p3".into()
+            ],
+            false
+        )
+    );
+    assert_eq!(
+        ids(list(None, None, 2).await.unwrap()),
+        (vec!["p1".into(), "g1".into()], true)
+    );
+    assert_eq!(
+        ids(list(None, Some("g1"), 2).await.unwrap()),
+        (vec!["g2".into(), "p2".into()], true)
+    );
+    assert_eq!(
+        ids(list(None, Some("p2"), 2).await.unwrap()),
+        (vec!["p3".into()], false)
+    );
+    assert_eq!(
+        ids(list(Some(bob), None, 10).await.unwrap()),
+        (vec!["p3".into()], false)
+    );
+    assert_eq!(
+        ids(list(Some(alice), Some("g2"), 10).await.unwrap()),
+        (vec!["p2".into()], false)
+    );
+    for id in ["p1", "p2", "p3"] {
+        store.delete_grant(&scope(), &k.id, id).await.unwrap();
+    }
+    // The key cache's one read: the record, its tags, aliases and sealed current material
+    // together.
     store
         .tag_key(
             &scope(),
@@ -87,7 +143,6 @@ pub(crate) async fn grants(store: &dyn Store) {
             record: store.key(&scope(), &k.id).await.unwrap().unwrap(),
             tags: store.tags(&scope(), &k.id).await.unwrap(),
             aliases: vec![alias("alias/entry", k.id.as_str())],
-            grants: vec![grant("g1"), named("g2", "m")],
             current: Some(material()),
         }
     );
@@ -99,7 +154,7 @@ pub(crate) async fn grants(store: &dyn Store) {
     store.create_key(&bare, &[], &[], &[]).await.unwrap();
     let entry = store.key_entry(&scope(), &other).await.unwrap().unwrap();
     assert_eq!((entry.record, entry.current), (bare, None));
-    assert!(entry.grants.is_empty() && entry.tags.is_empty() && entry.aliases.is_empty());
+    assert!(entry.tags.is_empty() && entry.aliases.is_empty());
     store.delete_grant(&scope(), &k.id, "g1").await.unwrap();
     assert!(matches!(
         store.delete_grant(&scope(), &k.id, "g1").await,

@@ -10,6 +10,7 @@ use crate::builders::{A, B, alias, key, material, scope};
 
 pub(crate) async fn keys_round_trip(store: &dyn Store) {
     let k = key(A);
+    assert_eq!(store.count_keys(&scope()).await.unwrap(), 0);
     store
         .create_key(
             &k,
@@ -43,6 +44,11 @@ pub(crate) async fn keys_round_trip(store: &dyn Store) {
             constraint: Constraint::Key
         })
     ));
+    assert_eq!(
+        store.count_keys(&scope()).await.unwrap(),
+        1,
+        "a refused create counts nothing"
+    );
     let other_region = Scope {
         region: Region::parse("eu-west-1").unwrap(),
         ..scope()
@@ -191,6 +197,13 @@ pub(crate) async fn deletion_only_when_due(store: &dyn Store) {
     );
     let page = store.list_keys(&s, None, 10).await.unwrap();
     assert_eq!(page.items.len(), 1);
+    // The Region's count follows: what remains, and nothing in another Region.
+    assert_eq!(store.count_keys(&s).await.unwrap(), 1);
+    let elsewhere = Scope {
+        region: Region::parse("ap-south-2").unwrap(),
+        ..s.clone()
+    };
+    assert_eq!(store.count_keys(&elsewhere).await.unwrap(), 0);
 }
 
 pub(crate) async fn rotation(store: &dyn Store) {
