@@ -10,20 +10,23 @@ requests. Phases (--phases, in this order):
   list     ListKeys (Limit 1000) through every key: the time of each page, first and last.
   restart  the server stopped and started again on the same data: the time until /ready, and
            its resident memory then (keys are loaded lazily, so it holds none).
+  grants   --grants grants on one key, to 1,000 roles of another account and, half way, one to
+           the IAM user "grantee": CreateGrant's rate as they grow; then Encrypt by "grantee" with its grant
+           token on that key and on a key with only its own grant (signed, 64 connections,
+           alternated), and ListGrants (Limit 100) through all of them against the one-grant key.
   random   Encrypt (4 KB) of keys drawn at random from every key the list phase saw, through a
            key cache of --cache keys, beside Encrypt of one warm key, in the same run and the
            same mode: the server runs with --dev (any signature accepted), because a body that
            names a random key cannot carry a signature made in advance (bench/wrk_random_key.lua).
            Reports requests/s, the cache's hit rate from /metrics, resident memory and its peak.
-  grants   --grants grants on one key, to 1,000 roles of another account and, half way, one to the IAM user
-           "grantee": CreateGrant's rate as they grow; then Encrypt by "grantee" with its grant
-           token on that key and on a key with only its own grant (signed, 64 connections,
-           alternated), and ListGrants (Limit 100) through all of them against the one-grant key.
+  audit    LookupEvents (50 a page) for the last hour, the last hour's CreateGrant calls and an
+           empty hour a day ago; then, stopped, the trail's size per event, `trent audit verify`
+           and `trent audit search` (the same windows): time and peak memory.
 
     cargo build --release --locked --bin trent
     python3 bench/scale_bench.py --keys 1000000 --cache 100000 --grants 50000 --out scale.jsonl
 
-Writes one JSON line per measurement (phase, and its figures) to --out, and prints a summary.
+Writes one JSON line per measurement (phase, and its figures) to --out, and prints each one.
 Needs Python's standard library, wrk and a release build (TRENT_BIN).
 """
 import argparse
@@ -326,11 +329,70 @@ def phase_grants(a, trent, work, emit):
               "last10_page_ms": ms(times[-10:]), "total_s": round(sum(times), 2)})
 
 
+LOOKUP = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
+
+
+def timed_run(cmd):
+    """(seconds, peak resident MiB) of a command, by /usr/bin/time."""
+    out = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M"] + cmd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, check=True).stderr
+    line = [l for l in out.splitlines() if l.startswith("TIME ")][-1].split()
+    return float(line[1]), round(int(line[2]) / 1024, 1)
+
+
+def audit_sizes(db):
+    """(events, bytes of the audit tables and their indexes) of a SQLite store, by dbstat."""
+    import sqlite3
+    c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        events = c.execute("SELECT COUNT(*) FROM audit_events").fetchone()[0]
+        try:
+            size = c.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'audit%'").fetchone()[0]
+        except sqlite3.OperationalError:  # no dbstat in this SQLite: the whole file
+            size = os.path.getsize(db)
+        return events, size
+    finally:
+        c.close()
+
+
+def phase_audit(a, trent, data, emit):
+    trail = sign.Kms(trent.endpoint, sign.Signer(*ROOT_KEY, service="cloudtrail"))
+    now = time.time()
+    windows = {"last-hour": {"StartTime": now - 3600, "EndTime": now},
+               "last-hour-CreateGrant": {"StartTime": now - 3600, "EndTime": now, "LookupAttributes": [
+                   {"AttributeKey": "EventName", "AttributeValue": "CreateGrant"}]},
+               "a-day-ago": {"StartTime": now - 86400, "EndTime": now - 82800}}
+    for label, params in windows.items():
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            got = trail.call(LOOKUP, dict(params, MaxResults=50))
+            times.append(time.perf_counter() - t0)
+        emit({"phase": "audit-lookup", "window": label, "events": len(got.get("Events", [])),
+              "median_ms": round(1000 * sorted(times)[2], 2), "max_ms": round(1000 * max(times), 2)})
+    trent.stop()
+    binary = os.environ.get("TRENT_BIN", os.path.join(HERE, "..", "target", "release", "trent"))
+    events, size = audit_sizes(os.path.join(data, "trent.db"))
+    emit({"phase": "audit-size", "events": events, "audit_mib": round(size / 2**20, 1),
+          "bytes_per_event": round(size / max(1, events))})
+    seconds, peak = timed_run([binary, "audit", "verify", "--data-dir", data])
+    emit({"phase": "audit-verify", "events": events, "seconds": seconds, "peak_rss_mib": peak,
+          "us_per_event": round(1e6 * seconds / max(1, events), 2)})
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 3600))
+    until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+    for label, extra in (("last-hour", []), ("last-hour-CreateGrant", ["--event-name", "CreateGrant"])):
+        seconds, peak = timed_run([binary, "audit", "search", "--data-dir", data, "--since", since,
+                                   "--until", until, "--limit", "50"] + extra)
+        emit({"phase": "audit-search", "window": label, "limit": 50, "seconds": seconds,
+              "peak_rss_mib": peak})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--phases", default="keys,list,restart,random,grants")
+    ap.add_argument("--phases", default="keys,list,restart,grants,random,audit")
     ap.add_argument("--keys", type=int, default=1_000_000)
-    ap.add_argument("--cache", type=int, default=100_000, help="--key-cache-size of the random phase")
+    ap.add_argument("--cache", default="100000",
+                    help="--key-cache-size of the random phase; several, comma-separated, run in turn")
     ap.add_argument("--grants", type=int, default=50_000)
     ap.add_argument("--chunk-seconds", type=int, default=20)
     ap.add_argument("--seconds", type=int, default=10, help="each measured wrk run")
@@ -357,6 +419,8 @@ def main():
         out.flush()
         print(json.dumps(row), flush=True)
 
+    caches = [int(c) for c in a.cache.split(",")]
+    a.cache = caches[-1]
     trent = Trent(data, config, a.cache, core=a.server_core)
     emit({"phase": "start", "seconds": round(trent.started_s, 3), "rss_mib": trent.memory_mib()[0]})
     try:
@@ -374,11 +438,15 @@ def main():
         if "grants" in phases:
             phase_grants(a, trent, work, emit)
         if "random" in phases:
-            trent.stop()
-            trent = Trent(data, config, a.cache, dev=True, core=a.server_core)
-            emit({"phase": "start-dev", "seconds": round(trent.started_s, 3),
-                  "rss_mib": trent.memory_mib()[0]})
-            phase_random(a, trent, work, emit)
+            for cache in caches:
+                trent.stop()
+                a.cache = cache
+                trent = Trent(data, config, cache, dev=True, core=a.server_core)
+                emit({"phase": "start-dev", "cache": cache, "seconds": round(trent.started_s, 3),
+                      "rss_mib": trent.memory_mib()[0]})
+                phase_random(a, trent, work, emit)
+        if "audit" in phases:
+            phase_audit(a, trent, data, emit)
     finally:
         trent.stop()
         shutil.rmtree(work, ignore_errors=True)

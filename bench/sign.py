@@ -76,7 +76,9 @@ class Signer:
     def headers(self, host, target, body, now=None):
         """The request's headers, every one of them signed, Authorization last."""
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-        headers = {"Host": host, "X-Amz-Date": amz_date, "X-Amz-Target": f"TrentService.{target}",
+        # A KMS operation's name, or another service's whole target (CloudTrail's LookupEvents).
+        full_target = target if "." in target else f"TrentService.{target}"
+        headers = {"Host": host, "X-Amz-Date": amz_date, "X-Amz-Target": full_target,
                    "Content-Type": CONTENT_TYPE}
         if self.session_token:
             headers["X-Amz-Security-Token"] = self.session_token
