@@ -7,7 +7,8 @@
 //!
 //! Both tables are bounded: past their capacity the least recently used entry goes, so memory
 //! stays flat however many keys a Region holds. A key that was evicted costs one store read
-//! (record, tags, aliases and grants together) and one unseal of its material when next used.
+//! (record, tags, aliases and sealed material together) and one unseal when next used; its
+//! grants are read only if a request needs them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

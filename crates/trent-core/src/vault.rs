@@ -140,8 +140,8 @@ impl Vault {
 
     /// Opens a material version of an authorized key: the sealed version read with the key
     /// (`read_with_key`, when it is that version) or read from the store now, then read from
-    /// the store again at most once ( a root-key rotation that completes between the read and the unseal has
-    /// re-sealed the row under the new key and forgotten the old one).
+    /// the store again at most once (a root-key rotation that completes between the read and
+    /// the unseal has re-sealed the row under the new key and forgotten the old one).
     pub(crate) async fn open_material(
         &self,
         store: &dyn Store,

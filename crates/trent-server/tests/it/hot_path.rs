@@ -179,7 +179,7 @@ async fn authorization_makes_no_store_calls() {
 
 /// The key cache is bounded: past its capacity the least recently used key goes, its
 /// material with it, and using it again costs exactly one store read (record, tags, aliases,
-/// grants and the sealed current material together) and one unseal; ciphertexts made before
+/// and the sealed current material together) and one unseal; ciphertexts made before
 /// the eviction still decrypt.
 #[tokio::test]
 async fn an_evicted_key_costs_one_store_read() {
