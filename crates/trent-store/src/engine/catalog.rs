@@ -81,6 +81,26 @@ pub async fn alias(
     .transpose()
 }
 
+/// A page of one key's aliases, by the `aliases_by_target` index (in name order).
+pub(crate) const KEY_ALIASES_PAGE: &str =
+    "account = $1 AND region = $2 AND target = $3 AND name > $4 ORDER BY name LIMIT $5";
+/// A page of a Region's aliases, by name.
+pub(crate) const ALIASES_PAGE: &str =
+    "account = $1 AND region = $2 AND name > $3 ORDER BY name LIMIT $4";
+/// A key's grants of one name, by `grants_name`.
+pub(crate) const GRANTS_BY_NAME: &str =
+    "account = $1 AND region = $2 AND key_id = $3 AND name = $4 ORDER BY created, id";
+/// The first page of a key's grants (to one grantee, if `$4` is not null), by `grants_by_key`.
+pub(crate) const GRANTS_PAGE_FIRST: &str = "account = $1 AND region = $2 AND key_id = $3
+     AND (CAST($4 AS TEXT) IS NULL OR grantee = $4)
+     ORDER BY created, id LIMIT $5";
+/// A page of a key's grants after the grant `$5`: a row comparison, so the index is entered
+/// at the marker (an OR of the two cases would be read from the key's first grant).
+pub(crate) const GRANTS_PAGE_AFTER: &str = "account = $1 AND region = $2 AND key_id = $3
+     AND (CAST($4 AS TEXT) IS NULL OR grantee = $4)
+     AND (created, id) > ((SELECT created FROM grants WHERE id = $5), $5)
+     ORDER BY created, id LIMIT $6";
+
 pub async fn list_aliases(
     tx: &mut dyn Tx,
     scope: &Scope,
@@ -88,22 +108,27 @@ pub async fn list_aliases(
     after: &str,
     limit: usize,
 ) -> StoreResult<Page<AliasRecord>> {
-    let items = tx
-        .query(
-            &format!(
-                "SELECT {ALIAS_SELECT} FROM aliases
-                 WHERE account = $1 AND region = $2 AND (CAST($3 AS TEXT) IS NULL OR target = $3) AND name > $4
-                 ORDER BY name LIMIT $5"
-            ),
-            args![
-                scope.account.as_str(),
-                scope.region.as_str(),
-                key.map(KeyId::as_str),
-                after,
-                sql_limit(limit)
-            ],
-        )
-        .await?
+    // A key's aliases by the `aliases_by_target` index; a Region's by name. Two statements, not
+    // an OR that one plan has to serve both ways.
+    let account = scope.account.as_str();
+    let region = scope.region.as_str();
+    let rows = match key {
+        Some(key) => {
+            tx.query(
+                &format!("SELECT {ALIAS_SELECT} FROM aliases WHERE {KEY_ALIASES_PAGE}"),
+                args![account, region, key.as_str(), after, sql_limit(limit)],
+            )
+            .await?
+        }
+        None => {
+            tx.query(
+                &format!("SELECT {ALIAS_SELECT} FROM aliases WHERE {ALIASES_PAGE}"),
+                args![account, region, after, sql_limit(limit)],
+            )
+            .await?
+        }
+    };
+    let items = rows
         .into_iter()
         .map(alias_from_row)
         .collect::<StoreResult<Vec<_>>>()?;
@@ -174,9 +199,7 @@ pub async fn create_grant(tx: &mut dyn Tx, g: &GrantRecord, max: usize) -> Store
         params.push(name.into());
         let same = tx
             .query(
-                &format!(
-                    "SELECT {GRANT_SELECT} FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 AND name = $4 ORDER BY created, id"
-                ),
+                &format!("SELECT {GRANT_SELECT} FROM grants WHERE {GRANTS_BY_NAME}"),
                 &params,
             )
             .await?;
@@ -236,19 +259,20 @@ pub async fn list_grants(
     after: Option<&str>,
     limit: usize,
 ) -> StoreResult<Page<GrantRecord>> {
+    // Two statements, so that each bound is a plain range of the index: a row comparison
+    // after the marker (never an OR, which the planners read from the key's first grant).
     let mut params = key_ref(scope, key);
-    params.extend_from_slice(args![grantee, after, sql_limit(limit)]);
-    let items = grants_where(
-        tx,
-        "account = $1 AND region = $2 AND key_id = $3
-         AND (CAST($4 AS TEXT) IS NULL OR grantee = $4)
-         AND (CAST($5 AS TEXT) IS NULL
-              OR created > (SELECT created FROM grants WHERE id = $5)
-              OR (created = (SELECT created FROM grants WHERE id = $5) AND id > $5))
-         ORDER BY created, id LIMIT $6",
-        &params,
-    )
-    .await?;
+    params.push(grantee.into());
+    let items = match after {
+        Some(after) => {
+            params.extend_from_slice(args![after, sql_limit(limit)]);
+            grants_where(tx, GRANTS_PAGE_AFTER, &params).await?
+        }
+        None => {
+            params.push(sql_limit(limit).into());
+            grants_where(tx, GRANTS_PAGE_FIRST, &params).await?
+        }
+    };
     Ok(page(items, limit))
 }
 

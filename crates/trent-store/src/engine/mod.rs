@@ -2,7 +2,7 @@
 //! a driver's [`Tx`]. A driver (`sqlite.rs`, `postgres.rs`) supplies only connections,
 //! transactions, the change feed and the audit append.
 
-mod catalog;
+pub(crate) mod catalog;
 mod identity;
 mod key_stores;
 mod keys;

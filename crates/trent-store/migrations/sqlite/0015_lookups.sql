@@ -1,0 +1,11 @@
+-- A key's aliases in name order, for the read that loads a key into the cache and for
+-- ListAliases with a KeyId: an index on the target alone left the planner a choice between it
+-- (then a sort) and the primary key's name order (then a filter over every alias in the
+-- Region), and without statistics it took the second. This one serves the filter and the order.
+CREATE INDEX aliases_by_target ON aliases (account, region, target, name);
+DROP INDEX aliases_target;
+
+-- A key's grants of one name in creation order, for CreateGrant's name idempotency (as
+-- PostgreSQL's grants_name), instead of a filter over all the key's grants.
+CREATE INDEX grants_name ON grants (account, region, key_id, name, created, id)
+    WHERE name IS NOT NULL;
