@@ -23,8 +23,9 @@ pub struct CachedKey {
     pub tags: Vec<Tag>,
     /// The key's alias names (`alias/...`), for `kms:ResourceAliases`.
     pub aliases: Vec<String>,
-    /// The key's grants, once read (`Kms::grants_of`).
-    grants: std::sync::OnceLock<GrantSet>,
+    /// The key's grants, once read (`Kms::grants_of`). A tokio `OnceCell`: requests that
+    /// need them while the first read is under way wait for it instead of each reading them.
+    grants: tokio::sync::OnceCell<GrantSet>,
     /// Grant ids that grant tokens named and the store did not have for this key, so a
     /// stale or foreign token costs one store read, not one per request.
     missing_grants: RwLock<std::collections::HashSet<String>>,
@@ -111,7 +112,7 @@ impl CachedKey {
             policy: Arc::new(policy),
             tags,
             aliases,
-            grants: std::sync::OnceLock::new(),
+            grants: tokio::sync::OnceCell::new(),
             missing_grants: RwLock::new(std::collections::HashSet::new()),
             materials: RwLock::new(HashMap::new()),
             material_ids: std::sync::OnceLock::new(),
@@ -124,9 +125,15 @@ impl CachedKey {
         self.grants.get()
     }
 
-    /// Keeps the key's grants as read from the store (the first reader's, if two raced).
-    pub fn set_grants(&self, grants: Vec<GrantRecord>) -> &GrantSet {
-        self.grants.get_or_init(|| GrantSet::new(grants))
+    /// The key's grants, read by `read` the first time: one read however many requests
+    /// ask at once (the others wait for it); a failed read is tried again by the next.
+    pub async fn load_grants<E, F>(&self, read: F) -> Result<&GrantSet, E>
+    where
+        F: std::future::Future<Output = Result<Vec<GrantRecord>, E>>,
+    {
+        self.grants
+            .get_or_try_init(|| async { read.await.map(GrantSet::new) })
+            .await
     }
 
     /// Keeps the current material version read with the key, for its first unseal.

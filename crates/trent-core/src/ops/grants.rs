@@ -217,22 +217,10 @@ impl Kms {
             context_subset: request.context_subset,
             created: self.clock.now(),
         };
-        // Name idempotency: the same request again returns the same grant, with a new token.
-        if grant.name.is_some()
-            && let Some(existing) = self
-                .grants_of(authorized.key())
-                .await?
-                .all()
-                .iter()
-                .find(|g| g.same_terms(&grant))
-        {
-            return Ok(CreatedGrant {
-                token: self.new_token(&existing.id)?,
-                id: existing.id.clone(),
-            });
-        }
-        // The store decides name idempotency again inside its transaction: a retry racing
-        // this one (on another node, say) gets the same grant.
+        // Name idempotency (the same request again returns the same grant, with a new token)
+        // is the store's, inside its transaction: by the grant-name index, without reading the
+        // key's other grants, and a retry racing this one (on another node, say) gets the same
+        // grant.
         let id = match self.store.create_grant(&grant, MAX_GRANTS_PER_KEY).await {
             Ok(id) => id,
             Err(StoreError::Limit(_)) => {

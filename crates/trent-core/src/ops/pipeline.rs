@@ -357,11 +357,8 @@ impl Kms {
     /// A cached key's grants: read from the store the first time they are needed, then kept
     /// with the key (which any change to its grants drops from the cache).
     pub(crate) async fn grants_of<'k>(&self, key: &'k CachedKey) -> Result<&'k GrantSet> {
-        if let Some(grants) = key.grants() {
-            return Ok(grants);
-        }
-        let grants = self.store.grants(&key.record.scope, &key.record.id).await?;
-        Ok(key.set_grants(grants))
+        let (scope, id) = (&key.record.scope, &key.record.id);
+        Ok(key.load_grants(self.store.grants(scope, id)).await?)
     }
 
     /// A material version of an authorized key, unsealed once and then served from memory.
