@@ -129,8 +129,13 @@ pub enum SqlParam {
 /// parameter (`?n` or `$n`). With a key, the walk starts from `audit_keys` (the key's events
 /// in sequence order); otherwise from the account's index. Either way the order is the
 /// index's own, so the database reads no more rows than the limit and the filters ask for.
+///
+/// `window` is the sequence numbers the query's time window spans, inclusive
+/// ([`AUDIT_FIRST_AT`], [`AUDIT_LAST_AT`]): a record's time never decreases along the chain,
+/// so the walk is bounded to them instead of reading every record after the window.
 pub fn audit_lookup_sql(
     query: &AuditQuery,
+    window: (Option<i64>, Option<i64>),
     placeholder: impl Fn(usize) -> String,
 ) -> (String, Vec<SqlParam>) {
     let mut params = Vec::new();
@@ -166,16 +171,26 @@ pub fn audit_lookup_sql(
     if let Some(t) = query.until {
         conditions.push(format!("e.time <= {}", next(SqlParam::Int(t.0))));
     }
+    // One lower and one upper bound at most, so that each is the index range's own.
+    let (mut low, mut high) = window;
     let order = match query.cursor {
         AuditCursor::After(n) => {
-            conditions.push(format!("{seq} > {}", next(SqlParam::Int(n))));
+            let from = n.saturating_add(1);
+            low = Some(low.map_or(from, |l| l.max(from)));
             "ASC"
         }
         AuditCursor::Before(n) => {
-            conditions.push(format!("{seq} < {}", next(SqlParam::Int(n))));
+            let to = n.saturating_sub(1);
+            high = Some(high.map_or(to, |h| h.min(to)));
             "DESC"
         }
     };
+    if let Some(low) = low {
+        conditions.push(format!("{seq} >= {}", next(SqlParam::Int(low))));
+    }
+    if let Some(high) = high {
+        conditions.push(format!("{seq} <= {}", next(SqlParam::Int(high))));
+    }
     let limit = next(SqlParam::Int(sql_limit(query.limit) - 1));
     let sql = format!(
         "SELECT e.seq, e.time, e.event, e.hash FROM {from} WHERE {} ORDER BY {seq} {order} LIMIT {limit}",
@@ -183,6 +198,14 @@ pub fn audit_lookup_sql(
     );
     (sql, params)
 }
+
+/// The first record at or after a time (`$1`): the low end of a time window in sequence
+/// numbers, by the time index.
+pub const AUDIT_FIRST_AT: &str =
+    "SELECT seq FROM audit_events WHERE time >= $1 ORDER BY time, seq LIMIT 1";
+/// The last record at or before a time (`$1`): the high end of a time window.
+pub const AUDIT_LAST_AT: &str =
+    "SELECT seq FROM audit_events WHERE time <= $1 ORDER BY time DESC, seq DESC LIMIT 1";
 
 /// The entry's key ids, each once (an event naming a key twice is indexed under it once).
 pub fn distinct_key_ids(entry: &AuditEntry) -> Vec<String> {

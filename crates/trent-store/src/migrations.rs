@@ -82,7 +82,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0005_custom_key_stores.sql"),
         include_str!("../migrations/postgres/0006_external_key_stores.sql"),
         include_str!("../migrations/postgres/0007_scale.sql"),
-        include_str!("../migrations/postgres/0008_alias_pages.sql"),
+        include_str!("../migrations/postgres/0008_lookups.sql"),
     ];
 
     /// Brings the schema up to date under an advisory lock; refuses a database newer than this
@@ -147,7 +147,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::sqlite::*;
-    use crate::common::{SqlParam, audit_lookup_sql};
+    use crate::common::{AUDIT_FIRST_AT, AUDIT_LAST_AT, SqlParam, audit_lookup_sql};
     use rusqlite::Connection;
     use trent_core::model::{AuditCursor, AuditQuery};
 
@@ -160,6 +160,29 @@ mod tests {
         conn.pragma_update(None, "user_version", i64::try_from(version).unwrap())
             .unwrap();
         conn
+    }
+
+    /// Records written before times were kept in order along the chain (a clock stepped back)
+    /// each take the latest time before them, so a time window is a range of the chain.
+    #[test]
+    fn record_times_are_made_to_never_decrease() {
+        let mut conn = at_version(14);
+        for (seq, time) in [(1, 5), (2, 3), (3, 7), (4, 6), (5, 9)] {
+            conn.execute(
+                "INSERT INTO audit_events (seq, time, event, hash) VALUES (?1, ?2, '{}', x'00')",
+                rusqlite::params![seq, time],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let times: Vec<i64> = conn
+            .prepare("SELECT time FROM audit_events ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(times, vec![5, 5, 7, 7, 9]);
     }
 
     #[test]
@@ -254,7 +277,8 @@ mod tests {
             },
         ];
         for query in shapes {
-            let (sql, params) = audit_lookup_sql(&query, |n| format!("?{n}"));
+            let window = (query.since.map(|t| t.0), query.until.map(|t| t.0));
+            let (sql, params) = audit_lookup_sql(&query, window, |n| format!("?{n}"));
             let values = params.into_iter().map(|p| match p {
                 SqlParam::Text(t) => rusqlite::types::Value::Text(t),
                 SqlParam::Int(i) => rusqlite::types::Value::Integer(i),
@@ -320,6 +344,16 @@ mod tests {
                 "aliases",
                 ALIASES_PAGE,
                 "(account=? AND region=? AND name>?)",
+            ),
+            (
+                "audit_events",
+                &AUDIT_FIRST_AT.replace("SELECT seq FROM audit_events WHERE", ""),
+                "audit_events_time (time>?)",
+            ),
+            (
+                "audit_events",
+                &AUDIT_LAST_AT.replace("SELECT seq FROM audit_events WHERE", ""),
+                "audit_events_time (time<?)",
             ),
             (
                 "grants",

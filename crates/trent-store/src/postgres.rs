@@ -530,13 +530,21 @@ async fn append(
         .map_err(pg)?;
     c.execute(&lock, &[&AUDIT_LOCK]).await.map_err(pg)?;
     let tail = c
-        .prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        .prepare_cached("SELECT seq, hash, time FROM audit_events ORDER BY seq DESC LIMIT 1")
         .await
         .map_err(pg)?;
-    let (mut seq, mut hash): (i64, Vec<u8>) = match c.query_opt(&tail, &[]).await.map_err(pg)? {
-        Some(row) => (row.try_get(0).map_err(pg)?, row.try_get(1).map_err(pg)?),
-        None => (0, vec![0; 32]),
-    };
+    let (mut seq, mut hash, tail_time): (i64, Vec<u8>, i64) =
+        match c.query_opt(&tail, &[]).await.map_err(pg)? {
+            Some(row) => (
+                row.try_get(0).map_err(pg)?,
+                row.try_get(1).map_err(pg)?,
+                row.try_get(2).map_err(pg)?,
+            ),
+            None => (0, vec![0; 32], i64::MIN),
+        };
+    // A record's time never goes back along the chain, whichever node's clock is behind, so a
+    // lookup's time window is a range of sequence numbers.
+    let time = time.0.max(tail_time);
     if events.is_empty() {
         return Ok((seq, hash));
     }
@@ -553,7 +561,7 @@ async fn append(
             key_seqs.push(seq);
         }
     }
-    let times = vec![time.0; events.len()];
+    let times = vec![time; events.len()];
     let texts: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
     let accounts: Vec<Option<&str>> = events.iter().map(|e| e.account.as_deref()).collect();
     let names: Vec<&str> = events.iter().map(|e| e.event_name.as_str()).collect();

@@ -337,14 +337,17 @@ fn append(
     events: &[AuditEntry],
     chain: AuditChain,
 ) -> rusqlite::Result<(i64, Vec<u8>)> {
-    let (mut seq, mut hash): (i64, Vec<u8>) = c
+    let (mut seq, mut hash, tail_time): (i64, Vec<u8>, i64) = c
         .query_row(
-            "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash, time FROM audit_events ORDER BY seq DESC LIMIT 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?
-        .unwrap_or((0, vec![0; 32]));
+        .unwrap_or((0, vec![0; 32], i64::MIN));
+    // A record's time never goes back along the chain (a clock stepped back waits for it), so
+    // a lookup's time window is a range of sequence numbers.
+    let time = UnixMillis(time.0.max(tail_time));
     let mut insert = c.prepare_cached(
         "INSERT INTO audit_events (seq, time, event, hash, account, event_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;

@@ -9,3 +9,12 @@ DROP INDEX aliases_target;
 -- PostgreSQL's grants_name), instead of a filter over all the key's grants.
 CREATE INDEX grants_name ON grants (account, region, key_id, name, created, id)
     WHERE name IS NOT NULL;
+
+-- A record's time never decreases along the chain from now on (the writer takes the tail's if
+-- the clock is behind it), so a lookup's time window is a range of sequence numbers, found by
+-- the time index, instead of a walk over every record after the window. Records written
+-- before are made so here: each takes the latest time before it. The time is the store's
+-- index column, outside the hash chain and the event's own eventTime.
+UPDATE audit_events SET time = m.t
+FROM (SELECT seq, MAX(time) OVER (ORDER BY seq) AS t FROM audit_events) AS m
+WHERE audit_events.seq = m.seq AND audit_events.time < m.t;

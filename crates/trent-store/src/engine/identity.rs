@@ -12,7 +12,7 @@ use crate::codec::{
     access_key_from_row, access_key_values, account_from_row, audit_from_row, digest_from_row,
     placeholders, principal_from_row, principal_values, session_from_row, session_values,
 };
-use crate::common::{SqlParam, audit_lookup_sql, sql_limit};
+use crate::common::{AUDIT_FIRST_AT, AUDIT_LAST_AT, SqlParam, audit_lookup_sql, sql_limit};
 use crate::sql::{Tx, Value, args};
 
 pub async fn meta(tx: &mut dyn Tx, name: &str) -> StoreResult<Option<Vec<u8>>> {
@@ -226,7 +226,22 @@ pub async fn audit_records(
 }
 
 pub async fn audit_lookup(tx: &mut dyn Tx, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
-    let (sql, params) = audit_lookup_sql(query, |n| format!("${n}"));
+    // A time window becomes a range of sequence numbers (times only grow along the chain);
+    // a window with no record at one end holds none.
+    let mut window = (None, None);
+    for (bound, sql, end) in [
+        (query.since, AUDIT_FIRST_AT, &mut window.0),
+        (query.until, AUDIT_LAST_AT, &mut window.1),
+    ] {
+        if let Some(t) = bound {
+            let row = tx.query(sql, args![t.0]).await?.into_iter().next();
+            match row.map(|mut r| r.int(0)).transpose()? {
+                Some(seq) => *end = Some(seq),
+                None => return Ok(Vec::new()),
+            }
+        }
+    }
+    let (sql, params) = audit_lookup_sql(query, window, |n| format!("${n}"));
     let params: Vec<Value> = params
         .into_iter()
         .map(|p| match p {

@@ -227,4 +227,55 @@ pub(crate) async fn audit_lookup(store: &dyn Store) {
     for (query, want) in cases {
         assert_eq!(found(query.clone()).await, want, "{query:?}");
     }
+
+    // A clock stepped back: the record takes the tail's time, so times never decrease along
+    // the chain and a window is a range of sequence numbers.
+    store
+        .append_audit(
+            UnixMillis(25),
+            vec![entry(6, a, "Encrypt", &[])],
+            test_chain,
+        )
+        .await
+        .unwrap();
+    let tail = store.audit_tail().await.unwrap().unwrap();
+    assert_eq!((tail.seq - base, tail.time), (6, UnixMillis(30)));
+    let window = |since: Option<i64>, until: Option<i64>| AuditQuery {
+        since: since.map(UnixMillis),
+        until: until.map(UnixMillis),
+        ..all.clone()
+    };
+    let cases: Vec<(AuditQuery, Vec<i64>)> = vec![
+        (window(Some(30), None), vec![6, 5]),
+        (window(None, Some(25)), vec![4, 3, 2, 1]),
+        (window(Some(20), Some(20)), vec![4]),
+        // No record in the window, with records on both sides of it, or past the last.
+        (window(Some(21), Some(29)), vec![]),
+        (window(Some(31), None), vec![]),
+        (window(None, Some(9)), vec![]),
+        (
+            AuditQuery {
+                cursor: AuditCursor::After(base + 4),
+                ..window(Some(20), Some(30))
+            },
+            vec![5, 6],
+        ),
+        (
+            AuditQuery {
+                cursor: AuditCursor::Before(base + 5),
+                ..window(Some(10), Some(30))
+            },
+            vec![4, 3, 2, 1],
+        ),
+        (
+            AuditQuery {
+                account: text("111122223333"),
+                ..window(Some(20), None)
+            },
+            vec![6, 4],
+        ),
+    ];
+    for (query, want) in cases {
+        assert_eq!(found(query.clone()).await, want, "{query:?}");
+    }
 }
