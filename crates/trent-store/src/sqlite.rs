@@ -5,6 +5,12 @@
 //! Writes are rare (management calls) and the hot path reads from the in-memory cache, so one
 //! connection is enough; see `docs/adr/0002-sqlite-with-rusqlite.md`. The statements
 //! themselves are the engine's (`engine/`), shared with PostgreSQL.
+//!
+//! The audit trail, written on every request, has its own: a writer thread with its own
+//! connection appends each group commit, so an append's `fsync` never holds the connection that
+//! reads and key writes use, and a checkpointer thread with a third connection copies the
+//! write-ahead log into the database when it grows, off every commit's path (ADR 22). Both
+//! writers take SQLite's write lock at `BEGIN IMMEDIATE`.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use futures_util::FutureExt as _;
 use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::wal::CheckpointMode;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use trent_core::model::{AuditEntry, UnixMillis};
@@ -30,6 +37,11 @@ pub type SqliteStore = Engine<Sqlite>;
 #[derive(Clone)]
 pub struct Sqlite {
     conn: Arc<Mutex<Connection>>,
+    /// Where the audit writer opens its own connection (`None`: in memory, where a second
+    /// connection would be another database, so it shares `conn`), and how it syncs.
+    file: Option<(std::path::PathBuf, Durability)>,
+    /// The audit writer, started by the first append (or why it could not start).
+    audit: Arc<std::sync::OnceLock<Result<AuditWriter, String>>>,
     description: String,
     /// How many calls reached the database: a cheap gauge that the hot path stays in memory.
     calls: Arc<AtomicU64>,
@@ -125,9 +137,41 @@ pub enum Durability {
     /// Every commit is on disk before it is acknowledged (`synchronous=FULL`).
     #[default]
     Full,
+    /// Commits are written to the operating system, and the disk is synced only when the
+    /// write-ahead log is checkpointed (`synchronous=NORMAL`): nothing acknowledged is lost when
+    /// the process dies (`kill -9`), the last commits may be when the machine does, and the
+    /// database is never torn (`trent serve --sync os`, ADR 22).
+    Os,
     /// Commits are handed to the operating system and not flushed (`synchronous=OFF`): for a
     /// server whose data dies with it (`trent serve --ephemeral`).
     Off,
+}
+
+/// A connection to the database file at `path`, set up as every connection of a store is.
+fn connect(path: &Path, durability: Durability) -> StoreResult<Connection> {
+    let conn = Connection::open(path).map_err(map_error)?;
+    configure(&conn, durability)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection, durability: Durability) -> StoreResult<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(map_error)?;
+    // FULL makes each commit durable in WAL mode, not only consistent; OFF leaves the flushing
+    // to the operating system (a crash of the process loses nothing, one of the machine may).
+    let synchronous = match durability {
+        Durability::Full => "FULL",
+        Durability::Os => "NORMAL",
+        Durability::Off => "OFF",
+    };
+    conn.pragma_update(None, "synchronous", synchronous)
+        .map_err(map_error)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(map_error)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(map_error)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(())
 }
 
 impl Engine<Sqlite> {
@@ -143,47 +187,39 @@ impl Engine<Sqlite> {
     /// not as `durability` says.
     pub fn open_with(path: &Path, durability: Durability) -> StoreResult<SqliteStore> {
         restrict(path)?;
-        let conn = Connection::open(path).map_err(map_error)?;
-        Self::setup(conn, path.display().to_string(), durability)
+        let mut conn = connect(path, durability)?;
+        migrations::migrate(&mut conn).map_err(StoreError::Corrupt)?;
+        Ok(Self::setup(
+            conn,
+            Some((path.to_path_buf(), durability)),
+            path.display().to_string(),
+        ))
     }
 
     /// An in-memory database, for tests.
     pub fn in_memory() -> StoreResult<SqliteStore> {
-        let conn = Connection::open_in_memory().map_err(map_error)?;
-        Self::setup(conn, ":memory:".to_owned(), Durability::Full)
+        let mut conn = Connection::open_in_memory().map_err(map_error)?;
+        configure(&conn, Durability::Full)?;
+        migrations::migrate(&mut conn).map_err(StoreError::Corrupt)?;
+        Ok(Self::setup(conn, None, ":memory:".to_owned()))
     }
 
     fn setup(
-        mut conn: Connection,
+        conn: Connection,
+        file: Option<(std::path::PathBuf, Durability)>,
         description: String,
-        durability: Durability,
-    ) -> StoreResult<SqliteStore> {
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(map_error)?;
-        // FULL makes each commit durable in WAL mode, not only consistent; OFF leaves the
-        // flushing to the operating system (a crash of the process loses nothing, one of the
-        // machine may).
-        let synchronous = match durability {
-            Durability::Full => "FULL",
-            Durability::Off => "OFF",
-        };
-        conn.pragma_update(None, "synchronous", synchronous)
-            .map_err(map_error)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(map_error)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(map_error)?;
-        conn.set_prepared_statement_cache_capacity(128);
-        migrations::migrate(&mut conn).map_err(StoreError::Corrupt)?;
-        Ok(Engine {
+    ) -> SqliteStore {
+        Engine {
             driver: Sqlite {
                 conn: Arc::new(Mutex::new(conn)),
+                file,
+                audit: Arc::new(std::sync::OnceLock::new()),
                 description,
                 calls: Arc::new(AtomicU64::new(0)),
                 listeners: Listeners::default(),
                 pending: crate::pending::Pending::default(),
             },
-        })
+        }
     }
 
     /// How many store calls (reads and transactions) have reached the database since it was
@@ -276,7 +312,9 @@ fn in_transaction<T>(
         // A transaction left open (a panic mid-call) must not swallow this one.
         let _ = conn.execute_batch("ROLLBACK");
     }
-    conn.execute_batch("BEGIN").map_err(map_error)?;
+    // IMMEDIATE: the write lock from the start, so that the audit writer's connection and this
+    // one wait for each other (busy_timeout) instead of failing to upgrade a stale snapshot.
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(map_error)?;
     let outcome = f(conn).and_then(|value| {
         conn.execute_batch("COMMIT").map_err(map_error)?;
         Ok(value)
@@ -322,10 +360,188 @@ impl Driver for Sqlite {
         events: Vec<AuditEntry>,
         chain: AuditChain,
     ) -> StoreResult<(i64, Vec<u8>)> {
-        self.on_connection(move |c| {
-            in_transaction(c, |c| append(c, time, &events, chain).map_err(map_error))
-        })
-        .await
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let writer = self
+            .audit
+            .get_or_init(|| {
+                AuditWriter::start(self.file.clone(), self.conn.clone()).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(unavailable)?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = AuditJob {
+            time,
+            events,
+            chain,
+            reply,
+            _ticket: self.pending.ticket(),
+        };
+        writer
+            .jobs
+            .send(job)
+            .map_err(|_| unavailable("the audit writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| unavailable("the audit writer has stopped"))?
+    }
+}
+
+/// The audit trail's writer thread and its checkpointer (ADR 22).
+#[derive(Debug)]
+struct AuditWriter {
+    jobs: std::sync::mpsc::Sender<AuditJob>,
+}
+
+/// One group commit for the writer thread.
+struct AuditJob {
+    time: UnixMillis,
+    events: Vec<AuditEntry>,
+    chain: AuditChain,
+    reply: tokio::sync::oneshot::Sender<StoreResult<(i64, Vec<u8>)>>,
+    /// Held until the append ends, so that `quiesce` waits for it.
+    _ticket: crate::pending::Ticket,
+}
+
+/// Write-ahead log frames (pages) past which the checkpointer is woken: SQLite's own
+/// auto-checkpoint threshold, which the writers' connections no longer run themselves.
+const CHECKPOINT_FRAMES: i32 = 1000;
+
+impl AuditWriter {
+    /// Starts the writer on its own connection to `file` (or on `shared`, in memory) and,
+    /// for a file, the checkpointer on a third.
+    fn start(
+        file: Option<(std::path::PathBuf, Durability)>,
+        shared: Arc<Mutex<Connection>>,
+    ) -> StoreResult<AuditWriter> {
+        let (jobs, queue) = std::sync::mpsc::channel::<AuditJob>();
+        let (conn, checkpoints) = match &file {
+            Some((path, durability)) => {
+                let mut own = connect(path, *durability)?;
+                let checkpoints = Checkpointer::start(path, *durability, &shared)?;
+                // The hook replaces SQLite's auto-checkpoint on this connection.
+                own.wal_hook(Some(checkpoints.hook())).map_err(map_error)?;
+                (Arc::new(Mutex::new(own)), Some(checkpoints))
+            }
+            None => (shared, None),
+        };
+        std::thread::Builder::new()
+            .name("trent-audit-writer".to_owned())
+            .spawn(move || {
+                for job in queue {
+                    let outcome = conn
+                        .lock()
+                        .map_err(|_| unavailable("audit connection lock poisoned"))
+                        .and_then(|mut c| {
+                            in_transaction(&mut c, |c| {
+                                append(c, job.time, &job.events, job.chain).map_err(map_error)
+                            })
+                        });
+                    let _ = job.reply.send(outcome);
+                    // Answered first: a wait for the checkpointer delays the next commit, not
+                    // this one, and only when the log has run far ahead of it.
+                    if let Some(checkpoints) = &checkpoints
+                        && checkpoints.far_behind()
+                    {
+                        checkpoints.catch_up();
+                    }
+                }
+            })
+            .map_err(unavailable)?;
+        Ok(AuditWriter { jobs })
+    }
+}
+
+/// What the checkpointer is asked for.
+enum Checkpoint {
+    /// A commit left the log long.
+    Passive,
+    /// The audit writer waits, holding no lock, while the log is copied to its end and reset.
+    Restart(std::sync::mpsc::Sender<()>),
+}
+
+/// Copies the write-ahead log into the database on its own thread and connection when a
+/// writer's commit leaves it long, so no commit waits for a checkpoint's `fsync`s.
+#[derive(Clone)]
+struct Checkpointer {
+    wake: std::sync::mpsc::SyncSender<Checkpoint>,
+    /// The write-ahead log's length in pages after the last commit of either writer.
+    frames: Arc<std::sync::atomic::AtomicI32>,
+}
+
+impl Checkpointer {
+    /// Starts the thread, and hands the wake-up to the store's main connection as well (its
+    /// key writes grow the same log).
+    fn start(
+        path: &Path,
+        durability: Durability,
+        main: &Arc<Mutex<Connection>>,
+    ) -> StoreResult<Checkpointer> {
+        let conn = connect(path, durability)?;
+        // One request waiting at most: wake-ups while a checkpoint runs fold into the next.
+        let (wake, woken) = std::sync::mpsc::sync_channel::<Checkpoint>(1);
+        std::thread::Builder::new()
+            .name("trent-checkpoint".to_owned())
+            .spawn(move || {
+                for request in woken {
+                    let (mode, done) = match request {
+                        // Copies what no reader still needs; never waits for a writer.
+                        Checkpoint::Passive => (CheckpointMode::PASSIVE, None),
+                        // Waits for the writers and readers, copies the rest, and has the next
+                        // writer start the log again.
+                        Checkpoint::Restart(done) => (CheckpointMode::RESTART, Some(done)),
+                    };
+                    if let Err(e) = conn.wal_checkpoint_v2(None::<&str>, mode) {
+                        tracing::warn!(error = %e, "a write-ahead log checkpoint failed");
+                    }
+                    if let Some(done) = done {
+                        let _ = done.send(());
+                    }
+                }
+            })
+            .map_err(unavailable)?;
+        let checkpointer = Checkpointer {
+            wake,
+            frames: Arc::new(std::sync::atomic::AtomicI32::new(0)),
+        };
+        main.lock()
+            .map_err(|_| unavailable("connection lock poisoned"))?
+            .wal_hook(Some(checkpointer.hook()))
+            .map_err(map_error)?;
+        Ok(checkpointer)
+    }
+
+    /// A writer connection's write-ahead-log hook, which replaces SQLite's auto-checkpoint on
+    /// it: a commit that leaves the log long wakes the checkpointer, and the log's length is
+    /// kept for the audit writer, which checkpoints itself when the checkpointer has fallen
+    /// far behind.
+    fn hook(
+        &self,
+    ) -> impl FnMut(&mut rusqlite::hooks::Wal, i32) -> rusqlite::Result<()> + Send + use<> {
+        let checkpointer = self.clone();
+        move |_, frames| {
+            checkpointer.frames.store(frames, Ordering::Relaxed);
+            if frames >= CHECKPOINT_FRAMES {
+                let _ = checkpointer.wake.try_send(Checkpoint::Passive);
+            }
+            Ok(())
+        }
+    }
+
+    /// Whether the log has grown past what the checkpointer alone keeps up with: a writer
+    /// that never pauses keeps a passive checkpoint from ever catching up with the last frame,
+    /// and SQLite resets the log only once one has.
+    fn far_behind(&self) -> bool {
+        self.frames.load(Ordering::Relaxed) >= CHECKPOINT_FRAMES * 8
+    }
+
+    /// Has the checkpointer copy the log to its end and reset it, and waits for it without
+    /// holding the write lock (a writer that retried its lock at once would starve it).
+    fn catch_up(&self) {
+        let (done, finished) = std::sync::mpsc::channel();
+        if self.wake.send(Checkpoint::Restart(done)).is_ok() {
+            let _ = finished.recv();
+        }
+        self.frames.store(0, Ordering::Relaxed);
     }
 }
 

@@ -11,6 +11,7 @@
 
 mod aliases;
 mod audit;
+mod audit_writer;
 mod builders;
 mod cluster;
 mod grants;
