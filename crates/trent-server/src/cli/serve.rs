@@ -9,6 +9,15 @@ use clap::ValueEnum;
 use super::init_logging;
 use crate::run::server::{DEFAULT_LISTEN, ServerOptions};
 
+/// `trent serve --sync`: when SQLite's commits reach the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(super) enum SyncMode {
+    /// Before each commit is acknowledged.
+    Disk,
+    /// At checkpoints: flushed to the operating system on commit.
+    Os,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(super) enum LogFormat {
     Text,
@@ -28,6 +37,12 @@ pub(super) struct ServeArgs {
     /// disk, since nothing outlives the process.
     #[arg(long, env = "TRENT_EPHEMERAL", conflicts_with_all = ["data_dir", "root_key_passphrase"])]
     pub(super) ephemeral: bool,
+    /// When SQLite's commits reach the disk: `disk`, before each is acknowledged (one
+    /// `fsync` a group commit); `os`, handed to the operating system and synced at checkpoints,
+    /// so a crash of the process loses nothing acknowledged and one of the machine may lose
+    /// the last commits (as OpenBao's file audit device). PostgreSQL's are its own settings.
+    #[arg(long, value_enum, default_value_t = SyncMode::Disk, env = "TRENT_SYNC", conflicts_with = "ephemeral")]
+    pub(super) sync: SyncMode,
     /// Where the store lives: `sqlite` (trent.db in the data directory) or a PostgreSQL URL
     /// (`postgres://user:password@host:port/dbname`) that any number of nodes share; every
     /// node needs the same root key in its data directory.
@@ -163,9 +178,11 @@ pub(super) async fn serve(mut args: ServeArgs) -> ExitCode {
         None
     };
     let mut options = ServerOptions::new(args.listen, args.data_dir.clone());
-    if ephemeral.is_some() {
-        options.durability = trent_store::Durability::Off;
-    }
+    options.durability = match args.sync {
+        _ if ephemeral.is_some() => trent_store::Durability::Off,
+        SyncMode::Disk => trent_store::Durability::Full,
+        SyncMode::Os => trent_store::Durability::Os,
+    };
     if let Some(source) = &args.root_key_passphrase {
         let new = !args.data_dir.join("root.key.enc").exists();
         match crate::run::root_key::read_passphrase(source, new) {

@@ -381,10 +381,21 @@ fn a_bad_config_file_stops_the_start_with_a_clear_message() {
 /// integrity check and the audit trail verifies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_dash_nine_under_a_write_load_loses_nothing_acknowledged() {
+    killed_under_load_loses_nothing(&["--dev"]).await;
+}
+
+/// The same with `--sync os`: commits reach the operating system before they are
+/// acknowledged, so a killed process loses none of them (only a machine's crash could).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_dash_nine_with_sync_os_loses_nothing_acknowledged() {
+    killed_under_load_loses_nothing(&["--dev", "--sync", "os"]).await;
+}
+
+async fn killed_under_load_loses_nothing(flags: &[&str]) {
     use std::sync::{Arc, Mutex};
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let mut first = Trent::start(&data, &["--dev"]);
+    let mut first = Trent::start(&data, flags);
     let kms = first.client();
     let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -429,7 +440,7 @@ async fn kill_dash_nine_under_a_write_load_loses_nothing_acknowledged() {
         acknowledged.len()
     );
 
-    let mut second = Trent::start(&data, &["--dev"]);
+    let mut second = Trent::start(&data, flags);
     let kms = second.client();
     for (id, alias) in &acknowledged {
         kms.describe_key().key_id(id).send().await.unwrap();
@@ -624,6 +635,7 @@ fn ephemeral_refuses_a_data_dir_or_a_shared_store() {
     for extra in [
         &["--data-dir", "somewhere"][..],
         &["--store", "postgres://u:p@127.0.0.1:1/db"][..],
+        &["--sync", "os"][..],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_trent"))
             .args(["serve", "--listen", "127.0.0.1:0", "--ephemeral"])
