@@ -466,6 +466,8 @@ struct Checkpointer {
     wake: std::sync::mpsc::SyncSender<Checkpoint>,
     /// The write-ahead log's length in pages after the last commit of either writer.
     frames: Arc<std::sync::atomic::AtomicI32>,
+    /// That length in whole thresholds, when the checkpointer was last woken.
+    step: Arc<std::sync::atomic::AtomicI32>,
 }
 
 impl Checkpointer {
@@ -502,6 +504,7 @@ impl Checkpointer {
         let checkpointer = Checkpointer {
             wake,
             frames: Arc::new(std::sync::atomic::AtomicI32::new(0)),
+            step: Arc::new(std::sync::atomic::AtomicI32::new(0)),
         };
         main.lock()
             .map_err(|_| unavailable("connection lock poisoned"))?
@@ -511,16 +514,21 @@ impl Checkpointer {
     }
 
     /// A writer connection's write-ahead-log hook, which replaces SQLite's auto-checkpoint on
-    /// it: a commit that leaves the log long wakes the checkpointer, and the log's length is
-    /// kept for the audit writer, which checkpoints itself when the checkpointer has fallen
-    /// far behind.
+    /// it: a commit that takes the log past another [`CHECKPOINT_FRAMES`] pages wakes the
+    /// checkpointer, and the log's length is kept for the audit writer, which has the log
+    /// reset when it has run far ahead.
+    ///
+    /// Once per threshold, not on every commit past it: the next commit usually begins before
+    /// a passive checkpoint ends, so the log is not reset, and waking on every commit would
+    /// run a checkpoint (two more `fsync`s) for each one.
     fn hook(
         &self,
     ) -> impl FnMut(&mut rusqlite::hooks::Wal, i32) -> rusqlite::Result<()> + Send + use<> {
         let checkpointer = self.clone();
         move |_, frames| {
             checkpointer.frames.store(frames, Ordering::Relaxed);
-            if frames >= CHECKPOINT_FRAMES {
+            let step = frames / CHECKPOINT_FRAMES;
+            if checkpointer.step.swap(step, Ordering::Relaxed) < step {
                 let _ = checkpointer.wake.try_send(Checkpoint::Passive);
             }
             Ok(())
