@@ -19,6 +19,9 @@ requests. Phases (--phases, in this order):
            same mode: the server runs with --dev (any signature accepted), because a body that
            names a random key cannot carry a signature made in advance (bench/wrk_random_key.lua).
            Reports requests/s, the cache's hit rate from /metrics, resident memory and its peak.
+  bulk     (not in the default phases) --bulk-events events written straight into the stopped
+           server's trail, cloned from its own events, chained and indexed as Trent does, spread
+           over the last --bulk-hours hours; then the server is started again.
   audit    LookupEvents (50 a page) for the last hour, the last hour's CreateGrant calls and an
            empty hour a day ago; then, stopped, the trail's size per event, `trent audit verify`
            and `trent audit search` (the same windows): time and peak memory.
@@ -355,13 +358,81 @@ def audit_sizes(db):
         c.close()
 
 
+def phase_bulk(a, trent, data, config, emit):
+    """Fills the trail with --bulk-events events spread evenly over the last --bulk-hours hours,
+    written straight into the stopped server's SQLite file as Trent writes them: cloned from
+    real events of this server (Encrypt 60%, Decrypt 30%, GenerateDataKey 9%, CreateGrant 1%)
+    with fresh ids and times, chained with the same SHA-256 (`audit::chain_hash`), indexed by
+    account, event name and key, times never decreasing along the chain. The restarted server
+    signs the digest that covers them. Returns the restarted server."""
+    import hashlib
+    import sqlite3
+    import uuid
+    kms = trent.kms()
+    key = kms.call("CreateKey", {})["KeyMetadata"]["KeyId"]
+    blob = kms.call("Encrypt", {"KeyId": key, "Plaintext": PLAINTEXT})["CiphertextBlob"]
+    kms.call("Decrypt", {"CiphertextBlob": blob})
+    kms.call("GenerateDataKey", {"KeyId": key, "KeySpec": "AES_256"})
+    kms.call("CreateGrant", {"KeyId": key, "GranteePrincipal": GRANTEE_ARN, "Operations": ["Encrypt"]})
+    trent.stop()
+    db = sqlite3.connect(os.path.join(data, "trent.db"), isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    templates = {}
+    for name in ("Encrypt", "Decrypt", "GenerateDataKey", "CreateGrant"):
+        text, account = db.execute("SELECT event, account FROM audit_events WHERE event_name = ? "
+                                   "ORDER BY seq DESC LIMIT 1", (name,)).fetchone()
+        event = json.loads(text)
+        templates[name] = (text, account, event["eventID"], event.get("requestID"), event["eventTime"])
+    mix = ["Encrypt"] * 60 + ["Decrypt"] * 30 + ["GenerateDataKey"] * 9 + ["CreateGrant"]
+    seq, prev = db.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    end_ms = int(time.time() * 1000)
+    start_ms = end_ms - a.bulk_hours * 3600 * 1000
+    step = (end_ms - start_ms) / a.bulk_events
+    # The few real events come first in the chain: their times go back to the span's start, so
+    # that times never decrease (the time column is outside the hash chain).
+    db.execute("UPDATE audit_events SET time = ?", (start_ms,))
+    t0, done, batch = time.time(), 0, 20000
+    while done < a.bulk_events:
+        db.execute("BEGIN")
+        rows, keys = [], []
+        for i in range(done, min(done + batch, a.bulk_events)):
+            name = mix[i % len(mix)]
+            text, account, event_id, request_id, event_time = templates[name]
+            t = int(start_ms + i * step)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t / 1000))
+            out = text.replace(event_id, str(uuid.uuid4())).replace(event_time, stamp)
+            if request_id:
+                out = out.replace(request_id, str(uuid.uuid4()))
+            seq += 1
+            prev = hashlib.sha256(prev + seq.to_bytes(8, "big", signed=True) + out.encode()).digest()
+            rows.append((seq, t, out, prev, account, name))
+            keys.append((key, seq))
+        db.executemany("INSERT INTO audit_events (seq, time, event, hash, account, event_name) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO audit_keys (key_id, seq) VALUES (?, ?)", keys)
+        db.execute("COMMIT")
+        done += len(rows)
+        if done % 1_000_000 < batch:
+            emit({"phase": "bulk-progress", "events": done, "seconds": round(time.time() - t0, 1)})
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    emit({"phase": "bulk", "events": a.bulk_events, "hours": a.bulk_hours,
+          "seconds": round(time.time() - t0, 1)})
+    trent = Trent(data, config, a.cache, core=a.server_core)
+    emit({"phase": "bulk-restart", "seconds": round(trent.started_s, 3),
+          "rss_mib": trent.memory_mib()[0]})
+    return trent
+
+
 def phase_audit(a, trent, data, emit):
     trail = sign.Kms(trent.endpoint, sign.Signer(*ROOT_KEY, service="cloudtrail"))
     now = time.time()
     windows = {"last-hour": {"StartTime": now - 3600, "EndTime": now},
                "last-hour-CreateGrant": {"StartTime": now - 3600, "EndTime": now, "LookupAttributes": [
                    {"AttributeKey": "EventName", "AttributeValue": "CreateGrant"}]},
-               "a-day-ago": {"StartTime": now - 86400, "EndTime": now - 82800}}
+               "a-day-ago": {"StartTime": now - 86400, "EndTime": now - 82800},
+               "a-week-ago": {"StartTime": now - 7 * 86400, "EndTime": now - 7 * 86400 + 3600}}
     for label, params in windows.items():
         times = []
         for _ in range(5):
@@ -394,6 +465,9 @@ def main():
     ap.add_argument("--cache", default="100000",
                     help="--key-cache-size of the random phase; several, comma-separated, run in turn")
     ap.add_argument("--grants", type=int, default=50_000)
+    ap.add_argument("--bulk-events", type=int, default=10_000_000,
+                    help="events the bulk phase writes into the trail")
+    ap.add_argument("--bulk-hours", type=int, default=48, help="the hours they are spread over")
     ap.add_argument("--chunk-seconds", type=int, default=20)
     ap.add_argument("--seconds", type=int, default=10, help="each measured wrk run")
     ap.add_argument("--warm-seconds", type=int, default=30, help="random keys before measuring")
@@ -445,6 +519,8 @@ def main():
                 emit({"phase": "start-dev", "cache": cache, "seconds": round(trent.started_s, 3),
                       "rss_mib": trent.memory_mib()[0]})
                 phase_random(a, trent, work, emit)
+        if "bulk" in phases:
+            trent = phase_bulk(a, trent, data, config, emit)
         if "audit" in phases:
             phase_audit(a, trent, data, emit)
     finally:

@@ -749,8 +749,9 @@ async fn open_store(options: &ServerOptions) -> Result<Arc<dyn trent_core::store
                 )
             })
         })?;
-        // A damaged page is found now, not by the request that happens to read it.
-        store.quick_check().await.map_err(|e| Failure::Store({
+        // A damaged page is found now, not by the request that happens to read it; the trail
+        // is `trent audit verify`'s, so that a start does not grow with it.
+        store.quick_check_outside_the_trail().await.map_err(|e| Failure::Store({
             format!(
                 "cannot open the store in {}: it is damaged ({e}); restore it from a backup (trent restore)",
                 options.data_dir.display()

@@ -520,39 +520,77 @@ async fn a_corrupt_store_refuses_to_start_with_a_clear_message() {
     );
 }
 
-/// A store damaged inside (a page in the middle, the header intact) is refused at start too:
-/// the quick check finds it before a request does.
-#[tokio::test]
-async fn a_store_damaged_inside_refuses_to_start() {
+/// A stopped server's directory whose store has its pages in the main file and the first leaf
+/// page of `table` overwritten (the header intact), and the file's bytes.
+async fn damaged_store(table: &str) -> (tempfile::TempDir, Vec<u8>) {
     let h = Harness::start().await;
-    for _ in 0..20 {
+    for _ in 0..40 {
         h.key().await;
     }
     let Harness { server, dir, .. } = h;
     server.shutdown().await.unwrap();
-    let data = dir.path().join("data");
-    let db = data.join("trent.db");
+    let db = dir.path().join("data").join("trent.db");
     // Everything into the main file, so that the damage is not hidden by the log.
     let c = rusqlite::Connection::open(&db).unwrap();
     c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .unwrap();
+    // A leaf page of the table (dbstat: SQLite's own map of its pages), the first one.
+    let page: i64 = c
+        .query_row(
+            "SELECT pageno FROM dbstat WHERE name = ?1 AND pagetype = 'leaf' ORDER BY pageno LIMIT 1",
+            [table],
+            |r| r.get(0),
+        )
+        .unwrap();
     drop(c);
     let mut bytes = std::fs::read(&db).unwrap();
-    let page = 4096;
-    assert!(bytes.len() >= 8 * page, "{} bytes", bytes.len());
-    let middle = bytes.len() / page / 2 * page;
-    for b in bytes.iter_mut().skip(middle).take(page) {
+    let size = 4096;
+    let at = usize::try_from(page - 1).unwrap() * size;
+    for b in bytes.iter_mut().skip(at).take(size) {
         *b = 0x5a;
     }
     std::fs::write(&db, &bytes).unwrap();
-    let mut options = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data);
+    (dir, bytes)
+}
+
+/// A store damaged inside (a page of its keys, the header intact) is refused at start too:
+/// the quick check finds it before a request does.
+#[tokio::test]
+async fn a_store_damaged_inside_refuses_to_start() {
+    let (dir, bytes) = damaged_store("keys").await;
+    let data = dir.path().join("data");
+    let mut options =
+        trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data.clone());
     options.rate_limits = trent_core::quota::RateLimits::off();
     let err = trent_server::start(options).await.unwrap_err();
     assert!(matches!(err, trent_server::Failure::Store(_)), "{err:?}");
     let err = err.message();
     assert!(err.contains("it is damaged"), "{err}");
     assert!(err.contains("trent restore"), "{err}");
-    assert_eq!(std::fs::read(&db).unwrap(), bytes, "left untouched");
+    assert_eq!(
+        std::fs::read(data.join("trent.db")).unwrap(),
+        bytes,
+        "left untouched"
+    );
+}
+
+/// The start does not read the audit trail, which grows with every request: a damaged page
+/// of it is `trent audit verify`'s to find, as it reads and checks every record.
+#[tokio::test]
+async fn a_damaged_trail_page_is_found_by_verify_not_at_start() {
+    let (dir, _) = damaged_store("audit_events").await;
+    let data = dir.path().join("data");
+    let mut options =
+        trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data.clone());
+    options.rate_limits = trent_core::quota::RateLimits::off();
+    let server = trent_server::start(options).await.unwrap();
+    server.shutdown().await.unwrap();
+    let store = trent_store::SqliteStore::open(&data.join("trent.db")).unwrap();
+    let verdict = trent_server::audit::verify(&store).await;
+    assert!(
+        !matches!(verdict, Ok(trent_server::audit::Verdict::Intact { .. })),
+        "{verdict:?}"
+    );
 }
 
 /// `--metrics-listen`: `/metrics` moves to its own listener, off the API's.
