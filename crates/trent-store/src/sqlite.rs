@@ -40,8 +40,9 @@ pub struct Sqlite {
     /// Where the audit writer opens its own connection (`None`: in memory, where a second
     /// connection would be another database, so it shares `conn`), and how it syncs.
     file: Option<(std::path::PathBuf, Durability)>,
-    /// The audit writer, started by the first append (or why it could not start).
-    audit: Arc<std::sync::OnceLock<Result<AuditWriter, String>>>,
+    /// The audit writer, started by the first append, and again by the next one if it could
+    /// not start or has stopped.
+    audit: Arc<Mutex<Option<AuditWriter>>>,
     description: String,
     /// How many calls reached the database: a cheap gauge that the hot path stays in memory.
     calls: Arc<AtomicU64>,
@@ -213,7 +214,7 @@ impl Engine<Sqlite> {
             driver: Sqlite {
                 conn: Arc::new(Mutex::new(conn)),
                 file,
-                audit: Arc::new(std::sync::OnceLock::new()),
+                audit: Arc::new(Mutex::new(None)),
                 description,
                 calls: Arc::new(AtomicU64::new(0)),
                 listeners: Listeners::default(),
@@ -397,25 +398,35 @@ impl Driver for Sqlite {
         chain: AuditChain,
     ) -> StoreResult<(i64, Vec<u8>)> {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let writer = self
-            .audit
-            .get_or_init(|| {
-                AuditWriter::start(self.file.clone(), self.conn.clone()).map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(unavailable)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = AuditJob {
+        let mut job = AuditJob {
             time,
             events,
             chain,
             reply,
             _ticket: self.pending.ticket(),
         };
-        writer
-            .jobs
-            .send(job)
-            .map_err(|_| unavailable("the audit writer has stopped"))?;
+        {
+            let mut writer = self
+                .audit
+                .lock()
+                .map_err(|_| unavailable("audit writer lock poisoned"))?;
+            // A writer whose thread has ended (it can only panic) gives the job back: the
+            // next one, on a fresh connection, takes it.
+            for _ in 0..2 {
+                let current = match writer.take() {
+                    Some(w) => w,
+                    None => AuditWriter::start(self.file.clone(), self.conn.clone())?,
+                };
+                match current.jobs.send(job) {
+                    Ok(()) => {
+                        *writer = Some(current);
+                        break;
+                    }
+                    Err(std::sync::mpsc::SendError(back)) => job = back,
+                }
+            }
+        }
         answer
             .await
             .map_err(|_| unavailable("the audit writer has stopped"))?
