@@ -158,8 +158,9 @@ fn connect(path: &Path, durability: Durability) -> StoreResult<Connection> {
 fn configure(conn: &Connection, durability: Durability) -> StoreResult<()> {
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(map_error)?;
-    // FULL makes each commit durable in WAL mode, not only consistent; OFF leaves the flushing
-    // to the operating system (a crash of the process loses nothing, one of the machine may).
+    // FULL makes each commit durable in WAL mode, not only consistent; NORMAL syncs the disk
+    // only at checkpoints, and OFF never (either way a crash of the process loses nothing, one
+    // of the machine may).
     let synchronous = match durability {
         Durability::Full => "FULL",
         Durability::Os => "NORMAL",
@@ -235,12 +236,7 @@ impl Engine<Sqlite> {
     }
 
     /// SQLite's quick check (every page and record well formed, without matching indexes to
-    /// their tables) of the whole file.
-    pub async fn quick_check(&self) -> StoreResult<()> {
-        self.check("PRAGMA quick_check").await
-    }
-
-    /// The quick check of every table but the audit trail's, each with its indexes: what a
+    /// their tables) of every table but the audit trail's, each with its indexes: what a
     /// start runs. It reads the keys, aliases, grants and identities, not the trail, which
     /// grows with every request (a start on 10 million events read 15 GB for it) and whose
     /// every record `trent audit verify` reads and checks against its hash chain.

@@ -502,9 +502,7 @@ async fn a_corrupt_store_refuses_to_start_with_a_clear_message() {
     for side in ["trent.db-wal", "trent.db-shm"] {
         let _ = std::fs::remove_file(dir.path().join("data").join(side));
     }
-    let mut options =
-        trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), dir.path().join("data"));
-    options.rate_limits = trent_core::quota::RateLimits::off();
+    let options = options_on(dir.path().join("data"));
     let err = trent_server::start(options).await.unwrap_err();
     assert!(matches!(err, trent_server::Failure::Store(_)), "{err:?}");
     let err = err.message();
@@ -518,6 +516,13 @@ async fn a_corrupt_store_refuses_to_start_with_a_clear_message() {
         bytes,
         "the file is left untouched"
     );
+}
+
+/// A server on `data` at an ephemeral port, without rate limits.
+fn options_on(data: std::path::PathBuf) -> trent_server::ServerOptions {
+    let mut options = trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data);
+    options.rate_limits = trent_core::quota::RateLimits::off();
+    options
 }
 
 /// A stopped server's directory whose store has its pages in the main file and the first leaf
@@ -559,9 +564,7 @@ async fn damaged_store(table: &str) -> (tempfile::TempDir, Vec<u8>) {
 async fn a_store_damaged_inside_refuses_to_start() {
     let (dir, bytes) = damaged_store("keys").await;
     let data = dir.path().join("data");
-    let mut options =
-        trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data.clone());
-    options.rate_limits = trent_core::quota::RateLimits::off();
+    let options = options_on(data.clone());
     let err = trent_server::start(options).await.unwrap_err();
     assert!(matches!(err, trent_server::Failure::Store(_)), "{err:?}");
     let err = err.message();
@@ -580,9 +583,7 @@ async fn a_store_damaged_inside_refuses_to_start() {
 async fn a_damaged_trail_page_is_found_by_verify_not_at_start() {
     let (dir, _) = damaged_store("audit_events").await;
     let data = dir.path().join("data");
-    let mut options =
-        trent_server::ServerOptions::new("127.0.0.1:0".parse().unwrap(), data.clone());
-    options.rate_limits = trent_core::quota::RateLimits::off();
+    let options = options_on(data.clone());
     let server = trent_server::start(options).await.unwrap();
     server.shutdown().await.unwrap();
     let store = trent_store::SqliteStore::open(&data.join("trent.db")).unwrap();
